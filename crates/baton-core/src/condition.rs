@@ -1,0 +1,303 @@
+//! CEL `when` conditions: compiled once at load, evaluated per request.
+//!
+//! The CEL implementation recurses on the native stack both when parsing and
+//! when evaluating, and a deep or very long expression overflows it and aborts
+//! the whole process — unacceptable in a server. So an expression must pass a
+//! cheap structural guard ([`guard`]) before the parser ever sees it, and is
+//! parsed on a dedicated thread with a generous stack. Anything that passes
+//! the guard is shallow enough to evaluate on an ordinary 2 MiB thread (a
+//! test pins this), so evaluation needs no thread of its own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::{Context, Env, Program, Value};
+
+/// Longest `when` expression accepted, in bytes.
+pub const MAX_LENGTH: usize = 1_000;
+/// Deepest nesting of `(`, `[` and `{` accepted.
+pub const MAX_NESTING: usize = 12;
+/// Most operators (including `.` member access and unary `!`/`-`) accepted.
+pub const MAX_OPERATORS: usize = 64;
+
+/// Stack for the parsing thread: far more than any guarded expression needs.
+const PARSE_STACK: usize = 64 * 1024 * 1024;
+
+/// The variables a condition may read.
+pub const VARIABLES: [&str; 4] = ["ctx", "decision", "requester", "now"];
+
+/// A compiled `when` expression.
+#[derive(Debug)]
+pub struct Condition {
+    source: String,
+    program: Program,
+}
+
+/// Why an expression was refused at load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConditionError {
+    #[error("`when` is too complex to evaluate safely: {0}")]
+    TooComplex(String),
+    #[error("`when` is not valid CEL at column {column}: {message}")]
+    Syntax { column: usize, message: String },
+    #[error("`when` reads `{0}`, which is not a variable here: use ctx, decision, requester or now")]
+    UnknownVariable(String),
+    #[error("`when` could not be compiled: {0}")]
+    Internal(String),
+}
+
+impl Condition {
+    pub fn compile(source: &str) -> Result<Self, ConditionError> {
+        guard(source)?;
+        let owned = source.to_owned();
+        let parsed = std::thread::Builder::new()
+            .name("cel-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn(move || Program::compile(&owned).map_err(|e| syntax_error(&e)))
+            .map_err(|e| ConditionError::Internal(e.to_string()))?
+            .join()
+            .map_err(|_| ConditionError::Internal("the CEL parser failed".into()))?;
+        let program = parsed?;
+        let references = program.references();
+        for name in references.variables() {
+            if !VARIABLES.contains(&name) {
+                return Err(ConditionError::UnknownVariable(name.to_owned()));
+            }
+        }
+        Ok(Self {
+            source: source.to_owned(),
+            program,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// `Ok(b)` for a boolean result; `Err(why)` when evaluation failed or the
+    /// result was not a boolean. Either way the caller treats a non-`true`
+    /// outcome as "the rule does not match" and reports the reason.
+    pub fn evaluate(&self, context: &Context<'_, '_>) -> Result<bool, String> {
+        match self.program.execute(context) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!("it gave {} instead of true or false", describe(&other))),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn syntax_error(errors: &cel::ParseErrors) -> ConditionError {
+    match errors.errors.first() {
+        Some(first) => ConditionError::Syntax {
+            column: usize::try_from(first.pos.1).unwrap_or(0) + 1,
+            message: first.msg.clone(),
+        },
+        None => ConditionError::Internal("the CEL parser reported no error".into()),
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Int(i) => format!("the number {i}"),
+        Value::Null => "null".into(),
+        other => format!("a {}", other.type_of()),
+    }
+}
+
+/// Refuses expressions whose shape could exhaust the parser's or the
+/// evaluator's stack. Counting is lexical and ignores string literals.
+pub fn guard(source: &str) -> Result<(), ConditionError> {
+    if source.len() > MAX_LENGTH {
+        return Err(ConditionError::TooComplex(format!(
+            "{} bytes long, the limit is {MAX_LENGTH}",
+            source.len()
+        )));
+    }
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut operators = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            match c {
+                '\\' if !escaped => escaped = true,
+                _ if c == q && !escaped => quote = None,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '&' | '|' | '=' => {
+                // `&&`, `||`, `==` count once.
+                if chars.peek() == Some(&c) {
+                    chars.next();
+                }
+                operators += 1;
+            }
+            '.' | '!' | '-' | '+' | '*' | '/' | '%' | '<' | '>' | '?' | ',' => operators += 1,
+            _ => {}
+        }
+    }
+    if deepest > MAX_NESTING {
+        return Err(ConditionError::TooComplex(format!(
+            "nested {deepest} deep, the limit is {MAX_NESTING}"
+        )));
+    }
+    if operators > MAX_OPERATORS {
+        return Err(ConditionError::TooComplex(format!(
+            "{operators} operators, the limit is {MAX_OPERATORS}"
+        )));
+    }
+    Ok(())
+}
+
+/// The CEL environment shared by every condition of a guide.
+#[derive(Clone)]
+pub struct Environment(Arc<Env>);
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Environment(stdlib)")
+    }
+}
+
+pub fn environment() -> Environment {
+    Environment(Arc::new(Env::stdlib()))
+}
+
+/// Converts request JSON into CEL values. Integers stay integers, so
+/// `ctx.rows > 1000000` compares ints, not floats.
+pub fn json_to_cel(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::UInt(u)
+            } else {
+                Value::Float(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
+        serde_json::Value::Array(items) => Value::List(Arc::new(items.iter().map(json_to_cel).collect())),
+        serde_json::Value::Object(fields) => string_map(
+            fields.iter().map(|(k, v)| (k.as_str(), json_to_cel(v))),
+        ),
+    }
+}
+
+/// A CEL map with string keys.
+pub fn string_map<'a>(fields: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    let map: HashMap<Key, Value> = fields
+        .into_iter()
+        .map(|(k, v)| (Key::String(Arc::new(k.to_owned())), v))
+        .collect();
+    Value::Map(Map { map: Arc::new(map) })
+}
+
+/// A fresh evaluation scope over `env`.
+pub fn context(env: &Environment) -> Context<'static, 'static> {
+    Context::with_env(Arc::clone(&env.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(source: &str, ctx: serde_json::Value) -> Result<bool, String> {
+        let cond = Condition::compile(source).map_err(|e| e.to_string())?;
+        let env = environment();
+        let mut context = context(&env);
+        context.add_variable_from_value("ctx", json_to_cel(&ctx));
+        cond.evaluate(&context)
+    }
+
+    #[test]
+    fn json_integers_compare_as_integers() {
+        assert_eq!(eval("ctx.rows > 1000000", serde_json::json!({"rows": 5_000_000})), Ok(true));
+        assert_eq!(eval("ctx.rows > 1000000", serde_json::json!({"rows": 5})), Ok(false));
+    }
+
+    #[test]
+    fn a_missing_key_is_an_evaluation_error_not_a_panic() {
+        let err = eval("ctx.urgency == 'critical'", serde_json::json!({})).unwrap_err();
+        assert!(err.contains("urgency"), "{err}");
+    }
+
+    #[test]
+    fn a_non_boolean_result_is_reported() {
+        let err = eval("ctx.a", serde_json::json!({"a": "x"})).unwrap_err();
+        assert!(err.contains("instead of true or false"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_column() {
+        let err = Condition::compile("ctx.a ==").unwrap_err();
+        assert!(matches!(err, ConditionError::Syntax { .. }), "{err}");
+    }
+
+    #[test]
+    fn unknown_variables_are_refused_at_load() {
+        let err = Condition::compile("ctxx.a == 1").unwrap_err();
+        assert_eq!(err, ConditionError::UnknownVariable("ctxx".into()));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let deep = format!("{}true{}", "(".repeat(500), ")".repeat(500));
+        assert!(matches!(Condition::compile(&deep), Err(ConditionError::TooComplex(_))));
+    }
+
+    #[test]
+    fn thousands_of_terms_are_refused_before_parsing() {
+        let long = vec!["1"; 2_000].join("+");
+        let long = format!("{long} > 0");
+        assert!(matches!(Condition::compile(&long), Err(ConditionError::TooComplex(_))));
+        let chain = format!("ctx{} == 1", ".a".repeat(300));
+        assert!(matches!(Condition::compile(&chain), Err(ConditionError::TooComplex(_))));
+    }
+
+    #[test]
+    fn operators_inside_strings_do_not_count() {
+        let s = format!("ctx.a == '{}'", "(.".repeat(200));
+        assert!(guard(&s).is_ok());
+    }
+
+    /// The guard's promise: the worst expressions it lets through evaluate on
+    /// an ordinary 2 MiB thread (a tokio worker's default) without overflow.
+    #[test]
+    fn the_worst_guarded_expressions_evaluate_on_a_small_stack() {
+        let nested = format!("{}ctx.a == 1{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        let terms = format!("{} > 0", vec!["ctx.a"; MAX_OPERATORS / 2].join("+"));
+        let members = format!("ctx{} == 1", ".a".repeat(MAX_OPERATORS - 1));
+        let negations = format!("{}true", "!".repeat(MAX_OPERATORS));
+        let lists = format!("{}1{} == 1", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        for source in [nested, terms, members, negations, lists] {
+            assert!(guard(&source).is_ok(), "guard refused {source}");
+            let cond = Condition::compile(&source).unwrap();
+            std::thread::Builder::new()
+                .stack_size(2 * 1024 * 1024)
+                .spawn(move || {
+                    let env = environment();
+                    let mut context = context(&env);
+                    context.add_variable_from_value("ctx", json_to_cel(&serde_json::json!({"a": 1})));
+                    let _ = cond.evaluate(&context);
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! A team's deference guide, validated against the directory and compiled
+//! for resolution.
+//!
+//! Compilation does all the work that does not depend on the request:
+//! references become directory indices, `when` expressions become CEL
+//! programs, rotations get their schedules, and every expertise query gets
+//! a ranked index so resolution never scans the directory.
+
+pub mod file;
+mod compile;
+mod selector;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use compile::compile;
+pub use selector::{ExpertiseIndex, Qualified, Sel};
+
+use crate::condition::Condition;
+use crate::duration::Span;
+use crate::org::{Directory, Pid};
+use crate::rotation::Rotation;
+use file::{ConsensusCheck, Framework, GuideFile, Impact, Settings, Tiebreaker};
+
+/// A compiled guide, bound to the directory it was validated against.
+#[derive(Debug)]
+pub struct Guide {
+    pub team: String,
+    pub settings: Settings,
+    /// `sha256:` + hex digest of the guide file's bytes.
+    pub version: String,
+    pub directory: Arc<Directory>,
+    pub rules: Vec<Rule>,
+    pub types: HashMap<String, DecisionType>,
+    pub roles: HashMap<String, RoleTarget>,
+    pub rotations: Vec<Rotation>,
+    pub rotation_index: HashMap<String, usize>,
+    pub expertise: Vec<ExpertiseIndex>,
+    pub(crate) env: crate::condition::Environment,
+    /// The file as parsed, for lints and for `GET …/guide`.
+    pub source: GuideFile,
+    pub file_name: String,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug)]
+pub struct DecisionType {
+    pub name: String,
+    pub description: Option<String>,
+    pub domains: Vec<String>,
+    pub impact: Impact,
+    pub frequency: Option<file::Frequency>,
+    pub reversible: bool,
+    pub target: Option<Span>,
+    /// `decision` as CEL sees it, built once.
+    pub(crate) cel: cel::Value,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum RoleTarget {
+    Person(Pid),
+    Rotation(usize),
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub types: Option<Vec<String>>,
+    pub when: Option<Condition>,
+    pub authority: Sel,
+    pub framework: Framework,
+    pub spread: Option<file::Spread>,
+    pub consult: Vec<Sel>,
+    pub agree: Vec<Sel>,
+    pub inform: Vec<Sel>,
+    pub escalate: Option<(Span, Sel)>,
+    pub deliberation: Span,
+    pub tiebreaker: Option<Tiebreaker>,
+    pub consensus_check: Option<ConsensusCheck>,
+    pub ignore_load: bool,
+}
+
+impl Rule {
+    pub fn applies_to_type(&self, decision_type: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == decision_type))
+    }
+}
+
+impl Guide {
+    pub fn rotation(&self, name: &str) -> Option<&Rotation> {
+        self.rotation_index.get(name).and_then(|&i| self.rotations.get(i))
+    }
+
+    pub fn rotation_at(&self, index: usize) -> Option<&Rotation> {
+        self.rotations.get(index)
+    }
+
+    /// The person who holds `role` at `at`, if anyone does.
+    pub fn role_holder(&self, role: &str, at: DateTime<Utc>) -> Option<Pid> {
+        match self.roles.get(role)? {
+            RoleTarget::Person(p) => Some(*p),
+            RoleTarget::Rotation(r) => self
+                .rotations
+                .get(*r)?
+                .holder_at(&self.directory, at)
+                .map(|h| h.holder),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! baton's engine: the deference guide and org directory formats, CEL
+//! conditions, rotations, and the authority resolver.
+//!
+//! # Layout
+//! - [`org`]: `org.yaml` — people, managers, expertise claims, endorsements.
+//! - [`guide`]: `deference.yaml` — rules, selectors, roles, rotations,
+//!   decision types; validated and compiled against a directory.
+//! - [`condition`]: CEL `when` expressions, guarded against stack exhaustion.
+//! - [`rotation`]: who holds a rotating role at an instant.
+//! - [`resolve`]: the resolver — request in, resolution and explanation out.
+//! - [`lint`]: `baton check` warnings beyond validity.
+//! - [`guidetest`]: `baton test` — guide tests, the way `opa test` runs policy tests.
+//! - [`schema`]: JSON Schemas for the file formats, for editors.
+//!
+//! This crate does no I/O: callers hand it file contents and org state, and
+//! it hands back values. It is synchronous and has no global state.
+
+pub mod condition;
+pub mod diagnostic;
+pub mod duration;
+pub mod examples;
+pub mod guide;
+pub mod guidetest;
+pub mod ident;
+pub mod lint;
+pub mod org;
+pub mod resolve;
+pub mod rotation;
+pub mod schema;
+mod yaml;
+
+pub use diagnostic::{Diagnostic, LoadErrors, Severity};
+pub use guide::{Guide, compile as compile_guide};
+pub use org::Directory;
+pub use resolve::{OrgState, Request, ResolveError, Resolution, resolve};

@@ -1,0 +1,191 @@
+//! `baton check` lints: a guide can be valid and still route badly. Each
+//! lint is a warning with a stable code, placed at the line it is about.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::{Diagnostic, Reporter};
+use crate::guide::file::{Impact, RoleEntry, Selector};
+use crate::guide::{Guide, Sel};
+
+/// Fewer qualified people than this for a domain a rule needs is a bus factor.
+pub const BUS_FACTOR: usize = 2;
+
+/// Every warning for `guide`, in file order within each lint.
+pub fn lint(guide: &Guide) -> Vec<Diagnostic> {
+    let mut report = Reporter::new(&guide.file_name, &guide.text);
+    unroutable_types(guide, &mut report);
+    shadowed_rules(guide, &mut report);
+    unvalidated_expertise(guide, &mut report);
+    bus_factor(guide, &mut report);
+    single_member_rotations(guide, &mut report);
+    unreachable_people(guide, &mut report);
+    report.into_diagnostics()
+}
+
+fn unroutable_types(guide: &Guide, report: &mut Reporter<'_>) {
+    for name in guide.source.decision_types.keys() {
+        if !guide.rules.iter().any(|r| r.applies_to_type(name)) {
+            report.warn(
+                "unroutable_type",
+                format!("decision_types.{name}"),
+                format!("no rule can route decision type `{name}`: requests for it will be `unrouted`"),
+            );
+        }
+    }
+}
+
+/// A rule is shadowed when an earlier rule without a condition covers every
+/// type it covers: it can never be reached.
+fn shadowed_rules(guide: &Guide, report: &mut Reporter<'_>) {
+    let rules = &guide.source.rules;
+    for (i, later) in rules.iter().enumerate() {
+        let shadow = rules.iter().take(i).find(|earlier| {
+            earlier.when.is_none()
+                && match (&earlier.types, &later.types) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    (Some(e), Some(l)) => l.iter().all(|t| e.contains(t)),
+                }
+        });
+        if let Some(earlier) = shadow {
+            report.warn(
+                "shadowed_rule",
+                format!("rules[{i}].id"),
+                format!(
+                    "rule `{}` can never match: rule `{}` comes first, has no `when`, and covers all of its types",
+                    later.id, earlier.id
+                ),
+            );
+        }
+    }
+}
+
+fn expertise_queries(selector: &Selector, out: &mut Vec<crate::guide::file::ExpertiseQuery>) {
+    match selector {
+        Selector::Expertise(q) => out.push(q.clone()),
+        Selector::AnyOf(list) => list.iter().for_each(|s| expertise_queries(s, out)),
+        _ => {}
+    }
+}
+
+/// Expertise authority on a high-impact type with `min_endorsements: 0`:
+/// self-declared claims alone would grant authority.
+fn unvalidated_expertise(guide: &Guide, report: &mut Reporter<'_>) {
+    for (i, rule) in guide.source.rules.iter().enumerate() {
+        let mut queries = Vec::new();
+        expertise_queries(&rule.authority, &mut queries);
+        if !queries.iter().any(|q| q.min_endorsements == 0) {
+            continue;
+        }
+        let high: Vec<&str> = guide
+            .source
+            .decision_types
+            .iter()
+            .filter(|(name, t)| t.impact == Impact::High && rule.types.as_ref().is_none_or(|ts| ts.contains(name)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !high.is_empty() {
+            report.warn(
+                "unvalidated_expertise",
+                format!("rules[{i}].authority"),
+                format!(
+                    "rule `{}` grants authority on high-impact {} by claimed expertise alone: set `min_endorsements` to at least 1",
+                    rule.id,
+                    high.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn bus_factor(guide: &Guide, report: &mut Reporter<'_>) {
+    for (i, rule) in guide.rules.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        rule.authority.walk(&mut |s| {
+            if let Sel::Expertise { index, .. } = s {
+                if let Some(ix) = guide.expertise.get(*index) {
+                    if ix.ranked.len() < BUS_FACTOR && seen.insert(*index) {
+                        let who: Vec<&str> = ix.ranked.iter().map(|q| guide.directory.id(q.pid)).collect();
+                        report.warn(
+                            "bus_factor",
+                            format!("rules[{i}].authority"),
+                            format!(
+                                "rule `{}` needs `{}` at level {}+ but only {} qualif{} ({}): one absence leaves nobody",
+                                rule.id,
+                                ix.domain,
+                                ix.min_level,
+                                ix.ranked.len(),
+                                if ix.ranked.len() == 1 { "ies" } else { "y" },
+                                if who.is_empty() { "nobody".to_owned() } else { who.join(", ") }
+                            ),
+                        );
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn single_member_rotations(guide: &Guide, report: &mut Reporter<'_>) {
+    for (name, r) in &guide.source.rotations {
+        if r.members.len() == 1 {
+            report.warn(
+                "single_member_rotation",
+                format!("rotations.{name}.members"),
+                format!("rotation `{name}` has one member: it never rotates; use a role with `person` instead"),
+            );
+        }
+    }
+}
+
+/// Team members whom no selector of the guide can ever name: the guide gives
+/// them no part in any decision (the `requester` selector, which names
+/// anyone, does not count).
+fn unreachable_people(guide: &Guide, report: &mut Reporter<'_>) {
+    let dir = &guide.directory;
+    let mut reached = BTreeSet::new();
+    for role in guide.source.roles.values() {
+        if let RoleEntry::Person(p) = role {
+            reached.insert(p.as_str());
+        }
+    }
+    for r in guide.source.rotations.values() {
+        reached.extend(r.members.iter().map(String::as_str));
+    }
+    let mut uses_managers = false;
+    for rule in &guide.rules {
+        let selectors = std::iter::once(&rule.authority)
+            .chain(&rule.consult)
+            .chain(&rule.agree)
+            .chain(&rule.inform)
+            .chain(rule.escalate.as_ref().map(|(_, s)| s));
+        for sel in selectors {
+            sel.walk(&mut |s| match s {
+                Sel::Person(p) => {
+                    reached.insert(dir.id(*p));
+                }
+                Sel::Expertise { index, .. } => {
+                    if let Some(ix) = guide.expertise.get(*index) {
+                        reached.extend(ix.ranked.iter().map(|q| dir.id(q.pid)));
+                    }
+                }
+                Sel::ManagerOfRequester => uses_managers = true,
+                _ => {}
+            });
+        }
+    }
+    for (pid, person) in dir.people() {
+        let in_team = person.teams.iter().any(|t| *t == guide.team);
+        let is_manager = uses_managers && person.has_reports;
+        if in_team && !is_manager && !reached.contains(dir.id(pid)) {
+            report.warn(
+                "unreachable_person",
+                "team",
+                format!(
+                    "`{}` is in team `{}` but no rule, role or rotation of this guide can name them",
+                    person.id, guide.team
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,607 @@
+//! The authority resolver (SPEC §4): request in, resolution with its
+//! explanation out.
+//!
+//! **Invariant:** resolution is a pure function of (guide, directory, state,
+//! request). It reads no clock, no environment and no randomness, and
+//! iterates no hash map into its output, so the same inputs give the same
+//! bytes.
+
+mod output;
+mod ranked;
+pub mod state;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use output::{ConsensusWindow, Deliberation, ErrorCode, Escalation, ResolveError, Resolution, Roster};
+pub use state::{OrgState, Outcomes, PastDecision};
+
+use crate::condition;
+use crate::guide::{Guide, RoleTarget, Rule, Sel};
+use crate::org::{Directory, Pid};
+use crate::rotation::Via;
+use ranked::Ranked;
+
+/// One "who decides this?" question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    #[serde(rename = "type")]
+    pub decision_type: String,
+    #[serde(default)]
+    pub title: String,
+    /// Free-form context, visible to `when` conditions as `ctx`.
+    #[serde(default = "empty_object", alias = "ctx")]
+    pub context: serde_json::Value,
+    #[serde(default)]
+    pub requester: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+/// Resolves `request` under `guide` with the org's current `state`.
+pub fn resolve(guide: &Guide, state: &OrgState, request: &Request) -> Result<Resolution, ResolveError> {
+    Run::new(guide, state, request)?.resolve()
+}
+
+/// How many candidates the resolver settles: the decider and two backups.
+const SETTLED: usize = 3;
+
+struct Run<'a> {
+    guide: &'a Guide,
+    dir: &'a Directory,
+    state: &'a OrgState,
+    req: &'a Request,
+    requester: Option<Pid>,
+    explain: Vec<String>,
+    cel: Option<cel::Context<'static, 'static>>,
+    rotation_not_started: bool,
+}
+
+/// The outcome of filtering an authority selector's candidates.
+#[derive(Default)]
+struct Picked {
+    chosen: Vec<Pid>,
+    /// Candidates moved back by `spread`, in their original order.
+    moved_back: Vec<Pid>,
+    excluded: usize,
+}
+
+impl<'a> Run<'a> {
+    fn new(guide: &'a Guide, state: &'a OrgState, req: &'a Request) -> Result<Self, ResolveError> {
+        let dir = guide.directory.as_ref();
+        let mut explain = Vec::new();
+        if !guide.types.contains_key(&req.decision_type) {
+            let mut known: Vec<&str> = guide.types.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            return Err(ResolveError {
+                code: ErrorCode::UnknownType,
+                message: format!(
+                    "decision type `{}` is not defined in team `{}`'s guide (known: {})",
+                    req.decision_type,
+                    guide.team,
+                    known.join(", ")
+                ),
+                explanation: explain,
+            });
+        }
+        let requester = match &req.requester {
+            None => {
+                explain.push("no requester given: `manager_of` and `requester` selectors yield nobody".into());
+                None
+            }
+            Some(id) => Some(dir.find(id).ok_or_else(|| ResolveError {
+                code: ErrorCode::UnknownPerson,
+                message: format!("requester `{id}` is not in the directory"),
+                explanation: Vec::new(),
+            })?),
+        };
+        Ok(Self {
+            guide,
+            dir,
+            state,
+            req,
+            requester,
+            explain,
+            cel: None,
+            rotation_not_started: false,
+        })
+    }
+
+    fn resolve(mut self) -> Result<Resolution, ResolveError> {
+        let guide = self.guide;
+        let Some(rule) = guide.rules.iter().find(|r| self.matches(r)) else {
+            let explanation = std::mem::take(&mut self.explain);
+            return Err(ResolveError {
+                code: ErrorCode::Unrouted,
+                message: format!(
+                    "no rule of team `{}`'s guide routes a `{}` decision in this context",
+                    guide.team, self.req.decision_type
+                ),
+                explanation,
+            });
+        };
+        let picked = self.pick_authority(rule)?;
+        let mut order: Vec<Pid> = picked.chosen.iter().chain(&picked.moved_back).copied().collect();
+        order.truncate(SETTLED);
+        let Some(&decider) = order.first() else {
+            return Err(self.no_one(rule));
+        };
+        self.explain_decider(rule, decider);
+        let backups: Vec<Pid> = order.iter().skip(1).copied().collect();
+        if !backups.is_empty() {
+            self.explain.push(format!("backups: {}", self.ids(&backups).join(", ")));
+        }
+        Ok(self.finish(rule, decider, backups, &picked))
+    }
+
+    // --- rule selection -------------------------------------------------
+
+    fn matches(&mut self, rule: &Rule) -> bool {
+        let t = &self.req.decision_type;
+        if !rule.applies_to_type(t) {
+            let types = rule.types.as_deref().unwrap_or_default().join(", ");
+            self.explain
+                .push(format!("rule `{}`: skipped, type `{t}` is not one of [{types}]", rule.id));
+            return false;
+        }
+        let Some(when) = &rule.when else {
+            let scope = if rule.types.is_some() { format!("type `{t}`") } else { "every type".into() };
+            self.explain.push(format!("rule `{}`: matched ({scope}, no condition)", rule.id));
+            return true;
+        };
+        let context = self.cel_context();
+        match when.evaluate(context) {
+            Ok(true) => {
+                self.explain
+                    .push(format!("rule `{}`: matched, `{}` is true", rule.id, when.source()));
+                true
+            }
+            Ok(false) => {
+                self.explain
+                    .push(format!("rule `{}`: skipped, `{}` is false", rule.id, when.source()));
+                false
+            }
+            Err(why) => {
+                self.explain.push(format!(
+                    "rule `{}`: skipped, `{}` could not be evaluated: {why}",
+                    rule.id,
+                    when.source()
+                ));
+                false
+            }
+        }
+    }
+
+    /// The CEL scope, built on first use: requests whose rules have no
+    /// conditions never pay for it.
+    fn cel_context(&mut self) -> &cel::Context<'static, 'static> {
+        let (guide, dir, req, requester) = (self.guide, self.dir, self.req, self.requester);
+        self.cel.get_or_insert_with(|| {
+            let mut context = condition::context(&guide.env);
+            context.add_variable_from_value("ctx", condition::json_to_cel(&req.context));
+            let decision = guide
+                .types
+                .get(&req.decision_type)
+                .map(|t| with_title(&t.cel, &req.title))
+                .unwrap_or(cel::Value::Null);
+            context.add_variable_from_value("decision", decision);
+            let requester = requester.map_or(cel::Value::Null, |pid| {
+                let p = dir.person(pid);
+                let teams = p.teams.iter().map(|t| cel::Value::from(t.as_str())).collect::<Vec<_>>();
+                condition::string_map([
+                    ("id", cel::Value::from(p.id.as_str())),
+                    ("rank", cel::Value::Int(p.rank)),
+                    ("teams", cel::Value::List(std::sync::Arc::new(teams))),
+                    ("is_leader", cel::Value::Bool(dir.is_leader(pid, guide.settings.leader_rank))),
+                ])
+            });
+            context.add_variable_from_value("requester", requester);
+            context.add_variable_from_value("now", cel::Value::Timestamp(req.at.fixed_offset()));
+            context
+        })
+    }
+
+    // --- candidates -----------------------------------------------------
+
+    /// The people a selector yields, in order, each once.
+    fn expand(&mut self, sel: &'a Sel) -> Box<dyn Iterator<Item = Pid> + 'a> {
+        match sel {
+            Sel::Person(p) => Box::new(std::iter::once(*p)),
+            Sel::Requester => Box::new(self.requester.into_iter()),
+            Sel::ManagerOfRequester => {
+                let dir = self.dir;
+                let chain = std::iter::successors(self.requester, move |p| dir.person(*p).manager)
+                    .skip(1)
+                    .take(dir.len());
+                Box::new(chain)
+            }
+            Sel::Role(name, RoleTarget::Person(p)) => {
+                self.explain.push(format!("role `{name}` is held by {}", self.dir.id(*p)));
+                Box::new(std::iter::once(*p))
+            }
+            Sel::Role(name, RoleTarget::Rotation(r)) => {
+                self.explain.push(format!("role `{name}` follows a rotation"));
+                self.rotation(*r)
+            }
+            Sel::Rotation(r) => self.rotation(*r),
+            Sel::Expertise {
+                index,
+                exclude_requester,
+                top,
+            } => {
+                let Some(ix) = self.guide.expertise.get(*index) else {
+                    return Box::new(std::iter::empty());
+                };
+                self.explain.push(format!(
+                    "expertise `{}` at level {}+{}: {} qualified",
+                    ix.domain,
+                    ix.min_level,
+                    match ix.min_endorsements {
+                        0 => String::from(" (claims count as validated)"),
+                        1 => String::from(" with 1 endorsement"),
+                        k => format!(" with {k} endorsements"),
+                    },
+                    ix.ranked.len()
+                ));
+                let skip = if *exclude_requester { self.requester } else { None };
+                let ranked = Ranked::new(ix, self.dir, self.state)
+                    .map(|k| k.q.pid)
+                    .filter(move |p| Some(*p) != skip)
+                    .take(top.map_or(usize::MAX, |t| t as usize));
+                Box::new(ranked)
+            }
+            Sel::AnyOf(list) => {
+                let parts: Vec<_> = list.iter().map(|s| self.expand(s)).collect();
+                let mut seen = HashSet::new();
+                Box::new(parts.into_iter().flatten().filter(move |p| seen.insert(*p)))
+            }
+        }
+    }
+
+    fn rotation(&mut self, r: usize) -> Box<dyn Iterator<Item = Pid> + 'a> {
+        let Some(rotation) = self.guide.rotation_at(r) else {
+            return Box::new(std::iter::empty());
+        };
+        let at = self.req.at;
+        let Some(holding) = rotation.holder_at(self.dir, at) else {
+            self.rotation_not_started = true;
+            let first = rotation
+                .first_handoff()
+                .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+            self.explain.push(format!(
+                "rotation `{}` has no holder yet: its first handoff is {first}",
+                rotation.name
+            ));
+            return Box::new(std::iter::empty());
+        };
+        let holder = self.dir.id(holding.holder);
+        let line = match holding.via {
+            Via::Schedule => format!(
+                "rotation `{}`: {holder} holds it since handoff #{} at {}",
+                rotation.name,
+                holding.handoff,
+                holding.since.to_rfc3339()
+            ),
+            Via::Override { from, to } => format!(
+                "rotation `{}`: {holder} holds it by override from {} to {}",
+                rotation.name,
+                from.to_rfc3339(),
+                to.to_rfc3339()
+            ),
+            Via::Skipped { scheduled } => format!(
+                "rotation `{}`: {} is unavailable, so it passes to {holder}",
+                rotation.name,
+                self.dir.id(scheduled)
+            ),
+        };
+        self.explain.push(line);
+        Box::new(rotation.order_from(&holding).into_iter())
+    }
+
+    /// Why `pid` cannot hold authority now, if they cannot.
+    fn ineligible(&self, pid: Pid, ignore_load: bool) -> Option<String> {
+        if let Some(w) = self.dir.unavailable_at(pid, self.req.at) {
+            return Some(format!(
+                "unavailable from {} to {}",
+                w.from.to_rfc3339(),
+                w.to.to_rfc3339()
+            ));
+        }
+        let person = self.dir.person(pid);
+        if let (false, Some(max)) = (ignore_load, person.max_load) {
+            let load = self.state.load_of(&person.id);
+            if load >= max {
+                return Some(format!("{load} open decisions, at max_load {max}"));
+            }
+        }
+        None
+    }
+
+    fn pick_authority(&mut self, rule: &'a Rule) -> Result<Picked, ResolveError> {
+        let spread = self.spread_counts(rule);
+        let candidates = self.expand(&rule.authority);
+        let picked = self.pick(candidates, rule.ignore_load, spread.as_ref(), rule);
+        if !picked.chosen.is_empty() || !picked.moved_back.is_empty() {
+            return Ok(picked);
+        }
+        let Some((_, to)) = &rule.escalate else {
+            return Ok(picked);
+        };
+        self.explain
+            .push("nobody eligible under the rule's authority: trying its escalation target".into());
+        let candidates = self.expand(to);
+        Ok(self.pick(candidates, rule.ignore_load, None, rule))
+    }
+
+    fn pick(
+        &mut self,
+        candidates: Box<dyn Iterator<Item = Pid> + 'a>,
+        ignore_load: bool,
+        spread: Option<&Spread>,
+        rule: &Rule,
+    ) -> Picked {
+        let mut picked = Picked::default();
+        for pid in candidates {
+            if let Some(why) = self.ineligible(pid, ignore_load) {
+                self.explain.push(format!("candidate {}: excluded, {why}", self.dir.id(pid)));
+                picked.excluded += 1;
+                continue;
+            }
+            if let Some(s) = spread {
+                if let Some(line) = s.over_share(self.dir.id(pid), rule) {
+                    self.explain.push(format!("candidate {}: moved back, {line}", self.dir.id(pid)));
+                    picked.moved_back.push(pid);
+                    continue;
+                }
+            }
+            picked.chosen.push(pid);
+            if picked.chosen.len() == SETTLED {
+                break;
+            }
+        }
+        picked
+    }
+
+    fn spread_counts(&self, rule: &Rule) -> Option<Spread> {
+        let spread = rule.spread.as_ref()?;
+        let from = self.req.at - spread.window.as_chrono();
+        let mut by_decider: HashMap<&str, usize> = HashMap::new();
+        let mut total = 0usize;
+        for d in &self.state.history {
+            if d.decided_at > from && d.decided_at <= self.req.at && rule.applies_to_type(&d.decision_type) {
+                total += 1;
+                *by_decider.entry(d.decider.as_str()).or_default() += 1;
+            }
+        }
+        Some(Spread {
+            counts: by_decider.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            total,
+            max_share: spread.max_share,
+            window: spread.window.to_string(),
+        })
+    }
+
+    fn no_one(&mut self, rule: &Rule) -> ResolveError {
+        let code = if self.rotation_not_started {
+            ErrorCode::RotationNotStarted
+        } else {
+            ErrorCode::NoEligibleAuthority
+        };
+        ResolveError {
+            code,
+            message: format!(
+                "rule `{}` matched but nobody is eligible to decide{}",
+                rule.id,
+                if rule.escalate.is_some() { ", nor anyone to escalate to" } else { "" }
+            ),
+            explanation: std::mem::take(&mut self.explain),
+        }
+    }
+
+    fn explain_decider(&mut self, rule: &Rule, decider: Pid) {
+        let p = self.dir.person(decider);
+        let mut why = Vec::new();
+        let mut domains: Vec<&str> = Vec::new();
+        rule.authority.walk(&mut |s| {
+            if let Sel::Expertise { index, .. } = s {
+                if let Some(ix) = self.guide.expertise.get(*index) {
+                    if let Some(q) = ix.get(decider) {
+                        domains.push(&ix.domain);
+                        why.push(format!(
+                            "validated {} level {} with {} endorsement{}, track record {:.2}",
+                            ix.domain,
+                            q.level,
+                            q.endorsements,
+                            if q.endorsements == 1 { "" } else { "s" },
+                            self.state.track_record(&p.id, &ix.domain)
+                        ));
+                    }
+                }
+            }
+        });
+        let load = self.state.load_of(&p.id);
+        why.push(match p.max_load {
+            Some(max) => format!("load {load} of {max}"),
+            None => format!("load {load}"),
+        });
+        self.explain.push(format!(
+            "decider: {} ({}), framework {}: {}",
+            p.id,
+            p.name,
+            rule.framework.as_str(),
+            why.join("; ")
+        ));
+    }
+
+    // --- roster and protocol -------------------------------------------
+
+    /// People for a roster list. A role, rotation or manager chain
+    /// contributes its first person (the holder, the manager); an expertise
+    /// query contributes its `top` (all qualified without `top`).
+    fn roster_people(&mut self, sels: &'a [Sel]) -> Vec<Pid> {
+        let mut out = Vec::new();
+        for sel in sels {
+            self.roster_from(sel, &mut out);
+        }
+        out
+    }
+
+    fn roster_from(&mut self, sel: &'a Sel, out: &mut Vec<Pid>) {
+        let people: Vec<Pid> = match sel {
+            Sel::AnyOf(list) => {
+                for s in list {
+                    self.roster_from(s, out);
+                }
+                return;
+            }
+            Sel::Expertise { .. } => self.expand_quietly(sel).collect(),
+            _ => self.expand_quietly(sel).take(1).collect(),
+        };
+        for p in people {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Expands without adding explanation lines: roster lists are reported
+    /// once, as a whole.
+    fn expand_quietly(&mut self, sel: &'a Sel) -> Box<dyn Iterator<Item = Pid> + 'a> {
+        let mark = self.explain.len();
+        let flag = self.rotation_not_started;
+        let it = self.expand(sel);
+        self.explain.truncate(mark);
+        self.rotation_not_started = flag;
+        it
+    }
+
+    fn finish(&mut self, rule: &'a Rule, decider: Pid, backups: Vec<Pid>, picked: &Picked) -> Resolution {
+        let at = self.req.at;
+        let agree = self.roster_people(&rule.agree);
+        let inform = self.roster_people(&rule.inform);
+        let mut input: Vec<Pid> = self
+            .roster_people(&rule.consult)
+            .into_iter()
+            .filter(|p| *p != decider)
+            .collect();
+        for p in &picked.moved_back {
+            if *p != decider && !input.contains(p) {
+                input.push(*p);
+                self.explain
+                    .push(format!("{} is paired as a consultant (spread)", self.dir.id(*p)));
+            }
+        }
+        let escalation = rule.escalate.as_ref().map(|(after, to)| {
+            let candidates = self.expand_quietly(to);
+            let target = candidates
+                .filter(|p| *p != decider)
+                .find(|p| self.ineligible(*p, rule.ignore_load).is_none());
+            let deadline = at + after.as_chrono();
+            match target {
+                Some(t) => self.explain.push(format!(
+                    "escalates to {} at {} if undecided",
+                    self.dir.id(t),
+                    deadline.to_rfc3339()
+                )),
+                None => self.explain.push(format!(
+                    "escalation at {} has nobody eligible to go to now",
+                    deadline.to_rfc3339()
+                )),
+            }
+            Escalation {
+                deadline,
+                to: target.map(|t| self.dir.id(t).to_owned()),
+            }
+        });
+        let deliberation = Deliberation {
+            deadline: at + rule.deliberation.as_chrono(),
+            tiebreaker: rule.tiebreaker.clone(),
+        };
+        let consensus_check = rule.consensus_check.as_ref().map(|c| ConsensusWindow {
+            deadline: at + c.window.as_chrono(),
+            on_objection: c.on_objection,
+        });
+        let ids = |v: &[Pid]| -> Vec<String> { v.iter().map(|p| self.dir.id(*p).to_owned()).collect() };
+        Resolution {
+            team: self.guide.team.clone(),
+            decision_type: self.req.decision_type.clone(),
+            rule: rule.id.clone(),
+            framework: rule.framework,
+            decider: self.dir.id(decider).to_owned(),
+            backups: ids(&backups),
+            roster: crate::resolve::Roster {
+                decide: self.dir.id(decider).to_owned(),
+                recommend: self.requester.map(|p| self.dir.id(p).to_owned()),
+                agree: ids(&agree),
+                input: ids(&input),
+                inform: ids(&inform),
+            },
+            escalation,
+            deliberation,
+            consensus_check,
+            guide_version: self.guide.version.clone(),
+            at,
+            explanation: std::mem::take(&mut self.explain),
+        }
+    }
+
+    fn ids(&self, people: &[Pid]) -> Vec<&str> {
+        people.iter().map(|p| self.dir.id(*p)).collect()
+    }
+}
+
+/// Decided counts per person for one rule's `spread`.
+struct Spread {
+    counts: HashMap<String, usize>,
+    total: usize,
+    max_share: f64,
+    window: String,
+}
+
+/// `spread` acts only once a rule has this many decisions in its window.
+const SPREAD_MINIMUM: usize = 5;
+
+impl Spread {
+    fn over_share(&self, id: &str, rule: &Rule) -> Option<String> {
+        if self.total < SPREAD_MINIMUM {
+            return None;
+        }
+        let n = self.counts.get(id).copied().unwrap_or(0);
+        let share = n as f64 / self.total as f64;
+        (share > self.max_share).then(|| {
+            format!(
+                "decided {n} of the {} decisions of rule `{}`'s types in the last {} ({:.0}%, above max_share {:.0}%)",
+                self.total,
+                rule.id,
+                self.window,
+                share * 100.0,
+                self.max_share * 100.0
+            )
+        })
+    }
+}
+
+/// The type's `decision` map with this request's title added.
+fn with_title(base: &cel::Value, title: &str) -> cel::Value {
+    match base {
+        cel::Value::Map(m) => {
+            let mut map = (*m.map).clone();
+            map.insert(
+                cel::objects::Key::String(std::sync::Arc::new("title".to_owned())),
+                cel::Value::from(title),
+            );
+            cel::Value::Map(cel::objects::Map {
+                map: std::sync::Arc::new(map),
+            })
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

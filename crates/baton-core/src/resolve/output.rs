@@ -1,0 +1,97 @@
+//! The resolution and its error: the §4.7 JSON shape that `baton who --json`
+//! and `POST /api/v1/resolve` both return.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::guide::file::{Framework, OnObjection, Tiebreaker};
+
+/// Who decides one request, and why.
+///
+/// Absent parts serialize as `null` or `[]`, never as missing keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub team: String,
+    #[serde(rename = "type")]
+    pub decision_type: String,
+    pub rule: String,
+    pub framework: Framework,
+    pub decider: String,
+    pub backups: Vec<String>,
+    pub roster: Roster,
+    pub escalation: Option<Escalation>,
+    pub deliberation: Deliberation,
+    pub consensus_check: Option<ConsensusWindow>,
+    pub guide_version: String,
+    pub at: DateTime<Utc>,
+    pub explanation: Vec<String>,
+}
+
+/// RAPID: who recommends, agrees, gives input, decides, is informed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roster {
+    pub decide: String,
+    pub recommend: Option<String>,
+    pub agree: Vec<String>,
+    pub input: Vec<String>,
+    pub inform: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub deadline: DateTime<Utc>,
+    /// The first eligible person of `escalate.to` other than the decider;
+    /// `null` when nobody is eligible now.
+    pub to: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deliberation {
+    pub deadline: DateTime<Utc>,
+    pub tiebreaker: Option<Tiebreaker>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsensusWindow {
+    pub deadline: DateTime<Utc>,
+    pub on_objection: OnObjection,
+}
+
+/// Stable error codes (SPEC §4.1, §4.2, §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Unrouted,
+    UnknownType,
+    UnknownPerson,
+    NoEligibleAuthority,
+    RotationNotStarted,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unrouted => "unrouted",
+            Self::UnknownType => "unknown_type",
+            Self::UnknownPerson => "unknown_person",
+            Self::NoEligibleAuthority => "no_eligible_authority",
+            Self::RotationNotStarted => "rotation_not_started",
+        }
+    }
+}
+
+/// A request that could not be resolved, with everything that was tried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ResolveError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub explanation: Vec<String>,
+}
+
+impl ResolveError {
+    /// `{"error": {...}}`, the wire form of SPEC §4.7.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self })
+    }
+}

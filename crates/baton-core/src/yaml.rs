@@ -1,0 +1,232 @@
+//! YAML reading: strict deserialization, and a locator that maps a YAML path
+//! back to the line and column where it was written.
+//!
+//! Deserialization errors carry their own position. Semantic errors (an
+//! unknown person, a manager cycle) are found after deserialization, on plain
+//! Rust values; the [`Locator`] re-reads the file's events to place them.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::granit_parser::{Event, Parser};
+
+use crate::diagnostic::{Diagnostic, LoadErrors, Severity};
+
+/// Files larger than this are refused before parsing: a guide or directory is
+/// kilobytes to a few megabytes; anything bigger is a mistake or an attack.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Deserializes `text` into `T`, turning a parse error into a positioned
+/// diagnostic for `file`.
+pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadErrors> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(whole_file(
+            file,
+            format!(
+                "file is {} bytes, more than the {MAX_FILE_BYTES} bytes baton reads",
+                text.len()
+            ),
+        ));
+    }
+    let options = serde_saphyr::options! { with_snippet: false };
+    serde_saphyr::from_str_with_options(text, options).map_err(|err| {
+        let (line, column) = err
+            .location()
+            .map_or((None, None), |l| (Some(l.line()), Some(l.column())));
+        LoadErrors(vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.to_owned(),
+            line,
+            column,
+            path: String::new(),
+            code: "",
+            message: plain_message(&err.to_string()),
+        }])
+    })
+}
+
+fn whole_file(file: &str, message: String) -> LoadErrors {
+    LoadErrors(vec![Diagnostic {
+        severity: Severity::Error,
+        file: file.to_owned(),
+        line: None,
+        column: None,
+        path: String::new(),
+        code: "",
+        message,
+    }])
+}
+
+/// serde-saphyr appends ` at line L column C`; we print positions ourselves.
+fn plain_message(message: &str) -> String {
+    let message = message.lines().next().unwrap_or(message);
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Maps YAML paths (`people[1].manager`, `rotations.on-call.members[0]`) to
+/// the 1-based line and column of the node written there.
+pub(crate) struct Locator {
+    places: HashMap<String, (u64, u64)>,
+}
+
+impl Locator {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut places = HashMap::new();
+        let mut events = Parser::new_from_str(text).filter_map(Result::ok).map(|(event, span)| {
+            let start = span.start;
+            (event, (start.line() as u64, start.col() as u64 + 1))
+        });
+        // Skip to the first node of the first document.
+        for (event, pos) in events.by_ref() {
+            match event {
+                Event::MappingStart(..) => {
+                    places.insert(String::new(), pos);
+                    walk_mapping(&mut events, String::new(), &mut places);
+                    break;
+                }
+                Event::SequenceStart(..) => {
+                    places.insert(String::new(), pos);
+                    walk_sequence(&mut events, String::new(), &mut places);
+                    break;
+                }
+                Event::Scalar(..) => break,
+                _ => {}
+            }
+        }
+        Self { places }
+    }
+
+    /// The place of `path`, or of its nearest written ancestor (a missing key
+    /// is reported where its mapping is).
+    pub(crate) fn find(&self, path: &str) -> Option<(u64, u64)> {
+        let mut path = path;
+        loop {
+            if let Some(place) = self.places.get(path) {
+                return Some(*place);
+            }
+            let cut = path.rfind(['.', '['])?;
+            path = &path[..cut];
+        }
+    }
+}
+
+type Placed<'a> = (Event<'a>, (u64, u64));
+
+fn child_key(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+fn walk_node<'a>(
+    events: &mut impl Iterator<Item = Placed<'a>>,
+    first: Event<'a>,
+    path: String,
+    pos: (u64, u64),
+    places: &mut HashMap<String, (u64, u64)>,
+) {
+    places.entry(path.clone()).or_insert(pos);
+    match first {
+        Event::MappingStart(..) => walk_mapping(events, path, places),
+        Event::SequenceStart(..) => walk_sequence(events, path, places),
+        _ => {}
+    }
+}
+
+fn walk_mapping<'a>(
+    events: &mut impl Iterator<Item = Placed<'a>>,
+    path: String,
+    places: &mut HashMap<String, (u64, u64)>,
+) {
+    while let Some((event, _)) = events.next() {
+        let key = match event {
+            Event::MappingEnd => return,
+            Event::Scalar(text, ..) => text.into_owned(),
+            // Complex keys are not addressable by path; skip them.
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                skip_collection(events);
+                String::from("?")
+            }
+            Event::Comment(..) | Event::Anchor(..) => continue,
+            _ => String::from("?"),
+        };
+        let Some((value, pos)) = next_node(events) else { return };
+        walk_node(events, value, child_key(&path, &key), pos, places);
+    }
+}
+
+fn walk_sequence<'a>(
+    events: &mut impl Iterator<Item = Placed<'a>>,
+    path: String,
+    places: &mut HashMap<String, (u64, u64)>,
+) {
+    let mut index = 0usize;
+    loop {
+        let Some((event, pos)) = next_node(events) else { return };
+        if matches!(event, Event::SequenceEnd) {
+            return;
+        }
+        walk_node(events, event, format!("{path}[{index}]"), pos, places);
+        index += 1;
+    }
+}
+
+fn next_node<'a>(events: &mut impl Iterator<Item = Placed<'a>>) -> Option<Placed<'a>> {
+    events.find(|(e, _)| !matches!(e, Event::Comment(..) | Event::Anchor(..)))
+}
+
+fn skip_collection<'a>(events: &mut impl Iterator<Item = Placed<'a>>) {
+    let mut depth = 1usize;
+    for (event, _) in events {
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => {
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "people:\n  - id: dana\n    name: Dana\n  - id: kim\n    manager: dana\nrules:\n  - {id: a, authority: {person: kim}}\n";
+
+    #[test]
+    fn locator_places_nested_keys_and_sequence_items() {
+        let loc = Locator::new(TEXT);
+        assert_eq!(loc.find("people"), Some((2, 3)));
+        assert_eq!(loc.find("people[1].manager"), Some((5, 14)));
+        assert_eq!(loc.find("rules[0].authority.person"), Some((7, 40)));
+    }
+
+    #[test]
+    fn locator_falls_back_to_the_nearest_written_ancestor() {
+        let loc = Locator::new(TEXT);
+        assert_eq!(loc.find("people[1].teams"), loc.find("people[1]"));
+    }
+
+    #[test]
+    fn parse_errors_carry_file_line_and_column() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            a: u32,
+        }
+        let err = parse::<T>("x.yaml", "a: 1\nb: 2\n").unwrap_err();
+        let d = &err.0[0];
+        assert_eq!((d.file.as_str(), d.line, d.column), ("x.yaml", Some(2), Some(1)));
+        assert!(d.message.contains("unknown field `b`"), "{}", d.message);
+    }
+}
