@@ -41,7 +41,9 @@ pub enum ConditionError {
     TooComplex(String),
     #[error("`when` is not valid CEL at column {column}: {message}")]
     Syntax { column: usize, message: String },
-    #[error("`when` reads `{0}`, which is not a variable here: use ctx, decision, requester or now")]
+    #[error(
+        "`when` reads `{0}`, which is not a variable here: use ctx, decision, requester or now"
+    )]
     UnknownVariable(String),
     #[error("`when` could not be compiled: {0}")]
     Internal(String),
@@ -81,7 +83,10 @@ impl Condition {
     pub fn evaluate(&self, context: &Context<'_, '_>) -> Result<bool, String> {
         match self.program.execute(context) {
             Ok(Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(format!("it gave {} instead of true or false", describe(&other))),
+            Ok(other) => Err(format!(
+                "it gave {} instead of true or false",
+                describe(&other)
+            )),
             Err(e) => Err(e.to_string()),
         }
     }
@@ -191,10 +196,12 @@ pub fn json_to_cel(value: &serde_json::Value) -> Value {
             }
         }
         serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
-        serde_json::Value::Array(items) => Value::List(Arc::new(items.iter().map(json_to_cel).collect())),
-        serde_json::Value::Object(fields) => string_map(
-            fields.iter().map(|(k, v)| (k.as_str(), json_to_cel(v))),
-        ),
+        serde_json::Value::Array(items) => {
+            Value::List(Arc::new(items.iter().map(json_to_cel).collect()))
+        }
+        serde_json::Value::Object(fields) => {
+            string_map(fields.iter().map(|(k, v)| (k.as_str(), json_to_cel(v))))
+        }
     }
 }
 
@@ -226,8 +233,14 @@ mod tests {
 
     #[test]
     fn json_integers_compare_as_integers() {
-        assert_eq!(eval("ctx.rows > 1000000", serde_json::json!({"rows": 5_000_000})), Ok(true));
-        assert_eq!(eval("ctx.rows > 1000000", serde_json::json!({"rows": 5})), Ok(false));
+        assert_eq!(
+            eval("ctx.rows > 1000000", serde_json::json!({"rows": 5_000_000})),
+            Ok(true)
+        );
+        assert_eq!(
+            eval("ctx.rows > 1000000", serde_json::json!({"rows": 5})),
+            Ok(false)
+        );
     }
 
     #[test]
@@ -257,16 +270,25 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_before_parsing() {
         let deep = format!("{}true{}", "(".repeat(500), ")".repeat(500));
-        assert!(matches!(Condition::compile(&deep), Err(ConditionError::TooComplex(_))));
+        assert!(matches!(
+            Condition::compile(&deep),
+            Err(ConditionError::TooComplex(_))
+        ));
     }
 
     #[test]
     fn thousands_of_terms_are_refused_before_parsing() {
         let long = vec!["1"; 2_000].join("+");
         let long = format!("{long} > 0");
-        assert!(matches!(Condition::compile(&long), Err(ConditionError::TooComplex(_))));
+        assert!(matches!(
+            Condition::compile(&long),
+            Err(ConditionError::TooComplex(_))
+        ));
         let chain = format!("ctx{} == 1", ".a".repeat(300));
-        assert!(matches!(Condition::compile(&chain), Err(ConditionError::TooComplex(_))));
+        assert!(matches!(
+            Condition::compile(&chain),
+            Err(ConditionError::TooComplex(_))
+        ));
     }
 
     #[test]
@@ -279,11 +301,19 @@ mod tests {
     /// an ordinary 2 MiB thread (a tokio worker's default) without overflow.
     #[test]
     fn the_worst_guarded_expressions_evaluate_on_a_small_stack() {
-        let nested = format!("{}ctx.a == 1{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        let nested = format!(
+            "{}ctx.a == 1{}",
+            "(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
         let terms = format!("{} > 0", vec!["ctx.a"; MAX_OPERATORS / 2].join("+"));
         let members = format!("ctx{} == 1", ".a".repeat(MAX_OPERATORS - 1));
         let negations = format!("{}true", "!".repeat(MAX_OPERATORS));
-        let lists = format!("{}1{} == 1", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        let lists = format!(
+            "{}1{} == 1",
+            "[".repeat(MAX_NESTING),
+            "]".repeat(MAX_NESTING)
+        );
         for source in [nested, terms, members, negations, lists] {
             assert!(guard(&source).is_ok(), "guard refused {source}");
             let cond = Condition::compile(&source).unwrap();
@@ -292,7 +322,8 @@ mod tests {
                 .spawn(move || {
                     let env = environment();
                     let mut context = context(&env);
-                    context.add_variable_from_value("ctx", json_to_cel(&serde_json::json!({"a": 1})));
+                    context
+                        .add_variable_from_value("ctx", json_to_cel(&serde_json::json!({"a": 1})));
                     let _ = cond.evaluate(&context);
                 })
                 .unwrap()

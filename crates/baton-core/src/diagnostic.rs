@@ -102,10 +102,10 @@ impl<'a> Reporter<'a> {
     }
 
     fn push(&mut self, severity: Severity, code: &'static str, path: String, message: String) {
-        let locator = self
-            .locator
-            .get_or_insert_with(|| Locator::new(self.text));
-        let (line, column) = locator.find(&path).map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        let locator = self.locator.get_or_insert_with(|| Locator::new(self.text));
+        let (line, column) = locator
+            .find(&path)
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
         self.found.push(Diagnostic {
             severity,
             file: self.file.to_owned(),

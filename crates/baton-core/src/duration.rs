@@ -19,7 +19,9 @@ pub struct Span {
 pub enum SpanError {
     #[error("empty duration: expected something like `48h`, `2w` or `1d12h`")]
     Empty,
-    #[error("`{0}` is not a duration: expected an integer followed by s, m, h, d or w, e.g. `48h` or `1d12h`")]
+    #[error(
+        "`{0}` is not a duration: expected an integer followed by s, m, h, d or w, e.g. `48h` or `1d12h`"
+    )]
     Malformed(String),
     #[error("`{0}` is too long a duration")]
     Overflow(String),
@@ -186,7 +188,13 @@ mod tests {
 
     #[test]
     fn absurdly_long_durations_are_refused_not_overflowed() {
-        assert!(matches!(Span::parse("99999999999999999999w"), Err(SpanError::Overflow(_))));
-        assert!(matches!(Span::parse("2000000w"), Err(SpanError::Overflow(_))));
+        assert!(matches!(
+            Span::parse("99999999999999999999w"),
+            Err(SpanError::Overflow(_))
+        ));
+        assert!(matches!(
+            Span::parse("2000000w"),
+            Err(SpanError::Overflow(_))
+        ));
     }
 }

@@ -82,13 +82,19 @@ pub fn load(file: &str, text: &str) -> Result<TestFile, LoadErrors> {
     let mut report = Reporter::new(file, text);
     for (i, case) in parsed.tests.iter().enumerate() {
         if case.expect.is_empty() {
-            report.error(format!("tests[{i}].expect"), "`expect` is empty: name at least one key to check");
+            report.error(
+                format!("tests[{i}].expect"),
+                "`expect` is empty: name at least one key to check",
+            );
         }
         for key in case.expect.keys() {
             if !EXPECTABLE.contains(&key.as_str()) {
                 report.error(
                     format!("tests[{i}].expect.{key}"),
-                    format!("`{key}` is not a resolution key: expected one of {}", EXPECTABLE.join(", ")),
+                    format!(
+                        "`{key}` is not a resolution key: expected one of {}",
+                        EXPECTABLE.join(", ")
+                    ),
                 );
             }
         }
@@ -100,7 +106,10 @@ pub fn load(file: &str, text: &str) -> Result<TestFile, LoadErrors> {
 /// Runs every case against `guide` with an empty org state.
 pub fn run(guide: &Guide, file: &TestFile) -> Vec<Outcome> {
     let state = OrgState::default();
-    file.tests.iter().map(|case| run_case(guide, &state, case)).collect()
+    file.tests
+        .iter()
+        .map(|case| run_case(guide, &state, case))
+        .collect()
 }
 
 fn run_case(guide: &Guide, state: &OrgState, case: &TestCase) -> Outcome {
@@ -141,7 +150,9 @@ fn subset(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
         (serde_json::Value::Object(e), serde_json::Value::Object(a)) => e
             .iter()
             .all(|(k, v)| subset(v, a.get(k).unwrap_or(&serde_json::Value::Null))),
-        (serde_json::Value::String(e), serde_json::Value::String(a)) => e == a || same_instant(e, a),
+        (serde_json::Value::String(e), serde_json::Value::String(a)) => {
+            e == a || same_instant(e, a)
+        }
         _ => expected == actual,
     }
 }
@@ -164,16 +175,28 @@ mod tests {
 
     #[test]
     fn objects_match_as_subsets_and_lists_exactly() {
-        assert!(subset(&json!({"decide": "kim"}), &json!({"decide": "kim", "agree": ["sam"]})));
-        assert!(!subset(&json!({"decide": "raj"}), &json!({"decide": "kim"})));
+        assert!(subset(
+            &json!({"decide": "kim"}),
+            &json!({"decide": "kim", "agree": ["sam"]})
+        ));
+        assert!(!subset(
+            &json!({"decide": "raj"}),
+            &json!({"decide": "kim"})
+        ));
         assert!(!subset(&json!(["raj"]), &json!(["raj", "lee"])));
         assert!(subset(&json!(null), &json!(null)));
     }
 
     #[test]
     fn instants_match_across_offsets() {
-        assert!(subset(&json!("2026-03-04T13:00:00+01:00"), &json!("2026-03-04T12:00:00Z")));
-        assert!(!subset(&json!("2026-03-04T13:00:00Z"), &json!("2026-03-04T12:00:00Z")));
+        assert!(subset(
+            &json!("2026-03-04T13:00:00+01:00"),
+            &json!("2026-03-04T12:00:00Z")
+        ));
+        assert!(!subset(
+            &json!("2026-03-04T13:00:00Z"),
+            &json!("2026-03-04T12:00:00Z")
+        ));
     }
 
     #[test]

@@ -10,7 +10,9 @@ pub fn is_valid(id: &str) -> bool {
 
 /// The message for an id that does not have the required shape.
 pub fn shape_error(what: &str, id: &str) -> String {
-    format!("{what} `{id}` is not a valid id: expected lowercase letters, digits, `_` and `-`, starting with a letter or digit")
+    format!(
+        "{what} `{id}` is not a valid id: expected lowercase letters, digits, `_` and `-`, starting with a letter or digit"
+    )
 }
 
 #[cfg(test)]

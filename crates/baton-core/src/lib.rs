@@ -32,4 +32,10 @@ mod yaml;
 pub use diagnostic::{Diagnostic, LoadErrors, Severity};
 pub use guide::{Guide, compile as compile_guide};
 pub use org::Directory;
-pub use resolve::{OrgState, Request, ResolveError, Resolution, resolve};
+pub use resolve::{OrgState, Request, Resolution, ResolveError, resolve};
+
+/// The one way instants are printed in explanations and messages: RFC 3339
+/// in UTC with a `Z`, to the second — the same form as the JSON output.
+pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -28,7 +28,9 @@ fn unroutable_types(guide: &Guide, report: &mut Reporter<'_>) {
             report.warn(
                 "unroutable_type",
                 format!("decision_types.{name}"),
-                format!("no rule can route decision type `{name}`: requests for it will be `unrouted`"),
+                format!(
+                    "no rule can route decision type `{name}`: requests for it will be `unrouted`"
+                ),
             );
         }
     }
@@ -81,7 +83,9 @@ fn unvalidated_expertise(guide: &Guide, report: &mut Reporter<'_>) {
             .source
             .decision_types
             .iter()
-            .filter(|(name, t)| t.impact == Impact::High && rule.types.as_ref().is_none_or(|ts| ts.contains(name)))
+            .filter(|(name, t)| {
+                t.impact == Impact::High && rule.types.as_ref().is_none_or(|ts| ts.contains(name))
+            })
             .map(|(name, _)| name.as_str())
             .collect();
         if !high.is_empty() {

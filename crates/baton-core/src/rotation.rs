@@ -82,14 +82,20 @@ pub struct Holding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
     Schedule,
-    Override { from: DateTime<Utc>, to: DateTime<Utc> },
+    Override {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
     /// The scheduled holder was unavailable and passed it on.
-    Skipped { scheduled: Pid },
+    Skipped {
+        scheduled: Pid,
+    },
 }
 
 /// Parses an IANA zone name.
 pub fn zone(name: &str) -> Result<Tz, RotationError> {
-    name.parse::<Tz>().map_err(|_| RotationError::UnknownZone(name.to_owned()))
+    name.parse::<Tz>()
+        .map_err(|_| RotationError::UnknownZone(name.to_owned()))
 }
 
 /// The instant of a wall-clock time in `tz`. An ambiguous time (the repeated
@@ -144,7 +150,9 @@ impl Rotation {
         };
         let (_, start_utc) = resolve_start(tz, start)?;
         let body = rule.trim().strip_prefix("RRULE:").unwrap_or(rule.trim());
-        let parsed: rrule::RRule<rrule::Unvalidated> = body.parse().map_err(|e: rrule::RRuleError| bad(e.to_string()))?;
+        let parsed: rrule::RRule<rrule::Unvalidated> = body
+            .parse()
+            .map_err(|e: rrule::RRuleError| bad(e.to_string()))?;
         let dt_start = start_utc.with_timezone(&rrule::Tz::Tz(tz));
         let set = parsed.build(dt_start).map_err(|e| bad(e.to_string()))?;
         let cached: Vec<DateTime<Utc>> = (&set)
@@ -188,10 +196,14 @@ impl Rotation {
                 let k = i64::try_from(k).ok()?;
                 match calendar_days {
                     Some(days) => {
-                        let local = start_local.checked_add_signed(chrono::TimeDelta::try_days(days.checked_mul(k)?)?)?;
+                        let local = start_local.checked_add_signed(chrono::TimeDelta::try_days(
+                            days.checked_mul(k)?,
+                        )?)?;
                         local_to_utc(self.tz, local)
                     }
-                    None => start.checked_add_signed(chrono::TimeDelta::try_seconds(period.seconds().checked_mul(k)?)?),
+                    None => start.checked_add_signed(chrono::TimeDelta::try_seconds(
+                        period.seconds().checked_mul(k)?,
+                    )?),
                 }
             }
             Schedule::Rule { set, cached, .. } => {
@@ -221,7 +233,11 @@ impl Rotation {
                 }
                 k + 1
             }
-            Schedule::Rule { set, cached, complete } => {
+            Schedule::Rule {
+                set,
+                cached,
+                complete,
+            } => {
                 let within = cached.partition_point(|h| *h <= t) as u64;
                 if within < cached.len() as u64 || *complete {
                     return within;
@@ -251,7 +267,10 @@ impl Rotation {
                 handoff: n,
                 since,
                 scheduled_index,
-                via: Via::Override { from: o.from, to: o.to },
+                via: Via::Override {
+                    from: o.from,
+                    to: o.to,
+                },
             });
         }
         let mut holding = Holding {
@@ -265,7 +284,11 @@ impl Rotation {
             let len = self.members.len();
             let next = (1..len)
                 .map(|step| (scheduled_index + step) % len)
-                .find(|&i| self.members.get(i).is_some_and(|&p| !directory.unavailable_at(p, at).is_some()));
+                .find(|&i| {
+                    self.members
+                        .get(i)
+                        .is_some_and(|&p| !directory.unavailable_at(p, at).is_some())
+                });
             if let Some(i) = next {
                 holding.holder = self.members.get(i).copied().unwrap_or(scheduled);
                 holding.scheduled_index = i;
@@ -297,7 +320,10 @@ impl Rotation {
     }
 }
 
-fn resolve_start(tz: Tz, start: StartTime) -> Result<(NaiveDateTime, DateTime<Utc>), RotationError> {
+fn resolve_start(
+    tz: Tz,
+    start: StartTime,
+) -> Result<(NaiveDateTime, DateTime<Utc>), RotationError> {
     match start {
         StartTime::Local(local) => {
             let utc = local_to_utc(tz, local)

@@ -26,6 +26,11 @@ mod tests {
         assert_eq!(org["additionalProperties"], serde_json::json!(false));
         let guide = super::guide();
         assert_eq!(guide["additionalProperties"], serde_json::json!(false));
-        assert!(guide["required"].as_array().unwrap().contains(&"team".into()));
+        assert!(
+            guide["required"]
+                .as_array()
+                .unwrap()
+                .contains(&"team".into())
+        );
     }
 }

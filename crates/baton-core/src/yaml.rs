@@ -33,12 +33,16 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
         let (line, column) = err
             .location()
             .map_or((None, None), |l| (Some(l.line()), Some(l.column())));
+        let path = match (line, column) {
+            (Some(l), Some(c)) => Locator::new(text).path_at(l, c).unwrap_or_default(),
+            _ => String::new(),
+        };
         LoadErrors(vec![Diagnostic {
             severity: Severity::Error,
             file: file.to_owned(),
             line,
             column,
-            path: String::new(),
+            path,
             code: "",
             message: plain_message(&err.to_string()),
         }])
@@ -58,11 +62,29 @@ fn whole_file(file: &str, message: String) -> LoadErrors {
 }
 
 /// serde-saphyr appends ` at line L column C`; we print positions ourselves.
+/// Bare type names (`invalid i64`) become words a guide author knows.
 fn plain_message(message: &str) -> String {
     let message = message.lines().next().unwrap_or(message);
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+    let message = match message.rfind(" at line ") {
+        Some(i) => message.get(..i).unwrap_or(message),
+        None => message,
+    };
+    let numeric = ["i64", "u64", "u32", "u8", "i32", "u16"];
+    match message.strip_prefix("invalid ") {
+        Some(t) if numeric.contains(&t) => {
+            format!("expected a whole number ({})", integer_range(t))
+        }
+        Some("f64") => "expected a number".to_owned(),
+        Some("bool") => "expected true or false".to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+fn integer_range(t: &str) -> &'static str {
+    match t {
+        "u8" => "0 to 255",
+        "u16" | "u32" | "u64" => "zero or more",
+        _ => "may be negative",
     }
 }
 
@@ -75,10 +97,12 @@ pub(crate) struct Locator {
 impl Locator {
     pub(crate) fn new(text: &str) -> Self {
         let mut places = HashMap::new();
-        let mut events = Parser::new_from_str(text).filter_map(Result::ok).map(|(event, span)| {
-            let start = span.start;
-            (event, (start.line() as u64, start.col() as u64 + 1))
-        });
+        let mut events = Parser::new_from_str(text)
+            .filter_map(Result::ok)
+            .map(|(event, span)| {
+                let start = span.start;
+                (event, (start.line() as u64, start.col() as u64 + 1))
+            });
         // Skip to the first node of the first document.
         for (event, pos) in events.by_ref() {
             match event {
@@ -97,6 +121,15 @@ impl Locator {
             }
         }
         Self { places }
+    }
+
+    /// The deepest path written at `line` and `column`.
+    pub(crate) fn path_at(&self, line: u64, column: u64) -> Option<String> {
+        self.places
+            .iter()
+            .filter(|(_, place)| **place == (line, column))
+            .max_by_key(|(path, _)| path.len())
+            .map(|(path, _)| path.clone())
     }
 
     /// The place of `path`, or of its nearest written ancestor (a missing key
@@ -155,7 +188,9 @@ fn walk_mapping<'a>(
             Event::Comment(..) | Event::Anchor(..) => continue,
             _ => String::from("?"),
         };
-        let Some((value, pos)) = next_node(events) else { return };
+        let Some((value, pos)) = next_node(events) else {
+            return;
+        };
         walk_node(events, value, child_key(&path, &key), pos, places);
     }
 }
@@ -167,7 +202,9 @@ fn walk_sequence<'a>(
 ) {
     let mut index = 0usize;
     loop {
-        let Some((event, pos)) = next_node(events) else { return };
+        let Some((event, pos)) = next_node(events) else {
+            return;
+        };
         if matches!(event, Event::SequenceEnd) {
             return;
         }
@@ -226,7 +263,10 @@ mod tests {
         }
         let err = parse::<T>("x.yaml", "a: 1\nb: 2\n").unwrap_err();
         let d = &err.0[0];
-        assert_eq!((d.file.as_str(), d.line, d.column), ("x.yaml", Some(2), Some(1)));
+        assert_eq!(
+            (d.file.as_str(), d.line, d.column),
+            ("x.yaml", Some(2), Some(1))
+        );
         assert!(d.message.contains("unknown field `b`"), "{}", d.message);
     }
 }

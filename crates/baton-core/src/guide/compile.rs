@@ -12,7 +12,7 @@ use super::{DecisionType, ExpertiseIndex, Guide, RoleTarget, Rule, Sel};
 use crate::condition::{self, Condition};
 use crate::diagnostic::{LoadErrors, Reporter};
 use crate::ident;
-use crate::org::{Directory, Pid, MAX_LEVEL};
+use crate::org::{Directory, MAX_LEVEL, Pid};
 use crate::rotation::{self, Override, Rotation};
 
 /// The guide format version this build reads.
@@ -78,31 +78,44 @@ impl Compiler<'_> {
         if f.version != FORMAT_VERSION {
             self.report.error(
                 "version",
-                format!("guide format version {} is not supported: expected {FORMAT_VERSION}", f.version),
+                format!(
+                    "guide format version {} is not supported: expected {FORMAT_VERSION}",
+                    f.version
+                ),
             );
         }
         if !ident::is_valid(&f.team) {
-            self.report.error("team", ident::shape_error("team", &f.team));
+            self.report
+                .error("team", ident::shape_error("team", &f.team));
         }
         let share = f.settings.watch.max_share;
         if !(share > 0.0 && share <= 1.0) {
             self.report.error(
                 "settings.watch.max_share",
-                format!("max_share {share} is out of range: expected a fraction above 0 and at most 1"),
+                format!(
+                    "max_share {share} is out of range: expected a fraction above 0 and at most 1"
+                ),
             );
         }
         if f.settings.deliberation.seconds() <= 0 {
-            self.report.error("settings.deliberation", "the deliberation time must be longer than zero");
+            self.report.error(
+                "settings.deliberation",
+                "the deliberation time must be longer than zero",
+            );
         }
         if f.settings.watch.window.seconds() <= 0 {
-            self.report.error("settings.watch.window", "the watch window must be longer than zero");
+            self.report.error(
+                "settings.watch.window",
+                "the watch window must be longer than zero",
+            );
         }
     }
 
     fn person(&mut self, path: &str, id: &str, what: &str) -> Option<Pid> {
         let found = self.directory.find(id);
         if found.is_none() {
-            self.report.error(path, format!("{what} `{id}` is not in the directory"));
+            self.report
+                .error(path, format!("{what} `{id}` is not in the directory"));
         }
         found
     }
@@ -124,14 +137,18 @@ impl Compiler<'_> {
 
     fn rotation(&mut self, name: &str, entry: &RotationEntry, at: &str) -> Option<Rotation> {
         if entry.members.is_empty() {
-            self.report.error(format!("{at}.members"), format!("rotation `{name}` has no members"));
+            self.report.error(
+                format!("{at}.members"),
+                format!("rotation `{name}` has no members"),
+            );
         }
         let mut members = Vec::with_capacity(entry.members.len());
         for (i, m) in entry.members.iter().enumerate() {
             let path = format!("{at}.members[{i}]");
             if let Some(pid) = self.person(&path, m, "rotation member") {
                 if members.contains(&pid) {
-                    self.report.error(&path, format!("`{m}` is listed twice in rotation `{name}`"));
+                    self.report
+                        .error(&path, format!("`{m}` is listed twice in rotation `{name}`"));
                 }
                 members.push(pid);
             }
@@ -147,14 +164,18 @@ impl Compiler<'_> {
             },
         };
         let built = match (&entry.every, &entry.rrule) {
-            (Some(period), None) => Rotation::every(name.to_owned(), members, tz, entry.start, *period)
-                .map_err(|e| (format!("{at}.every"), e)),
+            (Some(period), None) => {
+                Rotation::every(name.to_owned(), members, tz, entry.start, *period)
+                    .map_err(|e| (format!("{at}.every"), e))
+            }
             (None, Some(rule)) => Rotation::rrule(name.to_owned(), members, tz, entry.start, rule)
                 .map_err(|e| (format!("{at}.rrule"), e)),
             _ => {
                 self.report.error(
                     at,
-                    format!("rotation `{name}` needs exactly one of `every` (like `1w`) or `rrule`"),
+                    format!(
+                        "rotation `{name}` needs exactly one of `every` (like `1w`) or `rrule`"
+                    ),
                 );
                 return None;
             }
@@ -172,7 +193,9 @@ impl Compiler<'_> {
             if o.from >= o.to {
                 self.report.error(&path, "override ends before it starts");
             }
-            if let Some(person) = self.person(&format!("{path}.person"), &o.person, "override person") {
+            if let Some(person) =
+                self.person(&format!("{path}.person"), &o.person, "override person")
+            {
                 rotation.overrides.push(Override {
                     person,
                     from: o.from,
@@ -190,11 +213,20 @@ impl Compiler<'_> {
                 self.report.error(&at, ident::shape_error("role", name));
             }
             let target = match entry {
-                RoleEntry::Person(id) => self.person(&format!("{at}.person"), id, "role holder").map(RoleTarget::Person),
+                RoleEntry::Person(id) => self
+                    .person(&format!("{at}.person"), id, "role holder")
+                    .map(RoleTarget::Person),
                 RoleEntry::Rotation(r) => {
-                    let found = self.rotation_index.get(r).copied().map(RoleTarget::Rotation);
+                    let found = self
+                        .rotation_index
+                        .get(r)
+                        .copied()
+                        .map(RoleTarget::Rotation);
                     if found.is_none() && !self.file.rotations.contains_key(r) {
-                        self.report.error(format!("{at}.rotation"), format!("rotation `{r}` is not defined in `rotations`"));
+                        self.report.error(
+                            format!("{at}.rotation"),
+                            format!("rotation `{r}` is not defined in `rotations`"),
+                        );
                     }
                     found
                 }
@@ -210,15 +242,22 @@ impl Compiler<'_> {
         for (name, entry) in &self.file.decision_types {
             let at = format!("decision_types.{name}");
             if !ident::is_valid(name) {
-                self.report.error(&at, ident::shape_error("decision type", name));
+                self.report
+                    .error(&at, ident::shape_error("decision type", name));
             }
             for (i, d) in entry.domains.iter().enumerate() {
                 if !ident::is_valid(d) {
-                    self.report.error(format!("{at}.domains[{i}]"), ident::shape_error("domain", d));
+                    self.report.error(
+                        format!("{at}.domains[{i}]"),
+                        ident::shape_error("domain", d),
+                    );
                 }
             }
             if entry.target.is_some_and(|t| t.seconds() <= 0) {
-                self.report.error(format!("{at}.target"), "the target must be longer than zero");
+                self.report.error(
+                    format!("{at}.target"),
+                    "the target must be longer than zero",
+                );
             }
             let cel = decision_value(name, entry);
             out.insert(
@@ -244,10 +283,14 @@ impl Compiler<'_> {
         for (i, entry) in self.file.rules.iter().enumerate() {
             let at = format!("rules[{i}]");
             if !ident::is_valid(&entry.id) {
-                self.report.error(format!("{at}.id"), ident::shape_error("rule id", &entry.id));
+                self.report
+                    .error(format!("{at}.id"), ident::shape_error("rule id", &entry.id));
             }
             if !seen.insert(entry.id.as_str()) {
-                self.report.error(format!("{at}.id"), format!("rule id `{}` is used twice", entry.id));
+                self.report.error(
+                    format!("{at}.id"),
+                    format!("rule id `{}` is used twice", entry.id),
+                );
             }
             if let Some(rule) = self.rule(entry, &at, types) {
                 out.push(rule);
@@ -256,10 +299,18 @@ impl Compiler<'_> {
         out
     }
 
-    fn rule(&mut self, entry: &RuleEntry, at: &str, types: &HashMap<String, DecisionType>) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        entry: &RuleEntry,
+        at: &str,
+        types: &HashMap<String, DecisionType>,
+    ) -> Option<Rule> {
         if let Some(list) = &entry.types {
             if list.is_empty() {
-                self.report.error(format!("{at}.types"), "an empty `types` list matches nothing: leave it out to match every type");
+                self.report.error(
+                    format!("{at}.types"),
+                    "an empty `types` list matches nothing: leave it out to match every type",
+                );
             }
             for (j, t) in list.iter().enumerate() {
                 if !types.contains_key(t) {
@@ -270,20 +321,30 @@ impl Compiler<'_> {
                 }
             }
         }
-        let when = entry.when.as_deref().and_then(|source| match Condition::compile(source) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.report.error(format!("{at}.when"), e.to_string());
-                None
-            }
-        });
+        let when = entry
+            .when
+            .as_deref()
+            .and_then(|source| match Condition::compile(source) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    self.report.error(format!("{at}.when"), e.to_string());
+                    None
+                }
+            });
         let authority = self.selector(&entry.authority, &format!("{at}.authority"));
-        let consult = self.selectors(entry.consult.as_ref().map_or(&[][..], |s| &s.0), &format!("{at}.consult"), entry.consult.as_ref().is_some_and(|s| s.0.len() == 1));
+        let consult = self.selectors(
+            entry.consult.as_ref().map_or(&[][..], |s| &s.0),
+            &format!("{at}.consult"),
+            entry.consult.as_ref().is_some_and(|s| s.0.len() == 1),
+        );
         let agree = self.selectors(&entry.agree, &format!("{at}.agree"), false);
         let inform = self.selectors(&entry.inform, &format!("{at}.inform"), false);
         let escalate = entry.escalate.as_ref().and_then(|e| {
             if e.after.seconds() <= 0 {
-                self.report.error(format!("{at}.escalate.after"), "`after` must be longer than zero");
+                self.report.error(
+                    format!("{at}.escalate.after"),
+                    "`after` must be longer than zero",
+                );
             }
             Some((e.after, self.selector(&e.to, &format!("{at}.escalate.to"))?))
         });
@@ -291,28 +352,51 @@ impl Compiler<'_> {
             if !(spread.max_share > 0.0 && spread.max_share <= 1.0) {
                 self.report.error(
                     format!("{at}.spread.max_share"),
-                    format!("max_share {} is out of range: expected a fraction above 0 and at most 1", spread.max_share),
+                    format!(
+                        "max_share {} is out of range: expected a fraction above 0 and at most 1",
+                        spread.max_share
+                    ),
                 );
             }
             if spread.window.seconds() <= 0 {
-                self.report.error(format!("{at}.spread.window"), "the window must be longer than zero");
+                self.report.error(
+                    format!("{at}.spread.window"),
+                    "the window must be longer than zero",
+                );
             }
         }
         let disagreement = entry.disagreement.clone().unwrap_or_default();
         if disagreement.deliberation.is_some_and(|d| d.seconds() <= 0) {
-            self.report.error(format!("{at}.disagreement.deliberation"), "the deliberation time must be longer than zero");
+            self.report.error(
+                format!("{at}.disagreement.deliberation"),
+                "the deliberation time must be longer than zero",
+            );
         }
         match &disagreement.tiebreaker {
             Some(Tiebreaker::Person(p)) => {
-                self.person(&format!("{at}.disagreement.tiebreaker.person"), p, "tiebreaker");
+                self.person(
+                    &format!("{at}.disagreement.tiebreaker.person"),
+                    p,
+                    "tiebreaker",
+                );
             }
             Some(Tiebreaker::Role(r)) if !self.file.roles.contains_key(r) => {
-                self.report.error(format!("{at}.disagreement.tiebreaker.role"), format!("role `{r}` is not defined in `roles`"));
+                self.report.error(
+                    format!("{at}.disagreement.tiebreaker.role"),
+                    format!("role `{r}` is not defined in `roles`"),
+                );
             }
             _ => {}
         }
-        if entry.consensus_check.as_ref().is_some_and(|c| c.window.seconds() <= 0) {
-            self.report.error(format!("{at}.consensus_check.window"), "the window must be longer than zero");
+        if entry
+            .consensus_check
+            .as_ref()
+            .is_some_and(|c| c.window.seconds() <= 0)
+        {
+            self.report.error(
+                format!("{at}.consensus_check.window"),
+                "the window must be longer than zero",
+            );
         }
         let authority = authority?;
         let framework = entry
@@ -321,7 +405,11 @@ impl Compiler<'_> {
         Some(Rule {
             id: entry.id.clone(),
             types: entry.types.clone(),
-            when: if entry.when.is_some() { Some(when?) } else { None },
+            when: if entry.when.is_some() {
+                Some(when?)
+            } else {
+                None
+            },
             authority,
             framework,
             spread: entry.spread.clone(),
@@ -329,7 +417,9 @@ impl Compiler<'_> {
             agree: agree?,
             inform: inform?,
             escalate,
-            deliberation: disagreement.deliberation.unwrap_or(self.file.settings.deliberation),
+            deliberation: disagreement
+                .deliberation
+                .unwrap_or(self.file.settings.deliberation),
             tiebreaker: disagreement.tiebreaker,
             consensus_check: entry.consensus_check.clone(),
             ignore_load: entry.ignore_load,
@@ -341,7 +431,9 @@ impl Compiler<'_> {
         match authority {
             Selector::Expertise(_) => Framework::Expertise,
             Selector::Rotation(_) => Framework::Rotating,
-            Selector::Role(r) if matches!(self.file.roles.get(r), Some(RoleEntry::Rotation(_))) => Framework::Rotating,
+            Selector::Role(r) if matches!(self.file.roles.get(r), Some(RoleEntry::Rotation(_))) => {
+                Framework::Rotating
+            }
             Selector::ManagerOf(_) => Framework::Hierarchy,
             Selector::Requester(_) => Framework::Delegated,
             _ if has_when => Framework::Situational,
@@ -355,7 +447,11 @@ impl Compiler<'_> {
         let mut out = Vec::with_capacity(list.len());
         let mut ok = true;
         for (i, s) in list.iter().enumerate() {
-            let path = if single { at.to_owned() } else { format!("{at}[{i}]") };
+            let path = if single {
+                at.to_owned()
+            } else {
+                format!("{at}[{i}]")
+            };
             match self.selector(s, &path) {
                 Some(sel) => out.push(sel),
                 None => ok = false,
@@ -366,18 +462,26 @@ impl Compiler<'_> {
 
     fn selector(&mut self, selector: &Selector, at: &str) -> Option<Sel> {
         match selector {
-            Selector::Person(id) => self.person(&format!("{at}.person"), id, "person").map(Sel::Person),
+            Selector::Person(id) => self
+                .person(&format!("{at}.person"), id, "person")
+                .map(Sel::Person),
             Selector::Role(name) => {
                 let found = self.roles.get(name).copied();
                 if found.is_none() && !self.file.roles.contains_key(name) {
-                    self.report.error(format!("{at}.role"), format!("role `{name}` is not defined in `roles`"));
+                    self.report.error(
+                        format!("{at}.role"),
+                        format!("role `{name}` is not defined in `roles`"),
+                    );
                 }
                 found.map(|t| Sel::Role(name.clone(), t))
             }
             Selector::Rotation(name) => {
                 let found = self.rotation_index.get(name).copied();
                 if found.is_none() && !self.file.rotations.contains_key(name) {
-                    self.report.error(format!("{at}.rotation"), format!("rotation `{name}` is not defined in `rotations`"));
+                    self.report.error(
+                        format!("{at}.rotation"),
+                        format!("rotation `{name}` is not defined in `rotations`"),
+                    );
                 }
                 found.map(Sel::Rotation)
             }
@@ -385,14 +489,21 @@ impl Compiler<'_> {
             Selector::ManagerOf(_) => Some(Sel::ManagerOfRequester),
             Selector::Requester(true) => Some(Sel::Requester),
             Selector::Requester(false) => {
-                self.report.error(format!("{at}.requester"), "`requester` must be `true` (leave the selector out otherwise)");
+                self.report.error(
+                    format!("{at}.requester"),
+                    "`requester` must be `true` (leave the selector out otherwise)",
+                );
                 None
             }
             Selector::AnyOf(list) => {
                 if list.is_empty() {
-                    self.report.error(format!("{at}.any_of"), "`any_of` needs at least one selector");
+                    self.report.error(
+                        format!("{at}.any_of"),
+                        "`any_of` needs at least one selector",
+                    );
                 }
-                self.selectors(list, &format!("{at}.any_of"), false).map(Sel::AnyOf)
+                self.selectors(list, &format!("{at}.any_of"), false)
+                    .map(Sel::AnyOf)
             }
         }
     }
@@ -400,18 +511,25 @@ impl Compiler<'_> {
     fn expertise(&mut self, q: &ExpertiseQuery, at: &str) -> Option<Sel> {
         let mut ok = true;
         if !ident::is_valid(&q.domain) {
-            self.report.error(format!("{at}.domain"), ident::shape_error("domain", &q.domain));
+            self.report.error(
+                format!("{at}.domain"),
+                ident::shape_error("domain", &q.domain),
+            );
             ok = false;
         }
         if q.min_level > MAX_LEVEL {
             self.report.error(
                 format!("{at}.min_level"),
-                format!("min_level {} is out of range: expected 0 to {MAX_LEVEL}", q.min_level),
+                format!(
+                    "min_level {} is out of range: expected 0 to {MAX_LEVEL}",
+                    q.min_level
+                ),
             );
             ok = false;
         }
         if q.top == Some(0) {
-            self.report.error(format!("{at}.top"), "`top` must be at least 1");
+            self.report
+                .error(format!("{at}.top"), "`top` must be at least 1");
             ok = false;
         }
         if !ok {
@@ -422,7 +540,12 @@ impl Compiler<'_> {
             Some(&i) => i,
             None => {
                 let i = self.expertise.len();
-                self.expertise.push(ExpertiseIndex::build(self.directory, &q.domain, q.min_level, q.min_endorsements));
+                self.expertise.push(ExpertiseIndex::build(
+                    self.directory,
+                    &q.domain,
+                    q.min_level,
+                    q.min_endorsements,
+                ));
                 self.expertise_keys.insert(key, i);
                 i
             }
@@ -439,7 +562,11 @@ impl Compiler<'_> {
 /// request.
 fn decision_value(name: &str, entry: &super::file::DecisionTypeEntry) -> cel::Value {
     let domains = cel::Value::List(Arc::new(
-        entry.domains.iter().map(|d| cel::Value::from(d.as_str())).collect(),
+        entry
+            .domains
+            .iter()
+            .map(|d| cel::Value::from(d.as_str()))
+            .collect(),
     ));
     let impact = serde_json::to_value(entry.impact)
         .ok()

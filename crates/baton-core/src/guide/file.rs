@@ -259,11 +259,19 @@ impl<'de> Deserialize<'de> for Selectors {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a selector or a list of selectors")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Selectors, A::Error> {
-                Vec::<Selector>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(Selectors)
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Selectors, A::Error> {
+                Vec::<Selector>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Selectors)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Selectors, A::Error> {
-                Selector::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|s| Selectors(vec![s]))
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Selectors, A::Error> {
+                Selector::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|s| Selectors(vec![s]))
             }
         }
         deserializer.deserialize_any(OneOrMany)

@@ -6,8 +6,8 @@
 //! programs, rotations get their schedules, and every expertise query gets
 //! a ranked index so resolution never scans the directory.
 
-pub mod file;
 mod compile;
+pub mod file;
 mod selector;
 
 use std::collections::HashMap;
@@ -92,7 +92,9 @@ impl Rule {
 
 impl Guide {
     pub fn rotation(&self, name: &str) -> Option<&Rotation> {
-        self.rotation_index.get(name).and_then(|&i| self.rotations.get(i))
+        self.rotation_index
+            .get(name)
+            .and_then(|&i| self.rotations.get(i))
     }
 
     pub fn rotation_at(&self, index: usize) -> Option<&Rotation> {

@@ -61,12 +61,18 @@ pub struct ExpertiseIndex {
 }
 
 impl ExpertiseIndex {
-    pub fn build(directory: &Directory, domain: &str, min_level: u8, min_endorsements: u32) -> Self {
+    pub fn build(
+        directory: &Directory,
+        domain: &str,
+        min_level: u8,
+        min_endorsements: u32,
+    ) -> Self {
         let mut ranked: Vec<Qualified> = directory
             .claimants(domain)
             .iter()
             .filter_map(|&pid| {
-                let (level, endorsements) = directory.validated_level(pid, domain, min_endorsements)?;
+                let (level, endorsements) =
+                    directory.validated_level(pid, domain, min_endorsements)?;
                 (level >= min_level).then_some(Qualified {
                     pid,
                     level,

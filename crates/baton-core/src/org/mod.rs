@@ -84,10 +84,16 @@ impl Directory {
             let entry = &org.people[i];
             let at = format!("people[{i}]");
             if !ident::is_valid(&entry.id) {
-                report.error(format!("{at}.id"), ident::shape_error("person id", &entry.id));
+                report.error(
+                    format!("{at}.id"),
+                    ident::shape_error("person id", &entry.id),
+                );
             }
             if by_id.insert(entry.id.clone(), Pid(pos as u32)).is_some() {
-                report.error(format!("{at}.id"), format!("person `{}` is listed twice", entry.id));
+                report.error(
+                    format!("{at}.id"),
+                    format!("person `{}` is listed twice", entry.id),
+                );
             }
             check_person_fields(entry, &at, &mut report);
         }
@@ -125,9 +131,6 @@ impl Directory {
                 has_reports: false,
             });
         }
-        if report.has_errors() {
-            return Err(LoadErrors(report.into_diagnostics()));
-        }
         check_manager_cycles(&people, &order, &mut report);
         for i in 0..people.len() {
             if let Some(m) = people[i].manager {
@@ -139,7 +142,10 @@ impl Directory {
         let mut claimants: HashMap<String, Vec<Pid>> = HashMap::new();
         for (pos, p) in people.iter().enumerate() {
             for domain in p.expertise.keys() {
-                claimants.entry(domain.clone()).or_default().push(Pid(pos as u32));
+                claimants
+                    .entry(domain.clone())
+                    .or_default()
+                    .push(Pid(pos as u32));
             }
         }
         report.into_result()?;
@@ -176,7 +182,10 @@ impl Directory {
     }
 
     pub fn people(&self) -> impl ExactSizeIterator<Item = (Pid, &Person)> {
-        self.people.iter().enumerate().map(|(i, p)| (Pid(i as u32), p))
+        self.people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (Pid(i as u32), p))
     }
 
     /// The file this directory was loaded from, as parsed.
@@ -200,7 +209,12 @@ impl Directory {
     /// SPEC §4.3: the validated level and the endorsement count of `pid` in
     /// `domain` when `min_endorsements` endorsements are required; `None`
     /// when the person has no claim or too few endorsements.
-    pub fn validated_level(&self, pid: Pid, domain: &str, min_endorsements: u32) -> Option<(u8, u32)> {
+    pub fn validated_level(
+        &self,
+        pid: Pid,
+        domain: &str,
+        min_endorsements: u32,
+    ) -> Option<(u8, u32)> {
         let claim = *self.person(pid).expertise.get(domain)?;
         let levels = self.endorsed_levels(pid, domain);
         let count = levels.len() as u32;
@@ -232,7 +246,10 @@ impl Directory {
 
 fn check_person_fields(entry: &PersonEntry, at: &str, report: &mut Reporter<'_>) {
     if entry.name.trim().is_empty() {
-        report.error(format!("{at}.name"), format!("person `{}` has an empty name", entry.id));
+        report.error(
+            format!("{at}.name"),
+            format!("person `{}` has an empty name", entry.id),
+        );
     }
     if entry.max_load == Some(0) {
         report.error(
@@ -247,7 +264,10 @@ fn check_person_fields(entry: &PersonEntry, at: &str, report: &mut Reporter<'_>)
     }
     for (domain, level) in &entry.expertise {
         if !ident::is_valid(domain) {
-            report.error(format!("{at}.expertise.{domain}"), ident::shape_error("domain", domain));
+            report.error(
+                format!("{at}.expertise.{domain}"),
+                ident::shape_error("domain", domain),
+            );
         }
         if *level > MAX_LEVEL {
             report.error(
@@ -262,8 +282,8 @@ fn check_person_fields(entry: &PersonEntry, at: &str, report: &mut Reporter<'_>)
                 format!("{at}.unavailable[{w}]"),
                 format!(
                     "unavailable window ends ({}) before it starts ({})",
-                    window.to.to_rfc3339(),
-                    window.from.to_rfc3339()
+                    crate::instant(window.to),
+                    crate::instant(window.from)
                 ),
             );
         }
@@ -290,7 +310,11 @@ fn check_manager_cycles(people: &[Person], order: &[usize], report: &mut Reporte
                     let file_index = order.get(i).copied().unwrap_or(i);
                     report.error(
                         format!("people[{file_index}].manager"),
-                        format!("manager cycle: {} → {}", names.join(" → "), names.first().unwrap_or(&"?")),
+                        format!(
+                            "manager cycle: {} → {}",
+                            names.join(" → "),
+                            names.first().unwrap_or(&"?")
+                        ),
                     );
                     break;
                 }
@@ -321,21 +345,36 @@ fn index_endorsements(
         let by = by_id.get(&e.by).copied();
         let of = by_id.get(&e.of).copied();
         if by.is_none() {
-            report.error(format!("{at}.by"), format!("endorser `{}` is not in the directory", e.by));
+            report.error(
+                format!("{at}.by"),
+                format!("endorser `{}` is not in the directory", e.by),
+            );
         }
         if of.is_none() {
-            report.error(format!("{at}.of"), format!("endorsed person `{}` is not in the directory", e.of));
+            report.error(
+                format!("{at}.of"),
+                format!("endorsed person `{}` is not in the directory", e.of),
+            );
         }
         if e.by == e.of {
-            report.error(format!("{at}.by"), format!("`{}` cannot endorse themselves", e.by));
+            report.error(
+                format!("{at}.by"),
+                format!("`{}` cannot endorse themselves", e.by),
+            );
         }
         if !ident::is_valid(&e.domain) {
-            report.error(format!("{at}.domain"), ident::shape_error("domain", &e.domain));
+            report.error(
+                format!("{at}.domain"),
+                ident::shape_error("domain", &e.domain),
+            );
         }
         if e.level > MAX_LEVEL {
             report.error(
                 format!("{at}.level"),
-                format!("endorsed level {} is out of range: expected 0 to {MAX_LEVEL}", e.level),
+                format!(
+                    "endorsed level {} is out of range: expected 0 to {MAX_LEVEL}",
+                    e.level
+                ),
             );
         }
         if let (Some(by), Some(of)) = (by, of) {
@@ -347,7 +386,11 @@ fn index_endorsements(
     }
     let mut out: HashMap<String, HashMap<Pid, Vec<u8>>> = HashMap::new();
     for ((of, domain, _by), level) in best {
-        out.entry(domain).or_default().entry(of).or_default().push(level);
+        out.entry(domain)
+            .or_default()
+            .entry(of)
+            .or_default()
+            .push(level);
     }
     for levels in out.values_mut().flat_map(HashMap::values_mut) {
         levels.sort_unstable_by(|a, b| b.cmp(a));

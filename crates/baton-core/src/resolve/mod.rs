@@ -15,7 +15,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use output::{ConsensusWindow, Deliberation, ErrorCode, Escalation, ResolveError, Resolution, Roster};
+pub use output::{
+    ConsensusWindow, Deliberation, ErrorCode, Escalation, Resolution, ResolveError, Roster,
+};
 pub use state::{OrgState, Outcomes, PastDecision};
 
 use crate::condition;
@@ -44,7 +46,11 @@ fn empty_object() -> serde_json::Value {
 }
 
 /// Resolves `request` under `guide` with the org's current `state`.
-pub fn resolve(guide: &Guide, state: &OrgState, request: &Request) -> Result<Resolution, ResolveError> {
+pub fn resolve(
+    guide: &Guide,
+    state: &OrgState,
+    request: &Request,
+) -> Result<Resolution, ResolveError> {
     Run::new(guide, state, request)?.resolve()
 }
 
@@ -91,7 +97,10 @@ impl<'a> Run<'a> {
         }
         let requester = match &req.requester {
             None => {
-                explain.push("no requester given: `manager_of` and `requester` selectors yield nobody".into());
+                explain.push(
+                    "no requester given: `manager_of` and `requester` selectors yield nobody"
+                        .into(),
+                );
                 None
             }
             Some(id) => Some(dir.find(id).ok_or_else(|| ResolveError {
@@ -126,7 +135,12 @@ impl<'a> Run<'a> {
             });
         };
         let picked = self.pick_authority(rule)?;
-        let mut order: Vec<Pid> = picked.chosen.iter().chain(&picked.moved_back).copied().collect();
+        let mut order: Vec<Pid> = picked
+            .chosen
+            .iter()
+            .chain(&picked.moved_back)
+            .copied()
+            .collect();
         order.truncate(SETTLED);
         let Some(&decider) = order.first() else {
             return Err(self.no_one(rule));
@@ -134,7 +148,8 @@ impl<'a> Run<'a> {
         self.explain_decider(rule, decider);
         let backups: Vec<Pid> = order.iter().skip(1).copied().collect();
         if !backups.is_empty() {
-            self.explain.push(format!("backups: {}", self.ids(&backups).join(", ")));
+            self.explain
+                .push(format!("backups: {}", self.ids(&backups).join(", ")));
         }
         Ok(self.finish(rule, decider, backups, &picked))
     }
@@ -145,25 +160,40 @@ impl<'a> Run<'a> {
         let t = &self.req.decision_type;
         if !rule.applies_to_type(t) {
             let types = rule.types.as_deref().unwrap_or_default().join(", ");
-            self.explain
-                .push(format!("rule `{}`: skipped, type `{t}` is not one of [{types}]", rule.id));
+            self.explain.push(format!(
+                "rule `{}`: skipped, type `{t}` is not one of [{types}]",
+                rule.id
+            ));
             return false;
         }
         let Some(when) = &rule.when else {
-            let scope = if rule.types.is_some() { format!("type `{t}`") } else { "every type".into() };
-            self.explain.push(format!("rule `{}`: matched ({scope}, no condition)", rule.id));
+            let scope = if rule.types.is_some() {
+                format!("type `{t}`")
+            } else {
+                "every type".into()
+            };
+            self.explain.push(format!(
+                "rule `{}`: matched ({scope}, no condition)",
+                rule.id
+            ));
             return true;
         };
         let context = self.cel_context();
         match when.evaluate(context) {
             Ok(true) => {
-                self.explain
-                    .push(format!("rule `{}`: matched, `{}` is true", rule.id, when.source()));
+                self.explain.push(format!(
+                    "rule `{}`: matched, `{}` is true",
+                    rule.id,
+                    when.source()
+                ));
                 true
             }
             Ok(false) => {
-                self.explain
-                    .push(format!("rule `{}`: skipped, `{}` is false", rule.id, when.source()));
+                self.explain.push(format!(
+                    "rule `{}`: skipped, `{}` is false",
+                    rule.id,
+                    when.source()
+                ));
                 false
             }
             Err(why) => {
@@ -192,12 +222,19 @@ impl<'a> Run<'a> {
             context.add_variable_from_value("decision", decision);
             let requester = requester.map_or(cel::Value::Null, |pid| {
                 let p = dir.person(pid);
-                let teams = p.teams.iter().map(|t| cel::Value::from(t.as_str())).collect::<Vec<_>>();
+                let teams = p
+                    .teams
+                    .iter()
+                    .map(|t| cel::Value::from(t.as_str()))
+                    .collect::<Vec<_>>();
                 condition::string_map([
                     ("id", cel::Value::from(p.id.as_str())),
                     ("rank", cel::Value::Int(p.rank)),
                     ("teams", cel::Value::List(std::sync::Arc::new(teams))),
-                    ("is_leader", cel::Value::Bool(dir.is_leader(pid, guide.settings.leader_rank))),
+                    (
+                        "is_leader",
+                        cel::Value::Bool(dir.is_leader(pid, guide.settings.leader_rank)),
+                    ),
                 ])
             });
             context.add_variable_from_value("requester", requester);
@@ -221,11 +258,13 @@ impl<'a> Run<'a> {
                 Box::new(chain)
             }
             Sel::Role(name, RoleTarget::Person(p)) => {
-                self.explain.push(format!("role `{name}` is held by {}", self.dir.id(*p)));
+                self.explain
+                    .push(format!("role `{name}` is held by {}", self.dir.id(*p)));
                 Box::new(std::iter::once(*p))
             }
             Sel::Role(name, RoleTarget::Rotation(r)) => {
-                self.explain.push(format!("role `{name}` follows a rotation"));
+                self.explain
+                    .push(format!("role `{name}` follows a rotation"));
                 self.rotation(*r)
             }
             Sel::Rotation(r) => self.rotation(*r),
@@ -248,7 +287,11 @@ impl<'a> Run<'a> {
                     },
                     ix.ranked.len()
                 ));
-                let skip = if *exclude_requester { self.requester } else { None };
+                let skip = if *exclude_requester {
+                    self.requester
+                } else {
+                    None
+                };
                 let ranked = Ranked::new(ix, self.dir, self.state)
                     .map(|k| k.q.pid)
                     .filter(move |p| Some(*p) != skip)
@@ -272,7 +315,7 @@ impl<'a> Run<'a> {
             self.rotation_not_started = true;
             let first = rotation
                 .first_handoff()
-                .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+                .map_or_else(|| "never".to_owned(), crate::instant);
             self.explain.push(format!(
                 "rotation `{}` has no holder yet: its first handoff is {first}",
                 rotation.name
@@ -285,13 +328,13 @@ impl<'a> Run<'a> {
                 "rotation `{}`: {holder} holds it since handoff #{} at {}",
                 rotation.name,
                 holding.handoff,
-                holding.since.to_rfc3339()
+                crate::instant(holding.since)
             ),
             Via::Override { from, to } => format!(
                 "rotation `{}`: {holder} holds it by override from {} to {}",
                 rotation.name,
-                from.to_rfc3339(),
-                to.to_rfc3339()
+                crate::instant(from),
+                crate::instant(to)
             ),
             Via::Skipped { scheduled } => format!(
                 "rotation `{}`: {} is unavailable, so it passes to {holder}",
@@ -308,8 +351,8 @@ impl<'a> Run<'a> {
         if let Some(w) = self.dir.unavailable_at(pid, self.req.at) {
             return Some(format!(
                 "unavailable from {} to {}",
-                w.from.to_rfc3339(),
-                w.to.to_rfc3339()
+                crate::instant(w.from),
+                crate::instant(w.to)
             ));
         }
         let person = self.dir.person(pid);
@@ -332,8 +375,9 @@ impl<'a> Run<'a> {
         let Some((_, to)) = &rule.escalate else {
             return Ok(picked);
         };
-        self.explain
-            .push("nobody eligible under the rule's authority: trying its escalation target".into());
+        self.explain.push(
+            "nobody eligible under the rule's authority: trying its escalation target".into(),
+        );
         let candidates = self.expand(to);
         Ok(self.pick(candidates, rule.ignore_load, None, rule))
     }
@@ -348,13 +392,17 @@ impl<'a> Run<'a> {
         let mut picked = Picked::default();
         for pid in candidates {
             if let Some(why) = self.ineligible(pid, ignore_load) {
-                self.explain.push(format!("candidate {}: excluded, {why}", self.dir.id(pid)));
+                self.explain
+                    .push(format!("candidate {}: excluded, {why}", self.dir.id(pid)));
                 picked.excluded += 1;
                 continue;
             }
             if let Some(s) = spread {
                 if let Some(line) = s.over_share(self.dir.id(pid), rule) {
-                    self.explain.push(format!("candidate {}: moved back, {line}", self.dir.id(pid)));
+                    self.explain.push(format!(
+                        "candidate {}: moved back, {line}",
+                        self.dir.id(pid)
+                    ));
                     picked.moved_back.push(pid);
                     continue;
                 }
@@ -373,13 +421,19 @@ impl<'a> Run<'a> {
         let mut by_decider: HashMap<&str, usize> = HashMap::new();
         let mut total = 0usize;
         for d in &self.state.history {
-            if d.decided_at > from && d.decided_at <= self.req.at && rule.applies_to_type(&d.decision_type) {
+            if d.decided_at > from
+                && d.decided_at <= self.req.at
+                && rule.applies_to_type(&d.decision_type)
+            {
                 total += 1;
                 *by_decider.entry(d.decider.as_str()).or_default() += 1;
             }
         }
         Some(Spread {
-            counts: by_decider.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            counts: by_decider
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             total,
             max_share: spread.max_share,
             window: spread.window.to_string(),
@@ -397,7 +451,11 @@ impl<'a> Run<'a> {
             message: format!(
                 "rule `{}` matched but nobody is eligible to decide{}",
                 rule.id,
-                if rule.escalate.is_some() { ", nor anyone to escalate to" } else { "" }
+                if rule.escalate.is_some() {
+                    ", nor anyone to escalate to"
+                } else {
+                    ""
+                }
             ),
             explanation: std::mem::take(&mut self.explain),
         }
@@ -480,7 +538,13 @@ impl<'a> Run<'a> {
         it
     }
 
-    fn finish(&mut self, rule: &'a Rule, decider: Pid, backups: Vec<Pid>, picked: &Picked) -> Resolution {
+    fn finish(
+        &mut self,
+        rule: &'a Rule,
+        decider: Pid,
+        backups: Vec<Pid>,
+        picked: &Picked,
+    ) -> Resolution {
         let at = self.req.at;
         let agree = self.roster_people(&rule.agree);
         let inform = self.roster_people(&rule.inform);
@@ -492,8 +556,10 @@ impl<'a> Run<'a> {
         for p in &picked.moved_back {
             if *p != decider && !input.contains(p) {
                 input.push(*p);
-                self.explain
-                    .push(format!("{} is paired as a consultant (spread)", self.dir.id(*p)));
+                self.explain.push(format!(
+                    "{} is paired as a consultant (spread)",
+                    self.dir.id(*p)
+                ));
             }
         }
         let escalation = rule.escalate.as_ref().map(|(after, to)| {
@@ -506,11 +572,11 @@ impl<'a> Run<'a> {
                 Some(t) => self.explain.push(format!(
                     "escalates to {} at {} if undecided",
                     self.dir.id(t),
-                    deadline.to_rfc3339()
+                    crate::instant(deadline)
                 )),
                 None => self.explain.push(format!(
                     "escalation at {} has nobody eligible to go to now",
-                    deadline.to_rfc3339()
+                    crate::instant(deadline)
                 )),
             }
             Escalation {
@@ -526,7 +592,8 @@ impl<'a> Run<'a> {
             deadline: at + c.window.as_chrono(),
             on_objection: c.on_objection,
         });
-        let ids = |v: &[Pid]| -> Vec<String> { v.iter().map(|p| self.dir.id(*p).to_owned()).collect() };
+        let ids =
+            |v: &[Pid]| -> Vec<String> { v.iter().map(|p| self.dir.id(*p).to_owned()).collect() };
         Resolution {
             team: self.guide.team.clone(),
             decision_type: self.req.decision_type.clone(),

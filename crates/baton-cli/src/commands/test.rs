@@ -1,0 +1,45 @@
+//! `baton test`: guide tests, the way `opa test` runs policy tests.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use baton_core::guidetest;
+
+use crate::cli::Files;
+use crate::files;
+
+pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let guide = files::load(paths)?;
+    let tests = if tests.is_empty() {
+        vec![PathBuf::from("deference.test.yaml")]
+    } else {
+        tests.to_vec()
+    };
+    let mut outcomes = Vec::new();
+    for path in &tests {
+        let text = files::read(path)?;
+        let file = guidetest::load(&path.display().to_string(), &text)?;
+        outcomes.extend(guidetest::run(&guide, &file));
+    }
+    let failed = outcomes.iter().filter(|o| !o.passed).count();
+    let passed = outcomes.len() - failed;
+    if json {
+        let out = serde_json::json!({ "passed": passed, "failed": failed, "tests": outcomes });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for o in &outcomes {
+            println!("{} {}", if o.passed { "PASS" } else { "FAIL" }, o.name);
+            for d in &o.differences {
+                println!("     {}: expected {}", d.key, d.expected);
+                println!("     {}  but got  {}", " ".repeat(d.key.len()), d.actual);
+            }
+        }
+        println!("guide tests: {passed} passing, {failed} failing");
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

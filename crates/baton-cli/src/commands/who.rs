@@ -1,0 +1,181 @@
+//! `baton who`: "who decides this?" answered from the files, with reasons.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use baton_core::guide::file::Tiebreaker;
+use baton_core::{Guide, OrgState, Request, Resolution, ResolveError, resolve};
+use chrono::{DateTime, Utc};
+
+use crate::cli::Files;
+use crate::files;
+
+pub struct Args {
+    pub files: Files,
+    pub decision_type: String,
+    pub ctx: Vec<String>,
+    pub requester: Option<String>,
+    pub title: String,
+    pub at: Option<String>,
+    pub json: bool,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let request = Request {
+        decision_type: args.decision_type.clone(),
+        title: args.title.clone(),
+        context: parse_ctx(&args.ctx)?,
+        requester: args.requester.clone(),
+        at: parse_at(args.at.as_deref())?,
+    };
+    let guide = files::load(&args.files)?;
+    let result = resolve(&guide, &OrgState::default(), &request);
+    match (&result, args.json) {
+        (Ok(r), true) => println!("{}", serde_json::to_string_pretty(r)?),
+        (Err(e), true) => println!("{}", serde_json::to_string_pretty(&e.to_json())?),
+        (Ok(r), false) => print!("{}", render(&guide, r)),
+        (Err(e), false) => print!("{}", render_error(e)),
+    }
+    Ok(if result.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `key=value` pairs into a JSON object; values are JSON where they parse
+/// (`rows=5000000` is a number, `urgent=true` a boolean), strings otherwise.
+pub fn parse_ctx(pairs: &[String]) -> Result<serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            bail!("--ctx `{pair}` is not KEY=VALUE");
+        };
+        if key.is_empty() {
+            bail!("--ctx `{pair}` has an empty key");
+        }
+        let value = serde_json::from_str(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+        map.insert(key.to_owned(), value);
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+pub fn parse_at(at: Option<&str>) -> Result<DateTime<Utc>> {
+    match at {
+        None => Ok(Utc::now()),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .with_context(|| {
+                format!("--at `{text}` is not an RFC 3339 instant like 2026-03-01T12:00:00Z")
+            }),
+    }
+}
+
+/// The human-readable answer.
+pub fn render(guide: &Guide, r: &Resolution) -> String {
+    let name = |id: &str| {
+        guide.directory.find(id).map_or_else(
+            || id.to_owned(),
+            |p| format!("{id} ({})", guide.directory.person(p).name),
+        )
+    };
+    let list = |ids: &[String]| {
+        if ids.is_empty() {
+            "-".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} decides `{}` for team {}",
+        name(&r.decider),
+        r.decision_type,
+        r.team
+    );
+    let _ = writeln!(out, "  rule        {} ({})", r.rule, r.framework.as_str());
+    let _ = writeln!(out, "  backups     {}", list(&r.backups));
+    let _ = writeln!(
+        out,
+        "  recommend   {}",
+        r.roster.recommend.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(out, "  agree       {}", list(&r.roster.agree));
+    let _ = writeln!(out, "  input       {}", list(&r.roster.input));
+    let _ = writeln!(out, "  inform      {}", list(&r.roster.inform));
+    let tiebreaker = match &r.deliberation.tiebreaker {
+        None => "none".to_owned(),
+        Some(Tiebreaker::Person(p)) => name(p),
+        Some(Tiebreaker::Role(role)) => format!("role {role}"),
+        Some(Tiebreaker::Rule(rule)) => serde_json::to_value(rule)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+    };
+    let _ = writeln!(
+        out,
+        "  deliberate  until {}, tiebreaker {tiebreaker}",
+        baton_core::instant(r.deliberation.deadline)
+    );
+    if let Some(c) = &r.consensus_check {
+        let _ = writeln!(
+            out,
+            "  objections  until {}",
+            baton_core::instant(c.deadline)
+        );
+    }
+    if let Some(e) = &r.escalation {
+        let _ = writeln!(
+            out,
+            "  escalates   at {} to {}",
+            baton_core::instant(e.deadline),
+            e.to.as_deref()
+                .map_or_else(|| "nobody eligible".to_owned(), name)
+        );
+    }
+    let _ = writeln!(out, "why");
+    for line in &r.explanation {
+        let _ = writeln!(out, "  - {line}");
+    }
+    out
+}
+
+pub fn render_error(e: &ResolveError) -> String {
+    let mut out = format!("error[{}]: {}\n", e.code.as_str(), e.message);
+    if !e.explanation.is_empty() {
+        out.push_str("why\n");
+        for line in &e.explanation {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctx_values_are_json_where_they_parse() {
+        let ctx = parse_ctx(&[
+            "rows=5000000".into(),
+            "urgency=critical".into(),
+            "ok=true".into(),
+            "q=\"7\"".into(),
+        ])
+        .unwrap();
+        assert_eq!(
+            ctx,
+            serde_json::json!({"rows": 5_000_000, "urgency": "critical", "ok": true, "q": "7"})
+        );
+    }
+
+    #[test]
+    fn ctx_without_equals_is_refused() {
+        assert!(parse_ctx(&["urgency".into()]).is_err());
+        assert!(parse_ctx(&["=x".into()]).is_err());
+    }
+}
