@@ -244,7 +244,7 @@ mod tests {
         let loc = Locator::new(TEXT);
         assert_eq!(loc.find("people"), Some((2, 3)));
         assert_eq!(loc.find("people[1].manager"), Some((5, 14)));
-        assert_eq!(loc.find("rules[0].authority.person"), Some((7, 40)));
+        assert_eq!(loc.find("rules[0].authority.person"), Some((7, 33)));
     }
 
     #[test]

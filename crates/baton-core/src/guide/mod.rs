@@ -113,3 +113,6 @@ impl Guide {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
