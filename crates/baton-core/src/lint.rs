@@ -106,9 +106,9 @@ fn bus_factor(guide: &Guide, report: &mut Reporter<'_>) {
     for (i, rule) in guide.rules.iter().enumerate() {
         let mut seen = BTreeSet::new();
         rule.authority.walk(&mut |s| {
-            if let Sel::Expertise { index, .. } = s {
-                if let Some(ix) = guide.expertise.get(*index) {
-                    if ix.ranked.len() < BUS_FACTOR && seen.insert(*index) {
+            if let Sel::Expertise { index, .. } = s
+                && let Some(ix) = guide.expertise.get(*index)
+                    && ix.ranked.len() < BUS_FACTOR && seen.insert(*index) {
                         let who: Vec<&str> = ix.ranked.iter().map(|q| guide.directory.id(q.pid)).collect();
                         report.warn(
                             "bus_factor",
@@ -124,8 +124,6 @@ fn bus_factor(guide: &Guide, report: &mut Reporter<'_>) {
                             ),
                         );
                     }
-                }
-            }
         });
     }
 }
@@ -179,7 +177,7 @@ fn unreachable_people(guide: &Guide, report: &mut Reporter<'_>) {
         }
     }
     for (pid, person) in dir.people() {
-        let in_team = person.teams.iter().any(|t| *t == guide.team);
+        let in_team = person.teams.contains(&guide.team);
         let is_manager = uses_managers && person.has_reports;
         if in_team && !is_manager && !reached.contains(dir.id(pid)) {
             report.warn(
@@ -191,5 +189,132 @@ fn unreachable_people(guide: &Guide, report: &mut Reporter<'_>) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::org::Directory;
+
+    const ORG: &str = "people:
+  - {id: kim, name: Kim, teams: [core], expertise: {db: 4, sec: 5}}
+  - {id: raj, name: Raj, teams: [core], expertise: {db: 4}}
+  - {id: idle, name: Idle, teams: [core]}
+  - {id: other, name: Other, teams: [web]}
+";
+
+    fn codes(body: &str) -> Vec<(&'static str, String)> {
+        let text = format!(
+            "version: 1\nteam: core\ndecision_types:\n  design: {{domains: [db], impact: high}}\n  chore: {{domains: []}}\n{body}"
+        );
+        let dir = Arc::new(Directory::load("org.yaml", ORG).unwrap());
+        let guide = crate::compile_guide("g.yaml", &text, dir).unwrap_or_else(|e| panic!("{e}"));
+        super::lint(&guide)
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    #[track_caller]
+    fn check(body: &str, code: &str, needle: &str) {
+        let found = codes(body);
+        assert!(
+            found.iter().any(|(c, m)| *c == code && m.contains(needle)),
+            "expected {code} mentioning {needle:?}, got {found:#?}"
+        );
+    }
+
+    #[track_caller]
+    fn check_absent(body: &str, code: &str) {
+        let found = codes(body);
+        assert!(
+            !found.iter().any(|(c, _)| *c == code),
+            "unexpected {code}: {found:#?}"
+        );
+    }
+
+    const BOTH: &str =
+        "  - {id: all, authority: {any_of: [{person: kim}, {person: raj}, {person: idle}]}}\n";
+
+    #[test]
+    fn types_no_rule_can_route_are_flagged() {
+        check(
+            "rules:\n  - {id: d, types: [design], authority: {any_of: [{person: kim}, {person: raj}, {person: idle}]}}\n",
+            "unroutable_type",
+            "`chore`",
+        );
+        check_absent(&format!("rules:\n{BOTH}"), "unroutable_type");
+    }
+
+    #[test]
+    fn rules_behind_an_unconditional_catch_all_are_shadowed() {
+        check(
+            &format!(
+                "rules:\n{BOTH}  - {{id: late, types: [design], authority: {{person: kim}}}}\n"
+            ),
+            "shadowed_rule",
+            "`late` can never match",
+        );
+        check_absent(
+            &format!("rules:\n  - {{id: c, when: 'true', authority: {{person: kim}}}}\n{BOTH}"),
+            "shadowed_rule",
+        );
+    }
+
+    #[test]
+    fn claims_alone_on_high_impact_types_are_flagged() {
+        check(
+            &format!(
+                "rules:\n  - {{id: e, types: [design], authority: {{expertise: {{domain: db}}}}}}\n{BOTH}"
+            ),
+            "unvalidated_expertise",
+            "design",
+        );
+        check_absent(
+            &format!(
+                "rules:\n  - {{id: e, types: [chore], authority: {{expertise: {{domain: db}}}}}}\n{BOTH}"
+            ),
+            "unvalidated_expertise",
+        );
+    }
+
+    #[test]
+    fn domains_with_fewer_than_two_qualified_people_are_a_bus_factor() {
+        check(
+            &format!(
+                "rules:\n  - {{id: s, authority: {{expertise: {{domain: sec, min_level: 3}}}}}}\n{BOTH}"
+            ),
+            "bus_factor",
+            "only 1 qualifies (kim)",
+        );
+        check_absent(
+            &format!(
+                "rules:\n  - {{id: s, authority: {{expertise: {{domain: db, min_level: 3}}}}}}\n{BOTH}"
+            ),
+            "bus_factor",
+        );
+    }
+
+    #[test]
+    fn single_member_rotations_are_flagged() {
+        check(
+            &format!(
+                "rotations:\n  duty: {{members: [kim], start: 2026-01-01T00:00:00Z, every: 1w}}\nrules:\n{BOTH}"
+            ),
+            "single_member_rotation",
+            "`duty`",
+        );
+    }
+
+    #[test]
+    fn team_members_no_rule_can_name_are_flagged() {
+        check(
+            "rules:\n  - {id: all, authority: {any_of: [{person: kim}, {person: raj}]}}\n",
+            "unreachable_person",
+            "`idle`",
+        );
+        check_absent(&format!("rules:\n{BOTH}"), "unreachable_person");
     }
 }

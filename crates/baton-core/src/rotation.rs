@@ -287,7 +287,7 @@ impl Rotation {
                 .find(|&i| {
                     self.members
                         .get(i)
-                        .is_some_and(|&p| !directory.unavailable_at(p, at).is_some())
+                        .is_some_and(|&p| directory.unavailable_at(p, at).is_none())
                 });
             if let Some(i) = next {
                 holding.holder = self.members.get(i).copied().unwrap_or(scheduled);
@@ -305,10 +305,10 @@ impl Rotation {
         let mut out = Vec::with_capacity(len + 1);
         out.push(holding.holder);
         for step in 0..len {
-            if let Some(&p) = self.members.get((holding.scheduled_index + step) % len) {
-                if !out.contains(&p) {
-                    out.push(p);
-                }
+            if let Some(&p) = self.members.get((holding.scheduled_index + step) % len)
+                && !out.contains(&p)
+            {
+                out.push(p);
             }
         }
         out

@@ -43,6 +43,7 @@ pub fn run(paths: &Files, json: bool) -> Result<ExitCode> {
             }
         }
     }
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::diagnostic::LoadErrors;
 use crate::org::Directory;
 
-const ORG: &str = "people:\n  - {id: kim, name: Kim, expertise: {db: 4}}\n  - {id: raj, name: Raj}\n";
+const ORG: &str =
+    "people:\n  - {id: kim, name: Kim, expertise: {db: 4}}\n  - {id: raj, name: Raj}\n";
 
 fn compile(guide: &str) -> Result<super::Guide, LoadErrors> {
     let dir = Arc::new(Directory::load("org.yaml", ORG).unwrap());
@@ -30,7 +31,10 @@ fn check_error(body: &str, line: u64, needle: &str) {
 
 #[test]
 fn a_minimal_guide_compiles() {
-    let g = compile(&format!("{HEAD}rules:\n  - {{id: r, authority: {{person: kim}}}}\n")).unwrap();
+    let g = compile(&format!(
+        "{HEAD}rules:\n  - {{id: r, authority: {{person: kim}}}}\n"
+    ))
+    .unwrap();
     assert_eq!(g.rules.len(), 1);
     assert!(g.version.starts_with("sha256:") && g.version.len() == 7 + 64);
 }
@@ -44,69 +48,152 @@ fn the_version_is_the_digest_of_the_bytes() {
 
 #[test]
 fn unknown_keys_in_rules_are_errors() {
-    check_error("rules:\n  - id: r\n    authority: {person: kim}\n    framwork: expertise\n", 8, "unknown field `framwork`");
+    check_error(
+        "rules:\n  - id: r\n    authority: {person: kim}\n    framwork: expertise\n",
+        8,
+        "unknown field `framwork`",
+    );
 }
 
 #[test]
 fn a_selector_with_an_unknown_kind_is_an_error() {
-    check_error("rules:\n  - id: r\n    authority: {persn: kim}\n", 7, "persn");
+    check_error(
+        "rules:\n  - id: r\n    authority: {persn: kim}\n",
+        7,
+        "persn",
+    );
 }
 
 #[test]
 fn references_must_resolve() {
-    check_error("rules:\n  - {id: r, authority: {person: zoe}}\n", 6, "person `zoe` is not in the directory");
-    check_error("rules:\n  - {id: r, authority: {role: boss}}\n", 6, "role `boss` is not defined");
-    check_error("rules:\n  - {id: r, authority: {rotation: duty}}\n", 6, "rotation `duty` is not defined");
-    check_error("rules:\n  - {id: r, types: [design, budget], authority: {person: kim}}\n", 6, "decision type `budget` is not defined");
+    check_error(
+        "rules:\n  - {id: r, authority: {person: zoe}}\n",
+        6,
+        "person `zoe` is not in the directory",
+    );
+    check_error(
+        "rules:\n  - {id: r, authority: {role: boss}}\n",
+        6,
+        "role `boss` is not defined",
+    );
+    check_error(
+        "rules:\n  - {id: r, authority: {rotation: duty}}\n",
+        6,
+        "rotation `duty` is not defined",
+    );
+    check_error(
+        "rules:\n  - {id: r, types: [design, budget], authority: {person: kim}}\n",
+        6,
+        "decision type `budget` is not defined",
+    );
     check_error("roles:\n  boss: {person: zoe}\n", 6, "role holder `zoe`");
 }
 
 #[test]
 fn rule_ids_are_unique() {
-    check_error("rules:\n  - {id: r, authority: {person: kim}}\n  - {id: r, authority: {person: raj}}\n", 7, "used twice");
+    check_error(
+        "rules:\n  - {id: r, authority: {person: kim}}\n  - {id: r, authority: {person: raj}}\n",
+        7,
+        "used twice",
+    );
 }
 
 #[test]
 fn when_is_compiled_at_load_with_its_position() {
-    check_error("rules:\n  - id: r\n    when: ctx.a ==\n    authority: {person: kim}\n", 7, "not valid CEL");
-    check_error("rules:\n  - id: r\n    when: cxt.a == 1\n    authority: {person: kim}\n", 7, "`cxt`");
+    check_error(
+        "rules:\n  - id: r\n    when: ctx.a ==\n    authority: {person: kim}\n",
+        7,
+        "not valid CEL",
+    );
+    check_error(
+        "rules:\n  - id: r\n    when: cxt.a == 1\n    authority: {person: kim}\n",
+        7,
+        "`cxt`",
+    );
 }
 
 #[test]
 fn a_pathological_when_is_refused_at_load() {
     let deep = format!("{}true{}", "(".repeat(200), ")".repeat(200));
-    check_error(&format!("rules:\n  - id: r\n    when: '{deep}'\n    authority: {{person: kim}}\n"), 7, "too complex");
+    check_error(
+        &format!("rules:\n  - id: r\n    when: '{deep}'\n    authority: {{person: kim}}\n"),
+        7,
+        "too complex",
+    );
 }
 
 #[test]
 fn durations_are_validated() {
-    check_error("rules:\n  - id: r\n    authority: {person: kim}\n    escalate: {after: soon, to: {person: raj}}\n", 8, "`soon` is not a duration");
+    check_error(
+        "rules:\n  - id: r\n    authority: {person: kim}\n    escalate: {after: soon, to: {person: raj}}\n",
+        8,
+        "`soon` is not a duration",
+    );
 }
 
 #[test]
 fn rotations_are_validated() {
     let base = "rotations:\n  duty:\n    members: [kim, raj]\n    start: 2026-01-01T00:00:00Z\n";
-    check_error(&format!("{base}    every: 1w\n    tz: Mars/Base\n"), 10, "not an IANA time zone");
-    check_error(&format!("{base}    every: 1w\n    rrule: FREQ=DAILY\n"), 7, "exactly one of");
-    check_error(&format!("{base}    rrule: FREQ=SOMETIMES\n"), 9, "not a valid RFC 5545");
-    check_error("rotations:\n  duty:\n    members: [kim, kim]\n    start: 2026-01-01T00:00:00Z\n    every: 1w\n", 7, "listed twice");
-    check_error("rotations:\n  duty:\n    members: [kim]\n    start: yesterday\n    every: 1w\n", 8, "not a start time");
+    check_error(
+        &format!("{base}    every: 1w\n    tz: Mars/Base\n"),
+        10,
+        "not an IANA time zone",
+    );
+    check_error(
+        &format!("{base}    every: 1w\n    rrule: FREQ=DAILY\n"),
+        7,
+        "exactly one of",
+    );
+    check_error(
+        &format!("{base}    rrule: FREQ=SOMETIMES\n"),
+        9,
+        "not a valid RFC 5545",
+    );
+    check_error(
+        "rotations:\n  duty:\n    members: [kim, kim]\n    start: 2026-01-01T00:00:00Z\n    every: 1w\n",
+        7,
+        "listed twice",
+    );
+    check_error(
+        "rotations:\n  duty:\n    members: [kim]\n    start: yesterday\n    every: 1w\n",
+        8,
+        "not a start time",
+    );
 }
 
 #[test]
 fn requester_false_and_empty_any_of_are_refused() {
-    check_error("rules:\n  - {id: r, authority: {requester: false}}\n", 6, "must be `true`");
-    check_error("rules:\n  - {id: r, authority: {any_of: []}}\n", 6, "at least one selector");
+    check_error(
+        "rules:\n  - {id: r, authority: {requester: false}}\n",
+        6,
+        "must be `true`",
+    );
+    check_error(
+        "rules:\n  - {id: r, authority: {any_of: []}}\n",
+        6,
+        "at least one selector",
+    );
 }
 
 #[test]
 fn out_of_range_numbers_are_refused() {
-    check_error("rules:\n  - {id: r, authority: {expertise: {domain: db, min_level: 9}}}\n", 6, "min_level 9");
-    check_error("rules:\n  - {id: r, authority: {person: kim}, spread: {max_share: 1.5, window: 30d}}\n", 6, "max_share 1.5");
+    check_error(
+        "rules:\n  - {id: r, authority: {expertise: {domain: db, min_level: 9}}}\n",
+        6,
+        "min_level 9",
+    );
+    check_error(
+        "rules:\n  - {id: r, authority: {person: kim}, spread: {max_share: 1.5, window: 30d}}\n",
+        6,
+        "max_share 1.5",
+    );
 }
 
 #[test]
 fn unsupported_versions_are_refused() {
     let err = compile("version: 2\nteam: core\n").unwrap_err();
-    assert!(err.0[0].message.contains("version 2 is not supported"), "{err}");
+    assert!(
+        err.0[0].message.contains("version 2 is not supported"),
+        "{err}"
+    );
 }

@@ -377,11 +377,11 @@ fn index_endorsements(
                 ),
             );
         }
-        if let (Some(by), Some(of)) = (by, of) {
-            if by != of {
-                let level = best.entry((of, e.domain.clone(), by)).or_insert(0);
-                *level = (*level).max(e.level);
-            }
+        if let (Some(by), Some(of)) = (by, of)
+            && by != of
+        {
+            let level = best.entry((of, e.domain.clone(), by)).or_insert(0);
+            *level = (*level).max(e.level);
         }
     }
     let mut out: HashMap<String, HashMap<Pid, Vec<u8>>> = HashMap::new();

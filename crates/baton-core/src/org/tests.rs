@@ -28,7 +28,11 @@ fn people_are_indexed_in_id_order() {
 
 #[test]
 fn unknown_keys_are_errors_with_their_line() {
-    check_error("people:\n  - id: kim\n    name: Kim\n    rnak: 2\n", 4, "unknown field `rnak`");
+    check_error(
+        "people:\n  - id: kim\n    name: Kim\n    rnak: 2\n",
+        4,
+        "unknown field `rnak`",
+    );
 }
 
 #[test]
@@ -38,7 +42,11 @@ fn a_missing_name_is_an_error() {
 
 #[test]
 fn duplicate_ids_are_errors() {
-    check_error("people:\n  - {id: kim, name: A}\n  - {id: kim, name: B}\n", 3, "listed twice");
+    check_error(
+        "people:\n  - {id: kim, name: A}\n  - {id: kim, name: B}\n",
+        3,
+        "listed twice",
+    );
 }
 
 #[test]
@@ -48,7 +56,11 @@ fn ids_must_be_slugs() {
 
 #[test]
 fn an_unknown_manager_is_an_error_at_the_manager() {
-    check_error("people:\n  - id: kim\n    name: K\n    manager: nobody\n", 4, "manager `nobody`");
+    check_error(
+        "people:\n  - id: kim\n    name: K\n    manager: nobody\n",
+        4,
+        "manager `nobody`",
+    );
 }
 
 #[test]
@@ -56,12 +68,19 @@ fn manager_cycles_are_errors() {
     let text = "people:\n  - {id: a, name: A, manager: b}\n  - {id: b, name: B, manager: c}\n  - {id: c, name: C, manager: a}\n";
     let err = load(text).unwrap_err();
     assert_eq!(err.0.len(), 1, "one cycle, one error: {err}");
-    assert!(err.0[0].message.contains("manager cycle: a → b → c → a"), "{err}");
+    assert!(
+        err.0[0].message.contains("manager cycle: a → b → c → a"),
+        "{err}"
+    );
 }
 
 #[test]
 fn being_ones_own_manager_is_an_error() {
-    check_error("people:\n  - {id: a, name: A, manager: a}\n", 2, "their own manager");
+    check_error(
+        "people:\n  - {id: a, name: A, manager: a}\n",
+        2,
+        "their own manager",
+    );
 }
 
 #[test]
@@ -72,7 +91,11 @@ fn self_endorsement_is_rejected() {
 
 #[test]
 fn levels_above_five_are_rejected() {
-    check_error("people:\n  - {id: a, name: A, expertise: {db: 6}}\n", 2, "out of range");
+    check_error(
+        "people:\n  - {id: a, name: A, expertise: {db: 6}}\n",
+        2,
+        "out of range",
+    );
     let text = "people:\n  - {id: a, name: A}\n  - {id: b, name: B}\nendorsements:\n  - {by: a, of: b, domain: db, level: 9}\n";
     check_error(text, 5, "out of range");
 }
@@ -91,7 +114,9 @@ fn every_problem_is_reported_not_only_the_first() {
 
 #[test]
 fn anyone_with_a_report_is_a_leader_whatever_the_rank() {
-    let dir = load("people:\n  - {id: boss, name: B, rank: 1}\n  - {id: dev, name: D, manager: boss}\n").unwrap();
+    let dir =
+        load("people:\n  - {id: boss, name: B, rank: 1}\n  - {id: dev, name: D, manager: boss}\n")
+            .unwrap();
     assert!(dir.is_leader(dir.find("boss").unwrap(), 4));
     assert!(!dir.is_leader(dir.find("dev").unwrap(), 4));
 }

@@ -252,10 +252,22 @@ impl<'a> Run<'a> {
             Sel::Requester => Box::new(self.requester.into_iter()),
             Sel::ManagerOfRequester => {
                 let dir = self.dir;
-                let chain = std::iter::successors(self.requester, move |p| dir.person(*p).manager)
-                    .skip(1)
-                    .take(dir.len());
-                Box::new(chain)
+                let chain: Vec<Pid> =
+                    std::iter::successors(self.requester, |p| dir.person(*p).manager)
+                        .skip(1)
+                        .take(dir.len())
+                        .collect();
+                if let Some(requester) = self.requester {
+                    self.explain.push(match chain.is_empty() {
+                        true => format!("manager chain: {} has no manager", dir.id(requester)),
+                        false => format!(
+                            "manager chain of {}: {}",
+                            dir.id(requester),
+                            self.ids(&chain).join(" → ")
+                        ),
+                    });
+                }
+                Box::new(chain.into_iter())
             }
             Sel::Role(name, RoleTarget::Person(p)) => {
                 self.explain
@@ -397,15 +409,15 @@ impl<'a> Run<'a> {
                 picked.excluded += 1;
                 continue;
             }
-            if let Some(s) = spread {
-                if let Some(line) = s.over_share(self.dir.id(pid), rule) {
-                    self.explain.push(format!(
-                        "candidate {}: moved back, {line}",
-                        self.dir.id(pid)
-                    ));
-                    picked.moved_back.push(pid);
-                    continue;
-                }
+            if let Some(s) = spread
+                && let Some(line) = s.over_share(self.dir.id(pid), rule)
+            {
+                self.explain.push(format!(
+                    "candidate {}: moved back, {line}",
+                    self.dir.id(pid)
+                ));
+                picked.moved_back.push(pid);
+                continue;
             }
             picked.chosen.push(pid);
             if picked.chosen.len() == SETTLED {
@@ -466,20 +478,19 @@ impl<'a> Run<'a> {
         let mut why = Vec::new();
         let mut domains: Vec<&str> = Vec::new();
         rule.authority.walk(&mut |s| {
-            if let Sel::Expertise { index, .. } = s {
-                if let Some(ix) = self.guide.expertise.get(*index) {
-                    if let Some(q) = ix.get(decider) {
-                        domains.push(&ix.domain);
-                        why.push(format!(
-                            "validated {} level {} with {} endorsement{}, track record {:.2}",
-                            ix.domain,
-                            q.level,
-                            q.endorsements,
-                            if q.endorsements == 1 { "" } else { "s" },
-                            self.state.track_record(&p.id, &ix.domain)
-                        ));
-                    }
-                }
+            if let Sel::Expertise { index, .. } = s
+                && let Some(ix) = self.guide.expertise.get(*index)
+                && let Some(q) = ix.get(decider)
+            {
+                domains.push(&ix.domain);
+                why.push(format!(
+                    "validated {} level {} with {} endorsement{}, track record {:.2}",
+                    ix.domain,
+                    q.level,
+                    q.endorsements,
+                    if q.endorsements == 1 { "" } else { "s" },
+                    self.state.track_record(&p.id, &ix.domain)
+                ));
             }
         });
         let load = self.state.load_of(&p.id);

@@ -64,7 +64,13 @@ fn decider_and_backups(rules: &str, state: &OrgState, req: &Request) -> (String,
 #[track_caller]
 fn check(rules: &str, req: &Request, decider: &str, backups: &[&str]) {
     let got = decider_and_backups(rules, &OrgState::default(), req);
-    assert_eq!((got.0.as_str(), got.1.iter().map(String::as_str).collect::<Vec<_>>()), (decider, backups.to_vec()));
+    assert_eq!(
+        (
+            got.0.as_str(),
+            got.1.iter().map(String::as_str).collect::<Vec<_>>()
+        ),
+        (decider, backups.to_vec())
+    );
 }
 
 #[track_caller]
@@ -79,31 +85,52 @@ mod selectors {
 
     #[test]
     fn a_person_selector_names_that_person() {
-        check("  - {id: r, authority: {person: cat}}", &request("design", "ann"), "cat", &[]);
+        check(
+            "  - {id: r, authority: {person: cat}}",
+            &request("design", "ann"),
+            "cat",
+            &[],
+        );
     }
 
     #[test]
     fn a_role_names_its_person() {
-        check("  - {id: r, authority: {role: lead}}", &request("design", "ann"), "mgr", &[]);
+        check(
+            "  - {id: r, authority: {role: lead}}",
+            &request("design", "ann"),
+            "mgr",
+            &[],
+        );
     }
 
     #[test]
     fn a_role_backed_by_a_rotation_acts_as_the_rotation() {
         // 2026-03-02 is 8 weeks after the start: handoff #9, index 8 % 3 = 2.
-        check("  - {id: r, authority: {role: captain}}", &request("design", "ann"), "ann", &["cat", "dan"]);
+        check(
+            "  - {id: r, authority: {role: captain}}",
+            &request("design", "ann"),
+            "ann",
+            &["cat", "dan"],
+        );
     }
 
     #[test]
     fn an_expertise_selector_ranks_by_validated_level_then_endorsements() {
-        let rules = "  - {id: r, authority: {expertise: {domain: db, min_level: 3, min_endorsements: 1}}}";
+        let rules =
+            "  - {id: r, authority: {expertise: {domain: db, min_level: 3, min_endorsements: 1}}}";
         // ann 5 (1 endorsement); bob 4 (2); cat 4 (1); dan 3 (1).
         check(rules, &request("design", "boss"), "ann", &["bob", "cat"]);
     }
 
     #[test]
     fn claims_alone_do_not_qualify_when_endorsements_are_required() {
-        let rules = "  - {id: r, authority: {expertise: {domain: web, min_level: 1, min_endorsements: 1}}}";
-        check_error(rules, &request("design", "boss"), ErrorCode::NoEligibleAuthority);
+        let rules =
+            "  - {id: r, authority: {expertise: {domain: web, min_level: 1, min_endorsements: 1}}}";
+        check_error(
+            rules,
+            &request("design", "boss"),
+            ErrorCode::NoEligibleAuthority,
+        );
     }
 
     #[test]
@@ -120,12 +147,22 @@ mod selectors {
 
     #[test]
     fn manager_of_requester_walks_up_the_chain() {
-        check("  - {id: r, authority: {manager_of: requester}}", &request("design", "ann"), "mgr", &["boss"]);
+        check(
+            "  - {id: r, authority: {manager_of: requester}}",
+            &request("design", "ann"),
+            "mgr",
+            &["boss"],
+        );
     }
 
     #[test]
     fn requester_selector_names_the_requester() {
-        check("  - {id: r, authority: {requester: true}}", &request("design", "dan"), "dan", &[]);
+        check(
+            "  - {id: r, authority: {requester: true}}",
+            &request("design", "dan"),
+            "dan",
+            &[],
+        );
     }
 
     #[test]
@@ -138,7 +175,8 @@ mod selectors {
 mod filters {
     use super::*;
 
-    const EXPERTS: &str = "  - {id: r, authority: {expertise: {domain: db, min_level: 3, min_endorsements: 1}}}";
+    const EXPERTS: &str =
+        "  - {id: r, authority: {expertise: {domain: db, min_level: 3, min_endorsements: 1}}}";
 
     #[test]
     fn unavailable_people_are_excluded_with_the_window() {
@@ -147,7 +185,13 @@ mod filters {
         let rules = "  - {id: r, authority: {any_of: [{person: dan}, {person: cat}]}}";
         let r = resolve(&guide_with(rules), &OrgState::default(), &req).unwrap();
         assert_eq!(r.decider, "cat");
-        assert!(r.explanation.iter().any(|l| l.contains("dan: excluded, unavailable from 2026-05-01T00:00:00Z")), "{:?}", r.explanation);
+        assert!(
+            r.explanation
+                .iter()
+                .any(|l| l.contains("dan: excluded, unavailable from 2026-05-01T00:00:00Z")),
+            "{:?}",
+            r.explanation
+        );
     }
 
     #[test]
@@ -176,28 +220,70 @@ mod filters {
         // bob and cat both validate at db 4; bob has two endorsements, cat one.
         let rules = "  - {id: r, authority: {expertise: {domain: db, min_level: 4}}}";
         let mut state = OrgState::default();
-        assert_eq!(decider_and_backups(rules, &state, &request("design", "boss")).1, ["bob", "cat"]);
-        state.track.insert("cat".into(), [("db".to_owned(), Outcomes { success: 5.0, failure: 0.0 })].into());
-        assert_eq!(decider_and_backups(rules, &state, &request("design", "boss")).1, ["bob", "cat"]);
+        assert_eq!(
+            decider_and_backups(rules, &state, &request("design", "boss")).1,
+            ["bob", "cat"]
+        );
+        state.track.insert(
+            "cat".into(),
+            [(
+                "db".to_owned(),
+                Outcomes {
+                    success: 5.0,
+                    failure: 0.0,
+                },
+            )]
+            .into(),
+        );
+        assert_eq!(
+            decider_and_backups(rules, &state, &request("design", "boss")).1,
+            ["bob", "cat"]
+        );
     }
 
     #[test]
     fn among_exact_ties_track_record_then_load_then_id_decide() {
         let org = "people:\n  - {id: p1, name: P1, expertise: {x: 3}}\n  - {id: p2, name: P2, expertise: {x: 3}}\n  - {id: p3, name: P3, expertise: {x: 3}}\n";
         let text = "version: 1\nteam: t\ndecision_types: {d: {domains: [x]}}\nrules:\n  - {id: r, authority: {expertise: {domain: x}}}\n";
-        let guide = crate::compile_guide("g", text, Arc::new(Directory::load("o", org).unwrap())).unwrap();
-        let req = Request { requester: None, ..request("d", "p1") };
+        let guide =
+            crate::compile_guide("g", text, Arc::new(Directory::load("o", org).unwrap())).unwrap();
+        let req = Request {
+            requester: None,
+            ..request("d", "p1")
+        };
         let order = |state: &OrgState| {
             let r = resolve(&guide, state, &req).unwrap();
-            std::iter::once(r.decider).chain(r.backups).collect::<Vec<_>>()
+            std::iter::once(r.decider)
+                .chain(r.backups)
+                .collect::<Vec<_>>()
         };
         assert_eq!(order(&OrgState::default()), ["p1", "p2", "p3"]);
         let mut state = OrgState::default();
         state.load.insert("p1".into(), 1);
         assert_eq!(order(&state), ["p2", "p3", "p1"]);
-        state.track.insert("p3".into(), [("x".to_owned(), Outcomes { success: 3.0, failure: 0.0 })].into());
+        state.track.insert(
+            "p3".into(),
+            [(
+                "x".to_owned(),
+                Outcomes {
+                    success: 3.0,
+                    failure: 0.0,
+                },
+            )]
+            .into(),
+        );
         assert_eq!(order(&state), ["p3", "p2", "p1"]);
-        state.track.insert("p2".into(), [("x".to_owned(), Outcomes { success: 0.0, failure: 2.0 })].into());
+        state.track.insert(
+            "p2".into(),
+            [(
+                "x".to_owned(),
+                Outcomes {
+                    success: 0.0,
+                    failure: 2.0,
+                },
+            )]
+            .into(),
+        );
         assert_eq!(order(&state), ["p3", "p1", "p2"]);
     }
 
@@ -223,9 +309,22 @@ mod filters {
             ..OrgState::default()
         };
         let r = resolve(&guide_with(SPREAD), &state, &req).unwrap();
-        assert_eq!((r.decider.as_str(), r.backups.clone()), ("bob", vec!["cat".into(), "dan".into()]));
-        assert!(r.roster.input.contains(&"ann".to_owned()), "ann is paired: {:?}", r.roster.input);
-        assert!(r.explanation.iter().any(|l| l.contains("ann: moved back, decided 4 of the 6")), "{:?}", r.explanation);
+        assert_eq!(
+            (r.decider.as_str(), r.backups.clone()),
+            ("bob", vec!["cat".into(), "dan".into()])
+        );
+        assert!(
+            r.roster.input.contains(&"ann".to_owned()),
+            "ann is paired: {:?}",
+            r.roster.input
+        );
+        assert!(
+            r.explanation
+                .iter()
+                .any(|l| l.contains("ann: moved back, decided 4 of the 6")),
+            "{:?}",
+            r.explanation
+        );
     }
 
     #[test]
@@ -272,28 +371,60 @@ mod protocol {
 
     #[test]
     fn the_roster_follows_rapid() {
-        let r = resolve(&guide_with(FULL), &OrgState::default(), &request("design", "dan")).unwrap();
+        let r = resolve(
+            &guide_with(FULL),
+            &OrgState::default(),
+            &request("design", "dan"),
+        )
+        .unwrap();
         assert_eq!(r.roster.decide, "ann");
         assert_eq!(r.roster.recommend.as_deref(), Some("dan"));
         assert_eq!(r.roster.agree, ["mgr"]);
-        assert_eq!(r.roster.input, ["cat", "bob"], "web experts; the decider is never input");
-        assert_eq!(r.roster.inform, ["boss", "ann"], "a rotation contributes its holder");
+        assert_eq!(
+            r.roster.input,
+            ["cat", "bob"],
+            "web experts; the decider is never input"
+        );
+        assert_eq!(
+            r.roster.inform,
+            ["boss", "ann"],
+            "a rotation contributes its holder"
+        );
     }
 
     #[test]
     fn escalation_goes_to_the_first_eligible_target_other_than_the_decider() {
-        let r = resolve(&guide_with(FULL), &OrgState::default(), &request("design", "dan")).unwrap();
+        let r = resolve(
+            &guide_with(FULL),
+            &OrgState::default(),
+            &request("design", "dan"),
+        )
+        .unwrap();
         let e = r.escalation.unwrap();
         assert_eq!(e.to.as_deref(), Some("boss"));
         assert_eq!(crate::instant(e.deadline), "2026-03-05T12:00:00Z");
-        assert_eq!(crate::instant(r.deliberation.deadline), "2026-03-03T12:00:00Z");
-        assert_eq!(crate::instant(r.consensus_check.unwrap().deadline), "2026-03-03T00:00:00Z");
+        assert_eq!(
+            crate::instant(r.deliberation.deadline),
+            "2026-03-03T12:00:00Z"
+        );
+        assert_eq!(
+            crate::instant(r.consensus_check.unwrap().deadline),
+            "2026-03-03T00:00:00Z"
+        );
     }
 
     #[test]
     fn without_disagreement_the_guide_default_deliberation_applies() {
-        let r = resolve(&guide_with("  - {id: r, authority: {person: cat}}"), &OrgState::default(), &request("design", "ann")).unwrap();
-        assert_eq!(crate::instant(r.deliberation.deadline), "2026-03-04T12:00:00Z");
+        let r = resolve(
+            &guide_with("  - {id: r, authority: {person: cat}}"),
+            &OrgState::default(),
+            &request("design", "ann"),
+        )
+        .unwrap();
+        assert_eq!(
+            crate::instant(r.deliberation.deadline),
+            "2026-03-04T12:00:00Z"
+        );
         assert_eq!(r.deliberation.tiebreaker, None);
         assert_eq!(r.escalation, None);
         assert_eq!(r.consensus_check, None);
@@ -301,21 +432,43 @@ mod protocol {
 
     #[test]
     fn when_nobody_is_eligible_the_escalation_target_decides() {
-        let rules = "  - {id: r, authority: {person: bob}, escalate: {after: 1h, to: {role: lead}}}";
+        let rules =
+            "  - {id: r, authority: {person: bob}, escalate: {after: 1h, to: {role: lead}}}";
         let state = OrgState {
             load: [("bob".to_owned(), 5)].into(),
             ..OrgState::default()
         };
         let r = resolve(&guide_with(rules), &state, &request("design", "ann")).unwrap();
         assert_eq!(r.decider, "mgr");
-        assert!(r.explanation.iter().any(|l| l.contains("trying its escalation target")));
+        assert!(
+            r.explanation
+                .iter()
+                .any(|l| l.contains("trying its escalation target"))
+        );
     }
 
     #[test]
     fn json_has_every_key_even_when_absent() {
-        let r = resolve(&guide_with("  - {id: r, authority: {person: cat}}"), &OrgState::default(), &request("design", "ann")).unwrap();
+        let r = resolve(
+            &guide_with("  - {id: r, authority: {person: cat}}"),
+            &OrgState::default(),
+            &request("design", "ann"),
+        )
+        .unwrap();
         let v = serde_json::to_value(&r).unwrap();
-        for key in ["team", "type", "rule", "framework", "decider", "backups", "roster", "escalation", "deliberation", "guide_version", "explanation"] {
+        for key in [
+            "team",
+            "type",
+            "rule",
+            "framework",
+            "decider",
+            "backups",
+            "roster",
+            "escalation",
+            "deliberation",
+            "guide_version",
+            "explanation",
+        ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         assert_eq!(v["escalation"], serde_json::Value::Null);
@@ -338,18 +491,28 @@ mod frameworks {
 
     #[test]
     fn frameworks_are_inferred_from_the_authority() {
-        assert_eq!(framework("{expertise: {domain: db}}", None), Framework::Expertise);
+        assert_eq!(
+            framework("{expertise: {domain: db}}", None),
+            Framework::Expertise
+        );
         assert_eq!(framework("{rotation: duty}", None), Framework::Rotating);
         assert_eq!(framework("{role: captain}", None), Framework::Rotating);
-        assert_eq!(framework("{manager_of: requester}", None), Framework::Hierarchy);
+        assert_eq!(
+            framework("{manager_of: requester}", None),
+            Framework::Hierarchy
+        );
         assert_eq!(framework("{requester: true}", None), Framework::Delegated);
-        assert_eq!(framework("{role: lead}", Some("true")), Framework::Situational);
+        assert_eq!(
+            framework("{role: lead}", Some("true")),
+            Framework::Situational
+        );
         assert_eq!(framework("{person: cat}", None), Framework::Assigned);
     }
 
     #[test]
     fn a_declared_framework_wins() {
-        let g = guide_with("  - {id: r, framework: situational, authority: {expertise: {domain: db}}}");
+        let g =
+            guide_with("  - {id: r, framework: situational, authority: {expertise: {domain: db}}}");
         assert_eq!(g.rules[0].framework, Framework::Situational);
     }
 }
@@ -364,14 +527,20 @@ mod conditions {
 ";
 
     fn rule_for(t: &str, requester: &str, ctx: serde_json::Value) -> (String, Vec<String>) {
-        let req = Request { context: ctx, ..request(t, requester) };
+        let req = Request {
+            context: ctx,
+            ..request(t, requester)
+        };
         let r = resolve(&guide_with(RULES), &OrgState::default(), &req).unwrap();
         (r.rule, r.explanation)
     }
 
     #[test]
     fn integers_in_context_compare_as_integers() {
-        assert_eq!(rule_for("design", "ann", json!({"rows": 5_000_000})).0, "big");
+        assert_eq!(
+            rule_for("design", "ann", json!({"rows": 5_000_000})).0,
+            "big"
+        );
     }
 
     #[test]
@@ -384,7 +553,10 @@ mod conditions {
     fn an_evaluation_error_means_no_match_and_says_why() {
         let (rule, why) = rule_for("chore", "cat", json!({}));
         assert_eq!(rule, "fallback");
-        assert!(why[0].contains("rule `big`: skipped") && why[0].contains("rows"), "{why:?}");
+        assert!(
+            why[0].contains("rule `big`: skipped") && why[0].contains("rows"),
+            "{why:?}"
+        );
     }
 }
 
@@ -403,9 +575,21 @@ mod errors {
 
     #[test]
     fn unknown_types_and_people_are_named() {
-        let err = check_error("  - {id: a, authority: {person: cat}}", &request("budget", "ann"), ErrorCode::UnknownType);
-        assert!(err.message.contains("`budget`") && err.message.contains("design"), "{}", err.message);
-        let err = check_error("  - {id: a, authority: {person: cat}}", &request("design", "zoe"), ErrorCode::UnknownPerson);
+        let err = check_error(
+            "  - {id: a, authority: {person: cat}}",
+            &request("budget", "ann"),
+            ErrorCode::UnknownType,
+        );
+        assert!(
+            err.message.contains("`budget`") && err.message.contains("design"),
+            "{}",
+            err.message
+        );
+        let err = check_error(
+            "  - {id: a, authority: {person: cat}}",
+            &request("design", "zoe"),
+            ErrorCode::UnknownPerson,
+        );
         assert!(err.message.contains("`zoe`"));
     }
 
@@ -414,16 +598,32 @@ mod errors {
         let state = OrgState::default();
         let mut req = request("design", "ann");
         req.at = at("2026-05-03T00:00:00Z");
-        let err = resolve(&guide_with("  - {id: a, authority: {person: dan}}"), &state, &req).unwrap_err();
+        let err = resolve(
+            &guide_with("  - {id: a, authority: {person: dan}}"),
+            &state,
+            &req,
+        )
+        .unwrap_err();
         assert_eq!(err.code, ErrorCode::NoEligibleAuthority);
-        assert!(err.explanation.iter().any(|l| l.contains("dan: excluded, unavailable")), "{:?}", err.explanation);
+        assert!(
+            err.explanation
+                .iter()
+                .any(|l| l.contains("dan: excluded, unavailable")),
+            "{:?}",
+            err.explanation
+        );
     }
 
     #[test]
     fn a_rotation_before_its_start_is_rotation_not_started() {
         let mut req = request("design", "ann");
         req.at = at("2026-01-01T00:00:00Z");
-        let err = resolve(&guide_with("  - {id: a, authority: {rotation: duty}}"), &OrgState::default(), &req).unwrap_err();
+        let err = resolve(
+            &guide_with("  - {id: a, authority: {rotation: duty}}"),
+            &OrgState::default(),
+            &req,
+        )
+        .unwrap_err();
         assert_eq!(err.code, ErrorCode::RotationNotStarted);
     }
 }
@@ -437,5 +637,8 @@ fn the_example_guide_routes_its_own_test_file() {
     assert!(outcomes.len() >= 10);
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
     assert!(failed.is_empty(), "{failed:#?}");
-    assert!(crate::lint::lint(&guide).is_empty(), "the example is lint-clean");
+    assert!(
+        crate::lint::lint(&guide).is_empty(),
+        "the example is lint-clean"
+    );
 }

@@ -24,12 +24,22 @@ fn directory() -> Directory {
 }
 
 fn members(dir: &Directory) -> Vec<Pid> {
-    ["a", "b", "c"].iter().map(|id| dir.find(id).unwrap()).collect()
+    ["a", "b", "c"]
+        .iter()
+        .map(|id| dir.find(id).unwrap())
+        .collect()
 }
 
 fn weekly(zone: &str, start: &str) -> Rotation {
     let dir = directory();
-    Rotation::every("r".into(), members(&dir), super::zone(zone).unwrap(), local(start), Span::parse("1w").unwrap()).unwrap()
+    Rotation::every(
+        "r".into(),
+        members(&dir),
+        super::zone(zone).unwrap(),
+        local(start),
+        Span::parse("1w").unwrap(),
+    )
+    .unwrap()
 }
 
 /// The handoffs of a weekly 09:00 rotation across a DST change, in UTC.
@@ -45,7 +55,14 @@ fn check_handoffs(rotation: &Rotation, expected: &[&str]) {
 fn berlin_handoffs_stay_at_nine_local_into_summer_time() {
     // Europe moves clocks forward on 2026-03-29.
     let r = weekly("Europe/Berlin", "2026-03-23T09:00:00");
-    check_handoffs(&r, &["2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
+    check_handoffs(
+        &r,
+        &[
+            "2026-03-23T08:00:00Z",
+            "2026-03-30T07:00:00Z",
+            "2026-04-06T07:00:00Z",
+        ],
+    );
 }
 
 #[test]
@@ -76,8 +93,22 @@ fn the_holder_changes_exactly_at_the_local_handoff() {
 #[test]
 fn sub_day_periods_are_plain_elapsed_time_across_dst() {
     let dir = directory();
-    let r = Rotation::every("r".into(), members(&dir), super::zone("Europe/Berlin").unwrap(), local("2026-03-28T12:00:00"), Span::parse("12h").unwrap()).unwrap();
-    check_handoffs(&r, &["2026-03-28T11:00:00Z", "2026-03-28T23:00:00Z", "2026-03-29T11:00:00Z"]);
+    let r = Rotation::every(
+        "r".into(),
+        members(&dir),
+        super::zone("Europe/Berlin").unwrap(),
+        local("2026-03-28T12:00:00"),
+        Span::parse("12h").unwrap(),
+    )
+    .unwrap();
+    check_handoffs(
+        &r,
+        &[
+            "2026-03-28T11:00:00Z",
+            "2026-03-28T23:00:00Z",
+            "2026-03-29T11:00:00Z",
+        ],
+    );
 }
 
 #[test]
@@ -144,7 +175,14 @@ fn rrule_handoffs_follow_the_rule_in_local_time() {
         "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9;BYMINUTE=0;BYSECOND=0",
     )
     .unwrap();
-    check_handoffs(&r, &["2026-03-16T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-13T07:00:00Z"]);
+    check_handoffs(
+        &r,
+        &[
+            "2026-03-16T08:00:00Z",
+            "2026-03-30T07:00:00Z",
+            "2026-04-13T07:00:00Z",
+        ],
+    );
     assert_eq!(r.handoffs_through(at("2026-03-30T06:59:59Z")), 1);
     assert_eq!(r.handoffs_through(at("2026-03-30T07:00:00Z")), 2);
 }
@@ -153,8 +191,24 @@ fn rrule_handoffs_follow_the_rule_in_local_time() {
 fn an_rrule_prefix_is_accepted_and_garbage_is_refused() {
     let dir = directory();
     let tz = super::zone("UTC").unwrap();
-    assert!(Rotation::rrule("r".into(), members(&dir), tz, local("2026-01-01T00:00:00"), "RRULE:FREQ=DAILY").is_ok());
-    let err = Rotation::rrule("r".into(), members(&dir), tz, local("2026-01-01T00:00:00"), "FREQ=SOMETIMES").unwrap_err();
+    assert!(
+        Rotation::rrule(
+            "r".into(),
+            members(&dir),
+            tz,
+            local("2026-01-01T00:00:00"),
+            "RRULE:FREQ=DAILY"
+        )
+        .is_ok()
+    );
+    let err = Rotation::rrule(
+        "r".into(),
+        members(&dir),
+        tz,
+        local("2026-01-01T00:00:00"),
+        "FREQ=SOMETIMES",
+    )
+    .unwrap_err();
     assert!(matches!(err, RotationError::BadRule { .. }), "{err}");
 }
 
@@ -162,7 +216,14 @@ fn an_rrule_prefix_is_accepted_and_garbage_is_refused() {
 fn lookups_beyond_the_rrule_cache_still_count_handoffs() {
     let dir = directory();
     let tz = super::zone("UTC").unwrap();
-    let r = Rotation::rrule("r".into(), members(&dir), tz, local("2026-01-01T00:00:00"), "FREQ=MINUTELY").unwrap();
+    let r = Rotation::rrule(
+        "r".into(),
+        members(&dir),
+        tz,
+        local("2026-01-01T00:00:00"),
+        "FREQ=MINUTELY",
+    )
+    .unwrap();
     let t = at("2026-01-01T00:00:00Z") + chrono::TimeDelta::minutes(RRULE_CACHE as i64 + 10);
     assert_eq!(r.handoffs_through(t), RRULE_CACHE as u64 + 11);
 }
@@ -170,11 +231,20 @@ fn lookups_beyond_the_rrule_cache_still_count_handoffs() {
 #[test]
 fn a_start_inside_the_spring_gap_moves_forward() {
     let tz = super::zone("Europe/Berlin").unwrap();
-    let gap = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
-    assert_eq!(crate::instant(local_to_utc(tz, gap).unwrap()), "2026-03-29T01:00:00Z");
+    let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
+        .unwrap()
+        .and_hms_opt(2, 30, 0)
+        .unwrap();
+    assert_eq!(
+        crate::instant(local_to_utc(tz, gap).unwrap()),
+        "2026-03-29T01:00:00Z"
+    );
 }
 
 #[test]
 fn unknown_zones_are_refused_by_name() {
-    assert_eq!(zone("Mars/Olympus"), Err(RotationError::UnknownZone("Mars/Olympus".into())));
+    assert_eq!(
+        zone("Mars/Olympus"),
+        Err(RotationError::UnknownZone("Mars/Olympus".into()))
+    );
 }

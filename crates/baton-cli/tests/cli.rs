@@ -1,0 +1,283 @@
+//! The `baton` binary end to end: real files in a temporary directory, real
+//! process, golden output.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Workspace {
+    /// A directory with the example files, as `baton init` writes them.
+    fn init() -> Self {
+        let ws = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let run = ws.baton(&["init"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        ws
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path(name), text).unwrap();
+    }
+
+    fn edit(&self, name: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path(name)).unwrap();
+        assert!(text.contains(from), "{from:?} not in {name}");
+        self.write(name, &text.replacen(from, to, 1));
+    }
+
+    fn baton(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args)
+    }
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+const ARCHITECTURE: [&str; 7] = [
+    "who",
+    "--type",
+    "architecture",
+    "--requester",
+    "ana",
+    "--at",
+    "2026-03-01T12:00:00Z",
+];
+
+#[test]
+fn who_explains_an_expertise_decision() {
+    let ws = Workspace::init();
+    let run = ws.baton(&ARCHITECTURE);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn who_json_has_the_spec_shape() {
+    let ws = Workspace::init();
+    let mut args = ARCHITECTURE.to_vec();
+    args.push("--json");
+    let run = ws.baton(&args);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn who_routes_a_crisis_to_the_incident_commander() {
+    let ws = Workspace::init();
+    let run = ws.baton(&[
+        "who",
+        "--type",
+        "architecture",
+        "--requester",
+        "kim",
+        "--at",
+        "2026-02-10T03:00:00Z",
+        "--ctx",
+        "urgency=critical",
+    ]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn who_json_errors_are_the_error_object_with_a_failing_status() {
+    let ws = Workspace::init();
+    let run = ws.baton(&[
+        "who",
+        "--type",
+        "hiring",
+        "--requester",
+        "dana",
+        "--at",
+        "2026-03-01T12:00:00Z",
+        "--json",
+    ]);
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "no_eligible_authority");
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn who_reads_ctx_values_as_json_where_they_parse() {
+    let ws = Workspace::init();
+    ws.edit(
+        "deference.yaml",
+        "when: ctx.urgency == \"critical\"",
+        "when: ctx.rows > 1000000",
+    );
+    let args = [
+        "who",
+        "--type",
+        "hiring",
+        "--requester",
+        "kim",
+        "--at",
+        "2026-02-10T03:00:00Z",
+        "--json",
+        "--ctx",
+        "rows=5000000",
+    ];
+    let run = ws.baton(&args);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["rule"], "crisis", "{}", run.stdout);
+}
+
+#[test]
+fn who_refuses_a_bad_instant_with_the_flag_named() {
+    let ws = Workspace::init();
+    let run = ws.baton(&["who", "--type", "hiring", "--at", "yesterday"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--at `yesterday`"), "{}", run.stderr);
+}
+
+#[test]
+fn check_passes_the_example_files() {
+    let ws = Workspace::init();
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn check_reports_errors_with_file_line_and_column_and_fails() {
+    let ws = Workspace::init();
+    ws.edit(
+        "deference.yaml",
+        "authority: {role: incident-commander}",
+        "authority: {role: incident-comander}",
+    );
+    ws.edit(
+        "deference.yaml",
+        "members: [kim, raj, lee]",
+        "members: [kim, raj, leo]",
+    );
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn check_warns_but_passes_on_lints() {
+    let ws = Workspace::init();
+    ws.edit(
+        "deference.yaml",
+        "  - id: default\n    authority: {manager_of: requester}\n",
+        "  - id: default\n    types: [hiring]\n    authority: {manager_of: requester}\n",
+    );
+    ws.edit(
+        "deference.yaml",
+        "min_level: 4, min_endorsements: 1",
+        "min_level: 4, min_endorsements: 0",
+    );
+    ws.edit(
+        "deference.yaml",
+        "members: [kim, raj, lee]",
+        "members: [kim]",
+    );
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let ws = Workspace::init();
+    ws.edit(
+        "org.yaml",
+        "manager: dana, expertise: {people: 4}",
+        "manager: kim, expertise: {people: 4}",
+    );
+    let run = ws.baton(&["check", "--json"]);
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["diagnostics"][0]["line"], 6);
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("manager cycle")
+    );
+}
+
+#[test]
+fn test_passes_the_example_guide_tests() {
+    let ws = Workspace::init();
+    let run = ws.baton(&["test"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("0 failing"));
+}
+
+#[test]
+fn test_shows_what_differed_and_fails() {
+    let ws = Workspace::init();
+    ws.write(
+        "mine.test.yaml",
+        "tests:\n  - name: wrong decider\n    request: {type: architecture, requester: ana, at: 2026-03-01T12:00:00Z}\n    expect: {decider: raj, roster: {agree: [dana]}}\n  - name: right rule\n    request: {type: hiring, requester: kim, at: 2026-03-01T12:00:00Z}\n    expect: {rule: default}\n",
+    );
+    let run = ws.baton(&["test", "mine.test.yaml"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn init_refuses_to_overwrite_without_force() {
+    let ws = Workspace::init();
+    let run = ws.baton(&["init"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    assert_eq!(ws.baton(&["init", "--force"]).code, 0);
+}
+
+#[test]
+fn schema_prints_valid_json_schemas() {
+    let ws = Workspace::init();
+    let run = ws.baton(&["schema", "guide"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["title"], "GuideFile");
+    assert!(v["properties"]["rules"].is_object());
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let ws = Workspace::init();
+    let run = ws.baton(&["check", "--org", "nope.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot read `nope.yaml`"),
+        "{}",
+        run.stderr
+    );
+}
