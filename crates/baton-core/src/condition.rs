@@ -32,6 +32,9 @@ pub const VARIABLES: [&str; 4] = ["ctx", "decision", "requester", "now"];
 pub struct Condition {
     source: String,
     program: Program,
+    /// Which of [`VARIABLES`] the expression reads: the resolver binds only
+    /// those, so `ctx.urgency == "critical"` never pays for `requester`.
+    uses: [bool; 4],
 }
 
 /// Why an expression was refused at load.
@@ -62,15 +65,23 @@ impl Condition {
             .map_err(|_| ConditionError::Internal("the CEL parser failed".into()))?;
         let program = parsed?;
         let references = program.references();
+        let mut uses = [false; 4];
         for name in references.variables() {
-            if !VARIABLES.contains(&name) {
-                return Err(ConditionError::UnknownVariable(name.to_owned()));
+            match VARIABLES.iter().position(|v| *v == name) {
+                Some(i) => uses[i] = true,
+                None => return Err(ConditionError::UnknownVariable(name.to_owned())),
             }
         }
         Ok(Self {
             source: source.to_owned(),
             program,
+            uses,
         })
+    }
+
+    /// Whether the expression reads `VARIABLES[index]`.
+    pub fn uses(&self, index: usize) -> bool {
+        self.uses.get(index).copied().unwrap_or(false)
     }
 
     pub fn source(&self) -> &str {

@@ -27,6 +27,7 @@ pub mod org;
 pub mod resolve;
 pub mod rotation;
 pub mod schema;
+pub mod synthetic;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, LoadErrors, Severity};

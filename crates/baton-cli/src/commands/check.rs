@@ -25,7 +25,7 @@ pub fn run(paths: &Files, json: bool) -> Result<ExitCode> {
                 "{}: {} people, {} endorsements",
                 paths.org.display(),
                 dir.len(),
-                dir.source().endorsements.len()
+                dir.endorsement_count()
             ));
             match files::guide(&paths.guide, Arc::new(dir))? {
                 Err(errors) => diagnostics.extend(errors.0),

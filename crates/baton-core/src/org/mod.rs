@@ -56,7 +56,7 @@ pub struct Directory {
     /// Per domain: everyone with a claim, so an expertise query never scans
     /// the whole directory.
     claimants: HashMap<String, Vec<Pid>>,
-    source: OrgFile,
+    endorsement_count: usize,
 }
 
 /// The highest expertise level a claim or endorsement can state.
@@ -82,25 +82,31 @@ impl Directory {
         let mut by_id = HashMap::with_capacity(org.people.len());
         for (pos, &i) in order.iter().enumerate() {
             let entry = &org.people[i];
-            let at = format!("people[{i}]");
             if !ident::is_valid(&entry.id) {
                 report.error(
-                    format!("{at}.id"),
+                    format!("people[{i}].id"),
                     ident::shape_error("person id", &entry.id),
                 );
             }
             if by_id.insert(entry.id.clone(), Pid(pos as u32)).is_some() {
                 report.error(
-                    format!("{at}.id"),
+                    format!("people[{i}].id"),
                     format!("person `{}` is listed twice", entry.id),
                 );
             }
-            check_person_fields(entry, &at, &mut report);
+            check_person_fields(entry, i, &mut report);
         }
+        let endorsements = index_endorsements(&org, &by_id, &mut report);
+        let endorsement_count = org.endorsements.len();
 
-        let mut people = Vec::with_capacity(org.people.len());
+        // Move the entries into id order instead of cloning them: a large
+        // directory is hundreds of thousands of strings.
+        let mut entries: Vec<Option<PersonEntry>> = org.people.into_iter().map(Some).collect();
+        let mut people = Vec::with_capacity(entries.len());
         for &i in &order {
-            let entry = &org.people[i];
+            let Some(entry) = entries[i].take() else {
+                continue;
+            };
             let manager = entry.manager.as_ref().and_then(|m| {
                 let found = by_id.get(m).copied();
                 if found.is_none() {
@@ -117,17 +123,17 @@ impl Directory {
                 found
             });
             people.push(Person {
-                id: entry.id.clone(),
-                name: entry.name.clone(),
-                title: entry.title.clone(),
+                id: entry.id,
+                name: entry.name,
+                title: entry.title,
                 rank: entry.rank,
                 manager,
-                teams: entry.teams.clone(),
+                teams: entry.teams,
                 max_load: entry.max_load,
-                email: entry.email.clone(),
-                slack: entry.slack.clone(),
-                unavailable: entry.unavailable.clone(),
-                expertise: entry.expertise.clone(),
+                email: entry.email,
+                slack: entry.slack,
+                unavailable: entry.unavailable,
+                expertise: entry.expertise,
                 has_reports: false,
             });
         }
@@ -138,14 +144,15 @@ impl Directory {
             }
         }
 
-        let endorsements = index_endorsements(&org, &by_id, &mut report);
         let mut claimants: HashMap<String, Vec<Pid>> = HashMap::new();
         for (pos, p) in people.iter().enumerate() {
             for domain in p.expertise.keys() {
-                claimants
-                    .entry(domain.clone())
-                    .or_default()
-                    .push(Pid(pos as u32));
+                match claimants.get_mut(domain) {
+                    Some(list) => list.push(Pid(pos as u32)),
+                    None => {
+                        claimants.insert(domain.clone(), vec![Pid(pos as u32)]);
+                    }
+                }
             }
         }
         report.into_result()?;
@@ -154,7 +161,7 @@ impl Directory {
             by_id,
             endorsements,
             claimants,
-            source: org,
+            endorsement_count,
         })
     }
 
@@ -188,9 +195,9 @@ impl Directory {
             .map(|(i, p)| (Pid(i as u32), p))
     }
 
-    /// The file this directory was loaded from, as parsed.
-    pub fn source(&self) -> &OrgFile {
-        &self.source
+    /// How many endorsements the file listed.
+    pub fn endorsement_count(&self) -> usize {
+        self.endorsement_count
     }
 
     /// People with a claim in `domain`, in id order.
@@ -244,34 +251,37 @@ impl Directory {
     }
 }
 
-fn check_person_fields(entry: &PersonEntry, at: &str, report: &mut Reporter<'_>) {
+fn check_person_fields(entry: &PersonEntry, index: usize, report: &mut Reporter<'_>) {
     if entry.name.trim().is_empty() {
         report.error(
-            format!("{at}.name"),
+            format!("people[{index}].name"),
             format!("person `{}` has an empty name", entry.id),
         );
     }
     if entry.max_load == Some(0) {
         report.error(
-            format!("{at}.max_load"),
+            format!("people[{index}].max_load"),
             "max_load must be at least 1 (leave it out for no limit)",
         );
     }
     for team in &entry.teams {
         if !ident::is_valid(team) {
-            report.error(format!("{at}.teams"), ident::shape_error("team", team));
+            report.error(
+                format!("people[{index}].teams"),
+                ident::shape_error("team", team),
+            );
         }
     }
     for (domain, level) in &entry.expertise {
         if !ident::is_valid(domain) {
             report.error(
-                format!("{at}.expertise.{domain}"),
+                format!("people[{index}].expertise.{domain}"),
                 ident::shape_error("domain", domain),
             );
         }
         if *level > MAX_LEVEL {
             report.error(
-                format!("{at}.expertise.{domain}"),
+                format!("people[{index}].expertise.{domain}"),
                 format!("expertise level {level} in `{domain}` is out of range: expected 0 to {MAX_LEVEL}"),
             );
         }
@@ -279,7 +289,7 @@ fn check_person_fields(entry: &PersonEntry, at: &str, report: &mut Reporter<'_>)
     for (w, window) in entry.unavailable.iter().enumerate() {
         if window.from >= window.to {
             report.error(
-                format!("{at}.unavailable[{w}]"),
+                format!("people[{index}].unavailable[{w}]"),
                 format!(
                     "unavailable window ends ({}) before it starts ({})",
                     crate::instant(window.to),

@@ -20,7 +20,7 @@ pub use output::{
 };
 pub use state::{OrgState, Outcomes, PastDecision};
 
-use crate::condition;
+use crate::condition::{self, Condition};
 use crate::guide::{Guide, RoleTarget, Rule, Sel};
 use crate::org::{Directory, Pid};
 use crate::rotation::Via;
@@ -65,7 +65,11 @@ struct Run<'a> {
     requester: Option<Pid>,
     explain: Vec<String>,
     cel: Option<cel::Context<'static, 'static>>,
+    /// Which of `condition::VARIABLES` are bound in `cel`.
+    bound: [bool; 4],
     rotation_not_started: bool,
+    /// Expanding for a roster list or escalation target: add no explanation.
+    quiet: bool,
 }
 
 /// The outcome of filtering an authority selector's candidates.
@@ -117,7 +121,9 @@ impl<'a> Run<'a> {
             requester,
             explain,
             cel: None,
+            bound: [false; 4],
             rotation_not_started: false,
+            quiet: false,
         })
     }
 
@@ -178,7 +184,7 @@ impl<'a> Run<'a> {
             ));
             return true;
         };
-        let context = self.cel_context();
+        let context = self.cel_context(when);
         match when.evaluate(context) {
             Ok(true) => {
                 self.explain.push(format!(
@@ -207,40 +213,31 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The CEL scope, built on first use: requests whose rules have no
-    /// conditions never pay for it.
-    fn cel_context(&mut self) -> &cel::Context<'static, 'static> {
+    /// The CEL scope for `when`, with every variable it reads bound. Each
+    /// variable is built at most once per request and only if some
+    /// condition reads it: most requests never build `requester` at all.
+    fn cel_context(&mut self, when: &Condition) -> &cel::Context<'static, 'static> {
         let (guide, dir, req, requester) = (self.guide, self.dir, self.req, self.requester);
-        self.cel.get_or_insert_with(|| {
-            let mut context = condition::context(&guide.env);
-            context.add_variable_from_value("ctx", condition::json_to_cel(&req.context));
-            let decision = guide
-                .types
-                .get(&req.decision_type)
-                .map(|t| with_title(&t.cel, &req.title))
-                .unwrap_or(cel::Value::Null);
-            context.add_variable_from_value("decision", decision);
-            let requester = requester.map_or(cel::Value::Null, |pid| {
-                let p = dir.person(pid);
-                let teams = p
-                    .teams
-                    .iter()
-                    .map(|t| cel::Value::from(t.as_str()))
-                    .collect::<Vec<_>>();
-                condition::string_map([
-                    ("id", cel::Value::from(p.id.as_str())),
-                    ("rank", cel::Value::Int(p.rank)),
-                    ("teams", cel::Value::List(std::sync::Arc::new(teams))),
-                    (
-                        "is_leader",
-                        cel::Value::Bool(dir.is_leader(pid, guide.settings.leader_rank)),
-                    ),
-                ])
-            });
-            context.add_variable_from_value("requester", requester);
-            context.add_variable_from_value("now", cel::Value::Timestamp(req.at.fixed_offset()));
-            context
-        })
+        let context = self
+            .cel
+            .get_or_insert_with(|| condition::context(&guide.env));
+        for (i, name) in condition::VARIABLES.iter().enumerate() {
+            if !when.uses(i) || self.bound[i] {
+                continue;
+            }
+            self.bound[i] = true;
+            let value = match i {
+                0 => condition::json_to_cel(&req.context),
+                1 => guide
+                    .types
+                    .get(&req.decision_type)
+                    .map_or(cel::Value::Null, |t| with_title(&t.cel, &req.title)),
+                2 => requester.map_or(cel::Value::Null, |pid| requester_value(guide, dir, pid)),
+                _ => cel::Value::Timestamp(req.at.fixed_offset()),
+            };
+            context.add_variable_from_value(*name, value);
+        }
+        context
     }
 
     // --- candidates -----------------------------------------------------
@@ -258,25 +255,23 @@ impl<'a> Run<'a> {
                         .take(dir.len())
                         .collect();
                 if let Some(requester) = self.requester {
-                    self.explain.push(match chain.is_empty() {
+                    self.note(|me| match chain.is_empty() {
                         true => format!("manager chain: {} has no manager", dir.id(requester)),
                         false => format!(
                             "manager chain of {}: {}",
                             dir.id(requester),
-                            self.ids(&chain).join(" → ")
+                            me.ids(&chain).join(" → ")
                         ),
                     });
                 }
                 Box::new(chain.into_iter())
             }
             Sel::Role(name, RoleTarget::Person(p)) => {
-                self.explain
-                    .push(format!("role `{name}` is held by {}", self.dir.id(*p)));
+                self.note(|me| format!("role `{name}` is held by {}", me.dir.id(*p)));
                 Box::new(std::iter::once(*p))
             }
             Sel::Role(name, RoleTarget::Rotation(r)) => {
-                self.explain
-                    .push(format!("role `{name}` follows a rotation"));
+                self.note(|_| format!("role `{name}` follows a rotation"));
                 self.rotation(*r)
             }
             Sel::Rotation(r) => self.rotation(*r),
@@ -288,17 +283,19 @@ impl<'a> Run<'a> {
                 let Some(ix) = self.guide.expertise.get(*index) else {
                     return Box::new(std::iter::empty());
                 };
-                self.explain.push(format!(
-                    "expertise `{}` at level {}+{}: {} qualified",
-                    ix.domain,
-                    ix.min_level,
-                    match ix.min_endorsements {
-                        0 => String::from(" (claims count as validated)"),
-                        1 => String::from(" with 1 endorsement"),
-                        k => format!(" with {k} endorsements"),
-                    },
-                    ix.ranked.len()
-                ));
+                self.note(|_| {
+                    format!(
+                        "expertise `{}` at level {}+{}: {} qualified",
+                        ix.domain,
+                        ix.min_level,
+                        match ix.min_endorsements {
+                            0 => String::from(" (claims count as validated)"),
+                            1 => String::from(" with 1 endorsement"),
+                            k => format!(" with {k} endorsements"),
+                        },
+                        ix.ranked.len()
+                    )
+                });
                 let skip = if *exclude_requester {
                     self.requester
                 } else {
@@ -328,33 +325,36 @@ impl<'a> Run<'a> {
             let first = rotation
                 .first_handoff()
                 .map_or_else(|| "never".to_owned(), crate::instant);
-            self.explain.push(format!(
-                "rotation `{}` has no holder yet: its first handoff is {first}",
-                rotation.name
-            ));
+            self.note(|_| {
+                format!(
+                    "rotation `{}` has no holder yet: its first handoff is {first}",
+                    rotation.name
+                )
+            });
             return Box::new(std::iter::empty());
         };
-        let holder = self.dir.id(holding.holder);
-        let line = match holding.via {
-            Via::Schedule => format!(
-                "rotation `{}`: {holder} holds it since handoff #{} at {}",
-                rotation.name,
-                holding.handoff,
-                crate::instant(holding.since)
-            ),
-            Via::Override { from, to } => format!(
-                "rotation `{}`: {holder} holds it by override from {} to {}",
-                rotation.name,
-                crate::instant(from),
-                crate::instant(to)
-            ),
-            Via::Skipped { scheduled } => format!(
-                "rotation `{}`: {} is unavailable, so it passes to {holder}",
-                rotation.name,
-                self.dir.id(scheduled)
-            ),
-        };
-        self.explain.push(line);
+        self.note(|me| {
+            let holder = me.dir.id(holding.holder);
+            match holding.via {
+                Via::Schedule => format!(
+                    "rotation `{}`: {holder} holds it since handoff #{} at {}",
+                    rotation.name,
+                    holding.handoff,
+                    crate::instant(holding.since)
+                ),
+                Via::Override { from, to } => format!(
+                    "rotation `{}`: {holder} holds it by override from {} to {}",
+                    rotation.name,
+                    crate::instant(from),
+                    crate::instant(to)
+                ),
+                Via::Skipped { scheduled } => format!(
+                    "rotation `{}`: {} is unavailable, so it passes to {holder}",
+                    rotation.name,
+                    me.dir.id(scheduled)
+                ),
+            }
+        });
         Box::new(rotation.order_from(&holding).into_iter())
     }
 
@@ -541,12 +541,20 @@ impl<'a> Run<'a> {
     /// Expands without adding explanation lines: roster lists are reported
     /// once, as a whole.
     fn expand_quietly(&mut self, sel: &'a Sel) -> Box<dyn Iterator<Item = Pid> + 'a> {
-        let mark = self.explain.len();
         let flag = self.rotation_not_started;
+        self.quiet = true;
         let it = self.expand(sel);
-        self.explain.truncate(mark);
+        self.quiet = false;
         self.rotation_not_started = flag;
         it
+    }
+
+    /// Adds an explanation line, unless expanding quietly.
+    fn note(&mut self, line: impl FnOnce(&Self) -> String) {
+        if !self.quiet {
+            let line = line(self);
+            self.explain.push(line);
+        }
     }
 
     fn finish(
@@ -662,6 +670,25 @@ impl Spread {
             )
         })
     }
+}
+
+/// `requester` as CEL sees it.
+fn requester_value(guide: &Guide, dir: &Directory, pid: Pid) -> cel::Value {
+    let p = dir.person(pid);
+    let teams = p
+        .teams
+        .iter()
+        .map(|t| cel::Value::from(t.as_str()))
+        .collect::<Vec<_>>();
+    condition::string_map([
+        ("id", cel::Value::from(p.id.as_str())),
+        ("rank", cel::Value::Int(p.rank)),
+        ("teams", cel::Value::List(std::sync::Arc::new(teams))),
+        (
+            "is_leader",
+            cel::Value::Bool(dir.is_leader(pid, guide.settings.leader_rank)),
+        ),
+    ])
 }
 
 /// The type's `decision` map with this request's title added.
