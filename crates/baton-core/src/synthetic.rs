@@ -238,11 +238,8 @@ pub fn state(shape: Shape) -> OrgState {
             success: rng.below(6) as f64,
             failure: rng.below(3) as f64,
         };
-        state
-            .track
-            .entry(person_id(rng.below(shape.people)))
-            .or_default()
-            .insert(domain(rng.below(shape.domains)), record);
+        let person = person_id(rng.below(shape.people));
+        state.record(&person, &domain(rng.below(shape.domains)), record);
     }
     state
 }

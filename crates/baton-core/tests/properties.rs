@@ -127,8 +127,9 @@ fn state() -> impl Strategy<Value = OrgState> {
                     "product",
                     "people",
                 ][t];
-                state.track.entry(PEOPLE[p].into()).or_default().insert(
-                    domain.into(),
+                state.record(
+                    PEOPLE[p],
+                    domain,
                     Outcomes {
                         success: f64::from(s),
                         failure: f64::from(f),

@@ -44,6 +44,7 @@ pub fn compile(file: &str, text: &str, directory: Arc<Directory>) -> Result<Guid
         ..
     } = c;
     report.into_result()?;
+    let routes = routes(&types, &rules);
     Ok(Guide {
         team: parsed.team.clone(),
         settings: parsed.settings.clone(),
@@ -51,6 +52,7 @@ pub fn compile(file: &str, text: &str, directory: Arc<Directory>) -> Result<Guid
         directory: Arc::clone(&directory),
         rules,
         types,
+        routes,
         roles,
         rotations,
         rotation_index,
@@ -556,6 +558,25 @@ impl Compiler<'_> {
             top: q.top,
         })
     }
+}
+
+/// Per decision type, the rules that can route it, so a request never walks
+/// the rules written for other types.
+fn routes(types: &HashMap<String, DecisionType>, rules: &[Rule]) -> HashMap<String, super::Route> {
+    types
+        .keys()
+        .map(|t| {
+            let (mine, others) =
+                (0..rules.len()).partition(|&i| rules.get(i).is_some_and(|r| r.applies_to_type(t)));
+            (
+                t.clone(),
+                super::Route {
+                    rules: mine,
+                    others,
+                },
+            )
+        })
+        .collect()
 }
 
 /// `decision` as CEL sees it for a type: the request's title is added per

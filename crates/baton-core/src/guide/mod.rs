@@ -34,6 +34,8 @@ pub struct Guide {
     pub directory: Arc<Directory>,
     pub rules: Vec<Rule>,
     pub types: HashMap<String, DecisionType>,
+    /// Per decision type, the rules that can route it.
+    pub routes: HashMap<String, Route>,
     pub roles: HashMap<String, RoleTarget>,
     pub rotations: Vec<Rotation>,
     pub rotation_index: HashMap<String, usize>,
@@ -56,6 +58,15 @@ pub struct DecisionType {
     pub target: Option<Span>,
     /// `decision` as CEL sees it, built once.
     pub(crate) cel: cel::Value,
+}
+
+/// The rules that can route one decision type, in file order.
+#[derive(Debug)]
+pub struct Route {
+    /// Indices into `Guide::rules` of the rules that cover the type.
+    pub rules: Vec<usize>,
+    /// Indices of the rules written for other types.
+    pub others: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -129,7 +129,16 @@ impl<'a> Run<'a> {
 
     fn resolve(mut self) -> Result<Resolution, ResolveError> {
         let guide = self.guide;
-        let Some(rule) = guide.rules.iter().find(|r| self.matches(r)) else {
+        let route = guide.routes.get(&self.req.decision_type);
+        let candidates = route.map_or(&[][..], |r| r.rules.as_slice());
+        let matched = candidates
+            .iter()
+            .copied()
+            .find(|&i| guide.rules.get(i).is_some_and(|r| self.matches(r)));
+        if let Some(route) = route {
+            self.explain_other_types(&route.others, matched.unwrap_or(usize::MAX));
+        }
+        let Some(rule) = matched.and_then(|i| guide.rules.get(i)) else {
             let explanation = std::mem::take(&mut self.explain);
             return Err(ResolveError {
                 code: ErrorCode::Unrouted,
@@ -162,16 +171,38 @@ impl<'a> Run<'a> {
 
     // --- rule selection -------------------------------------------------
 
+    /// Names, first in the explanation, the rules before the match that were
+    /// not tried because they are written for other types.
+    fn explain_other_types(&mut self, others: &[usize], before: usize) {
+        const NAMED: usize = 10;
+        let skipped: Vec<&str> = others
+            .iter()
+            .take_while(|&&i| i < before)
+            .filter_map(|&i| self.guide.rules.get(i))
+            .map(|r| r.id.as_str())
+            .collect();
+        if skipped.is_empty() {
+            return;
+        }
+        let mut line = format!(
+            "not tried, written for other types than `{}`: {}",
+            self.req.decision_type,
+            skipped
+                .iter()
+                .take(NAMED)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if skipped.len() > NAMED {
+            line.push_str(&format!(" and {} more", skipped.len() - NAMED));
+        }
+        self.explain.insert(0, line);
+    }
+
+    /// Whether `rule` (already known to cover the request's type) matches.
     fn matches(&mut self, rule: &Rule) -> bool {
         let t = &self.req.decision_type;
-        if !rule.applies_to_type(t) {
-            let types = rule.types.as_deref().unwrap_or_default().join(", ");
-            self.explain.push(format!(
-                "rule `{}`: skipped, type `{t}` is not one of [{types}]",
-                rule.id
-            ));
-            return false;
-        }
         let Some(when) = &rule.when else {
             let scope = if rule.types.is_some() {
                 format!("type `{t}`")

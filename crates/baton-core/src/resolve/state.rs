@@ -18,7 +18,9 @@ pub struct OrgState {
     /// `spread.window` of the guide matter.
     #[serde(default)]
     pub history: Vec<PastDecision>,
-    /// Outcomes per person id, then per domain, for track records.
+    /// Outcomes per domain, then per person id, for track records. Keyed by
+    /// domain first because an expertise query asks "who in this domain has
+    /// a record?", and must not walk everyone's history to find out.
     #[serde(default)]
     pub track: HashMap<String, HashMap<String, Outcomes>>,
 }
@@ -53,10 +55,18 @@ impl OrgState {
 
     pub fn track_record(&self, id: &str, domain: &str) -> f64 {
         self.track
-            .get(id)
-            .and_then(|d| d.get(domain))
+            .get(domain)
+            .and_then(|people| people.get(id))
             .copied()
             .unwrap_or_default()
             .track_record()
+    }
+
+    /// Records `outcomes` for `person` in `domain`, replacing any before.
+    pub fn record(&mut self, person: &str, domain: &str, outcomes: Outcomes) {
+        self.track
+            .entry(domain.to_owned())
+            .or_default()
+            .insert(person.to_owned(), outcomes);
     }
 }

@@ -224,16 +224,13 @@ mod filters {
             decider_and_backups(rules, &state, &request("design", "boss")).1,
             ["bob", "cat"]
         );
-        state.track.insert(
-            "cat".into(),
-            [(
-                "db".to_owned(),
-                Outcomes {
-                    success: 5.0,
-                    failure: 0.0,
-                },
-            )]
-            .into(),
+        state.record(
+            "cat",
+            "db",
+            Outcomes {
+                success: 5.0,
+                failure: 0.0,
+            },
         );
         assert_eq!(
             decider_and_backups(rules, &state, &request("design", "boss")).1,
@@ -261,28 +258,22 @@ mod filters {
         let mut state = OrgState::default();
         state.load.insert("p1".into(), 1);
         assert_eq!(order(&state), ["p2", "p3", "p1"]);
-        state.track.insert(
-            "p3".into(),
-            [(
-                "x".to_owned(),
-                Outcomes {
-                    success: 3.0,
-                    failure: 0.0,
-                },
-            )]
-            .into(),
+        state.record(
+            "p3",
+            "x",
+            Outcomes {
+                success: 3.0,
+                failure: 0.0,
+            },
         );
         assert_eq!(order(&state), ["p3", "p2", "p1"]);
-        state.track.insert(
-            "p2".into(),
-            [(
-                "x".to_owned(),
-                Outcomes {
-                    success: 0.0,
-                    failure: 2.0,
-                },
-            )]
-            .into(),
+        state.record(
+            "p2",
+            "x",
+            Outcomes {
+                success: 0.0,
+                failure: 2.0,
+            },
         );
         assert_eq!(order(&state), ["p3", "p1", "p2"]);
     }
@@ -568,7 +559,10 @@ mod errors {
         let rules = "  - {id: a, types: [chore], authority: {person: cat}}\n  - {id: b, when: 'false', authority: {person: cat}}";
         let err = check_error(rules, &request("design", "ann"), ErrorCode::Unrouted);
         assert_eq!(err.explanation.len(), 2, "{:?}", err.explanation);
-        assert!(err.explanation[0].contains("type `design` is not one of [chore]"));
+        assert_eq!(
+            err.explanation[0],
+            "not tried, written for other types than `design`: a"
+        );
         assert!(err.explanation[1].contains("`false` is false"));
         assert_eq!(err.to_json()["error"]["code"], "unrouted");
     }
