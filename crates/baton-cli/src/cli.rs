@@ -46,29 +46,7 @@ pub enum Command {
         json: bool,
     },
     /// Answer "who decides this?" from the files, with reasons.
-    Who {
-        #[command(flatten)]
-        files: Files,
-        /// The decision type.
-        #[arg(long = "type", value_name = "TYPE")]
-        decision_type: String,
-        /// Context for `when` conditions, repeatable: `--ctx urgency=critical --ctx rows=5000000`.
-        /// Values are JSON where they parse as JSON, else strings.
-        #[arg(long = "ctx", value_name = "KEY=VALUE")]
-        ctx: Vec<String>,
-        /// Who is asking.
-        #[arg(long)]
-        requester: Option<String>,
-        /// The decision's title.
-        #[arg(long, default_value = "")]
-        title: String,
-        /// The instant to resolve at (RFC 3339); default now.
-        #[arg(long)]
-        at: Option<String>,
-        /// Print the resolution (or error) as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Who(WhoArgs),
     /// Print JSON Schemas for the file formats.
     Schema {
         #[arg(value_enum, default_value = "all")]
@@ -85,6 +63,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WhoArgs {
+    #[command(flatten)]
+    pub files: Files,
+    /// The decision type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub decision_type: String,
+    /// Context for `when` conditions, repeatable: `--ctx urgency=critical --ctx rows=5000000`.
+    /// Values are JSON where they parse as JSON, else strings.
+    #[arg(long = "ctx", value_name = "KEY=VALUE")]
+    pub ctx: Vec<String>,
+    /// Who is asking.
+    #[arg(long)]
+    pub requester: Option<String>,
+    /// The decision's title.
+    #[arg(long, default_value = "")]
+    pub title: String,
+    /// The instant to resolve at (RFC 3339); default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Print the resolution (or error) as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -178,8 +178,12 @@ fn large(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("c/load");
     group.sample_size(10);
-    group.bench_function("load_and_compile_100k_people", |b| {
+    group.bench_function("load_and_compile_100k_people_json", |b| {
         b.iter(|| black_box(compile(&org, &text)))
+    });
+    let yaml = synthetic::org_yaml(shape);
+    group.bench_function("load_and_compile_100k_people_yaml", |b| {
+        b.iter(|| black_box(compile(&yaml, &text)))
     });
     group.finish();
 }

@@ -8,20 +8,10 @@ use baton_core::guide::file::Tiebreaker;
 use baton_core::{Guide, OrgState, Request, Resolution, ResolveError, resolve};
 use chrono::{DateTime, Utc};
 
-use crate::cli::Files;
+use crate::cli::WhoArgs;
 use crate::files;
 
-pub struct Args {
-    pub files: Files,
-    pub decision_type: String,
-    pub ctx: Vec<String>,
-    pub requester: Option<String>,
-    pub title: String,
-    pub at: Option<String>,
-    pub json: bool,
-}
-
-pub fn run(args: &Args) -> Result<ExitCode> {
+pub fn run(args: &WhoArgs) -> Result<ExitCode> {
     let request = Request {
         decision_type: args.decision_type.clone(),
         title: args.title.clone(),

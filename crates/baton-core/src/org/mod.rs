@@ -242,13 +242,6 @@ impl Directory {
         let p = self.person(pid);
         p.rank >= leader_rank || p.has_reports
     }
-
-    /// The people whose `slack` field is `user_id`.
-    pub fn by_slack(&self, user_id: &str) -> Option<Pid> {
-        self.people()
-            .find(|(_, p)| p.slack.as_deref() == Some(user_id))
-            .map(|(pid, _)| pid)
-    }
 }
 
 fn check_person_fields(entry: &PersonEntry, index: usize, report: &mut Reporter<'_>) {
