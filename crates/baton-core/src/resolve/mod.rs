@@ -78,7 +78,6 @@ struct Picked {
     chosen: Vec<Pid>,
     /// Candidates moved back by `spread`, in their original order.
     moved_back: Vec<Pid>,
-    excluded: usize,
 }
 
 impl<'a> Run<'a> {
@@ -437,7 +436,6 @@ impl<'a> Run<'a> {
             if let Some(why) = self.ineligible(pid, ignore_load) {
                 self.explain
                     .push(format!("candidate {}: excluded, {why}", self.dir.id(pid)));
-                picked.excluded += 1;
                 continue;
             }
             if let Some(s) = spread
@@ -507,13 +505,11 @@ impl<'a> Run<'a> {
     fn explain_decider(&mut self, rule: &Rule, decider: Pid) {
         let p = self.dir.person(decider);
         let mut why = Vec::new();
-        let mut domains: Vec<&str> = Vec::new();
         rule.authority.walk(&mut |s| {
             if let Sel::Expertise { index, .. } = s
                 && let Some(ix) = self.guide.expertise.get(*index)
                 && let Some(q) = ix.get(decider)
             {
-                domains.push(&ix.domain);
                 why.push(format!(
                     "validated {} level {} with {} endorsement{}, track record {:.2}",
                     ix.domain,
