@@ -124,18 +124,24 @@ fn run_case(guide: &Guide, state: &OrgState, case: &TestCase) -> Outcome {
         Ok(resolution) => serde_json::to_value(resolution).unwrap_or_default(),
         Err(err) => serde_json::json!({ "error": err.code.as_str(), "message": err.message }),
     };
-    let differences: Vec<Difference> = case
-        .expect
-        .iter()
-        .filter_map(|(key, expected)| {
-            let got = actual.get(key).cloned().unwrap_or(serde_json::Value::Null);
-            (!subset(expected, &got)).then(|| Difference {
-                key: key.clone(),
-                expected: expected.clone(),
-                actual: got,
-            })
+    let mut differences: Vec<Difference> = Vec::new();
+    // A failed resolution the test did not expect shows its error, not a
+    // column of nulls.
+    if actual.get("error").is_some() && !case.expect.contains_key("error") {
+        differences.push(Difference {
+            key: "error".into(),
+            expected: serde_json::Value::Null,
+            actual: actual.clone(),
+        });
+    }
+    differences.extend(case.expect.iter().filter_map(|(key, expected)| {
+        let got = actual.get(key).cloned().unwrap_or(serde_json::Value::Null);
+        (!subset(expected, &got)).then(|| Difference {
+            key: key.clone(),
+            expected: expected.clone(),
+            actual: got,
         })
-        .collect();
+    }));
     Outcome {
         name: case.name.clone(),
         passed: differences.is_empty(),
@@ -197,6 +203,17 @@ mod tests {
             &json!("2026-03-04T13:00:00Z"),
             &json!("2026-03-04T12:00:00Z")
         ));
+    }
+
+    #[test]
+    fn an_unexpected_error_is_shown_as_the_difference() {
+        let dir = std::sync::Arc::new(crate::Directory::load("o", crate::examples::ORG).unwrap());
+        let guide = crate::compile_guide("g", crate::examples::GUIDE, dir).unwrap();
+        let text = "tests:\n  - name: x\n    request: {type: budget, requester: kim, at: 2026-01-01T00:00:00Z}\n    expect: {decider: kim}\n";
+        let outcome = &run(&guide, &load("t.yaml", text).unwrap())[0];
+        assert!(!outcome.passed);
+        assert_eq!(outcome.differences[0].key, "error");
+        assert_eq!(outcome.differences[0].actual["error"], "unknown_type");
     }
 
     #[test]

@@ -153,6 +153,16 @@ fn unreachable_people(guide: &Guide, report: &mut Reporter<'_>) {
     }
     for r in guide.source.rotations.values() {
         reached.extend(r.members.iter().map(String::as_str));
+        reached.extend(r.overrides.iter().map(|o| o.person.as_str()));
+    }
+    for rule in &guide.source.rules {
+        if let Some(crate::guide::file::Tiebreaker::Person(p)) = rule
+            .disagreement
+            .as_ref()
+            .and_then(|d| d.tiebreaker.as_ref())
+        {
+            reached.insert(p.as_str());
+        }
     }
     let mut uses_managers = false;
     for rule in &guide.rules {

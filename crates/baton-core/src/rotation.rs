@@ -14,9 +14,11 @@ use crate::duration::Span;
 use crate::guide::file::StartTime;
 use crate::org::{Directory, Pid};
 
-/// How many rrule occurrences are computed at load. Lookups beyond the cache
-/// still work; they walk the rule from the end of the cache.
-const RRULE_CACHE: usize = 20_000;
+/// How many rrule occurrences are computed at load. With at most hourly
+/// handoffs that is over eleven years; a lookup past the last computed
+/// handoff of an unfinished rule is refused rather than walked, so no
+/// request can make the resolver replay a rule for minutes.
+const RRULE_CACHE: usize = 100_000;
 
 #[derive(Debug)]
 pub struct Rotation {
@@ -45,9 +47,8 @@ enum Schedule {
         /// Whole local days per period, when the period is whole days.
         calendar_days: Option<i64>,
     },
-    /// `rrule`: the rule's occurrences.
+    /// `rrule`: the rule's occurrences, computed at load.
     Rule {
-        set: Box<rrule::RRuleSet>,
         cached: Vec<DateTime<Utc>>,
         /// The rule has no occurrences beyond the cache.
         complete: bool,
@@ -65,6 +66,17 @@ pub enum RotationError {
     BadRule { rule: String, message: String },
     #[error("the start time {0} does not exist in the rotation's time zone")]
     NoSuchLocalTime(String),
+    #[error("`{0}` hands off more often than hourly, which no rotation of people can follow")]
+    TooFrequent(String),
+}
+
+/// Why a rotation has no holder at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoHolder {
+    /// Before the first handoff (SPEC: `rotation_not_started`).
+    NotStarted { first: Option<DateTime<Utc>> },
+    /// After the last handoff baton computed for an `rrule`.
+    BeyondHorizon { last: DateTime<Utc> },
 }
 
 /// The holder of a rotation at one instant, and how they came to hold it.
@@ -74,8 +86,10 @@ pub struct Holding {
     /// 1-based number of the handoff in force.
     pub handoff: u64,
     pub since: DateTime<Utc>,
-    /// Index into `members` of the scheduled holder.
-    pub scheduled_index: usize,
+    /// The index into `members` the selector's list continues from: the
+    /// holder's own place, or the scheduled holder's when an override gives
+    /// the rotation to a non-member.
+    pub place: usize,
     pub via: Via,
 }
 
@@ -103,7 +117,7 @@ pub fn zone(name: &str) -> Result<Tz, RotationError> {
 /// skipped hour in spring) moves forward to the first instant after the gap.
 pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     for shift in 0..=4 {
-        let probe = local + chrono::TimeDelta::minutes(30 * shift);
+        let probe = local.checked_add_signed(chrono::TimeDelta::minutes(30 * shift))?;
         if let Some(t) = tz.from_local_datetime(&probe).earliest() {
             return Some(t.with_timezone(&Utc));
         }
@@ -153,6 +167,12 @@ impl Rotation {
         let parsed: rrule::RRule<rrule::Unvalidated> = body
             .parse()
             .map_err(|e: rrule::RRuleError| bad(e.to_string()))?;
+        if matches!(
+            parsed.get_freq(),
+            rrule::Frequency::Minutely | rrule::Frequency::Secondly
+        ) {
+            return Err(RotationError::TooFrequent(rule.to_owned()));
+        }
         let dt_start = start_utc.with_timezone(&rrule::Tz::Tz(tz));
         let set = parsed.build(dt_start).map_err(|e| bad(e.to_string()))?;
         let cached: Vec<DateTime<Utc>> = (&set)
@@ -165,11 +185,7 @@ impl Rotation {
             name,
             members,
             tz,
-            Schedule::Rule {
-                set: Box::new(set),
-                cached,
-                complete,
-            },
+            Schedule::Rule { cached, complete },
         ))
     }
 
@@ -206,22 +222,17 @@ impl Rotation {
                     )?),
                 }
             }
-            Schedule::Rule { set, cached, .. } => {
-                let k = usize::try_from(k).ok()?;
-                match cached.get(k) {
-                    Some(t) => Some(*t),
-                    None => (&**set).into_iter().nth(k).map(|t| t.with_timezone(&Utc)),
-                }
-            }
+            Schedule::Rule { cached, .. } => cached.get(usize::try_from(k).ok()?).copied(),
         }
     }
 
-    /// How many handoffs happened at or before `t`.
-    pub fn handoffs_through(&self, t: DateTime<Utc>) -> u64 {
+    /// How many handoffs happened at or before `t`, or the last computed
+    /// handoff when `t` lies beyond it.
+    pub fn handoffs_through(&self, t: DateTime<Utc>) -> Result<u64, NoHolder> {
         match &self.schedule {
             Schedule::Every { start, period, .. } => {
                 if t < *start {
-                    return 0;
+                    return Ok(0);
                 }
                 // Estimate with elapsed time, then correct for DST shifts.
                 let mut k = ((t - *start).num_seconds() / period.seconds()).max(0) as u64;
@@ -231,42 +242,45 @@ impl Rotation {
                 while self.handoff(k + 1).is_some_and(|h| h <= t) {
                     k += 1;
                 }
-                k + 1
+                Ok(k + 1)
             }
-            Schedule::Rule {
-                set,
-                cached,
-                complete,
-            } => {
-                let within = cached.partition_point(|h| *h <= t) as u64;
-                if within < cached.len() as u64 || *complete {
-                    return within;
+            Schedule::Rule { cached, complete } => {
+                let within = cached.partition_point(|h| *h <= t);
+                match cached.last() {
+                    Some(last) if t > *last && !complete => {
+                        Err(NoHolder::BeyondHorizon { last: *last })
+                    }
+                    _ => Ok(within as u64),
                 }
-                let beyond = (&**set)
-                    .into_iter()
-                    .skip(cached.len())
-                    .take_while(|h| h.with_timezone(&Utc) <= t)
-                    .count() as u64;
-                within + beyond
             }
         }
     }
 
-    /// Who holds the rotation at `at`; `None` before the first handoff.
-    pub fn holder_at(&self, directory: &Directory, at: DateTime<Utc>) -> Option<Holding> {
-        let n = self.handoffs_through(at);
+    /// Who holds the rotation at `at`.
+    pub fn holder_at(&self, directory: &Directory, at: DateTime<Utc>) -> Result<Holding, NoHolder> {
+        let n = self.handoffs_through(at)?;
+        let not_started = NoHolder::NotStarted {
+            first: self.handoff(0),
+        };
         if n == 0 || self.members.is_empty() {
-            return None;
+            return Err(not_started);
         }
-        let since = self.handoff(n - 1)?;
+        let since = self.handoff(n - 1).ok_or(not_started)?;
         let scheduled_index = ((n - 1) % self.members.len() as u64) as usize;
-        let scheduled = *self.members.get(scheduled_index)?;
+        let scheduled = *self.members.get(scheduled_index).ok_or(not_started)?;
         if let Some(o) = self.overrides.iter().find(|o| o.from <= at && at < o.to) {
-            return Some(Holding {
+            // The list continues after the override holder's own place when
+            // they are a member (SPEC §4.4), after the scheduled one if not.
+            let place = self
+                .members
+                .iter()
+                .position(|m| *m == o.person)
+                .unwrap_or(scheduled_index);
+            return Ok(Holding {
                 holder: o.person,
                 handoff: n,
                 since,
-                scheduled_index,
+                place,
                 via: Via::Override {
                     from: o.from,
                     to: o.to,
@@ -277,7 +291,7 @@ impl Rotation {
             holder: scheduled,
             handoff: n,
             since,
-            scheduled_index,
+            place: scheduled_index,
             via: Via::Schedule,
         };
         if self.skip_unavailable && directory.unavailable_at(scheduled, at).is_some() {
@@ -291,11 +305,11 @@ impl Rotation {
                 });
             if let Some(i) = next {
                 holding.holder = self.members.get(i).copied().unwrap_or(scheduled);
-                holding.scheduled_index = i;
+                holding.place = i;
                 holding.via = Via::Skipped { scheduled };
             }
         }
-        Some(holding)
+        Ok(holding)
     }
 
     /// The selector's list: the holder, then the members after the holder's
@@ -305,7 +319,7 @@ impl Rotation {
         let mut out = Vec::with_capacity(len + 1);
         out.push(holding.holder);
         for step in 0..len {
-            if let Some(&p) = self.members.get((holding.scheduled_index + step) % len)
+            if let Some(&p) = self.members.get((holding.place + step) % len)
                 && !out.contains(&p)
             {
                 out.push(p);

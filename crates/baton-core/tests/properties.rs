@@ -209,6 +209,14 @@ proptest! {
     }
 
     #[test]
+    fn no_instant_makes_resolution_panic(secs in (DateTime::<Utc>::MIN_UTC.timestamp())..(DateTime::<Utc>::MAX_UTC.timestamp()), t in 0..TYPES.len()) {
+        let guide = example();
+        let at = DateTime::from_timestamp(secs, 0).unwrap();
+        let req = Request { decision_type: TYPES[t].into(), title: String::new(), context: serde_json::json!({"urgency": "critical"}), requester: Some("kim".into()), at };
+        let _ = resolve(&guide, &OrgState::default(), &req);
+    }
+
+    #[test]
     fn no_cel_text_makes_compilation_or_evaluation_panic(source in ".{0,120}", ctx in json_value()) {
         if let Ok(cond) = Condition::compile(&source) {
             let env = condition::environment();

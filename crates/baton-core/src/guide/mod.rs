@@ -120,6 +120,7 @@ impl Guide {
                 .rotations
                 .get(*r)?
                 .holder_at(&self.directory, at)
+                .ok()
                 .map(|h| h.holder),
         }
     }

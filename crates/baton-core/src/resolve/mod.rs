@@ -12,7 +12,7 @@ pub mod state;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use output::{
@@ -23,7 +23,7 @@ pub use state::{OrgState, Outcomes, PastDecision};
 use crate::condition::{self, Condition};
 use crate::guide::{Guide, RoleTarget, Rule, Sel};
 use crate::org::{Directory, Pid};
-use crate::rotation::Via;
+use crate::rotation::{NoHolder, Via};
 use ranked::Ranked;
 
 /// One "who decides this?" question.
@@ -78,6 +78,8 @@ struct Picked {
     chosen: Vec<Pid>,
     /// Candidates moved back by `spread`, in their original order.
     moved_back: Vec<Pid>,
+    /// Candidates excluded for availability or load.
+    excluded: usize,
 }
 
 impl<'a> Run<'a> {
@@ -94,6 +96,16 @@ impl<'a> Run<'a> {
                     req.decision_type,
                     guide.team,
                     known.join(", ")
+                ),
+                explanation: explain,
+            });
+        }
+        if !(1..=9999).contains(&req.at.year()) {
+            return Err(ResolveError {
+                code: ErrorCode::InvalidRequest,
+                message: format!(
+                    "`at` {} is outside the years 1 to 9999",
+                    crate::instant(req.at)
                 ),
                 explanation: explain,
             });
@@ -350,18 +362,29 @@ impl<'a> Run<'a> {
             return Box::new(std::iter::empty());
         };
         let at = self.req.at;
-        let Some(holding) = rotation.holder_at(self.dir, at) else {
-            self.rotation_not_started = true;
-            let first = rotation
-                .first_handoff()
-                .map_or_else(|| "never".to_owned(), crate::instant);
-            self.note(|_| {
-                format!(
-                    "rotation `{}` has no holder yet: its first handoff is {first}",
-                    rotation.name
-                )
-            });
-            return Box::new(std::iter::empty());
+        let holding = match rotation.holder_at(self.dir, at) {
+            Ok(holding) => holding,
+            Err(NoHolder::NotStarted { first }) => {
+                self.rotation_not_started = true;
+                let first = first.map_or_else(|| "never".to_owned(), crate::instant);
+                self.note(|_| {
+                    format!(
+                        "rotation `{}` has no holder yet: its first handoff is {first}",
+                        rotation.name
+                    )
+                });
+                return Box::new(std::iter::empty());
+            }
+            Err(NoHolder::BeyondHorizon { last }) => {
+                self.note(|_| {
+                    format!(
+                        "rotation `{}` is not computed past its handoff at {}: no holder is known",
+                        rotation.name,
+                        crate::instant(last)
+                    )
+                });
+                return Box::new(std::iter::empty());
+            }
         };
         self.note(|me| {
             let holder = me.dir.id(holding.holder);
@@ -411,6 +434,9 @@ impl<'a> Run<'a> {
         let spread = self.spread_counts(rule);
         let candidates = self.expand(&rule.authority);
         let picked = self.pick(candidates, rule.ignore_load, spread.as_ref(), rule);
+        // `rotation_not_started` is the answer only when a rotation that has
+        // not started is the reason: nobody was excluded for anything else.
+        self.rotation_not_started &= picked.excluded == 0;
         if !picked.chosen.is_empty() || !picked.moved_back.is_empty() {
             return Ok(picked);
         }
@@ -420,8 +446,11 @@ impl<'a> Run<'a> {
         self.explain.push(
             "nobody eligible under the rule's authority: trying its escalation target".into(),
         );
+        let not_started = self.rotation_not_started;
         let candidates = self.expand(to);
-        Ok(self.pick(candidates, rule.ignore_load, None, rule))
+        let fallback = self.pick(candidates, rule.ignore_load, spread.as_ref(), rule);
+        self.rotation_not_started = not_started;
+        Ok(fallback)
     }
 
     fn pick(
@@ -436,6 +465,7 @@ impl<'a> Run<'a> {
             if let Some(why) = self.ineligible(pid, ignore_load) {
                 self.explain
                     .push(format!("candidate {}: excluded, {why}", self.dir.id(pid)));
+                picked.excluded += 1;
                 continue;
             }
             if let Some(s) = spread

@@ -66,6 +66,8 @@ pub enum ErrorCode {
     UnknownPerson,
     NoEligibleAuthority,
     RotationNotStarted,
+    /// The request itself is unusable (an instant outside years 1–9999).
+    InvalidRequest,
 }
 
 impl ErrorCode {
@@ -76,6 +78,7 @@ impl ErrorCode {
             Self::UnknownPerson => "unknown_person",
             Self::NoEligibleAuthority => "no_eligible_authority",
             Self::RotationNotStarted => "rotation_not_started",
+            Self::InvalidRequest => "invalid_request",
         }
     }
 }

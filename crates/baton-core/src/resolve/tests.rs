@@ -636,3 +636,55 @@ fn the_example_guide_routes_its_own_test_file() {
         "the example is lint-clean"
     );
 }
+
+#[test]
+fn an_instant_beyond_year_9999_is_an_invalid_request_not_a_panic() {
+    let mut req = request("design", "ann");
+    req.at = DateTime::parse_from_rfc3339("9999-12-31T23:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+        + TimeDelta::days(400);
+    let err = resolve(
+        &guide_with("  - {id: a, authority: {person: cat}}"),
+        &OrgState::default(),
+        &req,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidRequest);
+}
+
+#[test]
+fn spread_applies_to_the_escalation_fallback_too() {
+    let req = request("design", "boss");
+    let state = OrgState {
+        history: (0..6)
+            .map(|i| PastDecision {
+                decision_type: "design".into(),
+                decider: "cat".into(),
+                decided_at: req.at - TimeDelta::hours(i + 1),
+            })
+            .collect(),
+        load: [("bob".to_owned(), 2)].into(),
+        ..OrgState::default()
+    };
+    let rules = "  - {id: r, spread: {max_share: 0.5, window: 30d}, authority: {person: bob}, escalate: {after: 1h, to: {any_of: [{person: cat}, {person: ann}]}}}";
+    let r = resolve(&guide_with(rules), &state, &req).unwrap();
+    assert_eq!(
+        (r.decider.as_str(), r.backups.as_slice()),
+        ("ann", &["cat".to_owned()][..])
+    );
+}
+
+#[test]
+fn rotation_not_started_is_reported_only_when_it_is_the_reason() {
+    let mut req = request("design", "ann");
+    req.at = at("2026-01-01T00:00:00Z");
+    let state = OrgState {
+        load: [("bob".to_owned(), 2)].into(),
+        ..OrgState::default()
+    };
+    let rules =
+        "  - {id: a, authority: {person: bob}, escalate: {after: 1h, to: {rotation: duty}}}";
+    let err = resolve(&guide_with(rules), &state, &req).unwrap_err();
+    assert_eq!(err.code, ErrorCode::NoEligibleAuthority, "{err:?}");
+}

@@ -115,8 +115,13 @@ fn sub_day_periods_are_plain_elapsed_time_across_dst() {
 fn before_the_start_there_is_no_holder() {
     let dir = directory();
     let r = weekly("UTC", "2026-01-05T09:00:00");
-    assert_eq!(r.holder_at(&dir, at("2026-01-05T08:59:59Z")), None);
-    assert!(r.holder_at(&dir, at("2026-01-05T09:00:00Z")).is_some());
+    assert_eq!(
+        r.holder_at(&dir, at("2026-01-05T08:59:59Z")),
+        Err(NoHolder::NotStarted {
+            first: Some(at("2026-01-05T09:00:00Z"))
+        })
+    );
+    assert!(r.holder_at(&dir, at("2026-01-05T09:00:00Z")).is_ok());
 }
 
 #[test]
@@ -183,8 +188,8 @@ fn rrule_handoffs_follow_the_rule_in_local_time() {
             "2026-04-13T07:00:00Z",
         ],
     );
-    assert_eq!(r.handoffs_through(at("2026-03-30T06:59:59Z")), 1);
-    assert_eq!(r.handoffs_through(at("2026-03-30T07:00:00Z")), 2);
+    assert_eq!(r.handoffs_through(at("2026-03-30T06:59:59Z")), Ok(1));
+    assert_eq!(r.handoffs_through(at("2026-03-30T07:00:00Z")), Ok(2));
 }
 
 #[test]
@@ -213,7 +218,22 @@ fn an_rrule_prefix_is_accepted_and_garbage_is_refused() {
 }
 
 #[test]
-fn lookups_beyond_the_rrule_cache_still_count_handoffs() {
+fn rotations_faster_than_hourly_are_refused() {
+    let dir = directory();
+    let tz = super::zone("UTC").unwrap();
+    let err = Rotation::rrule(
+        "r".into(),
+        members(&dir),
+        tz,
+        local("2026-01-01T00:00:00"),
+        "FREQ=MINUTELY",
+    )
+    .unwrap_err();
+    assert!(matches!(err, RotationError::TooFrequent(_)), "{err}");
+}
+
+#[test]
+fn lookups_past_the_computed_handoffs_are_refused_not_walked() {
     let dir = directory();
     let tz = super::zone("UTC").unwrap();
     let r = Rotation::rrule(
@@ -221,11 +241,45 @@ fn lookups_beyond_the_rrule_cache_still_count_handoffs() {
         members(&dir),
         tz,
         local("2026-01-01T00:00:00"),
-        "FREQ=MINUTELY",
+        "FREQ=HOURLY",
     )
     .unwrap();
-    let t = at("2026-01-01T00:00:00Z") + chrono::TimeDelta::minutes(RRULE_CACHE as i64 + 10);
-    assert_eq!(r.handoffs_through(t), RRULE_CACHE as u64 + 11);
+    let last = at("2026-01-01T00:00:00Z") + chrono::TimeDelta::hours(RRULE_CACHE as i64 - 1);
+    assert_eq!(r.handoffs_through(last), Ok(RRULE_CACHE as u64));
+    let far = at("9999-01-01T00:00:00Z");
+    assert_eq!(
+        r.holder_at(&dir, far),
+        Err(NoHolder::BeyondHorizon { last })
+    );
+}
+
+#[test]
+fn a_finite_rule_keeps_its_last_holder() {
+    let dir = directory();
+    let tz = super::zone("UTC").unwrap();
+    let r = Rotation::rrule(
+        "r".into(),
+        members(&dir),
+        tz,
+        local("2026-01-01T00:00:00"),
+        "FREQ=DAILY;COUNT=2",
+    )
+    .unwrap();
+    assert_eq!(r.handoffs_through(at("2030-01-01T00:00:00Z")), Ok(2));
+}
+
+#[test]
+fn an_override_by_a_member_continues_the_list_after_that_member() {
+    let dir = directory();
+    let mut r = weekly("UTC", "2026-01-05T09:00:00");
+    r.overrides.push(Override {
+        person: dir.find("b").unwrap(),
+        from: at("2026-01-06T00:00:00Z"),
+        to: at("2026-01-07T00:00:00Z"),
+    });
+    let h = r.holder_at(&dir, at("2026-01-06T12:00:00Z")).unwrap();
+    let order: Vec<&str> = r.order_from(&h).into_iter().map(|p| dir.id(p)).collect();
+    assert_eq!(order, ["b", "c", "a"]);
 }
 
 #[test]
