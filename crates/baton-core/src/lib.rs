@@ -22,6 +22,7 @@ pub mod examples;
 pub mod guide;
 pub mod guidetest;
 pub mod ident;
+pub mod lifecycle;
 pub mod lint;
 pub mod org;
 pub mod resolve;

@@ -1,0 +1,18 @@
+//! The decision lifecycle (SPEC §5) as a pure state machine.
+//!
+//! A [`Decision`] is the record; [`apply`] takes it, an acting person, an
+//! [`Action`] and an instant, and returns the next record and the event to
+//! append to the audit log — or a [`LifecycleError`] that says why not. The
+//! store persists both in one transaction; the CLI and the HTTP API call
+//! the store. So every permission rule lives here, once.
+
+mod model;
+mod rules;
+
+pub use model::{
+    Action, Actor, Decision, Event, Objection, Outcome, OutcomeResult, Position, Role, Status,
+};
+pub use rules::{LifecycleError, SYSTEM, apply, due, open, settle};
+
+#[cfg(test)]
+mod tests;

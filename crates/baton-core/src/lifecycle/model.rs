@@ -1,0 +1,236 @@
+//! The decision record, actions and events.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::resolve::Resolution;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Routed,
+    Checking,
+    Deliberating,
+    Decided,
+    Escalated,
+    Withdrawn,
+    Superseded,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Routed => "routed",
+            Self::Checking => "checking",
+            Self::Deliberating => "deliberating",
+            Self::Decided => "decided",
+            Self::Escalated => "escalated",
+            Self::Withdrawn => "withdrawn",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Routed,
+            Self::Checking,
+            Self::Deliberating,
+            Self::Decided,
+            Self::Escalated,
+            Self::Withdrawn,
+            Self::Superseded,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// Still waiting for a decision: counts toward the decider's load.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::Routed | Self::Checking | Self::Deliberating | Self::Escalated
+        )
+    }
+}
+
+/// Who may do what beyond their place on a roster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Steward,
+    Member,
+    Viewer,
+}
+
+/// The person acting, and their role. Nobody acts in another's name: the
+/// store and the server build this from the authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub person: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub person: String,
+    pub option: String,
+    pub rationale: String,
+    pub confidence: u8,
+    pub risk: Option<u8>,
+    /// Whether the person holds the option to be easy to undo, for the
+    /// `most-reversible` tiebreaker.
+    #[serde(default)]
+    pub reversible: Option<bool>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Objection {
+    pub person: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeResult {
+    Success,
+    Partial,
+    Failure,
+}
+
+impl OutcomeResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Partial => "partial",
+            Self::Failure => "failure",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Success, Self::Partial, Self::Failure]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub result: OutcomeResult,
+    pub notes: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One decision and everything that happened to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub id: i64,
+    pub team: String,
+    #[serde(rename = "type")]
+    pub decision_type: String,
+    pub title: String,
+    /// The decision type's domains when it was opened: the tiebreak and the
+    /// analytics rank expertise by them.
+    pub domains: Vec<String>,
+    pub context: serde_json::Value,
+    pub requester: String,
+    pub status: Status,
+    /// Who holds authority now: the routed decider, or whoever it passed to
+    /// by objection or escalation.
+    pub decider: String,
+    /// Someone the decider delegated to; they may decide too.
+    pub delegate: Option<String>,
+    /// The resolution the decision was routed with (SPEC §4.7).
+    pub resolution: Resolution,
+    pub opened_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<String>,
+    pub option: Option<String>,
+    pub rationale: Option<String>,
+    /// Decided by someone other than the decider or a delegate.
+    #[serde(rename = "override")]
+    pub overridden: bool,
+    pub override_reason: Option<String>,
+    pub escalated: bool,
+    pub review_on: Option<NaiveDate>,
+    pub positions: Vec<Position>,
+    pub objections: Vec<Objection>,
+    pub outcome: Option<Outcome>,
+    pub superseded_by: Option<i64>,
+    /// Incremented by every change: the store's guard against lost updates.
+    pub version: i64,
+}
+
+/// What someone does to a decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Position {
+        option: String,
+        rationale: String,
+        confidence: u8,
+        #[serde(default)]
+        risk: Option<u8>,
+        #[serde(default)]
+        reversible: Option<bool>,
+    },
+    Object {
+        reason: String,
+    },
+    Delegate {
+        to: String,
+        reason: String,
+    },
+    Decide {
+        option: String,
+        rationale: String,
+        #[serde(default)]
+        override_reason: Option<String>,
+        #[serde(default)]
+        review_on: Option<NaiveDate>,
+    },
+    Escalate,
+    Outcome {
+        result: OutcomeResult,
+        #[serde(default)]
+        notes: String,
+    },
+    Withdraw,
+    Supersede {
+        by: i64,
+    },
+    /// Deadline processing (`baton tick`): not for people.
+    Tick,
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Position { .. } => "position",
+            Self::Object { .. } => "object",
+            Self::Delegate { .. } => "delegate",
+            Self::Decide { .. } => "decide",
+            Self::Escalate => "escalate",
+            Self::Outcome { .. } => "outcome",
+            Self::Withdraw => "withdraw",
+            Self::Supersede { .. } => "supersede",
+            Self::Tick => "tick",
+        }
+    }
+}
+
+/// One entry of the audit log, before it is chained.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub decision: i64,
+    /// `opened`, `position`, `objection`, `delegated`, `decided`,
+    /// `escalated`, `tiebreak`, `check_closed`, `outcome`, `withdrawn`,
+    /// `superseded`.
+    pub kind: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
