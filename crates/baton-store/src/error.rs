@@ -1,0 +1,56 @@
+//! The store's one error type.
+
+use baton_core::LoadErrors;
+use baton_core::lifecycle::LifecycleError;
+use baton_core::resolve::ResolveError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("`{0}` is not a store URL: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
+    BadUrl(String),
+    #[error("cannot open the store at `{url}`: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("the store's database failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the store's schema could not be migrated: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Load(#[from] LoadErrors),
+    #[error("no org directory has been applied yet: run `baton apply --org org.yaml`")]
+    NoDirectory,
+    #[error("team `{0}` has no guide yet: run `baton apply --guide deference.yaml`")]
+    NoGuide(String),
+    #[error("decision {0} does not exist")]
+    NotFound(i64),
+    #[error("{0}")]
+    Resolve(#[from] ResolveError),
+    #[error("{0}")]
+    Lifecycle(#[from] LifecycleError),
+    #[error("decision {0} was changed by someone else at the same moment: reload it and try again")]
+    Conflict(i64),
+    #[error("the stored data is not what baton wrote: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub(crate) fn connect(url: &str, source: sqlx::Error) -> Self {
+        Self::Connect {
+            url: url.to_owned(),
+            source,
+        }
+    }
+
+    /// A stable code for programs: `conflict`, `forbidden`, `not_found`, …
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUrl(_) | Self::Load(_) => "invalid",
+            Self::Connect { .. } | Self::Database(_) | Self::Migrate(_) | Self::Corrupt(_) => {
+                "store"
+            }
+            Self::NoDirectory | Self::NoGuide(_) | Self::NotFound(_) => "not_found",
+            Self::Resolve(e) => e.code.as_str(),
+            Self::Lifecycle(e) => e.code(),
+            Self::Conflict(_) => "conflict",
+        }
+    }
+}

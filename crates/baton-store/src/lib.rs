@@ -1,0 +1,139 @@
+//! baton's decision log: the org and guide versions applied, every decision
+//! with its full record, and a hash-chained audit log of every action.
+//!
+//! # Layout
+//! - [`Store`]: one interface over SQLite (the embedded default) and
+//!   PostgreSQL. Each backend has its own migrations; the SQL itself is
+//!   shared and written once, instantiated for each pool by [`on_pool!`].
+//! - `chain`: the audit chain — canonical event JSON, SHA-256 links, verify.
+//! - `log`: decisions — open, act, tick, get, list.
+//! - `versions`: applying and loading the directory and guides.
+//! - `state`: the resolver's `OrgState`, read from the log.
+//!
+//! **Invariant:** every change to a decision and the events that record it
+//! are written in one transaction, and writes are serialized (SQLite's
+//! `BEGIN IMMEDIATE`, PostgreSQL's row lock on the chain head), so the
+//! chain has no gaps and no update is lost.
+
+mod chain;
+mod error;
+mod log;
+mod state;
+mod versions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use chain::{ChainReport, Verified};
+pub use error::StoreError;
+pub use log::{DecisionFilter, Opening, StoredEvent};
+pub use versions::Applied;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The default store: a SQLite file in the working directory.
+pub const DEFAULT_URL: &str = "sqlite://./baton.db";
+
+/// A connection pool to one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool the store holds: the SQL is
+/// written once and type-checked for both drivers.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs `$body` in a write transaction that holds the store's write lock,
+/// commits it when the body succeeds and rolls it back when it returns an
+/// error.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Store::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                sqlx::query("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *$tx)
+                    .await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use write_tx;
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store at `url`:
+    /// `sqlite://PATH` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::connect(url, e))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::connect(url, e))?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+            Self::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(|e| StoreError::connect(url, e))?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            Self::Postgres(pool)
+        } else {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        };
+        Ok(store)
+    }
+
+    /// Which backend this is, for messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Instants are kept to the microsecond, the finest both backends store, so
+/// what is read back equals what was written.
+pub(crate) fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(t, 6)
+}

@@ -1,0 +1,291 @@
+//! Decisions: open, act, tick, read.
+
+use baton_core::lifecycle::{self, Action, Actor, Decision, Role, Status};
+use baton_core::resolve::Request;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::chain::append;
+use crate::{Store, StoreError, micros, on_pool, write_tx};
+
+/// The actor recorded for `apply` and other operator actions.
+pub const OPERATOR: &str = "operator";
+
+/// A request to open a decision.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub team: String,
+    pub decision_type: String,
+    pub title: String,
+    pub context: serde_json::Value,
+    pub requester: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Filters for listing decisions; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionFilter {
+    pub team: Option<String>,
+    pub decision_type: Option<String>,
+    pub status: Option<Status>,
+    pub decider: Option<String>,
+    /// Case-insensitive text in the title.
+    pub text: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// One stored audit event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub kind: String,
+    pub actor: String,
+    pub at: String,
+    pub data: serde_json::Value,
+    pub hash: String,
+}
+
+fn parse_record(id: i64, text: &str) -> Result<Decision, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("decision {id}'s record does not parse: {e}")))
+}
+
+fn record_json(d: &Decision) -> Result<String, StoreError> {
+    serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Writes the record's queryable columns and the record itself, guarded by
+/// the version it was read at.
+macro_rules! save {
+    ($tx:expr, $d:expr, $read_version:expr) => {{
+        let d: &Decision = $d;
+        let done = sqlx::query(
+            "UPDATE decisions SET decider = $1, decided_by = $2, status = $3, decided_at = $4, escalated = $5, overridden = $6, outcome = $7, review_on = $8, version = $9, record = $10 WHERE id = $11 AND version = $12",
+        )
+        .bind(&d.decider)
+        .bind(&d.decided_by)
+        .bind(d.status.as_str())
+        .bind(d.decided_at)
+        .bind(d.escalated)
+        .bind(d.overridden)
+        .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
+        .bind(d.review_on.map(|day| day.to_string()))
+        .bind(d.version)
+        .bind(record_json(d)?)
+        .bind(d.id)
+        .bind($read_version)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Err(StoreError::Conflict(d.id));
+        }
+    }};
+}
+
+impl Store {
+    /// Resolves who decides, then records the decision and its `opened`
+    /// event.
+    pub async fn open(&self, opening: &Opening) -> Result<Decision, StoreError> {
+        let at = micros(opening.at);
+        let guide = self.guide(&opening.team).await?;
+        let state = self.org_state(&guide, at).await?;
+        let request = Request {
+            decision_type: opening.decision_type.clone(),
+            title: opening.title.clone(),
+            context: opening.context.clone(),
+            requester: Some(opening.requester.clone()),
+            at,
+        };
+        let resolution = baton_core::resolve(&guide, &state, &request)?;
+        let domains = guide
+            .types
+            .get(&opening.decision_type)
+            .map(|t| t.domains.clone())
+            .unwrap_or_default();
+        let decision = write_tx!(self, |tx| {
+            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM decisions")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("next")?;
+            let (d, event) = lifecycle::open(
+                id,
+                &opening.title,
+                domains,
+                opening.context.clone(),
+                resolution,
+            );
+            sqlx::query(
+                "INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record) \
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, NULL, FALSE, FALSE, NULL, NULL, $13, $14)",
+            )
+            .bind(d.id)
+            .bind(&d.team)
+            .bind(&d.decision_type)
+            .bind(&d.title)
+            .bind(&d.requester)
+            .bind(&d.decider)
+            .bind(d.status.as_str())
+            .bind(d.resolution.framework.as_str())
+            .bind(&d.resolution.rule)
+            .bind(&d.resolution.guide_version)
+            .bind(serde_json::to_string(&d.domains).unwrap_or_default())
+            .bind(d.opened_at)
+            .bind(d.version)
+            .bind(record_json(&d)?)
+            .execute(&mut *tx)
+            .await?;
+            append!(tx, std::slice::from_ref(&event));
+            d
+        });
+        Ok(decision)
+    }
+
+    /// Applies `action` to decision `id` as `actor`. The record and its
+    /// events are written together; a concurrent change is a conflict.
+    pub async fn act(
+        &self,
+        id: i64,
+        actor: &Actor,
+        action: &Action,
+        at: DateTime<Utc>,
+    ) -> Result<Decision, StoreError> {
+        self.act_changed(id, actor, action, at)
+            .await
+            .map(|(d, _)| d)
+    }
+
+    /// [`Store::act`], also saying whether anything changed.
+    async fn act_changed(
+        &self,
+        id: i64,
+        actor: &Actor,
+        action: &Action,
+        at: DateTime<Utc>,
+    ) -> Result<(Decision, bool), StoreError> {
+        let at = micros(at);
+        let directory = self.directory().await?;
+        if directory.find(&actor.person).is_none() && actor.person != lifecycle::SYSTEM {
+            return Err(StoreError::Lifecycle(lifecycle::LifecycleError::Forbidden(
+                format!("`{}` is not in the directory", actor.person),
+            )));
+        }
+        let decision = write_tx!(self, |tx| {
+            let row = sqlx::query("SELECT record FROM decisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound(id))?;
+            let current = parse_record(id, &row.try_get::<String, _>("record")?)?;
+            let (next, events) = lifecycle::apply(&current, actor, action, at, &directory)?;
+            if !events.is_empty() {
+                save!(tx, &next, current.version);
+                append!(tx, &events);
+            }
+            (next, !events.is_empty())
+        });
+        Ok(decision)
+    }
+
+    /// Processes every deadline that has passed at `at`: consensus windows,
+    /// escalations, tiebreaks. Safe to run twice and from two processes at
+    /// once: work already done is not due any more.
+    pub async fn tick(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
+        let open = self
+            .list(&DecisionFilter::default())
+            .await?
+            .into_iter()
+            .filter(|d| lifecycle::due(d, at));
+        let system = Actor {
+            person: lifecycle::SYSTEM.into(),
+            role: Role::Admin,
+        };
+        let mut changed = Vec::new();
+        for d in open {
+            match self.act_changed(d.id, &system, &Action::Tick, at).await {
+                Ok((next, true)) => changed.push(next),
+                Ok((_, false)) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(changed)
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Decision, StoreError> {
+        let text: Option<String> = on_pool!(self, |pool| {
+            sqlx::query("SELECT record FROM decisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| r.try_get("record"))
+                .transpose()?
+        });
+        parse_record(id, &text.ok_or(StoreError::NotFound(id))?)
+    }
+
+    /// The audit events of decision `id`, oldest first.
+    pub async fn events(&self, id: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT seq, body, hash FROM events WHERE decision_id = $1 ORDER BY seq")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(|(seq, body, hash)| {
+                let v: serde_json::Value = serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(format!("event {seq} does not parse: {e}")))?;
+                let text = |k: &str| {
+                    v.get(k)
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                Ok(StoredEvent {
+                    seq,
+                    kind: text("kind"),
+                    actor: text("actor"),
+                    at: text("at"),
+                    data: v.get("data").cloned().unwrap_or_default(),
+                    hash,
+                })
+            })
+            .collect()
+    }
+
+    /// Decisions matching `filter`, newest first.
+    pub async fn list(&self, filter: &DecisionFilter) -> Result<Vec<Decision>, StoreError> {
+        let text = filter
+            .text
+            .as_ref()
+            .map(|t| format!("%{}%", t.to_lowercase()));
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT id, record FROM decisions \
+                 WHERE ($1 IS NULL OR team = $1) AND ($2 IS NULL OR type = $2) AND ($3 IS NULL OR status = $3) \
+                 AND ($4 IS NULL OR decider = $4) AND ($5 IS NULL OR LOWER(title) LIKE $5) \
+                 ORDER BY id DESC LIMIT $6 OFFSET $7",
+            )
+            .bind(&filter.team)
+            .bind(&filter.decision_type)
+            .bind(filter.status.map(Status::as_str))
+            .bind(&filter.decider)
+            .bind(&text)
+            .bind(filter.limit.unwrap_or(i64::MAX))
+            .bind(filter.offset.unwrap_or(0))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
+            .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.iter()
+            .map(|(id, text)| parse_record(*id, text))
+            .collect()
+    }
+}

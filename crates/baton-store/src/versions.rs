@@ -1,0 +1,202 @@
+//! The org directory and team guides, every version kept.
+
+use std::sync::Arc;
+
+use baton_core::lifecycle::Event;
+use baton_core::{Directory, Guide};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::chain::append;
+use crate::{Store, StoreError, micros, on_pool, write_tx};
+
+/// What `apply` stored: new versions only; an unchanged file is not stored
+/// again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The directory version now in force and whether this call stored it.
+    pub org_version: i64,
+    pub org_changed: bool,
+    /// Per guide given: team, version, `sha256:` digest, whether it was new.
+    pub guides: Vec<AppliedGuide>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedGuide {
+    pub team: String,
+    pub version: i64,
+    pub digest: String,
+    pub changed: bool,
+}
+
+fn digest(text: &str) -> String {
+    format!("sha256:{:x}", Sha256::digest(text.as_bytes()))
+}
+
+impl Store {
+    /// Validates the directory (if given) and the guides against it (or
+    /// against the stored directory), then stores whatever changed, with an
+    /// audit event each, in one transaction. Nothing is stored if anything
+    /// is invalid.
+    pub async fn apply(
+        &self,
+        org: Option<(&str, &str)>,
+        guides: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<Applied, StoreError> {
+        let at = micros(at);
+        let (org_text, directory) = match org {
+            Some((name, text)) => (text.to_owned(), Arc::new(Directory::load(name, text)?)),
+            None => {
+                let (_, text) = self.latest_org().await?.ok_or(StoreError::NoDirectory)?;
+                let dir = Arc::new(Directory::load("stored org", &text)?);
+                (text, dir)
+            }
+        };
+        let mut compiled = Vec::new();
+        for (name, text) in guides {
+            let guide = baton_core::compile_guide(name, text, Arc::clone(&directory))?;
+            compiled.push((guide.team.clone(), (*text).to_owned()));
+        }
+        let org_digest = digest(&org_text);
+        let applied = write_tx!(self, |tx| {
+            let mut applied = Applied::default();
+            let mut events = Vec::new();
+            let latest =
+                sqlx::query("SELECT id, digest FROM org_versions ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (latest_id, latest_digest): (i64, String) = match latest {
+                Some(row) => (row.try_get("id")?, row.try_get("digest")?),
+                None => (0, String::new()),
+            };
+            applied.org_version = latest_id;
+            if latest_digest != org_digest {
+                applied.org_version = latest_id + 1;
+                applied.org_changed = true;
+                sqlx::query("INSERT INTO org_versions (id, digest, body, applied_at) VALUES ($1, $2, $3, $4)")
+                    .bind(applied.org_version)
+                    .bind(&org_digest)
+                    .bind(&org_text)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                events.push(Event {
+                    decision: 0,
+                    kind: "org_applied".into(),
+                    actor: crate::log::OPERATOR.into(),
+                    at,
+                    data: serde_json::json!({"version": applied.org_version, "digest": org_digest}),
+                });
+            }
+            for (team, text) in &compiled {
+                let guide_digest = digest(text);
+                let latest = sqlx::query("SELECT id, digest FROM guide_versions WHERE team = $1 ORDER BY id DESC LIMIT 1")
+                    .bind(team)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let unchanged = match &latest {
+                    Some(row) => row.try_get::<String, _>("digest")? == guide_digest,
+                    None => false,
+                };
+                let version = if unchanged {
+                    latest
+                        .map(|r| r.try_get::<i64, _>("id"))
+                        .transpose()?
+                        .unwrap_or(0)
+                } else {
+                    let next: i64 =
+                        sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM guide_versions")
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get("next")?;
+                    sqlx::query(
+                        "INSERT INTO guide_versions (id, team, digest, body, org_version, applied_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(next)
+                    .bind(team)
+                    .bind(&guide_digest)
+                    .bind(text)
+                    .bind(applied.org_version)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    events.push(Event {
+                        decision: 0,
+                        kind: "guide_applied".into(),
+                        actor: crate::log::OPERATOR.into(),
+                        at,
+                        data: serde_json::json!({"team": team, "version": next, "digest": guide_digest}),
+                    });
+                    next
+                };
+                applied.guides.push(AppliedGuide {
+                    team: team.clone(),
+                    version,
+                    digest: guide_digest,
+                    changed: !unchanged,
+                });
+            }
+            append!(tx, &events);
+            applied
+        });
+        Ok(applied)
+    }
+
+    /// The latest directory version and its text.
+    pub async fn latest_org(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let row = on_pool!(self, |pool| {
+            sqlx::query("SELECT id, body FROM org_versions ORDER BY id DESC LIMIT 1")
+                .fetch_optional(pool)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("body")?)))
+                .transpose()?
+        });
+        Ok(row)
+    }
+
+    /// The directory in force.
+    pub async fn directory(&self) -> Result<Arc<Directory>, StoreError> {
+        let (_, text) = self.latest_org().await?.ok_or(StoreError::NoDirectory)?;
+        Ok(Arc::new(Directory::load("stored org", &text)?))
+    }
+
+    /// The latest guide of `team`, as text.
+    pub async fn guide_text(&self, team: &str) -> Result<String, StoreError> {
+        let body: Option<String> = on_pool!(self, |pool| {
+            sqlx::query("SELECT body FROM guide_versions WHERE team = $1 ORDER BY id DESC LIMIT 1")
+                .bind(team)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| r.try_get("body"))
+                .transpose()?
+        });
+        body.ok_or_else(|| StoreError::NoGuide(team.to_owned()))
+    }
+
+    /// The latest guide of `team`, compiled against the directory in force.
+    pub async fn guide(&self, team: &str) -> Result<Guide, StoreError> {
+        let directory = self.directory().await?;
+        let text = self.guide_text(team).await?;
+        Ok(baton_core::compile_guide(
+            &format!("{team} guide"),
+            &text,
+            directory,
+        )?)
+    }
+
+    /// Every team with a guide, sorted.
+    pub async fn teams(&self) -> Result<Vec<String>, StoreError> {
+        let teams = on_pool!(self, |pool| {
+            sqlx::query("SELECT DISTINCT team FROM guide_versions ORDER BY team")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("team"))
+                .collect::<Result<Vec<String>, _>>()?
+        });
+        Ok(teams)
+    }
+}

@@ -1,0 +1,513 @@
+//! One suite, every backend: each story runs on SQLite (a temporary file)
+//! and, when `BATON_TEST_DATABASE_URL` names a PostgreSQL server, on a fresh
+//! database there. With the URL set, an unreachable server fails the suite
+//! rather than skipping it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use std::future::Future;
+
+use baton_core::examples;
+use baton_core::lifecycle::{Action, Actor, LifecycleError, Role, Status};
+use baton_store::{DecisionFilter, Opening, Store, StoreError, Verified};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// A store for one test, removed when dropped.
+struct TestStore {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    TestStore {
+        store: Store::connect(&url).await.unwrap(),
+        _dir: Some(dir),
+        pg: None,
+    }
+}
+
+async fn postgres(admin_url: &str) -> TestStore {
+    use sqlx::Connection;
+    let name = format!("baton_test_{}_{}", std::process::id(), rand_suffix());
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("BATON_TEST_DATABASE_URL is set but {admin_url} is unreachable: {e}")
+        });
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    let url = format!("{base}/{name}");
+    TestStore {
+        store: Store::connect(&url).await.unwrap(),
+        _dir: None,
+        pg: Some((admin_url.to_owned(), name)),
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64);
+    h.finish() % 1_000_000_000
+}
+
+impl TestStore {
+    async fn drop_database(self) {
+        self.store.close().await;
+        if let Some((admin_url, name)) = self.pg {
+            use sqlx::Connection;
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name}"
+                )))
+                .execute(&mut admin)
+                .await;
+            }
+        }
+    }
+}
+
+/// Runs `story` against every configured backend.
+async fn each_backend<F, Fut>(story: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let t = sqlite().await;
+    story(t.store.clone()).await;
+    t.drop_database().await;
+    if let Ok(url) = std::env::var("BATON_TEST_DATABASE_URL") {
+        let t = postgres(&url).await;
+        story(t.store.clone()).await;
+        t.drop_database().await;
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn hours(h: i64) -> DateTime<Utc> {
+    t0() + TimeDelta::hours(h)
+}
+
+fn member(p: &str) -> Actor {
+    Actor {
+        person: p.into(),
+        role: Role::Member,
+    }
+}
+
+async fn applied(store: &Store) {
+    store
+        .apply(
+            Some(("org.yaml", examples::ORG)),
+            &[("deference.yaml", examples::GUIDE)],
+            t0(),
+        )
+        .await
+        .unwrap();
+}
+
+fn architecture(requester: &str, at: DateTime<Utc>) -> Opening {
+    Opening {
+        team: "platform".into(),
+        decision_type: "architecture".into(),
+        title: "Move sessions to Postgres".into(),
+        context: serde_json::json!({}),
+        requester: requester.into(),
+        at,
+    }
+}
+
+fn decide(option: &str) -> Action {
+    Action::Decide {
+        option: option.into(),
+        rationale: "fits".into(),
+        override_reason: None,
+        review_on: None,
+    }
+}
+
+#[tokio::test]
+async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let d = store.open(&architecture("ana", t0())).await.unwrap();
+        assert_eq!(
+            (d.id, d.status, d.decider.as_str()),
+            (1, Status::Checking, "kim")
+        );
+        let position = Action::Position {
+            option: "postgres".into(),
+            rationale: "r".into(),
+            confidence: 4,
+            risk: Some(2),
+            reversible: None,
+        };
+        store
+            .act(d.id, &member("raj"), &position, hours(1))
+            .await
+            .unwrap();
+        let ticked = store.tick(hours(25)).await.unwrap();
+        assert_eq!(ticked.len(), 1);
+        let d = store
+            .act(d.id, &member("kim"), &decide("postgres"), hours(26))
+            .await
+            .unwrap();
+        assert_eq!(d.status, Status::Decided);
+        let outcome = Action::Outcome {
+            result: baton_core::lifecycle::OutcomeResult::Success,
+            notes: "fast".into(),
+        };
+        store
+            .act(d.id, &member("kim"), &outcome, hours(100))
+            .await
+            .unwrap();
+        let stored = store.get(d.id).await.unwrap();
+        assert_eq!(stored.outcome.map(|o| o.notes), Some("fast".to_owned()));
+        let kinds: Vec<String> = store
+            .events(d.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            ["opened", "position", "check_closed", "decided", "outcome"]
+        );
+        let report = store.verify().await.unwrap();
+        assert_eq!(report.verified, Verified::Intact);
+        assert_eq!(
+            report.events, 7,
+            "org and guide applied, then five decision events"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refusals_change_nothing() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let d = store.open(&architecture("ana", t0())).await.unwrap();
+        let err = store
+            .act(d.id, &member("kim"), &decide("x"), hours(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Lifecycle(LifecycleError::Conflict(_))),
+            "{err}"
+        );
+        let err = store
+            .act(99, &member("kim"), &decide("x"), hours(1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "not_found");
+        let err = store
+            .act(d.id, &member("zed"), &decide("x"), hours(1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "forbidden");
+        assert_eq!(store.get(d.id).await.unwrap(), d);
+        assert_eq!(store.events(d.id).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn applying_keeps_every_version_and_decisions_keep_theirs() {
+    each_backend(|store| async move {
+        let first = store
+            .apply(
+                Some(("org.yaml", examples::ORG)),
+                &[("deference.yaml", examples::GUIDE)],
+                t0(),
+            )
+            .await
+            .unwrap();
+        assert!(first.org_changed && first.guides[0].changed);
+        let again = store
+            .apply(
+                Some(("org.yaml", examples::ORG)),
+                &[("deference.yaml", examples::GUIDE)],
+                t0(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            !again.org_changed && !again.guides[0].changed,
+            "unchanged files are not new versions"
+        );
+        let old = store.open(&architecture("ana", t0())).await.unwrap();
+        let edited = examples::GUIDE.replace("after: 72h", "after: 96h");
+        let third = store
+            .apply(None, &[("deference.yaml", &edited)], hours(1))
+            .await
+            .unwrap();
+        assert_eq!(third.guides[0].version, 2);
+        let new = store.open(&architecture("ana", hours(1))).await.unwrap();
+        assert_ne!(old.resolution.guide_version, new.resolution.guide_version);
+        assert_eq!(
+            store.get(old.id).await.unwrap().resolution.guide_version,
+            old.resolution.guide_version
+        );
+        assert_eq!(store.guide_text("platform").await.unwrap(), edited);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invalid_guide_is_refused_whole() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let broken = examples::GUIDE.replace("{role: incident-commander}", "{role: nobody}");
+        let err = store
+            .apply(
+                Some(("org.yaml", examples::ORG)),
+                &[("deference.yaml", &broken)],
+                t0(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("role `nobody` is not defined"),
+            "{err}"
+        );
+        assert_eq!(store.guide_text("platform").await.unwrap(), examples::GUIDE);
+        assert_eq!(store.verify().await.unwrap().events, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn load_limits_act_on_open_decisions() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // kim's max_load is 4.
+        for i in 0..4 {
+            let d = store.open(&architecture("ana", hours(i))).await.unwrap();
+            assert_eq!(d.decider, "kim");
+        }
+        let fifth = store.open(&architecture("ana", hours(5))).await.unwrap();
+        assert_eq!(fifth.decider, "raj");
+        assert!(
+            fifth
+                .resolution
+                .explanation
+                .iter()
+                .any(|l| l.contains("kim: excluded, 4 open decisions"))
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_decides_leave_exactly_one_winner() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let incident = Opening {
+            decision_type: "incident".into(),
+            ..architecture("ana", t0())
+        };
+        let d = store.open(&incident).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = store.clone();
+            let decider = d.decider.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .act(
+                        d.id,
+                        &member(&decider),
+                        &decide(&format!("option-{i}")),
+                        hours(1),
+                    )
+                    .await
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(e) => assert_eq!(e.code(), "conflict", "{e}"),
+            }
+        }
+        assert_eq!(won, 1);
+        assert_eq!(store.events(d.id).await.unwrap().len(), 2);
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ticks_are_idempotent_even_when_run_at_once() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let d = store.open(&architecture("ana", t0())).await.unwrap();
+        let (a, b) = tokio::join!(store.tick(hours(73)), store.tick(hours(73)));
+        assert_eq!(a.unwrap().len() + b.unwrap().len(), 1);
+        assert!(store.tick(hours(74)).await.unwrap().is_empty());
+        let d = store.get(d.id).await.unwrap();
+        assert_eq!((d.status, d.decider.as_str()), (Status::Escalated, "dana"));
+        let kinds: Vec<String> = store
+            .events(d.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["opened", "check_closed", "escalated"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn listing_filters_by_team_type_status_decider_and_text() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        store.open(&architecture("ana", t0())).await.unwrap();
+        let incident = Opening {
+            decision_type: "incident".into(),
+            title: "Disk full on db-3".into(),
+            ..architecture("ana", t0())
+        };
+        store.open(&incident).await.unwrap();
+        let all = store.list(&DecisionFilter::default()).await.unwrap();
+        assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [2, 1]);
+        let by_type = store
+            .list(&DecisionFilter {
+                decision_type: Some("incident".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_type.len(), 1);
+        let by_text = store
+            .list(&DecisionFilter {
+                text: Some("DISK".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_text[0].title, "Disk full on db-3");
+        let by_status = store
+            .list(&DecisionFilter {
+                status: Some(Status::Checking),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_status.len(), 1);
+        let by_decider = store
+            .list(&DecisionFilter {
+                decider: Some("kim".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_decider.len(), 1);
+    })
+    .await;
+}
+
+/// Runs raw SQL against the store, for tampering.
+async fn raw(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        Store::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap();
+}
+
+async fn tampered(sql: &str) -> Vec<Verified> {
+    let mut found = Vec::new();
+    let t = sqlite().await;
+    tamper_story(&t.store, sql, &mut found).await;
+    t.drop_database().await;
+    if let Ok(url) = std::env::var("BATON_TEST_DATABASE_URL") {
+        let t = postgres(&url).await;
+        tamper_story(&t.store, sql, &mut found).await;
+        t.drop_database().await;
+    }
+    found
+}
+
+async fn tamper_story(store: &Store, sql: &str, found: &mut Vec<Verified>) {
+    applied(store).await;
+    let d = store.open(&architecture("ana", t0())).await.unwrap();
+    store
+        .act(d.id, &member("ana"), &Action::Withdraw, hours(1))
+        .await
+        .unwrap();
+    assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    raw(store, sql).await;
+    found.push(store.verify().await.unwrap().verified);
+}
+
+#[tokio::test]
+async fn verify_names_a_changed_event() {
+    for v in tampered("UPDATE events SET body = REPLACE(body, 'ana', 'eve') WHERE seq = 3").await {
+        assert!(
+            matches!(&v, Verified::Broken { seq: 3, reason } if reason.contains("was changed")),
+            "{v:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn verify_names_a_deleted_event() {
+    for v in tampered("DELETE FROM events WHERE seq = 2").await {
+        assert!(
+            matches!(&v, Verified::Broken { seq: 2, reason } if reason.contains("missing")),
+            "{v:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn verify_names_reordered_events() {
+    let swap = "UPDATE events SET body = CASE seq WHEN 3 THEN (SELECT body FROM events WHERE seq = 4) ELSE (SELECT body FROM events WHERE seq = 3) END WHERE seq IN (3, 4)";
+    for v in tampered(swap).await {
+        assert!(matches!(&v, Verified::Broken { seq: 3, .. }), "{v:?}");
+    }
+}
+
+#[tokio::test]
+async fn verify_notices_a_truncated_tail() {
+    for v in tampered("DELETE FROM events WHERE seq = 4").await {
+        assert!(
+            matches!(&v, Verified::Broken { seq: 4, reason } if reason.contains("chain head")),
+            "{v:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_store_url_is_named() {
+    let err = Store::connect("mysql://x").await.unwrap_err();
+    assert!(
+        err.to_string().contains("`mysql://x` is not a store URL"),
+        "{err}"
+    );
+}
