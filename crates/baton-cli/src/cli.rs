@@ -47,6 +47,152 @@ pub enum Command {
     },
     /// Answer "who decides this?" from the files, with reasons.
     Who(WhoArgs),
+    /// Load org.yaml and guides into the store; every version is kept.
+    Apply {
+        #[command(flatten)]
+        db: Db,
+        /// The org directory to apply.
+        #[arg(long, value_name = "PATH")]
+        org: Option<PathBuf>,
+        /// Team guides to apply (repeatable).
+        #[arg(long = "guide", value_name = "PATH")]
+        guides: Vec<PathBuf>,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Open a decision: resolve who decides and record it. Prints the new id.
+    Open {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        team: String,
+        #[arg(long = "type", value_name = "TYPE")]
+        decision_type: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long = "ctx", value_name = "KEY=VALUE")]
+        ctx: Vec<String>,
+        #[arg(long = "as", value_name = "PERSON")]
+        person: String,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a position on a decision.
+    Position {
+        id: i64,
+        #[arg(long)]
+        option: String,
+        #[arg(long)]
+        rationale: String,
+        /// 1 to 5.
+        #[arg(long)]
+        confidence: u8,
+        /// The option's risk, 1 to 5.
+        #[arg(long)]
+        risk: Option<u8>,
+        /// Whether the option is easy to undo (for the most-reversible tiebreaker).
+        #[arg(long)]
+        reversible: Option<bool>,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Object to the authority assignment during a consensus check.
+    Object {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Delegate a decision you hold to someone else.
+    Delegate {
+        id: i64,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Decide. Anyone but the decider or a delegate needs --override-reason.
+    Decide {
+        id: i64,
+        #[arg(long)]
+        option: String,
+        #[arg(long)]
+        rationale: String,
+        #[arg(long)]
+        override_reason: Option<String>,
+        /// A date (YYYY-MM-DD) by which the outcome should be recorded.
+        #[arg(long)]
+        review_on: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Escalate a decision you hold to its escalation target.
+    Escalate {
+        id: i64,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Record how a decision turned out.
+    Outcome {
+        id: i64,
+        #[arg(long, value_enum)]
+        result: OutcomeArg,
+        #[arg(long, default_value = "")]
+        notes: String,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Withdraw a decision you requested.
+    Withdraw {
+        id: i64,
+        #[command(flatten)]
+        acting: Acting,
+    },
+    /// Show one decision with its roster, positions and audit trail.
+    Show {
+        id: i64,
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List decisions.
+    Log {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long = "type", value_name = "TYPE")]
+        decision_type: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        decider: Option<String>,
+        /// Text in the title.
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Process deadlines: consensus windows, escalations, tiebreaks. Idempotent.
+    Tick {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Recompute the audit chain and name the first broken link.
+    Verify {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print JSON Schemas for the file formats.
     Schema {
         #[arg(value_enum, default_value = "all")]
@@ -88,6 +234,37 @@ pub struct WhoArgs {
     /// Print the resolution (or error) as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Which store a command uses.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Db {
+    /// The store: sqlite://PATH or postgres://USER@HOST/DATABASE.
+    #[arg(long, env = "BATON_DB", default_value = baton_store::DEFAULT_URL, value_name = "URL")]
+    pub db: String,
+}
+
+/// The person acting and when; every lifecycle command takes these.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Acting {
+    #[command(flatten)]
+    pub db: Db,
+    /// The acting person (a directory id).
+    #[arg(long = "as", value_name = "PERSON")]
+    pub person: String,
+    /// When the action happens (RFC 3339); default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutcomeArg {
+    Success,
+    Partial,
+    Failure,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,16 +1,27 @@
 //! One module per subcommand.
 
+mod act;
+mod apply;
 mod check;
 mod init;
+mod log;
+mod open;
 mod schema;
+mod show;
+mod store;
 mod test;
+mod tick;
+mod verify;
 mod who;
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use baton_core::lifecycle::{Action, OutcomeResult};
+use baton_store::DecisionFilter;
+
+use crate::cli::{Cli, Command, OutcomeArg};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -18,6 +29,112 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check { files, json } => check::run(&files, json),
         Command::Who(args) => who::run(&args),
         Command::Schema { which } => schema::run(which),
+        Command::Apply {
+            db,
+            org,
+            guides,
+            at,
+        } => apply::run(&db, org.as_ref(), &guides, at.as_deref()),
+        Command::Open {
+            db,
+            team,
+            decision_type,
+            title,
+            ctx,
+            person,
+            at,
+            json,
+        } => open::run(&open::Args {
+            db: &db,
+            team: &team,
+            decision_type: &decision_type,
+            title: &title,
+            ctx: &ctx,
+            person: &person,
+            at: at.as_deref(),
+            json,
+        }),
+        Command::Position {
+            id,
+            option,
+            rationale,
+            confidence,
+            risk,
+            reversible,
+            acting,
+        } => act::run(
+            id,
+            Action::Position {
+                option,
+                rationale,
+                confidence,
+                risk,
+                reversible,
+            },
+            &acting,
+        ),
+        Command::Object { id, reason, acting } => act::run(id, Action::Object { reason }, &acting),
+        Command::Delegate {
+            id,
+            to,
+            reason,
+            acting,
+        } => act::run(id, Action::Delegate { to, reason }, &acting),
+        Command::Decide {
+            id,
+            option,
+            rationale,
+            override_reason,
+            review_on,
+            acting,
+        } => act::run(
+            id,
+            Action::Decide {
+                option,
+                rationale,
+                override_reason,
+                review_on,
+            },
+            &acting,
+        ),
+        Command::Escalate { id, acting } => act::run(id, Action::Escalate, &acting),
+        Command::Outcome {
+            id,
+            result,
+            notes,
+            acting,
+        } => {
+            let result = match result {
+                OutcomeArg::Success => OutcomeResult::Success,
+                OutcomeArg::Partial => OutcomeResult::Partial,
+                OutcomeArg::Failure => OutcomeResult::Failure,
+            };
+            act::run(id, Action::Outcome { result, notes }, &acting)
+        }
+        Command::Withdraw { id, acting } => act::run(id, Action::Withdraw, &acting),
+        Command::Show { id, db, json } => show::run(id, &db, json),
+        Command::Log {
+            db,
+            team,
+            decision_type,
+            status,
+            decider,
+            text,
+            json,
+        } => log::run(
+            &db,
+            DecisionFilter {
+                team,
+                decision_type,
+                decider,
+                text,
+                ..DecisionFilter::default()
+            },
+            status.as_deref(),
+            json,
+        ),
+        Command::Tick { db, at } => tick::run(&db, at.as_deref()),
+        Command::Verify { db, json } => verify::run(&db, json),
         Command::Test { files, tests, json } => test::run(&files, &tests, json),
     }
 }

@@ -1,0 +1,49 @@
+//! The lifecycle commands: position, object, delegate, decide, escalate,
+//! outcome, withdraw. Each acts as `--as PERSON`; the rules live in the
+//! core's lifecycle, so the CLI enforces exactly what the API does.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use baton_core::lifecycle::{Action, Actor, Decision, Role};
+
+use super::store::{block_on, connect, refusal};
+use crate::cli::Acting;
+use crate::commands::who::parse_at;
+
+pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
+    let at = parse_at(acting.at.as_deref())?;
+    // The command line is a local tool: its user acts as a member, in the
+    // name given with --as; roles come with tokens on the server.
+    let actor = Actor {
+        person: acting.person.clone(),
+        role: Role::Member,
+    };
+    block_on(async {
+        let store = connect(&acting.db.db).await?;
+        match store.act(id, &actor, &action, at).await {
+            Ok(d) if acting.json => println!(
+                "{}",
+                serde_json::to_string_pretty(&super::show::document(&store, d).await?)?
+            ),
+            Ok(d) => println!("{}", summary(&d, &action)),
+            Err(e) => return refusal(e, acting.json),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn summary(d: &Decision, action: &Action) -> String {
+    let what = match action {
+        Action::Decide { .. } if d.overridden => format!(
+            "decided `{}` as an override",
+            d.option.as_deref().unwrap_or_default()
+        ),
+        Action::Decide { .. } => format!("decided `{}`", d.option.as_deref().unwrap_or_default()),
+        Action::Escalate => format!("escalated to {}", d.decider),
+        Action::Delegate { to, .. } => format!("delegated to {to}"),
+        Action::Object { .. } => format!("objection recorded; the decider is now {}", d.decider),
+        other => format!("{} recorded", other.name()),
+    };
+    format!("decision {}: {what} (status {})", d.id, d.status.as_str())
+}

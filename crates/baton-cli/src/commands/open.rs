@@ -1,0 +1,44 @@
+//! `baton open`: resolve who decides and record the decision.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use baton_store::Opening;
+
+use super::store::{block_on, connect, refusal};
+use crate::cli::Db;
+use crate::commands::who::{parse_at, parse_ctx};
+
+pub struct Args<'a> {
+    pub db: &'a Db,
+    pub team: &'a str,
+    pub decision_type: &'a str,
+    pub title: &'a str,
+    pub ctx: &'a [String],
+    pub person: &'a str,
+    pub at: Option<&'a str>,
+    pub json: bool,
+}
+
+pub fn run(args: &Args<'_>) -> Result<ExitCode> {
+    let opening = Opening {
+        team: args.team.to_owned(),
+        decision_type: args.decision_type.to_owned(),
+        title: args.title.to_owned(),
+        context: parse_ctx(args.ctx)?,
+        requester: args.person.to_owned(),
+        at: parse_at(args.at)?,
+    };
+    block_on(async {
+        let store = connect(&args.db.db).await?;
+        match store.open(&opening).await {
+            Ok(d) if args.json => println!(
+                "{}",
+                serde_json::to_string_pretty(&super::show::document(&store, d).await?)?
+            ),
+            Ok(d) => println!("{}", d.id),
+            Err(e) => return refusal(e, args.json),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,140 @@
+//! `baton show`: one decision, whole.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use baton_core::lifecycle::Decision;
+use baton_store::Store;
+
+use super::store::{block_on, connect, refusal};
+use crate::cli::Db;
+
+/// The decision as `show --json` and the API give it: the record, its
+/// events, and `override`.
+pub async fn document(store: &Store, d: Decision) -> Result<serde_json::Value> {
+    let events = store.events(d.id).await?;
+    let mut value = serde_json::to_value(&d)?;
+    value["events"] = serde_json::to_value(events)?;
+    Ok(value)
+}
+
+pub fn run(id: i64, db: &Db, json: bool) -> Result<ExitCode> {
+    block_on(async {
+        let store = connect(&db.db).await?;
+        let d = match store.get(id).await {
+            Ok(d) => d,
+            Err(e) => return refusal(e, json),
+        };
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document(&store, d).await?)?
+            );
+        } else {
+            let events = store.events(id).await?;
+            print!("{}", render(&d, &events));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn render(d: &Decision, events: &[baton_store::StoredEvent]) -> String {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    let r = &d.resolution;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "decision {}: {} [{}]",
+        d.id,
+        d.title,
+        d.status.as_str()
+    );
+    let _ = writeln!(out, "  team/type   {} / {}", d.team, d.decision_type);
+    let _ = writeln!(
+        out,
+        "  decider     {}{}",
+        d.decider,
+        d.delegate
+            .as_ref()
+            .map(|p| format!(" (delegated to {p})"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "  rule        {} ({}), guide {}",
+        r.rule,
+        r.framework.as_str(),
+        r.guide_version
+    );
+    let _ = writeln!(
+        out,
+        "  roster      recommend {} · agree {} · input {} · inform {}",
+        d.requester,
+        list(&r.roster.agree),
+        list(&r.roster.input),
+        list(&r.roster.inform)
+    );
+    let _ = writeln!(
+        out,
+        "  opened      {} by {}",
+        baton_core::instant(d.opened_at),
+        d.requester
+    );
+    if let (Some(at), Some(by)) = (d.decided_at, &d.decided_by) {
+        let _ = writeln!(
+            out,
+            "  decided     {} by {}: `{}` — {}",
+            baton_core::instant(at),
+            by,
+            d.option.as_deref().unwrap_or_default(),
+            d.rationale.as_deref().unwrap_or_default()
+        );
+    }
+    if d.overridden {
+        let _ = writeln!(
+            out,
+            "  override    {}",
+            d.override_reason.as_deref().unwrap_or_default()
+        );
+    }
+    if let Some(o) = &d.outcome {
+        let _ = writeln!(
+            out,
+            "  outcome     {} by {}: {}",
+            o.result.as_str(),
+            o.by,
+            o.notes
+        );
+    }
+    for p in &d.positions {
+        let risk = p.risk.map(|r| format!(", risk {r}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  position    {}: `{}` (confidence {}{risk}) — {}",
+            p.person, p.option, p.confidence, p.rationale
+        );
+    }
+    for o in &d.objections {
+        let _ = writeln!(out, "  objection   {}: {}", o.person, o.reason);
+    }
+    let _ = writeln!(out, "audit trail");
+    for e in events {
+        let _ = writeln!(
+            out,
+            "  #{:<5} {}  {:<13} {:<8} {}",
+            e.seq,
+            e.at,
+            e.kind,
+            e.actor,
+            e.hash.get(..12).unwrap_or_default()
+        );
+    }
+    out
+}

@@ -1,0 +1,31 @@
+//! `baton tick`: process deadlines. Safe to run twice, or from two places.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::store::{block_on, connect};
+use crate::cli::Db;
+use crate::commands::who::parse_at;
+
+pub fn run(db: &Db, at: Option<&str>) -> Result<ExitCode> {
+    let at = parse_at(at)?;
+    block_on(async {
+        let store = connect(&db.db).await?;
+        let changed = store.tick(at).await?;
+        for d in &changed {
+            println!(
+                "decision {}: {} (decider {})",
+                d.id,
+                d.status.as_str(),
+                d.decider
+            );
+        }
+        println!(
+            "{} decision{} processed",
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" }
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}

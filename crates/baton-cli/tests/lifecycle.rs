@@ -1,0 +1,225 @@
+//! The decision-log commands end to end: a real binary on a SQLite file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use std::process::Command;
+
+struct Log {
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Log {
+    fn new() -> Self {
+        let log = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        assert_eq!(log.baton(&["init"]).code, 0);
+        let run = log.baton(&[
+            "apply",
+            "--org",
+            "org.yaml",
+            "--guide",
+            "deference.yaml",
+            "--at",
+            "2026-03-01T00:00:00Z",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        log
+    }
+
+    fn baton(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env(
+                "BATON_DB",
+                format!("sqlite://{}", self.dir.path().join("baton.db").display()),
+            )
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.baton(args);
+        assert_eq!(run.code, 0, "{args:?}: {}{}", run.stdout, run.stderr);
+        run.stdout
+    }
+
+    fn open_architecture(&self) -> String {
+        self.ok(&[
+            "open",
+            "--team",
+            "platform",
+            "--type",
+            "architecture",
+            "--title",
+            "Sessions store",
+            "--as",
+            "ana",
+            "--at",
+            "2026-03-01T12:00:00Z",
+        ])
+        .trim()
+        .to_owned()
+    }
+}
+
+#[test]
+fn open_prints_the_new_id_alone() {
+    let log = Log::new();
+    assert_eq!(log.open_architecture(), "1");
+    assert_eq!(log.open_architecture(), "2");
+}
+
+#[test]
+fn a_decision_is_argued_decided_judged_and_verified() {
+    let log = Log::new();
+    let id = log.open_architecture();
+    log.ok(&[
+        "position",
+        &id,
+        "--option",
+        "postgres",
+        "--rationale",
+        "known",
+        "--confidence",
+        "4",
+        "--risk",
+        "2",
+        "--as",
+        "raj",
+        "--at",
+        "2026-03-01T13:00:00Z",
+    ]);
+    log.ok(&["tick", "--at", "2026-03-02T13:00:00Z"]);
+    log.ok(&[
+        "decide",
+        &id,
+        "--option",
+        "postgres",
+        "--rationale",
+        "fits",
+        "--as",
+        "kim",
+        "--at",
+        "2026-03-02T14:00:00Z",
+        "--review-on",
+        "2026-06-01",
+    ]);
+    log.ok(&[
+        "outcome",
+        &id,
+        "--result",
+        "success",
+        "--as",
+        "kim",
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ]);
+    let show: serde_json::Value = serde_json::from_str(&log.ok(&["show", &id, "--json"])).unwrap();
+    for key in [
+        "id",
+        "team",
+        "type",
+        "title",
+        "status",
+        "requester",
+        "decider",
+        "resolution",
+        "positions",
+        "objections",
+        "events",
+        "outcome",
+        "override",
+    ] {
+        assert!(show.get(key).is_some(), "show --json lacks `{key}`");
+    }
+    assert_eq!(show["status"], "decided");
+    assert_eq!(show["override"], false);
+    assert_eq!(show["events"].as_array().unwrap().len(), 5);
+    assert!(log.ok(&["verify"]).starts_with("chain intact: 7 events"));
+}
+
+#[test]
+fn deciding_for_someone_else_needs_a_reason_and_is_an_override() {
+    let log = Log::new();
+    let id = log.open_architecture();
+    log.ok(&["tick", "--at", "2026-03-02T13:00:00Z"]);
+    let run = log.baton(&[
+        "decide",
+        &id,
+        "--option",
+        "x",
+        "--rationale",
+        "r",
+        "--as",
+        "dana",
+        "--at",
+        "2026-03-02T14:00:00Z",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.starts_with("error[forbidden]"), "{}", run.stderr);
+    let out = log.ok(&[
+        "decide",
+        &id,
+        "--option",
+        "x",
+        "--rationale",
+        "r",
+        "--override-reason",
+        "deadline",
+        "--as",
+        "dana",
+        "--at",
+        "2026-03-02T14:00:00Z",
+    ]);
+    assert!(out.contains("as an override"), "{out}");
+}
+
+#[test]
+fn refusals_are_json_with_a_code_when_asked() {
+    let log = Log::new();
+    let run = log.baton(&["withdraw", "9", "--as", "ana", "--json"]);
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+}
+
+#[test]
+fn log_filters_and_rejects_unknown_statuses() {
+    let log = Log::new();
+    log.open_architecture();
+    let out = log.ok(&["log", "--status", "checking", "--text", "sessions"]);
+    assert!(out.contains("Sessions store"), "{out}");
+    let run = log.baton(&["log", "--status", "pending"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--status `pending`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_bad_db_url_is_named() {
+    let log = Log::new();
+    let run = log.baton(&["log", "--db", "mysql://nope"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`mysql://nope` is not a store URL"),
+        "{}",
+        run.stderr
+    );
+}
