@@ -193,6 +193,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export every decision: JSON, NDJSON, CSV, or MADR records (one file each) into --out DIR.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// A file (a directory for madr); default standard output.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Import decisions, all or nothing: a CSV of past decisions, or a JSON/NDJSON export.
+    Import {
+        #[command(flatten)]
+        db: Db,
+        file: PathBuf,
+        /// Default: from the file's extension.
+        #[arg(long, value_enum)]
+        format: Option<ImportFormat>,
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Print JSON Schemas for the file formats.
     Schema {
         #[arg(value_enum, default_value = "all")]
@@ -258,6 +279,21 @@ pub struct Acting {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Ndjson,
+    Csv,
+    Madr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    Csv,
+    Json,
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

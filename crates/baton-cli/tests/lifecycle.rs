@@ -223,3 +223,89 @@ fn a_bad_db_url_is_named() {
         run.stderr
     );
 }
+
+fn decided(log: &Log) -> String {
+    let id = log.open_architecture();
+    log.ok(&[
+        "position",
+        &id,
+        "--option",
+        "postgres",
+        "--rationale",
+        "known",
+        "--confidence",
+        "4",
+        "--risk",
+        "2",
+        "--as",
+        "raj",
+        "--at",
+        "2026-03-01T13:00:00Z",
+    ]);
+    log.ok(&["tick", "--at", "2026-03-02T13:00:00Z"]);
+    log.ok(&[
+        "decide",
+        &id,
+        "--option",
+        "postgres",
+        "--rationale",
+        "the team knows it",
+        "--as",
+        "kim",
+        "--at",
+        "2026-03-02T14:00:00Z",
+    ]);
+    id
+}
+
+#[test]
+fn an_export_imports_back_to_the_same_records() {
+    let log = Log::new();
+    decided(&log);
+    log.ok(&["export", "--format", "ndjson", "--out", "all.ndjson"]);
+    let out = log.ok(&["import", "all.ndjson", "--at", "2026-04-01T00:00:00Z"]);
+    assert_eq!(out.trim(), "imported 1 decisions as 2..2");
+    let csv = log.ok(&["export", "--format", "csv"]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "id,team,type,title,requester,decider,status,framework,rule,opened_at,decided_at,escalated,override,outcome"
+    );
+    assert_eq!(
+        rows[1].split_once(',').unwrap().1,
+        rows[2].split_once(',').unwrap().1,
+        "the copy differs only in its id"
+    );
+    assert!(log.ok(&["verify"]).starts_with("chain intact"));
+}
+
+#[test]
+fn a_bad_csv_line_is_named_and_nothing_is_imported() {
+    let log = Log::new();
+    std::fs::write(
+        log.dir.path().join("past.csv"),
+        "team,type,title,requester,opened_at\nplatform,x,ok,ana,2026-01-01T00:00:00Z\nplatform,x,bad,ana,soon\n",
+    )
+    .unwrap();
+    let run = log.baton(&["import", "past.csv"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("line 3, field `opened_at`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        log.ok(&["log"]).lines().count(),
+        1,
+        "only the header: nothing imported"
+    );
+}
+
+#[test]
+fn madr_records_carry_status_deciders_options_and_positions() {
+    let log = Log::new();
+    decided(&log);
+    log.ok(&["export", "--format", "madr", "--out", "adr"]);
+    let text = std::fs::read_to_string(log.dir.path().join("adr/0001-sessions-store.md")).unwrap();
+    insta::assert_snapshot!(text);
+}

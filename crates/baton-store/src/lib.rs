@@ -19,6 +19,7 @@ mod chain;
 mod error;
 mod log;
 mod state;
+pub mod transfer;
 mod versions;
 
 use std::str::FromStr;

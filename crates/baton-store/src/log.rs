@@ -85,6 +85,39 @@ macro_rules! save {
     }};
 }
 
+/// Inserts a new decision row with every queryable column.
+macro_rules! insert {
+    ($tx:expr, $d:expr) => {{
+        let d: &Decision = $d;
+        sqlx::query(
+            "INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+        )
+        .bind(d.id)
+        .bind(&d.team)
+        .bind(&d.decision_type)
+        .bind(&d.title)
+        .bind(&d.requester)
+        .bind(&d.decider)
+        .bind(&d.decided_by)
+        .bind(d.status.as_str())
+        .bind(d.resolution.framework.as_str())
+        .bind(&d.resolution.rule)
+        .bind(&d.resolution.guide_version)
+        .bind(serde_json::to_string(&d.domains).unwrap_or_default())
+        .bind(d.opened_at)
+        .bind(d.decided_at)
+        .bind(d.escalated)
+        .bind(d.overridden)
+        .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
+        .bind(d.review_on.map(|day| day.to_string()))
+        .bind(d.version)
+        .bind(record_json(d)?)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 impl Store {
     /// Resolves who decides, then records the decision and its `opened`
     /// event.
@@ -117,26 +150,7 @@ impl Store {
                 opening.context.clone(),
                 resolution,
             );
-            sqlx::query(
-                "INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record) \
-                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, NULL, FALSE, FALSE, NULL, NULL, $13, $14)",
-            )
-            .bind(d.id)
-            .bind(&d.team)
-            .bind(&d.decision_type)
-            .bind(&d.title)
-            .bind(&d.requester)
-            .bind(&d.decider)
-            .bind(d.status.as_str())
-            .bind(d.resolution.framework.as_str())
-            .bind(&d.resolution.rule)
-            .bind(&d.resolution.guide_version)
-            .bind(serde_json::to_string(&d.domains).unwrap_or_default())
-            .bind(d.opened_at)
-            .bind(d.version)
-            .bind(record_json(&d)?)
-            .execute(&mut *tx)
-            .await?;
+            insert!(tx, &d);
             append!(tx, std::slice::from_ref(&event));
             d
         });
@@ -211,6 +225,65 @@ impl Store {
             }
         }
         Ok(changed)
+    }
+
+    /// Imports decisions made elsewhere (an export, a spreadsheet), all or
+    /// nothing, each under a new id with an `imported` event naming its
+    /// original id. Returns the new ids in order.
+    pub async fn import(
+        &self,
+        records: &[Decision],
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let at = micros(at);
+        let ids = write_tx!(self, |tx| {
+            let mut next: i64 =
+                sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM decisions")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("next")?;
+            let mut ids = Vec::with_capacity(records.len());
+            let mut events = Vec::with_capacity(records.len());
+            for record in records {
+                let mut d = record.clone();
+                d.id = next;
+                d.version = 1;
+                d.opened_at = micros(d.opened_at);
+                d.decided_at = d.decided_at.map(micros);
+                insert!(tx, &d);
+                events.push(lifecycle::Event {
+                    decision: d.id,
+                    kind: "imported".into(),
+                    actor: OPERATOR.into(),
+                    at,
+                    data: serde_json::json!({"source": source, "original_id": record.id, "status": d.status}),
+                });
+                ids.push(next);
+                next += 1;
+            }
+            append!(tx, &events);
+            ids
+        });
+        Ok(ids)
+    }
+
+    /// Decided decisions whose `review_on` date has come without an outcome
+    /// (the `outcome_review_due` signal), oldest first.
+    pub async fn reviews_due(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
+        let day = at.date_naive().to_string();
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT id, record FROM decisions WHERE status = 'decided' AND outcome IS NULL AND review_on IS NOT NULL AND review_on <= $1 ORDER BY review_on, id")
+                .bind(&day)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.iter()
+            .map(|(id, text)| parse_record(*id, text))
+            .collect()
     }
 
     pub async fn get(&self, id: i64) -> Result<Decision, StoreError> {

@@ -511,3 +511,60 @@ async fn a_bad_store_url_is_named() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn imports_are_whole_and_chained() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let sheet = "team,type,title,requester,decider,opened_at,decided_at,outcome\n\
+                     platform,architecture,Pick a queue,ana,kim,2026-01-05T09:00:00Z,2026-01-07T09:00:00Z,success\n\
+                     platform,hiring,Open a role,kim,,2026-02-01T09:00:00Z,,\n";
+        let records = baton_store::transfer::parse_csv(sheet).unwrap();
+        let ids = store.import(&records, "past.csv", t0()).await.unwrap();
+        assert_eq!(ids, [1, 2]);
+        let first = store.get(1).await.unwrap();
+        assert_eq!((first.status, first.decided_by.as_deref()), (Status::Decided, Some("kim")));
+        assert_eq!(store.events(1).await.unwrap()[0].kind, "imported");
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn outcomes_feed_track_records_and_reviews_come_due() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let d = store
+            .open(&Opening {
+                decision_type: "incident".into(),
+                ..architecture("ana", t0())
+            })
+            .await
+            .unwrap();
+        let decide = Action::Decide {
+            option: "restart".into(),
+            rationale: "fastest".into(),
+            override_reason: None,
+            review_on: Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()),
+        };
+        store
+            .act(d.id, &member(&d.decider), &decide, hours(1))
+            .await
+            .unwrap();
+        assert!(store.reviews_due(hours(24)).await.unwrap().is_empty());
+        assert_eq!(store.reviews_due(hours(24 * 9)).await.unwrap().len(), 1);
+        let outcome = Action::Outcome {
+            result: baton_core::lifecycle::OutcomeResult::Success,
+            notes: String::new(),
+        };
+        store
+            .act(d.id, &member(&d.decider), &outcome, hours(24 * 9))
+            .await
+            .unwrap();
+        assert!(store.reviews_due(hours(24 * 9)).await.unwrap().is_empty());
+        let guide = store.guide("platform").await.unwrap();
+        let state = store.org_state(&guide, hours(24 * 9)).await.unwrap();
+        assert!((state.track_record(&d.decider, "operations") - 2.0 / 3.0).abs() < 1e-9);
+    })
+    .await;
+}

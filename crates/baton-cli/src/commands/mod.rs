@@ -3,6 +3,8 @@
 mod act;
 mod apply;
 mod check;
+mod export;
+mod import;
 mod init;
 mod log;
 mod open;
@@ -135,6 +137,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Tick { db, at } => tick::run(&db, at.as_deref()),
         Command::Verify { db, json } => verify::run(&db, json),
+        Command::Export { db, format, out } => export::run(&db, format, out.as_deref()),
+        Command::Import {
+            db,
+            file,
+            format,
+            at,
+        } => import::run(&db, &file, format, at.as_deref()),
         Command::Test { files, tests, json } => test::run(&files, &tests, json),
     }
 }
