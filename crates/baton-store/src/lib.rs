@@ -15,6 +15,7 @@
 //! `BEGIN IMMEDIATE`, PostgreSQL's row lock on the chain head), so the
 //! chain has no gaps and no update is lost.
 
+mod cache;
 mod chain;
 mod error;
 mod log;
@@ -33,6 +34,7 @@ use sqlx::sqlite::{
 pub use chain::{ChainReport, Verified};
 pub use error::StoreError;
 pub use log::{DecisionFilter, Opening, StoredEvent};
+
 pub use versions::Applied;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -41,9 +43,17 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// The default store: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://./baton.db";
 
+/// The store: a connection pool to one of the two backends, and a cache of
+/// the compiled directory and guides. Cheap to clone; clones share both.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+    cache: std::sync::Arc<cache::Cache>,
+}
+
 /// A connection pool to one of the two backends.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum Backend {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -52,9 +62,9 @@ pub enum Store {
 /// written once and type-checked for both drivers.
 macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
-        match $store {
-            $crate::Store::Sqlite($pool) => $body,
-            $crate::Store::Postgres($pool) => $body,
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
         }
     };
 }
@@ -65,14 +75,14 @@ pub(crate) use on_pool;
 /// error.
 macro_rules! write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
-        match $store {
-            $crate::Store::Sqlite(pool) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
-            $crate::Store::Postgres(pool) => {
+            $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
                 sqlx::query("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")
                     .execute(&mut *$tx)
@@ -90,7 +100,7 @@ impl Store {
     /// Opens (creating if needed) and migrates the store at `url`:
     /// `sqlite://PATH` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let store = if url.starts_with("sqlite:") {
+        let backend = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::connect(url, e))?
                 .create_if_missing(true)
@@ -104,7 +114,7 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::connect(url, e))?;
             SQLITE_MIGRATIONS.run(&pool).await?;
-            Self::Sqlite(pool)
+            Backend::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -113,18 +123,26 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::connect(url, e))?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
-            Self::Postgres(pool)
+            Backend::Postgres(pool)
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
         };
-        Ok(store)
+        Ok(Self {
+            backend,
+            cache: Default::default(),
+        })
+    }
+
+    /// The connection pool, for tools and tests that need raw SQL.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
     }
 
     /// Which backend this is, for messages.
-    pub fn backend(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 

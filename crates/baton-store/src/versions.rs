@@ -159,8 +159,26 @@ impl Store {
 
     /// The directory in force.
     pub async fn directory(&self) -> Result<Arc<Directory>, StoreError> {
-        let (_, text) = self.latest_org().await?.ok_or(StoreError::NoDirectory)?;
-        Ok(Arc::new(Directory::load("stored org", &text)?))
+        let version: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query("SELECT MAX(id) AS v FROM org_versions")
+                .fetch_one(pool)
+                .await?
+                .try_get("v")?
+        });
+        let version = version.ok_or(StoreError::NoDirectory)?;
+        if let Some(dir) = self.cache.directory(version) {
+            return Ok(dir);
+        }
+        let text: String = on_pool!(self, |pool| {
+            sqlx::query("SELECT body FROM org_versions WHERE id = $1")
+                .bind(version)
+                .fetch_one(pool)
+                .await?
+                .try_get("body")?
+        });
+        let dir = Arc::new(Directory::load("stored org", &text)?);
+        self.cache.keep_directory(version, &dir);
+        Ok(dir)
     }
 
     /// The latest guide of `team`, as text.
@@ -177,14 +195,36 @@ impl Store {
     }
 
     /// The latest guide of `team`, compiled against the directory in force.
-    pub async fn guide(&self, team: &str) -> Result<Guide, StoreError> {
+    pub async fn guide(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
+        let (org, guide): (Option<i64>, Option<i64>) = on_pool!(self, |pool| {
+            let row = sqlx::query(
+                "SELECT (SELECT MAX(id) FROM org_versions) AS org, (SELECT MAX(id) FROM guide_versions WHERE team = $1) AS guide",
+            )
+            .bind(team)
+            .fetch_one(pool)
+            .await?;
+            (row.try_get("org")?, row.try_get("guide")?)
+        });
+        let org = org.ok_or(StoreError::NoDirectory)?;
+        let guide = guide.ok_or_else(|| StoreError::NoGuide(team.to_owned()))?;
+        if let Some(compiled) = self.cache.guide(team, org, guide) {
+            return Ok(compiled);
+        }
         let directory = self.directory().await?;
-        let text = self.guide_text(team).await?;
-        Ok(baton_core::compile_guide(
+        let text: String = on_pool!(self, |pool| {
+            sqlx::query("SELECT body FROM guide_versions WHERE id = $1")
+                .bind(guide)
+                .fetch_one(pool)
+                .await?
+                .try_get("body")?
+        });
+        let compiled = Arc::new(baton_core::compile_guide(
             &format!("{team} guide"),
             &text,
             directory,
-        )?)
+        )?);
+        self.cache.keep_guide(team, org, guide, &compiled);
+        Ok(compiled)
     }
 
     /// Every team with a guide, sorted.

@@ -427,12 +427,12 @@ async fn listing_filters_by_team_type_status_decider_and_text() {
 
 /// Runs raw SQL against the store, for tampering.
 async fn raw(store: &Store, sql: &str) {
-    match store {
-        Store::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    match store.backend() {
+        baton_store::Backend::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(pool)
             .await
             .map(|_| ()),
-        Store::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        baton_store::Backend::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(pool)
             .await
             .map(|_| ()),
