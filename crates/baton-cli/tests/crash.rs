@@ -1,0 +1,180 @@
+//! Crash safety (SPEC §9): writers killed with SIGKILL at random moments
+//! lose no acknowledged decision and never break the audit chain. Runs on
+//! SQLite, and on a fresh PostgreSQL database when
+//! `BATON_TEST_DATABASE_URL` is set.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+const ROUNDS: usize = 30;
+
+fn baton(dir: &Path, db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(dir)
+        .env("BATON_DB", db)
+        .output()
+        .unwrap()
+}
+
+fn open_args() -> Vec<&'static str> {
+    vec![
+        "open",
+        "--team",
+        "platform",
+        "--type",
+        "incident",
+        "--title",
+        "Disk full",
+        "--as",
+        "ana",
+        "--at",
+        "2026-03-01T12:00:00Z",
+    ]
+}
+
+/// splitmix64, seeded from the clock: each run kills at other moments.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn crash_story(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(baton(dir.path(), db, &["init"]).status.success());
+    let applied = baton(
+        dir.path(),
+        db,
+        &["apply", "--org", "org.yaml", "--guide", "deference.yaml"],
+    );
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+
+    // How long one uninterrupted write takes here, to aim the kills.
+    let started = Instant::now();
+    assert!(baton(dir.path(), db, &open_args()).status.success());
+    let typical = started.elapsed();
+
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Rng(seed);
+    let mut acknowledged = vec![1i64];
+    let mut killed = 0;
+    for _ in 0..ROUNDS {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(open_args())
+            .current_dir(dir.path())
+            .env("BATON_DB", db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let wait = typical.mul_f64((rng.next() % 1000) as f64 / 1000.0 * 1.3);
+        std::thread::sleep(wait);
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            let id: i64 = String::from_utf8(out.stdout)
+                .unwrap()
+                .trim()
+                .parse()
+                .expect("an acknowledged open prints its id");
+            acknowledged.push(id);
+        } else {
+            killed += 1;
+        }
+    }
+    eprintln!(
+        "{db}: {} acknowledged, {killed} killed (seed {seed})",
+        acknowledged.len()
+    );
+    assert!(
+        killed > 0,
+        "no writer was killed: the test did not test anything (seed {seed})"
+    );
+    for id in &acknowledged {
+        let shown = baton(dir.path(), db, &["show", &id.to_string(), "--json"]);
+        assert!(
+            shown.status.success(),
+            "acknowledged decision {id} is lost (seed {seed})"
+        );
+    }
+    let verify = baton(dir.path(), db, &["verify"]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success() && text.starts_with("chain intact"),
+        "{text} (seed {seed})"
+    );
+}
+
+#[test]
+fn killed_writers_lose_no_acknowledged_decision_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    crash_story(&format!(
+        "sqlite://{}",
+        dir.path().join("crash.db").display()
+    ));
+}
+
+#[test]
+fn killed_writers_lose_no_acknowledged_decision_on_postgres() {
+    let Ok(admin) = std::env::var("BATON_TEST_DATABASE_URL") else {
+        return;
+    };
+    let name = format!("baton_crash_{}", std::process::id());
+    let runtime = tokio_runtime();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("BATON_TEST_DATABASE_URL is set but unreachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    crash_story(&format!("{base}/{name}"));
+    runtime.block_on(async {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    });
+}
+
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
