@@ -568,3 +568,22 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn several_teams_share_one_directory_each_with_its_own_guide() {
+    each_backend(|store| async move {
+        let web = "version: 1\nteam: web\ndecision_types:\n  design: {domains: [frontend]}\nrules:\n  - {id: frontend-experts, authority: {expertise: {domain: frontend, min_level: 3}}}\n";
+        let applied = store
+            .apply(Some(("org.yaml", examples::ORG)), &[("deference.yaml", examples::GUIDE), ("web.yaml", web)], t0())
+            .await
+            .unwrap();
+        assert_eq!(applied.guides.iter().map(|g| g.team.as_str()).collect::<Vec<_>>(), ["platform", "web"]);
+        assert_eq!(store.teams().await.unwrap(), ["platform", "web"]);
+        let design = Opening { team: "web".into(), decision_type: "design".into(), ..architecture("kim", t0()) };
+        let d = store.open(&design).await.unwrap();
+        assert_eq!((d.team.as_str(), d.decider.as_str()), ("web", "ana"));
+        let err = store.open(&Opening { team: "mobile".into(), ..design }).await.unwrap_err();
+        assert_eq!(err.code(), "not_found");
+    })
+    .await;
+}
