@@ -90,38 +90,7 @@ fn open_prints_the_new_id_alone() {
 #[test]
 fn a_decision_is_argued_decided_judged_and_verified() {
     let log = Log::new();
-    let id = log.open_architecture();
-    log.ok(&[
-        "position",
-        &id,
-        "--option",
-        "postgres",
-        "--rationale",
-        "known",
-        "--confidence",
-        "4",
-        "--risk",
-        "2",
-        "--as",
-        "raj",
-        "--at",
-        "2026-03-01T13:00:00Z",
-    ]);
-    log.ok(&["tick", "--at", "2026-03-02T13:00:00Z"]);
-    log.ok(&[
-        "decide",
-        &id,
-        "--option",
-        "postgres",
-        "--rationale",
-        "fits",
-        "--as",
-        "kim",
-        "--at",
-        "2026-03-02T14:00:00Z",
-        "--review-on",
-        "2026-06-01",
-    ]);
+    let id = decided(&log);
     log.ok(&[
         "outcome",
         &id,

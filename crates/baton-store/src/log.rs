@@ -52,6 +52,22 @@ fn parse_record(id: i64, text: &str) -> Result<Decision, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("decision {id}'s record does not parse: {e}")))
 }
 
+fn parse_records(rows: &[(i64, String)]) -> Result<Vec<Decision>, StoreError> {
+    rows.iter()
+        .map(|(id, text)| parse_record(*id, text))
+        .collect()
+}
+
+/// The `id` and `record` columns of a row, on either backend.
+fn id_and_record<R: Row>(row: &R) -> Result<(i64, String), sqlx::Error>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok((row.try_get("id")?, row.try_get("record")?))
+}
+
 fn record_json(d: &Decision) -> Result<String, StoreError> {
     serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -278,12 +294,10 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
+                .map(id_and_record)
                 .collect::<Result<_, sqlx::Error>>()?
         });
-        rows.iter()
-            .map(|(id, text)| parse_record(*id, text))
-            .collect()
+        parse_records(&rows)
     }
 
     pub async fn get(&self, id: i64) -> Result<Decision, StoreError> {
@@ -354,11 +368,9 @@ impl Store {
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
+            .map(id_and_record)
             .collect::<Result<_, sqlx::Error>>()?
         });
-        rows.iter()
-            .map(|(id, text)| parse_record(*id, text))
-            .collect()
+        parse_records(&rows)
     }
 }

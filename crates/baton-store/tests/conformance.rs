@@ -389,38 +389,60 @@ async fn listing_filters_by_team_type_status_decider_and_text() {
         store.open(&incident).await.unwrap();
         let all = store.list(&DecisionFilter::default()).await.unwrap();
         assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [2, 1]);
-        let by_type = store
-            .list(&DecisionFilter {
+        let titles = |filter: DecisionFilter| {
+            let store = store.clone();
+            async move {
+                store
+                    .list(&filter)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|d| d.title)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let f = DecisionFilter::default;
+        assert_eq!(
+            titles(DecisionFilter {
                 decision_type: Some("incident".into()),
-                ..Default::default()
+                ..f()
             })
-            .await
-            .unwrap();
-        assert_eq!(by_type.len(), 1);
-        let by_text = store
-            .list(&DecisionFilter {
+            .await,
+            ["Disk full on db-3"]
+        );
+        assert_eq!(
+            titles(DecisionFilter {
                 text: Some("DISK".into()),
-                ..Default::default()
+                ..f()
             })
-            .await
-            .unwrap();
-        assert_eq!(by_text[0].title, "Disk full on db-3");
-        let by_status = store
-            .list(&DecisionFilter {
+            .await,
+            ["Disk full on db-3"]
+        );
+        assert_eq!(
+            titles(DecisionFilter {
                 status: Some(Status::Checking),
-                ..Default::default()
+                ..f()
             })
-            .await
-            .unwrap();
-        assert_eq!(by_status.len(), 1);
-        let by_decider = store
-            .list(&DecisionFilter {
+            .await,
+            ["Move sessions to Postgres"]
+        );
+        assert_eq!(
+            titles(DecisionFilter {
                 decider: Some("kim".into()),
-                ..Default::default()
+                ..f()
             })
-            .await
-            .unwrap();
-        assert_eq!(by_decider.len(), 1);
+            .await,
+            ["Move sessions to Postgres"]
+        );
+        assert_eq!(
+            titles(DecisionFilter {
+                limit: Some(1),
+                offset: Some(1),
+                ..f()
+            })
+            .await,
+            ["Move sessions to Postgres"]
+        );
     })
     .await;
 }
