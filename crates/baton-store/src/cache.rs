@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use baton_core::{Directory, Guide};
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Cache {
+    /// For actions that read nobody from the directory.
+    pub(crate) empty_directory: Arc<Directory>,
     directory: Mutex<Option<(i64, Arc<Directory>)>>,
     guides: Mutex<HashMap<String, CachedGuide>>,
 }
@@ -21,6 +23,16 @@ struct CachedGuide {
     org: i64,
     guide: i64,
     compiled: Arc<Guide>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            empty_directory: Arc::new(Directory::empty()),
+            directory: Mutex::default(),
+            guides: Mutex::default(),
+        }
+    }
 }
 
 impl Cache {

@@ -34,14 +34,36 @@ pub(crate) fn link(prev: &str, body: &str) -> String {
     format!("{:x}", hasher.finalize())
 }
 
-/// Appends `events` to the chain inside the write transaction `$tx`.
+/// The chain head as read under the write lock: the last event's position
+/// and hash, and the highest decision id. Triggers keep it current.
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub seq: i64,
+    pub hash: String,
+    pub decisions: i64,
+}
+
+impl Head {
+    pub(crate) fn from_row<R: Row>(row: &R) -> Result<Self, sqlx::Error>
+    where
+        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'a> &'a str: sqlx::ColumnIndex<R>,
+    {
+        Ok(Self {
+            seq: row.try_get("seq")?,
+            hash: row.try_get("hash")?,
+            decisions: row.try_get("decisions")?,
+        })
+    }
+}
+
+/// Appends `events` after `$head` inside the write transaction `$tx`; a
+/// trigger moves the chain head along.
 macro_rules! append {
-    ($tx:expr, $events:expr) => {{
-        let head = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1")
-            .fetch_one(&mut *$tx)
-            .await?;
-        let mut seq: i64 = sqlx::Row::try_get(&head, "seq")?;
-        let mut prev: String = sqlx::Row::try_get(&head, "hash")?;
+    ($tx:expr, $head:expr, $events:expr) => {{
+        let mut seq = $head.seq;
+        let mut prev: String = $head.hash.clone();
         for event in $events {
             seq += 1;
             let body = $crate::chain::body(seq, event);
@@ -61,11 +83,6 @@ macro_rules! append {
             .await?;
             prev = hash;
         }
-        sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(&prev)
-            .execute(&mut *$tx)
-            .await?;
     }};
 }
 pub(crate) use append;

@@ -71,22 +71,29 @@ macro_rules! on_pool {
 pub(crate) use on_pool;
 
 /// Runs `$body` in a write transaction that holds the store's write lock,
-/// commits it when the body succeeds and rolls it back when it returns an
-/// error.
+/// with `$head` bound to the chain head read under that lock; commits when
+/// the body succeeds and rolls back when it returns an error.
 macro_rules! write_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {
+    ($store:expr, |$tx:ident, $head:ident| $body:expr) => {
         match &$store.backend {
             $crate::Backend::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let row = sqlx::query("SELECT seq, hash, decisions FROM chain_head WHERE id = 1")
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                let $head = $crate::chain::Head::from_row(&row)?;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
             $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                sqlx::query("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")
-                    .execute(&mut *$tx)
-                    .await?;
+                let row = sqlx::query(
+                    "SELECT seq, hash, decisions FROM chain_head WHERE id = 1 FOR UPDATE",
+                )
+                .fetch_one(&mut *$tx)
+                .await?;
+                let $head = $crate::chain::Head::from_row(&row)?;
                 let out = $body;
                 $tx.commit().await?;
                 out

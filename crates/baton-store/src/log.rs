@@ -2,6 +2,8 @@
 
 use baton_core::lifecycle::{self, Action, Actor, Decision, Role, Status};
 use baton_core::resolve::Request;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -154,11 +156,8 @@ impl Store {
             .get(&opening.decision_type)
             .map(|t| t.domains.clone())
             .unwrap_or_default();
-        let decision = write_tx!(self, |tx| {
-            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM decisions")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("next")?;
+        let decision = write_tx!(self, |tx, head| {
+            let id = head.decisions + 1;
             let (d, event) = lifecycle::open(
                 id,
                 &opening.title,
@@ -167,7 +166,7 @@ impl Store {
                 resolution,
             );
             insert!(tx, &d);
-            append!(tx, std::slice::from_ref(&event));
+            append!(tx, head, std::slice::from_ref(&event));
             d
         });
         Ok(decision)
@@ -196,13 +195,29 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(Decision, bool), StoreError> {
         let at = micros(at);
-        let directory = self.directory().await?;
-        if directory.find(&actor.person).is_none() && actor.person != lifecycle::SYSTEM {
-            return Err(StoreError::Lifecycle(lifecycle::LifecycleError::Forbidden(
-                format!("`{}` is not in the directory", actor.person),
-            )));
-        }
-        let decision = write_tx!(self, |tx| {
+        // Only a delegation (whom to), a tick (tiebreaks rank expertise) and
+        // an override (anyone may decide with a reason, so they must at least
+        // be someone) read the directory; every other action is judged by
+        // the decision's roster, which names only people of the directory.
+        let reads_directory = match action {
+            Action::Delegate { .. } | Action::Tick => true,
+            Action::Decide {
+                override_reason, ..
+            } => override_reason.is_some(),
+            _ => false,
+        };
+        let directory = if reads_directory {
+            let directory = self.directory().await?;
+            if directory.find(&actor.person).is_none() && actor.person != lifecycle::SYSTEM {
+                return Err(StoreError::Lifecycle(lifecycle::LifecycleError::Forbidden(
+                    format!("`{}` is not in the directory", actor.person),
+                )));
+            }
+            directory
+        } else {
+            Arc::clone(&self.cache.empty_directory)
+        };
+        let decision = write_tx!(self, |tx, head| {
             let row = sqlx::query("SELECT record FROM decisions WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -212,7 +227,7 @@ impl Store {
             let (next, events) = lifecycle::apply(&current, actor, action, at, &directory)?;
             if !events.is_empty() {
                 save!(tx, &next, current.version);
-                append!(tx, &events);
+                append!(tx, head, &events);
             }
             (next, !events.is_empty())
         });
@@ -253,17 +268,12 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Vec<i64>, StoreError> {
         let at = micros(at);
-        let ids = write_tx!(self, |tx| {
-            let mut next: i64 =
-                sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM decisions")
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("next")?;
+        let ids = write_tx!(self, |tx, head| {
             let mut ids = Vec::with_capacity(records.len());
             let mut events = Vec::with_capacity(records.len());
-            for record in records {
+            for (id, record) in (head.decisions + 1..).zip(records) {
                 let mut d = record.clone();
-                d.id = next;
+                d.id = id;
                 d.version = 1;
                 d.opened_at = micros(d.opened_at);
                 d.decided_at = d.decided_at.map(micros);
@@ -275,10 +285,9 @@ impl Store {
                     at,
                     data: serde_json::json!({"source": source, "original_id": record.id, "status": d.status}),
                 });
-                ids.push(next);
-                next += 1;
+                ids.push(id);
             }
-            append!(tx, &events);
+            append!(tx, head, &events);
             ids
         });
         Ok(ids)

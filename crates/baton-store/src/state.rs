@@ -1,5 +1,6 @@
-//! The resolver's org state, read from the log: open-decision load, recent
-//! decisions for `spread`, outcomes for track records.
+//! The resolver's org state, read from the log in one statement:
+//! open-decision load, recent decisions for `spread`, outcomes for track
+//! records.
 
 use std::collections::HashMap;
 
@@ -8,7 +9,31 @@ use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{Store, StoreError, on_pool};
+use crate::{Backend, Store, StoreError};
+
+/// One statement, three kinds of rows, every column text: `load` (person,
+/// count), `history` (person, type, decided_at) and `track` (person,
+/// domains as JSON, outcome). SPEC §4.2: open means routed, deliberating or
+/// checking.
+const SQLITE: &str = "\
+SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
+ WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider
+UNION ALL
+SELECT 'history', decided_by, type, decided_at FROM decisions
+ WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4
+UNION ALL
+SELECT 'track', decided_by, domains, outcome FROM decisions
+ WHERE outcome IS NOT NULL AND decided_by IS NOT NULL";
+
+const POSTGRES: &str = "\
+SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
+ WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider
+UNION ALL
+SELECT 'history', decided_by, type, to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM decisions
+ WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4
+UNION ALL
+SELECT 'track', decided_by, domains, outcome FROM decisions
+ WHERE outcome IS NOT NULL AND decided_by IS NOT NULL";
 
 impl Store {
     /// What the resolver needs to know about the org at `at` to route a
@@ -23,63 +48,88 @@ impl Store {
             .iter()
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
-        let team = guide.team.as_str();
-        let state = on_pool!(self, |pool| {
-            let mut state = OrgState::default();
-            // SPEC §4.2: open means routed, deliberating or checking.
-            let rows = sqlx::query(
-                "SELECT decider, COUNT(*) AS n FROM decisions WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider",
-            )
-            .fetch_all(pool)
-            .await?;
-            for row in rows {
-                let n: i64 = row.try_get("n")?;
-                state.load.insert(
-                    row.try_get("decider")?,
-                    u32::try_from(n).unwrap_or(u32::MAX),
-                );
-            }
-            if let Some(window) = widest {
-                let rows = sqlx::query(
-                    "SELECT type, decided_by, decided_at FROM decisions WHERE team = $1 AND decided_by IS NOT NULL AND decided_at > $2 AND decided_at <= $3",
-                )
-                .bind(team)
-                .bind(at - window.as_chrono())
+        let from = at - widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono());
+        let rows: Vec<[String; 4]> = match &self.backend {
+            Backend::Sqlite(pool) => sqlx::query(SQLITE)
+                .bind(widest.is_some())
+                .bind(&guide.team)
+                .bind(from)
                 .bind(at)
                 .fetch_all(pool)
-                .await?;
-                for row in rows {
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok([
+                        r.try_get("kind")?,
+                        r.try_get("person")?,
+                        r.try_get("a")?,
+                        r.try_get("b")?,
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
+            Backend::Postgres(pool) => sqlx::query(POSTGRES)
+                .bind(widest.is_some())
+                .bind(&guide.team)
+                .bind(from)
+                .bind(at)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok([
+                        r.try_get("kind")?,
+                        r.try_get("person")?,
+                        r.try_get("a")?,
+                        r.try_get("b")?,
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
+        };
+        let mut state = OrgState::default();
+        let mut track: HashMap<(String, String), Outcomes> = HashMap::new();
+        for [kind, person, a, b] in rows {
+            match kind.as_str() {
+                "load" => {
+                    state.load.insert(person, b.parse().unwrap_or(u32::MAX));
+                }
+                "history" => {
+                    let decided_at = DateTime::parse_from_rfc3339(&b)
+                        .map_err(|e| {
+                            StoreError::Corrupt(format!("decided_at `{b}` does not parse: {e}"))
+                        })?
+                        .with_timezone(&Utc);
                     state.history.push(PastDecision {
-                        decision_type: row.try_get("type")?,
-                        decider: row.try_get("decided_by")?,
-                        decided_at: row.try_get("decided_at")?,
+                        decision_type: a,
+                        decider: person,
+                        decided_at,
                     });
                 }
-            }
-            let rows = sqlx::query("SELECT decided_by, domains, outcome FROM decisions WHERE outcome IS NOT NULL AND decided_by IS NOT NULL")
-                .fetch_all(pool)
-                .await?;
-            let mut track: HashMap<(String, String), Outcomes> = HashMap::new();
-            for row in rows {
-                let person: String = row.try_get("decided_by")?;
-                let domains: String = row.try_get("domains")?;
-                let outcome: String = row.try_get("outcome")?;
-                let (s, f) = match outcome.as_str() {
-                    "success" => (1.0, 0.0),
-                    "failure" => (0.0, 1.0),
-                    _ => (0.5, 0.5),
-                };
-                for domain in serde_json::from_str::<Vec<String>>(&domains).unwrap_or_default() {
-                    let o = track.entry((person.clone(), domain)).or_default();
-                    o.success += s;
-                    o.failure += f;
+                _ => {
+                    let (s, f) = match b.as_str() {
+                        "success" => (1.0, 0.0),
+                        "failure" => (0.0, 1.0),
+                        _ => (0.5, 0.5),
+                    };
+                    for domain in serde_json::from_str::<Vec<String>>(&a).unwrap_or_default() {
+                        let o = track.entry((person.clone(), domain)).or_default();
+                        o.success += s;
+                        o.failure += f;
+                    }
                 }
             }
-            for ((person, domain), outcomes) in track {
-                state.record(&person, &domain, outcomes);
-            }
-            state
-        });
+        }
+        for ((person, domain), outcomes) in track {
+            state.record(&person, &domain, outcomes);
+        }
         Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_dialects_select_the_same_columns() {
+        let columns = |sql: &str| sql.matches(" AS ").count();
+        assert_eq!(columns(super::SQLITE), columns(super::POSTGRES));
     }
 }

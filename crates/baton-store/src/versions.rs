@@ -61,7 +61,7 @@ impl Store {
             compiled.push((guide.team.clone(), (*text).to_owned()));
         }
         let org_digest = digest(&org_text);
-        let applied = write_tx!(self, |tx| {
+        let applied = write_tx!(self, |tx, head| {
             let mut applied = Applied::default();
             let mut events = Vec::new();
             let latest =
@@ -139,7 +139,7 @@ impl Store {
                     changed: !unchanged,
                 });
             }
-            append!(tx, &events);
+            append!(tx, head, &events);
             applied
         });
         Ok(applied)

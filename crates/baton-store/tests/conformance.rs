@@ -609,3 +609,32 @@ async fn several_teams_share_one_directory_each_with_its_own_guide() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn spread_reads_recent_decisions_from_the_log() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // The architecture rule spreads authority: max_share 0.5 over 30
+        // days, once there are at least five decisions.
+        for i in 0..5 {
+            let start = i * 30;
+            let d = store
+                .open(&architecture("ana", hours(start)))
+                .await
+                .unwrap();
+            store.tick(hours(start + 25)).await.unwrap();
+            let d = store
+                .act(d.id, &member("kim"), &decide("postgres"), hours(start + 26))
+                .await
+                .unwrap();
+            assert_eq!(d.decided_by.as_deref(), Some("kim"));
+        }
+        let next = store.open(&architecture("ana", hours(200))).await.unwrap();
+        assert_eq!(next.decider, "raj", "{:#?}", next.resolution.explanation);
+        assert!(
+            next.resolution.roster.input.contains(&"kim".to_owned()),
+            "kim is paired as a consultant"
+        );
+    })
+    .await;
+}

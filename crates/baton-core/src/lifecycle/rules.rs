@@ -471,6 +471,17 @@ impl Step<'_> {
     ) -> Result<(), LifecycleError> {
         required(option, "an option")?;
         required(rationale, "a rationale")?;
+        let tiebreaker = matches!(&self.d.resolution.deliberation.tiebreaker, Some(Tiebreaker::Person(p)) if p == self.actor);
+        let entitled = self.actor == self.d.decider
+            || self.d.delegate.as_deref() == Some(self.actor)
+            || tiebreaker;
+        let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+        if !entitled && reason.is_none() {
+            return Err(LifecycleError::Forbidden(format!(
+                "`{}` is not the decider of decision {} ({}): deciding anyway needs an override reason",
+                self.actor, self.d.id, self.d.decider
+            )));
+        }
         match self.d.status {
             Status::Routed | Status::Deliberating | Status::Escalated => {}
             Status::Checking => {
@@ -487,17 +498,6 @@ impl Step<'_> {
                 )));
             }
             _ => return Err(conflict_state(self.d, "decide")),
-        }
-        let tiebreaker = matches!(&self.d.resolution.deliberation.tiebreaker, Some(Tiebreaker::Person(p)) if p == self.actor);
-        let entitled = self.actor == self.d.decider
-            || self.d.delegate.as_deref() == Some(self.actor)
-            || tiebreaker;
-        let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-        if !entitled && reason.is_none() {
-            return Err(LifecycleError::Forbidden(format!(
-                "`{}` is not the decider of decision {} ({}): deciding anyway needs an override reason",
-                self.actor, self.d.id, self.d.decider
-            )));
         }
         if review_on.is_some_and(|day| day < self.at.date_naive()) {
             return Err(LifecycleError::Invalid("review_on is in the past".into()));

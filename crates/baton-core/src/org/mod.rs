@@ -165,6 +165,17 @@ impl Directory {
         })
     }
 
+    /// A directory of nobody.
+    pub fn empty() -> Self {
+        Self {
+            people: Vec::new(),
+            by_id: HashMap::new(),
+            endorsements: HashMap::new(),
+            claimants: HashMap::new(),
+            endorsement_count: 0,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.people.len()
     }
