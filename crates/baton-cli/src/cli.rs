@@ -214,6 +214,16 @@ pub enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Serve the HTTP API (SPEC §8.2) over the store.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value = "127.0.0.1:7600", value_name = "ADDR")]
+        listen: String,
+    },
+    /// Create and revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Print JSON Schemas for the file formats.
     Schema {
         #[arg(value_enum, default_value = "all")]
@@ -279,6 +289,33 @@ pub struct Acting {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token bound to a person and a role; prints the token alone.
+    Create {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        person: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        id: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Steward,
+    Member,
+    Viewer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -20,6 +20,7 @@ mod chain;
 mod error;
 mod log;
 mod state;
+pub mod tokens;
 pub mod transfer;
 mod versions;
 
@@ -151,6 +152,18 @@ impl Store {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+
+    /// Runs one SQL statement as is: for operators' tools and tests (a
+    /// fresh database, a deliberate tampering), never for user input.
+    pub async fn raw(&self, sql: &str) -> Result<(), StoreError> {
+        on_pool!(self, |pool| sqlx::query(sqlx::AssertSqlSafe(
+            sql.to_owned()
+        ))
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 
     pub async fn close(&self) {

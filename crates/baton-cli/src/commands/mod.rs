@@ -9,10 +9,12 @@ mod init;
 mod log;
 mod open;
 mod schema;
+mod serve;
 mod show;
 mod store;
 mod test;
 mod tick;
+mod token;
 mod verify;
 mod who;
 
@@ -137,6 +139,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Tick { db, at } => tick::run(&db, at.as_deref()),
         Command::Verify { db, json } => verify::run(&db, json),
+        Command::Serve { db, listen } => serve::run(&db, &listen),
+        Command::Token(command) => token::run(command),
         Command::Export { db, format, out } => export::run(&db, format, out.as_deref()),
         Command::Import {
             db,

@@ -1,0 +1,46 @@
+//! `baton token`: API tokens bound to a person and a role.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use baton_core::lifecycle::Role;
+
+use super::store::{block_on, connect, refusal};
+use crate::cli::{RoleArg, TokenCommand};
+
+pub fn run(command: TokenCommand) -> Result<ExitCode> {
+    match command {
+        TokenCommand::Create { db, person, role } => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Steward => Role::Steward,
+                RoleArg::Member => Role::Member,
+                RoleArg::Viewer => Role::Viewer,
+            };
+            block_on(async {
+                let store = connect(&db.db).await?;
+                match store.create_token(&person, role, chrono::Utc::now()).await {
+                    Ok((info, secret)) => {
+                        eprintln!(
+                            "token {} for {} ({:?}); it is shown only now",
+                            info.id, info.person, info.role
+                        );
+                        println!("{secret}");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => refusal(e, false),
+                }
+            })
+        }
+        TokenCommand::Revoke { db, id } => block_on(async {
+            let store = connect(&db.db).await?;
+            if store.revoke_token(id, chrono::Utc::now()).await? {
+                println!("token {id} revoked");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("error[not_found]: no live token {id}");
+                Ok(ExitCode::from(1))
+            }
+        }),
+    }
+}

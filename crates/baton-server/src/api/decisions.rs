@@ -1,0 +1,268 @@
+//! Decisions: open, list, show, act — always as the token's person.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
+use baton_store::{DecisionFilter, Opening, Verified};
+use chrono::Utc;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::Caller;
+use crate::{AppState, Problem};
+
+/// A JSON body whose rejections are problem documents: 400 naming what is
+/// wrong, 413 when too large, 415 without a JSON content type.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(match &rejection {
+                JsonRejection::JsonDataError(e) => {
+                    Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+                }
+                JsonRejection::JsonSyntaxError(e) => {
+                    Problem::new(StatusCode::BAD_REQUEST, "malformed_json", e.body_text())
+                }
+                JsonRejection::MissingJsonContentType(_) => Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as JSON with `Content-Type: application/json`",
+                ),
+                JsonRejection::BytesRejection(_) => Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
+                ),
+                other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    team: String,
+    #[serde(rename = "type")]
+    decision_type: String,
+    title: String,
+    #[serde(default)]
+    context: Option<serde_json::Value>,
+}
+
+/// The decision document of `show --json`: the record with its events.
+async fn document(state: &AppState, d: Decision) -> Result<serde_json::Value, Problem> {
+    let events = state.store.events(d.id).await?;
+    let mut value = serde_json::to_value(&d)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "store", e.to_string()))?;
+    value["events"] = serde_json::to_value(events).unwrap_or_default();
+    Ok(value)
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<OpenBody>,
+) -> Result<(StatusCode, Json<serde_json::Value>), Problem> {
+    caller.may_write()?;
+    let opening = Opening {
+        team: body.team,
+        decision_type: body.decision_type,
+        title: body.title,
+        context: body.context.unwrap_or_else(|| serde_json::json!({})),
+        requester: caller.person,
+        at: Utc::now(),
+    };
+    let d = state.store.open(&opening).await?;
+    Ok((StatusCode::CREATED, Json(document(&state, d).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    team: Option<String>,
+    #[serde(rename = "type")]
+    decision_type: Option<String>,
+    status: Option<String>,
+    decider: Option<String>,
+    text: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<Decision>>, Problem> {
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("`{s}` is not a status"),
+            )
+        })?),
+    };
+    let filter = DecisionFilter {
+        team: q.team,
+        decision_type: q.decision_type,
+        status,
+        decider: q.decider,
+        text: q.text,
+        limit: Some(q.limit.unwrap_or(50).clamp(1, 500)),
+        offset: q.offset,
+    };
+    Ok(Json(state.store.list(&filter).await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let d = state.store.get(id).await?;
+    Ok(Json(document(&state, d).await?))
+}
+
+/// The bodies of the actions, tagged by the path segment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PositionBody {
+    option: String,
+    rationale: String,
+    confidence: u8,
+    #[serde(default)]
+    risk: Option<u8>,
+    #[serde(default)]
+    reversible: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DelegateBody {
+    to: String,
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecideBody {
+    option: String,
+    rationale: String,
+    #[serde(default)]
+    override_reason: Option<String>,
+    #[serde(default)]
+    review_on: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutcomeBody {
+    result: OutcomeResult,
+    #[serde(default)]
+    notes: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmptyBody {}
+
+fn parse<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Problem> {
+    serde_json::from_value(body)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()))
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, action)): Path<(i64, String)>,
+    Body(body): Body<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    caller.may_write()?;
+    let action = match action.as_str() {
+        "position" => {
+            let b: PositionBody = parse(body)?;
+            Action::Position {
+                option: b.option,
+                rationale: b.rationale,
+                confidence: b.confidence,
+                risk: b.risk,
+                reversible: b.reversible,
+            }
+        }
+        "object" => Action::Object {
+            reason: parse::<ReasonBody>(body)?.reason,
+        },
+        "delegate" => {
+            let b: DelegateBody = parse(body)?;
+            Action::Delegate {
+                to: b.to,
+                reason: b.reason,
+            }
+        }
+        "decide" => {
+            let b: DecideBody = parse(body)?;
+            Action::Decide {
+                option: b.option,
+                rationale: b.rationale,
+                override_reason: b.override_reason,
+                review_on: b.review_on,
+            }
+        }
+        "escalate" => {
+            parse::<EmptyBody>(body)?;
+            Action::Escalate
+        }
+        "outcome" => {
+            let b: OutcomeBody = parse(body)?;
+            Action::Outcome {
+                result: b.result,
+                notes: b.notes,
+            }
+        }
+        "withdraw" => {
+            parse::<EmptyBody>(body)?;
+            Action::Withdraw
+        }
+        other => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "unknown_action",
+                format!(
+                    "`{other}` is not an action: position, object, delegate, decide, escalate, outcome or withdraw"
+                ),
+            ));
+        }
+    };
+    let d = state
+        .store
+        .act(id, &caller.actor(), &action, Utc::now())
+        .await?;
+    Ok(Json(document(&state, d).await?))
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<baton_store::ChainReport>, Problem> {
+    let report = state.store.verify().await?;
+    if let Verified::Broken { seq, reason } = &report.verified {
+        tracing::warn!(seq, %reason, "audit chain broken");
+    }
+    Ok(Json(report))
+}

@@ -1,0 +1,69 @@
+//! Bearer tokens: every request acts as the token's person.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use baton_core::lifecycle::{Actor, Role};
+
+use crate::{AppState, Problem};
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub person: String,
+    pub role: Role,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            person: self.person.clone(),
+            role: self.role,
+        }
+    }
+
+    /// Refuses viewers: they read, they do not write.
+    pub fn may_write(&self) -> Result<(), Problem> {
+        if self.role == Role::Viewer {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("`{}` holds a viewer token and cannot write", self.person),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let unauthorized =
+            |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("an `Authorization: Bearer TOKEN` header is required"))?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+        let state = AppState::from_ref(state);
+        let token = state
+            .store
+            .authenticate(secret.trim())
+            .await?
+            .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
+        Ok(Self {
+            person: token.person,
+            role: token.role,
+        })
+    }
+}

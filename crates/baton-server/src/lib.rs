@@ -1,0 +1,56 @@
+//! baton's HTTP API (SPEC §8.2) over the decision log.
+//!
+//! # Layout
+//! - [`router`] builds the axum router over an [`AppState`]; [`run`] serves
+//!   it on a listener until a shutdown future resolves, finishing requests
+//!   in flight.
+//! - `auth`: bearer tokens → the acting person and role. Nobody acts in
+//!   another's name: every action is taken as the token's person.
+//! - `problem`: errors as `application/problem+json` with a stable `code`.
+//! - `api/`: one module per resource.
+
+mod api;
+mod auth;
+mod problem;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use baton_store::Store;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+pub use problem::Problem;
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets requests in flight finish.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,78 @@
+//! Errors as RFC 9457 problem documents with a stable `code`.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use baton_store::StoreError;
+use serde::Serialize;
+
+/// An error answer: status, stable code, human detail, and optional extras
+/// (the resolver's explanation).
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Vec<String>>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            title: status.canonical_reason().unwrap_or("error"),
+            detail: detail.into(),
+            explanation: None,
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, detail = %self.detail, "request failed");
+        }
+        let mut body = serde_json::to_value(&self).unwrap_or_default();
+        body["status"] = self.status.as_u16().into();
+        let mut response = (self.status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(err: StoreError) -> Self {
+        let code = err.code();
+        let status = match code {
+            "forbidden" => StatusCode::FORBIDDEN,
+            "conflict" => StatusCode::CONFLICT,
+            "not_found" | "unknown_type" | "unknown_person" => StatusCode::NOT_FOUND,
+            "store" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let explanation = match &err {
+            StoreError::Resolve(r) => Some(r.explanation.clone()),
+            _ => None,
+        };
+        // Keep database internals out of answers; they are logged.
+        let detail = if status.is_server_error() {
+            "the store failed; see the server log".to_owned()
+        } else {
+            err.to_string()
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %err, "store error");
+        }
+        Self {
+            explanation,
+            ..Problem::new(status, code, detail)
+        }
+    }
+}

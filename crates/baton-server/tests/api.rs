@@ -1,0 +1,284 @@
+//! The API over real HTTP on loopback, on SQLite and (with
+//! `BATON_TEST_DATABASE_URL`) PostgreSQL.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use baton_core::examples;
+use baton_core::lifecycle::Role;
+use baton_server::AppState;
+use baton_store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct App {
+    base: String,
+    tokens: HashMap<&'static str, String>,
+    http: reqwest::Client,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn spawn_app(store: Store) -> App {
+    let now = chrono::Utc::now();
+    store
+        .apply(
+            Some(("org.yaml", examples::ORG)),
+            &[("deference.yaml", examples::GUIDE)],
+            now,
+        )
+        .await
+        .unwrap();
+    let mut tokens = HashMap::new();
+    for (person, role) in [
+        ("ana", Role::Member),
+        ("kim", Role::Member),
+        ("raj", Role::Member),
+        ("lee", Role::Member),
+        ("dana", Role::Admin),
+        ("sam", Role::Viewer),
+    ] {
+        let (_, secret) = store.create_token(person, role, now).await.unwrap();
+        tokens.insert(person, secret);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(baton_server::run(listener, AppState { store }, async {
+        let _ = rx.await;
+    }));
+    App {
+        base,
+        tokens,
+        http: reqwest::Client::new(),
+        _shutdown: tx,
+    }
+}
+
+impl App {
+    async fn call(
+        &self,
+        as_who: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, String) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(who) = as_who {
+            req = req.bearer_auth(&self.tokens[who]);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            content_type,
+        )
+    }
+
+    async fn post(&self, who: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, v, _) = self
+            .call(Some(who), reqwest::Method::POST, path, Some(body))
+            .await;
+        (s, v)
+    }
+
+    async fn get(&self, who: &str, path: &str) -> (StatusCode, Value) {
+        let (s, v, _) = self.call(Some(who), reqwest::Method::GET, path, None).await;
+        (s, v)
+    }
+}
+
+async fn each_backend<F, Fut>(story: F)
+where
+    F: Fn(App) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("api.db").display()))
+        .await
+        .unwrap();
+    story(spawn_app(store).await).await;
+    if let Ok(admin_url) = std::env::var("BATON_TEST_DATABASE_URL") {
+        // A fresh database per story, made and dropped through the store.
+        let name = format!(
+            "baton_api_{}_{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_subsec_nanos()
+        );
+        let admin = Store::connect(&admin_url)
+            .await
+            .expect("BATON_TEST_DATABASE_URL is set but unreachable");
+        admin.raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        story(spawn_app(Store::connect(&format!("{base}/{name}")).await.unwrap()).await).await;
+        admin
+            .raw(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+        admin.close().await;
+    }
+}
+
+#[tokio::test]
+async fn without_a_token_everything_is_401() {
+    each_backend(|app| async move {
+        let (status, body, content_type) = app
+            .call(None, reqwest::Method::GET, "/api/v1/decisions", None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["code"], "unauthorized");
+        assert_eq!(content_type, "application/problem+json");
+        let (status, _, _) = app.call(None, reqwest::Method::GET, "/healthz", None).await;
+        assert_eq!(status, StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resolve_answers_the_spec_shape_for_the_tokens_person() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/resolve",
+                json!({"team": "platform", "type": "architecture", "at": "2026-03-01T12:00:00Z"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["decider"], "kim");
+        assert_eq!(body["roster"]["recommend"], "ana");
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/resolve",
+                json!({"team": "platform", "type": "budget"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["code"], "unknown_type");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_decision_is_opened_argued_and_decided_over_http() {
+    each_backend(|app| async move {
+        let (status, d) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": "Disk full"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        assert_eq!(d["requester"], "ana", "the requester is the token's person");
+        let id = d["id"].as_i64().unwrap();
+        let decider = d["decider"].as_str().unwrap().to_owned();
+        // The on-call holder decides incidents; ana, who asked, is not them.
+        let other = "ana";
+        let (status, body) = app
+            .post(
+                other,
+                &format!("/api/v1/decisions/{id}/decide"),
+                json!({"option": "restart", "rationale": "fast"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (status, body) = app
+            .post(
+                other,
+                &format!("/api/v1/decisions/{id}/decide"),
+                json!({"option": "restart", "rationale": "fast", "override_reason": "outage"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["override"], true);
+        assert_eq!(body["decided_by"], other);
+        let (status, body) = app
+            .post(
+                &decider,
+                &format!("/api/v1/decisions/{id}/decide"),
+                json!({"option": "x", "rationale": "y"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let (status, list) = app.get("sam", "/api/v1/decisions?status=decided").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        let (status, report) = app.get("sam", "/api/v1/audit/verify").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(report["verified"]["status"], "intact");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_write() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "sam",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_bodies_are_named() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["detail"].as_str().unwrap().contains("title"), "{body}");
+        let (status, body, _) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::POST,
+                "/api/v1/decisions/1/decide",
+                Some(json!({"option": "x", "rationale": "y", "confidence": 3})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let huge = "x".repeat(baton_server::BODY_LIMIT + 10);
+        let (status, _) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": huge}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let (status, body) = app
+            .post("ana", "/api/v1/decisions/1/dance", json!({}))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    })
+    .await;
+}

@@ -1,0 +1,144 @@
+//! API tokens: each bound to one person and one role. The secret is shown
+//! once, at creation; the store keeps only its SHA-256.
+
+use baton_core::lifecycle::{Event, Role};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::chain::append;
+use crate::log::OPERATOR;
+use crate::{Store, StoreError, micros, on_pool, write_tx};
+
+/// A token's public facts (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub person: String,
+    pub role: Role,
+}
+
+fn hash(secret: &str) -> String {
+    format!("{:x}", Sha256::digest(secret.as_bytes()))
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Steward => "steward",
+        Role::Member => "member",
+        Role::Viewer => "viewer",
+    }
+}
+
+pub fn parse_role(text: &str) -> Option<Role> {
+    [Role::Admin, Role::Steward, Role::Member, Role::Viewer]
+        .into_iter()
+        .find(|r| role_name(*r) == text)
+}
+
+impl Store {
+    /// Creates a token for `person` (who must be in the directory) with
+    /// `role`, and returns it with its secret — the only time the secret
+    /// exists outside the caller.
+    pub async fn create_token(
+        &self,
+        person: &str,
+        role: Role,
+        at: DateTime<Utc>,
+    ) -> Result<(TokenInfo, String), StoreError> {
+        let at = micros(at);
+        if self.directory().await?.find(person).is_none() {
+            return Err(StoreError::Lifecycle(
+                baton_core::lifecycle::LifecycleError::Invalid(format!(
+                    "`{person}` is not in the directory"
+                )),
+            ));
+        }
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| StoreError::Corrupt(format!("no randomness for a token: {e}")))?;
+        let secret: String = format!(
+            "baton_{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let id = write_tx!(self, |tx, head| {
+            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM tokens")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("next")?;
+            sqlx::query("INSERT INTO tokens (id, person, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(person)
+                .bind(role_name(role))
+                .bind(hash(&secret))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            let event = Event {
+                decision: 0,
+                kind: "token_created".into(),
+                actor: OPERATOR.into(),
+                at,
+                data: serde_json::json!({"token": id, "person": person, "role": role_name(role)}),
+            };
+            append!(tx, head, std::slice::from_ref(&event));
+            id
+        });
+        Ok((
+            TokenInfo {
+                id,
+                person: person.to_owned(),
+                role,
+            },
+            secret,
+        ))
+    }
+
+    /// Revokes token `id`; returns whether it was live.
+    pub async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let at = micros(at);
+        let revoked = write_tx!(self, |tx, head| {
+            let done = sqlx::query(
+                "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 1 {
+                let event = Event {
+                    decision: 0,
+                    kind: "token_revoked".into(),
+                    actor: OPERATOR.into(),
+                    at,
+                    data: serde_json::json!({"token": id}),
+                };
+                append!(tx, head, std::slice::from_ref(&event));
+            }
+            done == 1
+        });
+        Ok(revoked)
+    }
+
+    /// The person and role a live token speaks for.
+    pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
+        let row: Option<(i64, String, String)> = on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT id, person, role FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            )
+            .bind(hash(secret))
+            .fetch_optional(pool)
+            .await?
+            .map(|r| {
+                Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("person")?, r.try_get("role")?))
+            })
+            .transpose()?
+        });
+        Ok(row.and_then(|(id, person, role)| {
+            parse_role(&role).map(|role| TokenInfo { id, person, role })
+        }))
+    }
+}
