@@ -59,6 +59,7 @@ impl From<StoreError> for Problem {
         };
         let explanation = match &err {
             StoreError::Resolve(r) => Some(r.explanation.clone()),
+            StoreError::Load(errors) => Some(errors.0.iter().map(ToString::to_string).collect()),
             _ => None,
         };
         // Keep database internals out of answers; they are logged.

@@ -282,3 +282,85 @@ async fn bad_bodies_are_named() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_directory_and_guides_are_read_by_all_and_changed_by_admins_and_stewards() {
+    each_backend(|app| async move {
+        let (status, text, _) = app
+            .call(
+                Some("sam"),
+                reqwest::Method::GET,
+                "/api/v1/teams/platform/guide",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(text.as_str().unwrap().contains("team: platform"));
+        let edited = examples::GUIDE.replace("after: 72h", "after: 96h");
+        let put = |who: &'static str, body: String| {
+            let req = app
+                .http
+                .put(format!("{}/api/v1/teams/platform/guide", app.base))
+                .bearer_auth(&app.tokens[who])
+                .body(body);
+            async move { req.send().await.unwrap().status() }
+        };
+        assert_eq!(put("kim", edited.clone()).await, StatusCode::FORBIDDEN);
+        assert_eq!(put("dana", edited.clone()).await, StatusCode::OK);
+        assert_eq!(
+            put(
+                "dana",
+                "version: 1\nteam: platform\nrules: [{id: r, authority: {person: zed}}]\n".into()
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let (_, text, _) = app
+            .call(
+                Some("sam"),
+                reqwest::Method::GET,
+                "/api/v1/teams/platform/guide",
+                None,
+            )
+            .await;
+        assert_eq!(text.as_str().unwrap(), edited);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn endorsements_are_made_in_the_callers_name_and_never_for_themselves() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "raj",
+                "/api/v1/endorsements",
+                json!({"of": "lee", "domain": "databases", "level": 4}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["org_changed"], true);
+        let (status, body) = app
+            .post(
+                "raj",
+                "/api/v1/endorsements",
+                json!({"of": "raj", "domain": "databases", "level": 5}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["explanation"][0]
+                .as_str()
+                .unwrap()
+                .contains("cannot endorse themselves"),
+            "{body}"
+        );
+        let (status, person) = app.get("sam", "/api/v1/people/kim").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (person["manager"].as_str(), person["load"].as_u64()),
+            (Some("omar"), Some(0))
+        );
+    })
+    .await;
+}

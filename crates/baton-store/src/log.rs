@@ -309,6 +309,19 @@ impl Store {
         parse_records(&rows)
     }
 
+    /// Open decisions (routed, deliberating, checking) where `person` is
+    /// the decider: the load `max_load` limits.
+    pub async fn open_load(&self, person: &str) -> Result<u32, StoreError> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query("SELECT COUNT(*) AS n FROM decisions WHERE decider = $1 AND status IN ('routed', 'deliberating', 'checking')")
+                .bind(person)
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?
+        });
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     pub async fn get(&self, id: i64) -> Result<Decision, StoreError> {
         let text: Option<String> = on_pool!(self, |pool| {
             sqlx::query("SELECT record FROM decisions WHERE id = $1")

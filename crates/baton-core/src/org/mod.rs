@@ -16,6 +16,11 @@ pub use file::{EndorsementEntry, OrgFile, PersonEntry, Window};
 use crate::diagnostic::{LoadErrors, Reporter};
 use crate::ident;
 
+/// Parses `org.yaml` text into its file form, without validating it.
+pub fn parse_file(file: &str, text: &str) -> Result<OrgFile, LoadErrors> {
+    crate::yaml::parse(file, text)
+}
+
 /// A person's position in the directory. Indices follow id order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pid(pub(crate) u32);

@@ -1,6 +1,7 @@
 //! The `/api/v1` routes and the probes.
 
-mod decisions;
+pub(crate) mod decisions;
+mod org;
 mod resolve;
 
 use axum::Router;
@@ -19,4 +20,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/decisions/{id}", get(decisions::show))
         .route("/api/v1/decisions/{id}/{action}", post(decisions::act))
         .route("/api/v1/audit/verify", get(decisions::verify))
+        .route("/api/v1/org", get(org::get_org).put(org::put_org))
+        .route(
+            "/api/v1/teams/{team}/guide",
+            get(org::get_guide).put(org::put_guide),
+        )
+        .route("/api/v1/endorsements", post(org::endorse))
+        .route("/api/v1/people/{id}", get(org::person))
 }

@@ -1,0 +1,174 @@
+//! The directory and the guides: read by anyone with a token, changed by
+//! admins (the directory) and stewards (guides), every version kept.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use baton_core::lifecycle::Role;
+use baton_core::org::{EndorsementEntry, OrgFile};
+use baton_store::Applied;
+use serde::{Deserialize, Serialize};
+
+use crate::api::decisions::Body;
+use crate::auth::Caller;
+use crate::{AppState, Problem};
+
+fn require(caller: &Caller, roles: &[Role], what: &str) -> Result<(), Problem> {
+    if roles.contains(&caller.role) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("`{}` may not {what}", caller.person),
+        ))
+    }
+}
+
+/// `GET /api/v1/org`: the directory in force, as its file text.
+pub async fn get_org(State(state): State<AppState>, _caller: Caller) -> Result<String, Problem> {
+    let (_, text) = state
+        .store
+        .latest_org()
+        .await?
+        .ok_or_else(|| Problem::from(baton_store::StoreError::NoDirectory))?;
+    Ok(text)
+}
+
+/// `PUT /api/v1/org`: a new directory (YAML or JSON), validated, stored as
+/// a new version. Admins only.
+pub async fn put_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    text: String,
+) -> Result<Json<Applied>, Problem> {
+    require(&caller, &[Role::Admin], "replace the directory")?;
+    Ok(Json(
+        state
+            .store
+            .apply(Some(("org", &text)), &[], chrono::Utc::now())
+            .await?,
+    ))
+}
+
+/// `GET /api/v1/teams/{team}/guide`: the team's guide in force, as text.
+pub async fn get_guide(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(team): Path<String>,
+) -> Result<String, Problem> {
+    Ok(state.store.guide_text(&team).await?)
+}
+
+/// `PUT /api/v1/teams/{team}/guide`: a new guide for the team, validated
+/// against the directory. Admins and stewards.
+pub async fn put_guide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team): Path<String>,
+    text: String,
+) -> Result<Json<Applied>, Problem> {
+    require(&caller, &[Role::Admin, Role::Steward], "change a guide")?;
+    let name = format!("{team} guide");
+    let guide = baton_core::compile_guide(&name, &text, state.store.directory().await?)
+        .map_err(baton_store::StoreError::from)?;
+    if guide.team != team {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("the guide is for team `{}`, not `{team}`", guide.team),
+        ));
+    }
+    Ok(Json(
+        state
+            .store
+            .apply(None, &[(&name, &text)], chrono::Utc::now())
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementBody {
+    of: String,
+    domain: String,
+    level: u8,
+}
+
+/// `POST /api/v1/endorsements`: the caller confirms that `of` has at least
+/// `level` in `domain`. Stored as a new directory version; endorsing
+/// yourself is refused by the directory's own validation.
+pub async fn endorse(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<EndorsementBody>,
+) -> Result<(StatusCode, Json<Applied>), Problem> {
+    caller.may_write()?;
+    let (_, text) = state
+        .store
+        .latest_org()
+        .await?
+        .ok_or_else(|| Problem::from(baton_store::StoreError::NoDirectory))?;
+    let mut org: OrgFile =
+        baton_core::org::parse_file("org", &text).map_err(baton_store::StoreError::from)?;
+    org.endorsements.push(EndorsementEntry {
+        by: caller.person.clone(),
+        of: body.of,
+        domain: body.domain,
+        level: body.level,
+    });
+    let json = serde_json::to_string_pretty(&org)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "store", e.to_string()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .store
+                .apply(Some(("org", &json)), &[], chrono::Utc::now())
+                .await?,
+        ),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct PersonView {
+    id: String,
+    name: String,
+    title: Option<String>,
+    rank: i64,
+    manager: Option<String>,
+    teams: Vec<String>,
+    max_load: Option<u32>,
+    expertise: std::collections::BTreeMap<String, u8>,
+    /// Open decisions where they are the decider.
+    load: u32,
+}
+
+/// `GET /api/v1/people/{id}`.
+pub async fn person(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PersonView>, Problem> {
+    let dir = state.store.directory().await?;
+    let pid = dir.find(&id).ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("`{id}` is not in the directory"),
+        )
+    })?;
+    let p = dir.person(pid);
+    let load = state.store.open_load(&id).await?;
+    Ok(Json(PersonView {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        title: p.title.clone(),
+        rank: p.rank,
+        manager: p.manager.map(|m| dir.id(m).to_owned()),
+        teams: p.teams.clone(),
+        max_load: p.max_load,
+        expertise: p.expertise.clone(),
+        load,
+    }))
+}
