@@ -220,6 +220,9 @@ pub enum Command {
         db: Db,
         #[arg(long, default_value = "127.0.0.1:7600", value_name = "ADDR")]
         listen: String,
+        /// Seconds between deadline passes (escalations, tiebreaks, consensus windows).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        tick_every: u64,
     },
     /// Create and revoke API tokens.
     #[command(subcommand)]

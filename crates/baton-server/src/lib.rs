@@ -11,6 +11,7 @@
 
 mod api;
 mod auth;
+pub mod deadlines;
 mod problem;
 
 use std::future::Future;

@@ -364,3 +364,57 @@ async fn endorsements_are_made_in_the_callers_name_and_never_for_themselves() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_deadline_task_escalates_overdue_decisions_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display()))
+        .await
+        .unwrap();
+    store
+        .apply(
+            Some(("org.yaml", examples::ORG)),
+            &[("deference.yaml", examples::GUIDE)],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    // An incident opened three hours ago: its 2h escalation deadline passed.
+    let opened = store
+        .open(&baton_store::Opening {
+            team: "platform".into(),
+            decision_type: "incident".into(),
+            title: "Disk full".into(),
+            context: json!({}),
+            requester: "ana".into(),
+            at: chrono::Utc::now() - chrono::TimeDelta::hours(3),
+        })
+        .await
+        .unwrap();
+    // Two replicas' worth of deadline tasks on one store.
+    let a = baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20));
+    let b = baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20));
+    let mut escalated = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if store.get(opened.id).await.unwrap().escalated {
+            escalated = true;
+            break;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    a.abort();
+    b.abort();
+    assert!(
+        escalated,
+        "the deadline task escalated the overdue decision"
+    );
+    let kinds: Vec<String> = store
+        .events(opened.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["opened", "escalated"], "escalated exactly once");
+}

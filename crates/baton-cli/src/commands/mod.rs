@@ -139,7 +139,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Tick { db, at } => tick::run(&db, at.as_deref()),
         Command::Verify { db, json } => verify::run(&db, json),
-        Command::Serve { db, listen } => serve::run(&db, &listen),
+        Command::Serve {
+            db,
+            listen,
+            tick_every,
+        } => serve::run(&db, &listen, tick_every),
         Command::Token(command) => token::run(command),
         Command::Export { db, format, out } => export::run(&db, format, out.as_deref()),
         Command::Import {

@@ -9,7 +9,7 @@ use baton_server::AppState;
 use super::store::connect;
 use crate::cli::Db;
 
-pub fn run(db: &Db, listen: &str) -> Result<ExitCode> {
+pub fn run(db: &Db, listen: &str, tick_every: u64) -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -27,7 +27,12 @@ pub fn run(db: &Db, listen: &str) -> Result<ExitCode> {
                 .with_context(|| format!("cannot listen on `{listen}`"))?;
             let address = listener.local_addr()?;
             println!("baton serving http://{address} ({} store)", store.kind());
+            let deadlines = baton_server::deadlines::spawn(
+                store.clone(),
+                std::time::Duration::from_secs(tick_every),
+            );
             baton_server::run(listener, AppState { store }, shutdown()).await?;
+            deadlines.abort();
             Ok(ExitCode::SUCCESS)
         })
 }

@@ -1,0 +1,27 @@
+//! The background task that processes deadlines: consensus windows,
+//! escalations, tiebreaks. Safe on every replica at once: a tick is
+//! idempotent and writes are serialized, so each piece of work is done
+//! once.
+
+use std::time::Duration;
+
+use baton_store::Store;
+
+/// Ticks the store every `every` until the task is dropped or aborted.
+pub fn spawn(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match store.tick(chrono::Utc::now()).await {
+                Ok(changed) => {
+                    for d in changed {
+                        tracing::info!(decision = d.id, status = d.status.as_str(), decider = %d.decider, "deadline processed");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "deadline processing failed; will retry"),
+            }
+        }
+    })
+}
