@@ -12,6 +12,7 @@
 mod api;
 mod auth;
 pub mod deadlines;
+pub mod metrics;
 mod problem;
 
 use std::future::Future;
@@ -32,11 +33,26 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            metrics: Default::default(),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
+        .route("/metrics", axum::routing::get(metrics::render))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -50,7 +50,7 @@ async fn spawn_app(store: Store) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(baton_server::run(listener, AppState { store }, async {
+    tokio::spawn(baton_server::run(listener, AppState::new(store), async {
         let _ = rx.await;
     }));
     App {
@@ -417,4 +417,22 @@ async fn the_deadline_task_escalates_overdue_decisions_once() {
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, ["opened", "escalated"], "escalated exactly once");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_decisions_by_state() {
+    each_backend(|app| async move {
+        app.post("ana", "/api/v1/decisions", json!({"team": "platform", "type": "incident", "title": "Disk full"})).await;
+        app.post("ana", "/api/v1/resolve", json!({"team": "platform", "type": "incident"})).await;
+        app.get("ana", "/api/v1/decisions/1").await;
+        let (status, body, content_type) = app.call(None, reqwest::Method::GET, "/metrics", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(content_type.starts_with("text/plain"));
+        let text = body.as_str().unwrap();
+        assert!(text.contains(r#"baton_http_requests_total{method="POST",route="/api/v1/decisions",status="201"} 1"#), "{text}");
+        assert!(text.contains(r#"route="/api/v1/decisions/{id}""#), "ids never become labels: {text}");
+        assert!(text.contains("baton_resolution_duration_seconds_count 1"), "{text}");
+        assert!(text.contains(r#"baton_decisions{status="routed"} 1"#), "{text}");
+    })
+    .await;
 }

@@ -309,6 +309,21 @@ impl Store {
         parse_records(&rows)
     }
 
+    /// How many decisions are in each state.
+    pub async fn counts_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT status, COUNT(*) AS n FROM decisions GROUP BY status ORDER BY status",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+            .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
     /// Open decisions (routed, deliberating, checking) where `person` is
     /// the decider: the load `max_load` limits.
     pub async fn open_load(&self, person: &str) -> Result<u32, StoreError> {

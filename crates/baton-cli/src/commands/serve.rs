@@ -31,7 +31,7 @@ pub fn run(db: &Db, listen: &str, tick_every: u64) -> Result<ExitCode> {
                 store.clone(),
                 std::time::Duration::from_secs(tick_every),
             );
-            baton_server::run(listener, AppState { store }, shutdown()).await?;
+            baton_server::run(listener, AppState::new(store), shutdown()).await?;
             deadlines.abort();
             Ok(ExitCode::SUCCESS)
         })

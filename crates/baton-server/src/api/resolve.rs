@@ -42,7 +42,9 @@ pub async fn resolve(
         requester: Some(body.requester.unwrap_or(caller.person)),
         at,
     };
-    let resolution =
-        baton_core::resolve(&guide, &org, &request).map_err(baton_store::StoreError::from)?;
+    let started = std::time::Instant::now();
+    let resolved = baton_core::resolve(&guide, &org, &request);
+    state.metrics.observe_resolution(started.elapsed());
+    let resolution = resolved.map_err(baton_store::StoreError::from)?;
     Ok(Json(resolution))
 }
