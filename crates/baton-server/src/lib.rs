@@ -14,6 +14,7 @@ mod auth;
 pub mod deadlines;
 pub mod metrics;
 mod problem;
+pub mod slack;
 
 use std::future::Future;
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Slack's signing secret; without it the Slack endpoint is off.
+    pub slack_secret: Option<slack::Secret>,
 }
 
 impl AppState {
@@ -41,7 +44,13 @@ impl AppState {
         Self {
             store,
             metrics: Default::default(),
+            slack_secret: None,
         }
+    }
+
+    pub fn with_slack_secret(mut self, secret: Option<String>) -> Self {
+        self.slack_secret = secret.filter(|s| !s.is_empty()).map(slack::Secret::new);
+        self
     }
 }
 
@@ -49,6 +58,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .route("/metrics", axum::routing::get(metrics::render))
+        .route(
+            "/integrations/slack/command",
+            axum::routing::post(slack::command),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -18,6 +18,8 @@ use baton_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+const SLACK_SECRET: &str = "test-signing-secret";
+
 struct App {
     base: String,
     tokens: HashMap<&'static str, String>,
@@ -50,9 +52,13 @@ async fn spawn_app(store: Store) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(baton_server::run(listener, AppState::new(store), async {
-        let _ = rx.await;
-    }));
+    tokio::spawn(baton_server::run(
+        listener,
+        AppState::new(store).with_slack_secret(Some(SLACK_SECRET.into())),
+        async {
+            let _ = rx.await;
+        },
+    ));
     App {
         base,
         tokens,
@@ -433,6 +439,66 @@ async fn metrics_count_requests_by_route_and_decisions_by_state() {
         assert!(text.contains(r#"route="/api/v1/decisions/{id}""#), "ids never become labels: {text}");
         assert!(text.contains("baton_resolution_duration_seconds_count 1"), "{text}");
         assert!(text.contains(r#"baton_decisions{status="routed"} 1"#), "{text}");
+    })
+    .await;
+}
+
+async fn slack(app: &App, body: &str, timestamp: i64, secret: &str) -> (StatusCode, Value) {
+    let ts = timestamp.to_string();
+    let signature = baton_server::slack::signature(secret, &ts, body.as_bytes()).unwrap();
+    let resp = app
+        .http
+        .post(format!("{}/integrations/slack/command", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn slack_commands_are_verified_and_act_only_for_mapped_people() {
+    each_backend(|app| async move {
+        let now = chrono::Utc::now().timestamp();
+        // kim's org.yaml entry has `slack: U024BE7LH`.
+        let who = "command=%2Fbaton&user_id=U0STRANGER&text=who+architecture+urgency%3Dcritical";
+        let (status, body) = slack(&app, who, now, SLACK_SECRET).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["response_type"], "in_channel");
+        assert!(
+            body["text"].as_str().unwrap().contains("rule `crisis`"),
+            "{body}"
+        );
+        let (status, _) = slack(&app, who, now, "wrong-secret").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = slack(&app, who, now - 301, SLACK_SECRET).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "a stale timestamp is a replay"
+        );
+        let open = "user_id=U0STRANGER&text=open+incident+Disk+full";
+        let (_, body) = slack(&app, open, now, SLACK_SECRET).await;
+        assert_eq!(body["response_type"], "ephemeral");
+        assert!(
+            body["text"].as_str().unwrap().contains("not mapped"),
+            "{body}"
+        );
+        let open = "user_id=U024BE7LH&text=open+incident+Disk+full+on+db-3";
+        let (_, body) = slack(&app, open, now, SLACK_SECRET).await;
+        assert!(
+            body["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Opened decision 1: Disk full on db-3"),
+            "{body}"
+        );
+        let (_, d) = app.get("sam", "/api/v1/decisions/1").await;
+        assert_eq!(d["requester"], "kim");
     })
     .await;
 }

@@ -31,7 +31,9 @@ pub fn run(db: &Db, listen: &str, tick_every: u64) -> Result<ExitCode> {
                 store.clone(),
                 std::time::Duration::from_secs(tick_every),
             );
-            baton_server::run(listener, AppState::new(store), shutdown()).await?;
+            let state = AppState::new(store)
+                .with_slack_secret(std::env::var("BATON_SLACK_SIGNING_SECRET").ok());
+            baton_server::run(listener, state, shutdown()).await?;
             deadlines.abort();
             Ok(ExitCode::SUCCESS)
         })

@@ -253,6 +253,13 @@ impl Directory {
         self.person(pid).unavailable.iter().find(|w| w.contains(at))
     }
 
+    /// The person whose `slack` field is `user_id`.
+    pub fn by_slack(&self, user_id: &str) -> Option<Pid> {
+        self.people()
+            .find(|(_, p)| p.slack.as_deref() == Some(user_id))
+            .map(|(pid, _)| pid)
+    }
+
     /// SPEC §6: rank at or above `leader_rank`, or anyone with a direct report.
     pub fn is_leader(&self, pid: Pid, leader_rank: i64) -> bool {
         let p = self.person(pid);

@@ -1,0 +1,380 @@
+//! Slack slash commands (`/baton who|open|decide …`), verified with Slack's
+//! signing secret: `v0=` HMAC-SHA256 over `v0:{timestamp}:{body}`, within a
+//! five-minute replay window. Anyone in the workspace may ask `who`; only a
+//! person whose `slack` field holds their user id may act.
+
+use std::fmt;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use baton_core::lifecycle::{Action, Actor, Role};
+use baton_store::{Opening, StoreError};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::{AppState, Problem};
+
+/// Requests older or newer than this are refused as replays.
+pub const REPLAY_WINDOW_SECONDS: i64 = 5 * 60;
+
+/// The signing secret, never printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: String) -> Self {
+        Self(secret)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+/// Slack's signature of `body` sent at `timestamp`: `v0=` + hex.
+pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> Option<String> {
+    let bytes = mac(secret, timestamp, body)?.finalize().into_bytes();
+    Some(format!(
+        "v0={}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+/// HMAC-SHA256 over `v0:{timestamp}:{body}` (HMAC takes keys of any length,
+/// so this is `None` only in theory).
+fn mac(secret: &str, timestamp: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(b"v0:");
+    mac.update(timestamp.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    Some(mac)
+}
+
+/// Checks the signature (in constant time) and the replay window.
+pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Result<(), Problem> {
+    let unauthorized =
+        |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "bad_signature", detail);
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let timestamp = header("x-slack-request-timestamp")
+        .ok_or_else(|| unauthorized("X-Slack-Request-Timestamp is missing"))?;
+    let sent: i64 = timestamp
+        .parse()
+        .map_err(|_| unauthorized("X-Slack-Request-Timestamp is not a number"))?;
+    if (now - sent).abs() > REPLAY_WINDOW_SECONDS {
+        return Err(unauthorized(
+            "the request is older than five minutes (or from the future): refused as a replay",
+        ));
+    }
+    let given = header("x-slack-signature")
+        .and_then(|s| s.strip_prefix("v0="))
+        .ok_or_else(|| unauthorized("X-Slack-Signature is missing"))?;
+    let given: Vec<u8> = (0..given.len() / 2)
+        .map(|i| {
+            given
+                .get(2 * i..2 * i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| unauthorized("X-Slack-Signature is not hex"))?;
+    mac(secret, timestamp, body)
+        .ok_or_else(|| unauthorized("the signing secret is unusable"))?
+        .verify_slice(&given)
+        .map_err(|_| unauthorized("the signature does not match"))
+}
+
+#[derive(Debug, Deserialize)]
+struct Form {
+    user_id: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// A Slack message reply.
+fn reply(in_channel: bool, text: String) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "response_type": if in_channel { "in_channel" } else { "ephemeral" },
+        "text": text,
+    }))
+}
+
+const HELP: &str = "usage: `/baton who TYPE [key=value…] [team=NAME]`, `/baton open TYPE TITLE… [team=NAME]`, `/baton decide ID OPTION [rationale…]`";
+
+pub async fn command(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let Some(secret) = &state.slack_secret else {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "slack_disabled",
+            "set BATON_SLACK_SIGNING_SECRET to turn on the Slack integration",
+        ));
+    };
+    verify(&secret.0, &headers, &body, chrono::Utc::now().timestamp())?;
+    let form: Form = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()))?;
+    let words: Vec<&str> = form.text.split_whitespace().collect();
+    let (team_arg, words): (Vec<&str>, Vec<&str>) =
+        words.into_iter().partition(|w| w.starts_with("team="));
+    let answer = match words.split_first() {
+        Some((&"who", rest)) => {
+            who(
+                &state,
+                &form.user_id,
+                team_arg.first().map(|t| &t[5..]),
+                rest,
+            )
+            .await
+        }
+        Some((&"open", rest)) => {
+            open(
+                &state,
+                &form.user_id,
+                team_arg.first().map(|t| &t[5..]),
+                rest,
+            )
+            .await
+        }
+        Some((&"decide", rest)) => decide(&state, &form.user_id, rest).await,
+        _ => Ok((false, HELP.to_owned())),
+    };
+    Ok(match answer {
+        Ok((in_channel, text)) => reply(in_channel, text),
+        Err(e) => reply(false, format!("{} ({})", e, e.code())),
+    })
+}
+
+async fn team(state: &AppState, named: Option<&str>) -> Result<String, StoreError> {
+    if let Some(t) = named {
+        return Ok(t.to_owned());
+    }
+    let teams = state.store.teams().await?;
+    match teams.as_slice() {
+        [only] => Ok(only.clone()),
+        _ => Err(StoreError::NoGuide(format!(
+            "(several teams: say team=NAME, one of {})",
+            teams.join(", ")
+        ))),
+    }
+}
+
+async fn person(state: &AppState, user_id: &str) -> Result<Option<String>, StoreError> {
+    let dir = state.store.directory().await?;
+    Ok(dir.by_slack(user_id).map(|p| dir.id(p).to_owned()))
+}
+
+async fn acting(state: &AppState, user_id: &str) -> Result<String, StoreError> {
+    person(state, user_id).await?.ok_or_else(|| {
+        StoreError::Lifecycle(baton_core::lifecycle::LifecycleError::Forbidden(format!(
+            "Slack user {user_id} is not mapped to a person: add `slack: {user_id}` to them in org.yaml"
+        )))
+    })
+}
+
+fn context(pairs: &[&str]) -> serde_json::Value {
+    let map = pairs
+        .iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned())),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>();
+    serde_json::Value::Object(map)
+}
+
+async fn who(
+    state: &AppState,
+    user_id: &str,
+    named: Option<&str>,
+    rest: &[&str],
+) -> Result<(bool, String), StoreError> {
+    let Some((decision_type, pairs)) = rest.split_first() else {
+        return Ok((false, HELP.to_owned()));
+    };
+    let team = team(state, named).await?;
+    let guide = state.store.guide(&team).await?;
+    let at = chrono::Utc::now();
+    let org = state.store.org_state(&guide, at).await?;
+    let request = baton_core::Request {
+        decision_type: (*decision_type).to_owned(),
+        title: String::new(),
+        context: context(pairs),
+        requester: person(state, user_id).await?,
+        at,
+    };
+    let r = baton_core::resolve(&guide, &org, &request)?;
+    let mut text = format!(
+        "*{}* decides `{}` for {} (rule `{}`, {})",
+        r.decider,
+        r.decision_type,
+        r.team,
+        r.rule,
+        r.framework.as_str()
+    );
+    if !r.backups.is_empty() {
+        text.push_str(&format!("; backups {}", r.backups.join(", ")));
+    }
+    if let Some(e) = &r.escalation {
+        text.push_str(&format!(
+            "; escalates to {} at {}",
+            e.to.as_deref().unwrap_or("nobody"),
+            baton_core::instant(e.deadline)
+        ));
+    }
+    Ok((true, text))
+}
+
+async fn open(
+    state: &AppState,
+    user_id: &str,
+    named: Option<&str>,
+    rest: &[&str],
+) -> Result<(bool, String), StoreError> {
+    let Some((decision_type, words)) = rest.split_first() else {
+        return Ok((false, HELP.to_owned()));
+    };
+    let requester = acting(state, user_id).await?;
+    let (pairs, title): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.contains('='));
+    if title.is_empty() {
+        return Ok((
+            false,
+            "a decision needs a title: `/baton open TYPE TITLE…`".to_owned(),
+        ));
+    }
+    let d = state
+        .store
+        .open(&Opening {
+            team: team(state, named).await?,
+            decision_type: (*decision_type).to_owned(),
+            title: title.join(" "),
+            context: context(&pairs),
+            requester,
+            at: chrono::Utc::now(),
+        })
+        .await?;
+    Ok((
+        true,
+        format!(
+            "Opened decision {}: {} — *{}* decides ({})",
+            d.id,
+            d.title,
+            d.decider,
+            d.status.as_str()
+        ),
+    ))
+}
+
+async fn decide(
+    state: &AppState,
+    user_id: &str,
+    rest: &[&str],
+) -> Result<(bool, String), StoreError> {
+    let (Some(id), Some(option)) = (
+        rest.first().and_then(|i| i.parse::<i64>().ok()),
+        rest.get(1),
+    ) else {
+        return Ok((false, HELP.to_owned()));
+    };
+    let person = acting(state, user_id).await?;
+    let rationale = if rest.len() > 2 {
+        rest[2..].join(" ")
+    } else {
+        "decided in Slack".to_owned()
+    };
+    let action = Action::Decide {
+        option: (*option).to_owned(),
+        rationale,
+        override_reason: None,
+        review_on: None,
+    };
+    let d = state
+        .store
+        .act(
+            id,
+            &Actor {
+                person,
+                role: Role::Member,
+            },
+            &action,
+            chrono::Utc::now(),
+        )
+        .await?;
+    Ok((
+        true,
+        format!(
+            "Decision {} decided: `{}` by {}",
+            d.id,
+            option,
+            d.decided_by.as_deref().unwrap_or("?")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worked example of Slack's "Verifying requests from Slack".
+    const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+    const TIMESTAMP: &str = "1531420618";
+    const BODY: &str = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    const SIGNATURE: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+
+    fn headers(timestamp: &str, signature: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-slack-request-timestamp", timestamp.parse().unwrap());
+        h.insert("x-slack-signature", signature.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn slacks_documented_example_signs_and_verifies() {
+        assert_eq!(
+            signature(SECRET, TIMESTAMP, BODY.as_bytes()).as_deref(),
+            Some(SIGNATURE)
+        );
+        assert!(
+            verify(
+                SECRET,
+                &headers(TIMESTAMP, SIGNATURE),
+                BODY.as_bytes(),
+                1_531_420_618
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_changed_body_a_wrong_secret_or_a_stale_timestamp_is_refused() {
+        let h = headers(TIMESTAMP, SIGNATURE);
+        assert!(verify(SECRET, &h, b"token=other", 1_531_420_618).is_err());
+        assert!(verify("another-secret", &h, BODY.as_bytes(), 1_531_420_618).is_err());
+        let err = verify(
+            SECRET,
+            &h,
+            BODY.as_bytes(),
+            1_531_420_618 + REPLAY_WINDOW_SECONDS + 1,
+        )
+        .unwrap_err();
+        assert!(err.detail.contains("replay"), "{}", err.detail);
+        assert!(
+            verify(
+                SECRET,
+                &headers(TIMESTAMP, "v0=zz"),
+                BODY.as_bytes(),
+                1_531_420_618
+            )
+            .is_err()
+        );
+    }
+}
