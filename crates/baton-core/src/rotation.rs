@@ -332,6 +332,89 @@ impl Rotation {
     pub fn first_handoff(&self) -> Option<DateTime<Utc>> {
         self.handoff(0)
     }
+
+    /// The shifts that overlap `[from, to)`, for calendars: each runs from
+    /// a handoff to the next, split where an override (or, with
+    /// `skip_unavailable`, a member's absence) changes the holder. Shifts
+    /// never overlap and leave no gaps; consecutive spans of one holder are
+    /// one shift. At most [`MAX_SHIFTS`] are returned.
+    pub fn shifts(
+        &self,
+        directory: &Directory,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Shift> {
+        let Ok(n) = self.handoffs_through(from) else {
+            return Vec::new();
+        };
+        let mut k = n.saturating_sub(1);
+        let mut bounds = Vec::new();
+        while let Some(h) = self.handoff(k) {
+            bounds.push(h);
+            if h >= to || bounds.len() > MAX_SHIFTS {
+                break;
+            }
+            k += 1;
+        }
+        let (Some(&first), Some(&last)) = (bounds.first(), bounds.last()) else {
+            return Vec::new();
+        };
+        let inside = |t: &DateTime<Utc>| first < *t && *t < last;
+        let mut extra: Vec<DateTime<Utc>> = self
+            .overrides
+            .iter()
+            .flat_map(|o| [o.from, o.to])
+            .filter(inside)
+            .collect();
+        if self.skip_unavailable {
+            for m in &self.members {
+                extra.extend(
+                    directory
+                        .person(*m)
+                        .unavailable
+                        .iter()
+                        .flat_map(|w| [w.from, w.to])
+                        .filter(inside),
+                );
+            }
+        }
+        bounds.extend(extra);
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut shifts: Vec<Shift> = Vec::new();
+        for pair in bounds.windows(2) {
+            let &[start, end] = pair else { continue };
+            if end <= from {
+                continue;
+            }
+            let Ok(holding) = self.holder_at(directory, start) else {
+                continue;
+            };
+            match shifts.last_mut() {
+                Some(last) if last.holder == holding.holder && last.end == start => last.end = end,
+                _ => shifts.push(Shift {
+                    start,
+                    end,
+                    holder: holding.holder,
+                }),
+            }
+            if shifts.len() >= MAX_SHIFTS {
+                break;
+            }
+        }
+        shifts
+    }
+}
+
+/// The most shifts one calendar request returns.
+pub const MAX_SHIFTS: usize = 5_000;
+
+/// One stretch of a rotation held by one person, `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub holder: Pid,
 }
 
 fn resolve_start(

@@ -36,18 +36,15 @@ impl Caller {
     }
 }
 
-impl<S> FromRequestParts<S> for Caller
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+impl Caller {
+    /// Authenticates from request headers: `Authorization: Bearer TOKEN`.
+    pub async fn from_headers(
+        state: &AppState,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Self, Problem> {
         let unauthorized =
             |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
-        let header = parts
-            .headers
+        let header = headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(|| unauthorized("an `Authorization: Bearer TOKEN` header is required"))?;
         let secret = header
@@ -55,7 +52,6 @@ where
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
-        let state = AppState::from_ref(state);
         let token = state
             .store
             .authenticate(secret.trim())
@@ -65,5 +61,17 @@ where
             person: token.person,
             role: token.role,
         })
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Self::from_headers(&AppState::from_ref(state), &parts.headers).await
     }
 }

@@ -502,3 +502,37 @@ async fn slack_commands_are_verified_and_act_only_for_mapped_people() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn calendar_feeds_parse_with_an_independent_icalendar_parser() {
+    each_backend(|app| async move {
+        let url = format!(
+            "{}/api/v1/rotations/platform/on-call.ics?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&token={}",
+            app.base, app.tokens["sam"]
+        );
+        let resp = app.http.get(&url).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+        let text = resp.text().await.unwrap();
+        let calendar: icalendar::Calendar = text.parse().expect("RFC 5545 that a real parser accepts");
+        use icalendar::Component;
+        let events: Vec<&icalendar::Event> = calendar.components.iter().filter_map(|c| c.as_event()).collect();
+        // Weekly from 2026-01-01: 5 shifts overlap January.
+        assert_eq!(events.len(), 5, "{text}");
+        assert_eq!(events[0].get_summary(), Some("on-call: Kim Lee (kim)"));
+        assert_eq!(events[1].get_summary(), Some("on-call: Raj Patel (raj)"));
+        for pair in events.windows(2) {
+            assert_eq!(pair[0].get_end(), pair[1].get_start(), "shifts leave no gaps");
+        }
+        assert!(events.iter().all(|e| e.get_uid().is_some() && e.property_value("DTSTAMP").is_some()));
+        let (status, _, _) = app.call(None, reqwest::Method::GET, "/api/v1/rotations/platform/on-call.ics", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let person = format!("{}/api/v1/people/kim.ics?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&token={}", app.base, app.tokens["sam"]);
+        let text = app.http.get(&person).send().await.unwrap().text().await.unwrap();
+        let calendar: icalendar::Calendar = text.parse().unwrap();
+        let summaries: Vec<String> = calendar.components.iter().filter_map(|c| c.as_event()).filter_map(|e| e.get_summary().map(str::to_owned)).collect();
+        assert!(summaries.contains(&"on-call: Kim Lee (kim)".to_owned()), "{text}");
+        assert!(summaries.iter().any(|s| s.starts_with("sprint-captain: Kim Lee")), "{text}");
+    })
+    .await;
+}

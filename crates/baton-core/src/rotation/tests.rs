@@ -302,3 +302,62 @@ fn unknown_zones_are_refused_by_name() {
         Err(RotationError::UnknownZone("Mars/Olympus".into()))
     );
 }
+
+#[test]
+fn shifts_run_handoff_to_handoff_split_by_overrides_without_gaps() {
+    let dir = directory();
+    let mut r = weekly("UTC", "2026-01-05T09:00:00");
+    r.overrides.push(Override {
+        person: dir.find("c").unwrap(),
+        from: at("2026-01-07T00:00:00Z"),
+        to: at("2026-01-08T00:00:00Z"),
+    });
+    let shifts = r.shifts(&dir, at("2026-01-05T09:00:00Z"), at("2026-01-19T09:00:00Z"));
+    let got: Vec<(String, String, &str)> = shifts
+        .iter()
+        .map(|s| {
+            (
+                crate::instant(s.start),
+                crate::instant(s.end),
+                dir.id(s.holder),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2026-01-05T09:00:00Z".into(),
+                "2026-01-07T00:00:00Z".into(),
+                "a"
+            ),
+            (
+                "2026-01-07T00:00:00Z".into(),
+                "2026-01-08T00:00:00Z".into(),
+                "c"
+            ),
+            (
+                "2026-01-08T00:00:00Z".into(),
+                "2026-01-12T09:00:00Z".into(),
+                "a"
+            ),
+            (
+                "2026-01-12T09:00:00Z".into(),
+                "2026-01-19T09:00:00Z".into(),
+                "b"
+            ),
+        ]
+    );
+    for pair in shifts.windows(2) {
+        assert_eq!(pair[0].end, pair[1].start, "no gaps, no overlaps");
+    }
+}
+
+#[test]
+fn shifts_before_the_start_are_not_invented() {
+    let dir = directory();
+    let r = weekly("UTC", "2026-01-05T09:00:00");
+    let shifts = r.shifts(&dir, at("2025-12-01T00:00:00Z"), at("2026-01-06T00:00:00Z"));
+    assert_eq!(shifts.len(), 1);
+    assert_eq!(crate::instant(shifts[0].start), "2026-01-05T09:00:00Z");
+}

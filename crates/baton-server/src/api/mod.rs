@@ -1,5 +1,6 @@
 //! The `/api/v1` routes and the probes.
 
+mod calendar;
 pub(crate) mod decisions;
 mod org;
 mod resolve;
@@ -27,4 +28,5 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/endorsements", post(org::endorse))
         .route("/api/v1/people/{id}", get(org::person))
+        .route("/api/v1/rotations/{team}/{file}", get(calendar::rotation))
 }

@@ -2,8 +2,9 @@
 //! admins (the directory) and stewards (guides), every version kept.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use baton_core::lifecycle::Role;
 use baton_core::org::{EndorsementEntry, OrgFile};
 use baton_store::Applied;
@@ -144,12 +145,18 @@ pub struct PersonView {
     load: u32,
 }
 
-/// `GET /api/v1/people/{id}`.
+/// `GET /api/v1/people/{id}` (JSON), or `…/{id}.ics`: their duties as a
+/// calendar feed.
 pub async fn person(
     State(state): State<AppState>,
-    _caller: Caller,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<PersonView>, Problem> {
+    Query(query): Query<super::calendar::FeedQuery>,
+) -> Result<Response, Problem> {
+    if let Some(person) = id.strip_suffix(".ics") {
+        return super::calendar::person(state, headers, person, query).await;
+    }
+    Caller::from_headers(&state, &headers).await?;
     let dir = state.store.directory().await?;
     let pid = dir.find(&id).ok_or_else(|| {
         Problem::new(
@@ -170,5 +177,6 @@ pub async fn person(
         max_load: p.max_load,
         expertise: p.expertise.clone(),
         load,
-    }))
+    })
+    .into_response())
 }
