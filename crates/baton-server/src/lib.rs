@@ -9,10 +9,11 @@
 //! - `problem`: errors as `application/problem+json` with a stable `code`.
 //! - `api/`: one module per resource.
 
-mod api;
+pub(crate) mod api;
 mod auth;
 pub mod deadlines;
 pub mod metrics;
+pub mod openapi;
 mod problem;
 pub mod slack;
 
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .route("/metrics", axum::routing::get(metrics::render))
+        .route("/openapi.json", axum::routing::get(openapi::serve))
         .route(
             "/integrations/slack/command",
             axum::routing::post(slack::command),

@@ -8,9 +8,10 @@ use serde::Serialize;
 
 /// An error answer: status, stable code, human detail, and optional extras
 /// (the resolver's explanation).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     #[serde(skip)]
+    #[schemars(skip)]
     pub status: StatusCode,
     pub code: &'static str,
     pub title: &'static str,

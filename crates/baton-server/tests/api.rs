@@ -536,3 +536,19 @@ async fn calendar_feeds_parse_with_an_independent_icalendar_parser() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_endpoint() {
+    each_backend(|app| async move {
+        let (status, doc, _) = app.call(None, reqwest::Method::GET, "/openapi.json", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(doc["openapi"], "3.1.0");
+        for path in ["/api/v1/resolve", "/api/v1/decisions", "/api/v1/decisions/{id}/decide", "/api/v1/teams/{team}/guide", "/integrations/slack/command"] {
+            assert!(doc["paths"].get(path).is_some(), "{path} is missing");
+        }
+        let decide = &doc["paths"]["/api/v1/decisions/{id}/decide"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(decide["$ref"], "#/components/schemas/DecideBody");
+        assert!(doc["components"]["schemas"]["DecideBody"]["properties"].get("override_reason").is_some());
+    })
+    .await;
+}

@@ -9,7 +9,7 @@ use crate::guide::file::{Framework, OnObjection, Tiebreaker};
 /// Who decides one request, and why.
 ///
 /// Absent parts serialize as `null` or `[]`, never as missing keys.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Resolution {
     pub team: String,
     #[serde(rename = "type")]
@@ -28,7 +28,7 @@ pub struct Resolution {
 }
 
 /// RAPID: who recommends, agrees, gives input, decides, is informed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Roster {
     pub decide: String,
     pub recommend: Option<String>,
@@ -37,7 +37,7 @@ pub struct Roster {
     pub inform: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Escalation {
     pub deadline: DateTime<Utc>,
     /// The first eligible person of `escalate.to` other than the decider;
@@ -45,20 +45,20 @@ pub struct Escalation {
     pub to: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Deliberation {
     pub deadline: DateTime<Utc>,
     pub tiebreaker: Option<Tiebreaker>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConsensusWindow {
     pub deadline: DateTime<Utc>,
     pub on_objection: OnObjection,
 }
 
 /// Stable error codes (SPEC §4.1, §4.2, §4.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unrouted,
@@ -84,7 +84,9 @@ impl ErrorCode {
 }
 
 /// A request that could not be resolved, with everything that was tried.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, thiserror::Error,
+)]
 #[error("{message}")]
 pub struct ResolveError {
     pub code: ErrorCode,

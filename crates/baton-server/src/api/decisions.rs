@@ -46,7 +46,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenBody {
     team: String,
@@ -84,7 +84,7 @@ pub async fn open(
     Ok((StatusCode::CREATED, Json(document(&state, d).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     team: Option<String>,
@@ -134,9 +134,9 @@ pub async fn show(
 }
 
 /// The bodies of the actions, tagged by the path segment.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PositionBody {
+pub struct PositionBody {
     option: String,
     rationale: String,
     confidence: u8,
@@ -146,22 +146,22 @@ struct PositionBody {
     reversible: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ReasonBody {
+pub struct ReasonBody {
     reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DelegateBody {
+pub struct DelegateBody {
     to: String,
     reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DecideBody {
+pub struct DecideBody {
     option: String,
     rationale: String,
     #[serde(default)]
@@ -170,17 +170,17 @@ struct DecideBody {
     review_on: Option<chrono::NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct OutcomeBody {
+pub struct OutcomeBody {
     result: OutcomeResult,
     #[serde(default)]
     notes: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EmptyBody {}
+pub struct EmptyBody {}
 
 fn parse<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Problem> {
     serde_json::from_value(body)

@@ -2,8 +2,8 @@
 
 mod calendar;
 pub(crate) mod decisions;
-mod org;
-mod resolve;
+pub(crate) mod org;
+pub(crate) mod resolve;
 
 use axum::Router;
 use axum::routing::{get, post};

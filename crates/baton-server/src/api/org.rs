@@ -88,7 +88,7 @@ pub async fn put_guide(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndorsementBody {
     of: String,
@@ -131,7 +131,7 @@ pub async fn endorse(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PersonView {
     id: String,
     name: String,

@@ -9,7 +9,7 @@ use crate::api::decisions::Body;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     team: String,
