@@ -34,14 +34,14 @@ fn window(q: &FeedQuery) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
     Ok((from, to))
 }
 
-/// The caller, from the Authorization header or `?token=`.
+/// The caller, from the Authorization header or else `?token=`.
 async fn authenticate(state: &AppState, headers: &HeaderMap, q: &FeedQuery) -> Result<(), Problem> {
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    let Some(secret) = header_token.or_else(|| q.token.clone()) else {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return crate::auth::Caller::from_headers(state, headers)
+            .await
+            .map(|_| ());
+    }
+    let Some(secret) = &q.token else {
         return Err(Problem::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
