@@ -552,3 +552,79 @@ async fn the_openapi_document_lists_every_endpoint() {
     })
     .await;
 }
+
+/// Runs `story` with the URL of a fresh store: a SQLite file, then (with
+/// `BATON_TEST_DATABASE_URL`) a fresh PostgreSQL database.
+async fn each_store_url<F, Fut>(story: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    story(format!(
+        "sqlite://{}",
+        dir.path().join("shared.db").display()
+    ))
+    .await;
+    if let Ok(admin_url) = std::env::var("BATON_TEST_DATABASE_URL") {
+        let name = format!(
+            "baton_replicas_{}_{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_subsec_nanos()
+        );
+        let admin = Store::connect(&admin_url)
+            .await
+            .expect("BATON_TEST_DATABASE_URL is set but unreachable");
+        admin.raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        story(format!("{base}/{name}")).await;
+        admin
+            .raw(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+        admin.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_through_one_replica_is_seen_by_another_at_once() {
+    each_store_url(|url| async move {
+        let a = spawn_app(Store::connect(&url).await.unwrap()).await;
+        let b = spawn_app(Store::connect(&url).await.unwrap()).await;
+        let ask = json!({"team": "platform", "type": "architecture", "at": "2026-03-01T12:00:00Z"});
+        let (_, before) = b.post("ana", "/api/v1/resolve", ask.clone()).await;
+        assert_eq!(before["escalation"]["deadline"], "2026-03-04T12:00:00Z");
+        let edited = examples::GUIDE.replace("after: 72h", "after: 96h");
+        let status = a
+            .http
+            .put(format!("{}/api/v1/teams/platform/guide", a.base))
+            .bearer_auth(&a.tokens["dana"])
+            .body(edited)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::OK);
+        let (_, after) = b.post("ana", "/api/v1/resolve", ask).await;
+        assert_eq!(
+            after["escalation"]["deadline"], "2026-03-05T12:00:00Z",
+            "replica b sees replica a's guide"
+        );
+        let (status, d) = a
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": "Disk full"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, seen) = b
+            .get("sam", &format!("/api/v1/decisions/{}", d["id"]))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(seen["title"], "Disk full");
+    })
+    .await;
+}
