@@ -115,32 +115,11 @@ where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("api.db").display()))
-        .await
-        .unwrap();
-    story(spawn_app(store).await).await;
-    if let Ok(admin_url) = std::env::var("BATON_TEST_DATABASE_URL") {
-        // A fresh database per story, made and dropped through the store.
-        let name = format!(
-            "baton_api_{}_{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_subsec_nanos()
-        );
-        let admin = Store::connect(&admin_url)
-            .await
-            .expect("BATON_TEST_DATABASE_URL is set but unreachable");
-        admin.raw(&format!("CREATE DATABASE {name}")).await.unwrap();
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        story(spawn_app(Store::connect(&format!("{base}/{name}")).await.unwrap()).await).await;
-        admin
-            .raw(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin.close().await;
-    }
+    each_store_url(|url| {
+        let story = &story;
+        async move { story(spawn_app(Store::connect(&url).await.unwrap()).await).await }
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -238,9 +238,16 @@ impl Store {
     /// escalations, tiebreaks. Safe to run twice and from two processes at
     /// once: work already done is not due any more.
     pub async fn tick(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
-        let open = self
-            .list(&DecisionFilter::default())
-            .await?
+        // Only open decisions can have deadlines due: never read the history.
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT id, record FROM decisions WHERE status IN ('routed', 'checking', 'deliberating', 'escalated') ORDER BY id")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(id_and_record)
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let open = parse_records(&rows)?
             .into_iter()
             .filter(|d| lifecycle::due(d, at));
         let system = Actor {

@@ -9,7 +9,7 @@ use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, Store, StoreError, on_pool};
 
 /// One statement, three kinds of rows, every column text: `load` (person,
 /// count), `history` (person, type, decided_at) and `track` (person,
@@ -49,42 +49,29 @@ impl Store {
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
         let from = at - widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono());
-        let rows: Vec<[String; 4]> = match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query(SQLITE)
-                .bind(widest.is_some())
-                .bind(&guide.team)
-                .bind(from)
-                .bind(at)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok([
-                        r.try_get("kind")?,
-                        r.try_get("person")?,
-                        r.try_get("a")?,
-                        r.try_get("b")?,
-                    ])
-                })
-                .collect::<Result<_, sqlx::Error>>()?,
-            Backend::Postgres(pool) => sqlx::query(POSTGRES)
-                .bind(widest.is_some())
-                .bind(&guide.team)
-                .bind(from)
-                .bind(at)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok([
-                        r.try_get("kind")?,
-                        r.try_get("person")?,
-                        r.try_get("a")?,
-                        r.try_get("b")?,
-                    ])
-                })
-                .collect::<Result<_, sqlx::Error>>()?,
+        let sql = match self.backend {
+            Backend::Sqlite(_) => SQLITE,
+            Backend::Postgres(_) => POSTGRES,
         };
+        let rows: Vec<[String; 4]> = on_pool!(self, |pool| {
+            sqlx::query(sql)
+                .bind(widest.is_some())
+                .bind(&guide.team)
+                .bind(from)
+                .bind(at)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok([
+                        r.try_get("kind")?,
+                        r.try_get("person")?,
+                        r.try_get("a")?,
+                        r.try_get("b")?,
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?
+        });
         let mut state = OrgState::default();
         let mut track: HashMap<(String, String), Outcomes> = HashMap::new();
         for [kind, person, a, b] in rows {

@@ -447,35 +447,20 @@ async fn listing_filters_by_team_type_status_decider_and_text() {
     .await;
 }
 
-/// Runs raw SQL against the store, for tampering.
-async fn raw(store: &Store, sql: &str) {
-    match store.backend() {
-        baton_store::Backend::Sqlite(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(pool)
-            .await
-            .map(|_| ()),
-        baton_store::Backend::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(pool)
-            .await
-            .map(|_| ()),
-    }
-    .unwrap();
-}
-
 async fn tampered(sql: &str) -> Vec<Verified> {
-    let mut found = Vec::new();
-    let t = sqlite().await;
-    tamper_story(&t.store, sql, &mut found).await;
-    t.drop_database().await;
-    if let Ok(url) = std::env::var("BATON_TEST_DATABASE_URL") {
-        let t = postgres(&url).await;
-        tamper_story(&t.store, sql, &mut found).await;
-        t.drop_database().await;
-    }
-    found
+    let found = std::sync::Mutex::new(Vec::new());
+    each_backend(|store| {
+        let found = &found;
+        async move {
+            let verified = tamper_story(&store, sql).await;
+            found.lock().unwrap().push(verified);
+        }
+    })
+    .await;
+    found.into_inner().unwrap()
 }
 
-async fn tamper_story(store: &Store, sql: &str, found: &mut Vec<Verified>) {
+async fn tamper_story(store: &Store, sql: &str) -> Verified {
     applied(store).await;
     let d = store.open(&architecture("ana", t0())).await.unwrap();
     store
@@ -483,8 +468,8 @@ async fn tamper_story(store: &Store, sql: &str, found: &mut Vec<Verified>) {
         .await
         .unwrap();
     assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
-    raw(store, sql).await;
-    found.push(store.verify().await.unwrap().verified);
+    store.raw(sql).await.unwrap();
+    store.verify().await.unwrap().verified
 }
 
 #[tokio::test]
