@@ -223,6 +223,10 @@ pub enum Command {
         /// Seconds between deadline passes (escalations, tiebreaks, consensus windows).
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
         tick_every: u64,
+        /// Seed an empty store with a demo organisation (36 people, 3 teams,
+        /// six months of decisions) and print an admin token.
+        #[arg(long)]
+        demo: bool,
     },
     /// Create and revoke API tokens.
     #[command(subcommand)]

@@ -110,3 +110,116 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
         "serve exits cleanly on SIGTERM: {status:?}"
     );
 }
+
+/// Starts `baton serve --demo` in `dir`; returns the child, its address and
+/// the admin token it printed.
+fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("BATON_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("an address")
+        .to_owned();
+    let second = lines.next().unwrap().unwrap();
+    let token = second
+        .strip_prefix("admin token (dana): ")
+        .unwrap_or_else(|| panic!("an admin token line: {second}"))
+        .to_owned();
+    (server, address, token)
+}
+
+fn body(response: &str) -> serde_json::Value {
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn stop(mut server: std::process::Child) {
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+}
+
+#[test]
+fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, token) = serve_demo(dir.path());
+    assert!(dir.path().join("baton.db").exists(), "the embedded default");
+
+    let org = get(&address, "/api/v1/org", Some(&token));
+    let people = org.matches("- {id: ").count();
+    assert!(people >= 30, "{people} people");
+
+    for team in ["platform", "payments", "mobile"] {
+        let guide = get(
+            &address,
+            &format!("/api/v1/teams/{team}/guide"),
+            Some(&token),
+        );
+        assert!(guide.starts_with("HTTP/1.1 200"), "{guide}");
+    }
+    let listed = body(&get(&address, "/api/v1/decisions?limit=1000", Some(&token)));
+    let decisions = listed.as_array().expect("a list");
+    assert!(decisions.len() > 250, "{} decisions", decisions.len());
+    let oldest = decisions
+        .iter()
+        .filter_map(|d| d["opened_at"].as_str())
+        .min()
+        .unwrap();
+    let oldest: chrono::DateTime<chrono::Utc> = oldest.parse().unwrap();
+    assert!(chrono::Utc::now() - oldest > chrono::Duration::days(170));
+    let with_outcome = decisions.iter().filter(|d| !d["outcome"].is_null()).count();
+    assert!(with_outcome > 100, "{with_outcome} outcomes");
+    for status in ["decided", "withdrawn"] {
+        assert!(decisions.iter().any(|d| d["status"] == status), "{status}");
+    }
+    assert!(decisions.iter().any(|d| d["override"] == true));
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d["status"] != "decided" && d["status"] != "withdrawn"),
+        "some are still open"
+    );
+
+    let verified = body(&get(&address, "/api/v1/audit/verify", Some(&token)));
+    assert_eq!(verified["verified"]["status"], "intact", "{verified}");
+    stop(server);
+
+    // A second run reuses the demo and prints a new token.
+    let (server, address, again) = serve_demo(dir.path());
+    assert_ne!(again, token);
+    let listed = body(&get(&address, "/api/v1/decisions?limit=1000", Some(&again)));
+    assert_eq!(listed.as_array().unwrap().len(), decisions.len());
+    stop(server);
+}
+
+#[test]
+fn serve_demo_refuses_a_store_holding_another_organisation() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(baton(dir.path(), &["init"]).status.success());
+    assert!(
+        baton(dir.path(), &["apply", "--org", "org.yaml"])
+            .status
+            .success()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("BATON_DB", "sqlite://./baton.db")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not the demo"), "{stderr}");
+}

@@ -11,11 +11,13 @@
 //! - [`lint`]: `baton check` warnings beyond validity.
 //! - [`guidetest`]: `baton test` — guide tests, the way `opa test` runs policy tests.
 //! - [`schema`]: JSON Schemas for the file formats, for editors.
+//! - [`demo`]: the demo organisation and its scripted history.
 //!
 //! This crate does no I/O: callers hand it file contents and org state, and
 //! it hands back values. It is synchronous and has no global state.
 
 pub mod condition;
+pub mod demo;
 pub mod diagnostic;
 pub mod duration;
 pub mod examples;

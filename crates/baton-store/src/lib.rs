@@ -17,6 +17,7 @@
 
 mod cache;
 mod chain;
+pub mod demo;
 mod error;
 mod log;
 mod state;

@@ -143,7 +143,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             db,
             listen,
             tick_every,
-        } => serve::run(&db, &listen, tick_every),
+            demo,
+        } => serve::run(&db, &listen, tick_every, demo),
         Command::Token(command) => token::run(command),
         Command::Export { db, format, out } => export::run(&db, format, out.as_deref()),
         Command::Import {

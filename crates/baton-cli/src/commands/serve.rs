@@ -3,13 +3,17 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use baton_core::demo;
+use baton_core::lifecycle::Role;
 use baton_server::AppState;
+use baton_store::Store;
+use chrono::Utc;
 
 use super::store::connect;
 use crate::cli::Db;
 
-pub fn run(db: &Db, listen: &str, tick_every: u64) -> Result<ExitCode> {
+pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -22,11 +26,22 @@ pub fn run(db: &Db, listen: &str, tick_every: u64) -> Result<ExitCode> {
         .context("cannot start the async runtime")?
         .block_on(async {
             let store = connect(&db.db).await?;
+            let admin_token = if demo {
+                Some(prepare_demo(&store, &db.db).await?)
+            } else {
+                None
+            };
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on `{listen}`"))?;
             let address = listener.local_addr()?;
             println!("baton serving http://{address} ({} store)", store.kind());
+            if let Some(token) = admin_token {
+                println!("admin token ({}): {token}", demo::ADMIN);
+                println!(
+                    "try: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions"
+                );
+            }
             let deadlines = baton_server::deadlines::spawn(
                 store.clone(),
                 std::time::Duration::from_secs(tick_every),
@@ -37,6 +52,37 @@ pub fn run(db: &Db, listen: &str, tick_every: u64) -> Result<ExitCode> {
             deadlines.abort();
             Ok(ExitCode::SUCCESS)
         })
+}
+
+/// Seeds an empty store with the demo organisation (or reuses one seeded
+/// before) and returns a fresh admin token for it. A store holding any other
+/// organisation is refused: the demo must never mix with real data.
+async fn prepare_demo(store: &Store, url: &str) -> Result<String> {
+    if store.latest_org().await?.is_none() {
+        eprintln!("seeding {url} with the demo organisation…");
+        let bar = indicatif::ProgressBar::new(0);
+        let seeded = baton_store::demo::seed(store, Utc::now(), |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await
+        .context("cannot seed the demo organisation")?;
+        bar.finish_and_clear();
+        eprintln!(
+            "demo: {} people, {} teams, {} decisions, {} actions",
+            seeded.people, seeded.teams, seeded.decisions, seeded.actions
+        );
+    } else if !baton_store::demo::is_demo(store).await? {
+        bail!(
+            "`{url}` already holds an organisation that is not the demo: \
+             run the demo on a new store, e.g. `baton serve --demo --db sqlite://./baton-demo.db`"
+        );
+    }
+    let (_, token) = store
+        .create_token(demo::ADMIN, Role::Admin, Utc::now())
+        .await
+        .context("cannot create the demo's admin token")?;
+    Ok(token)
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -1,0 +1,186 @@
+//! Seeds a store with the demo organisation and its history
+//! ([`baton_core::demo`]), through the same `apply`, `open`, `act` and
+//! `tick` that real use goes through, in time order.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use baton_core::demo::{self, Act, Planned, Step, Who};
+use baton_core::lifecycle::{self, Action, Actor, Role};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::log::Opening;
+use crate::{Store, StoreError};
+
+/// The seed of the demo's history: the same demo every time.
+const SEED: u64 = 2026;
+
+/// What seeding wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seeded {
+    pub people: usize,
+    pub teams: usize,
+    pub decisions: usize,
+    pub actions: usize,
+    /// Scripted steps the lifecycle refused because the story had moved on
+    /// (a tiebreak decided first, say). Refusals are part of real use too.
+    pub refused: usize,
+}
+
+/// Whether the store holds exactly the demo organisation, so that a second
+/// `serve --demo` reuses it.
+pub async fn is_demo(store: &Store) -> Result<bool, StoreError> {
+    Ok(store
+        .latest_org()
+        .await?
+        .is_some_and(|(_, text)| text == demo::ORG))
+}
+
+/// Applies the demo files and plays six months of history up to `now`.
+/// Meant for an empty store; `progress` hears about each decision opened.
+pub async fn seed(
+    store: &Store,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Seeded, StoreError> {
+    let start = now - Duration::days(demo::HISTORY_DAYS + 1);
+    store
+        .apply(Some(("org.yaml", demo::ORG)), &demo::GUIDES, start)
+        .await?;
+    let directory = store.directory().await?;
+    let plan = demo::plan(now, SEED);
+    let mut seeded = Seeded {
+        people: directory.len(),
+        teams: demo::GUIDES.len(),
+        ..Seeded::default()
+    };
+
+    // Opens and steps of every decision, in time order; ties keep the order
+    // they were queued in.
+    let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, usize, Job)>> = BinaryHeap::new();
+    let mut order = 0usize;
+    for (index, planned) in plan.iter().enumerate() {
+        queue.push(Reverse((planned.at, order, Job::Open(index))));
+        order += 1;
+    }
+    while let Some(Reverse((at, _, job))) = queue.pop() {
+        match job {
+            Job::Open(index) => {
+                let Some(planned) = plan.get(index) else {
+                    continue;
+                };
+                let decision = match store.open(&opening(planned)).await {
+                    Ok(d) => d,
+                    // A request the guide cannot route right now (nobody
+                    // eligible) is part of the story, not a failure.
+                    Err(StoreError::Resolve(_)) => {
+                        seeded.refused += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                seeded.decisions += 1;
+                progress(seeded.decisions, plan.len());
+                for step in demo::course(planned, &decision, &directory, now) {
+                    queue.push(Reverse((step.at, order, Job::Step(decision.id, step))));
+                    order += 1;
+                }
+            }
+            Job::Step(id, step) => {
+                let current = store.get(id).await?;
+                if lifecycle::due(&current, at) {
+                    store.tick(at).await?;
+                }
+                let current = store.get(id).await?;
+                let (actor, action) = action(&step, &current);
+                match store.act(id, &actor, &action, at).await {
+                    Ok(_) => seeded.actions += 1,
+                    Err(StoreError::Lifecycle(_) | StoreError::Conflict(_)) => seeded.refused += 1,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    store.tick(now).await?;
+    Ok(seeded)
+}
+
+/// One queued piece of the history.
+#[derive(Debug, Clone, PartialEq)]
+enum Job {
+    Open(usize),
+    Step(i64, Step),
+}
+
+// The queue orders by time and queue position, which are unique; jobs
+// themselves are never compared, but the heap needs them to be orderable.
+impl Eq for Job {}
+impl PartialOrd for Job {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Job {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+fn opening(planned: &Planned) -> Opening {
+    Opening {
+        team: planned.team.to_owned(),
+        decision_type: planned.decision_type.to_owned(),
+        title: planned.title.clone(),
+        context: planned.context.clone(),
+        requester: planned.requester.to_owned(),
+        at: planned.at,
+    }
+}
+
+/// The actor and lifecycle action of a scripted step, against the decision
+/// as it stands when the step runs.
+fn action(step: &Step, current: &lifecycle::Decision) -> (Actor, Action) {
+    let person = match &step.who {
+        Who::Decider => current
+            .delegate
+            .clone()
+            .unwrap_or_else(|| current.decider.clone()),
+        Who::Person(p) => p.clone(),
+    };
+    let role = if person == demo::ADMIN {
+        Role::Admin
+    } else {
+        Role::Member
+    };
+    let action = match &step.act {
+        Act::Position {
+            option,
+            rationale,
+            confidence,
+            risk,
+        } => Action::Position {
+            option: (*option).to_owned(),
+            rationale: (*rationale).to_owned(),
+            confidence: *confidence,
+            risk: Some(*risk),
+            reversible: None,
+        },
+        Act::Decide {
+            option,
+            rationale,
+            override_reason,
+            review_on,
+        } => Action::Decide {
+            option: (*option).to_owned(),
+            rationale: (*rationale).to_owned(),
+            override_reason: override_reason.map(str::to_owned),
+            review_on: *review_on,
+        },
+        Act::Outcome { result, notes } => Action::Outcome {
+            result: *result,
+            notes: (*notes).to_owned(),
+        },
+        Act::Withdraw => Action::Withdraw,
+    };
+    (Actor { person, role }, action)
+}
