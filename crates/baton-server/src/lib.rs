@@ -8,6 +8,8 @@
 //!   another's name: every action is taken as the token's person.
 //! - `problem`: errors as `application/problem+json` with a stable `code`.
 //! - `api/`: one module per resource.
+//! - [`deadlines`], [`webhooks`]: the background tasks (deadline ticks,
+//!   webhook deliveries), safe to run on every replica at once.
 
 pub(crate) mod api;
 mod auth;
@@ -16,6 +18,7 @@ pub mod metrics;
 pub mod openapi;
 mod problem;
 pub mod slack;
+pub mod webhooks;
 
 use std::future::Future;
 use std::time::Duration;

@@ -16,6 +16,8 @@ use crate::api::decisions::{
 };
 use crate::api::org::{EndorsementBody, PersonView};
 use crate::api::resolve::ResolveBody;
+use crate::api::webhooks::{SubscribeBody, Subscribed};
+use baton_store::webhooks::{Delivery, Webhook};
 
 struct Builder {
     generator: SchemaGenerator,
@@ -220,6 +222,42 @@ pub fn document() -> Value {
         "A rotation's shifts as iCalendar (token as header or ?token=)",
         None,
         (200, ics),
+        true,
+    );
+    let body = b.schema::<SubscribeBody>();
+    let subscribed = b.schema::<Subscribed>();
+    b.op(
+        "post",
+        "/api/v1/webhooks",
+        "Subscribe a URL to decision events (admins); the answer holds the signing secret",
+        Some(body),
+        (201, json_body(subscribed)),
+        true,
+    );
+    let hooks = b.schema::<Vec<Webhook>>();
+    b.op(
+        "get",
+        "/api/v1/webhooks",
+        "Live webhook subscriptions (admins)",
+        None,
+        (200, json_body(hooks)),
+        true,
+    );
+    b.op(
+        "delete",
+        "/api/v1/webhooks/{id}",
+        "Unsubscribe (admins)",
+        None,
+        (204, json!({})),
+        true,
+    );
+    let deliveries = b.schema::<Vec<Delivery>>();
+    b.op(
+        "get",
+        "/api/v1/webhooks/{id}/deliveries",
+        "Deliveries of a subscription, newest first, with each one's attempts and result (admins)",
+        None,
+        (200, json_body(deliveries)),
         true,
     );
     b.op(

@@ -24,6 +24,7 @@ mod state;
 pub mod tokens;
 pub mod transfer;
 mod versions;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

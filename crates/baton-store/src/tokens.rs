@@ -38,6 +38,17 @@ pub fn parse_role(text: &str) -> Option<Role> {
         .find(|r| role_name(*r) == text)
 }
 
+/// 256 random bits as hex after `prefix`: token and webhook secrets.
+pub(crate) fn random_secret(prefix: &str) -> Result<String, StoreError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StoreError::Corrupt(format!("no randomness for a secret: {e}")))?;
+    Ok(format!(
+        "{prefix}{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
 impl Store {
     /// Creates a token for `person` (who must be in the directory) with
     /// `role`, and returns it with its secret — the only time the secret
@@ -56,13 +67,7 @@ impl Store {
                 )),
             ));
         }
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| StoreError::Corrupt(format!("no randomness for a token: {e}")))?;
-        let secret: String = format!(
-            "baton_{}",
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
+        let secret = random_secret("baton_")?;
         let id = write_tx!(self, |tx, head| {
             let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM tokens")
                 .fetch_one(&mut *tx)

@@ -46,10 +46,15 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
                 store.clone(),
                 std::time::Duration::from_secs(tick_every),
             );
+            let webhooks = baton_server::webhooks::spawn(
+                store.clone(),
+                baton_server::webhooks::Config::default(),
+            );
             let state = AppState::new(store)
                 .with_slack_secret(std::env::var("BATON_SLACK_SIGNING_SECRET").ok());
             baton_server::run(listener, state, shutdown()).await?;
             deadlines.abort();
+            webhooks.abort();
             Ok(ExitCode::SUCCESS)
         })
 }

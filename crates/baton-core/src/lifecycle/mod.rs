@@ -10,7 +10,8 @@ mod model;
 mod rules;
 
 pub use model::{
-    Action, Actor, Decision, Event, Objection, Outcome, OutcomeResult, Position, Role, Status,
+    Action, Actor, Decision, EVENT_KINDS, Event, Objection, Outcome, OutcomeResult, Position, Role,
+    Status,
 };
 pub use rules::{LifecycleError, SYSTEM, apply, due, open, settle};
 

@@ -234,3 +234,21 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub data: serde_json::Value,
 }
+
+/// Every kind of event the lifecycle and the log write about a decision:
+/// what webhook subscribers may filter on.
+pub const EVENT_KINDS: [&str; 13] = [
+    "opened",
+    "position",
+    "objection",
+    "delegated",
+    "decided",
+    "escalated",
+    "rerouted",
+    "check_closed",
+    "tiebreak",
+    "outcome",
+    "withdrawn",
+    "superseded",
+    "imported",
+];

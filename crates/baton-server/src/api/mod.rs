@@ -4,9 +4,10 @@ mod calendar;
 pub(crate) mod decisions;
 pub(crate) mod org;
 pub(crate) mod resolve;
+pub(crate) mod webhooks;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::AppState;
 
@@ -29,4 +30,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/endorsements", post(org::endorse))
         .route("/api/v1/people/{id}", get(org::person))
         .route("/api/v1/rotations/{team}/{file}", get(calendar::rotation))
+        .route(
+            "/api/v1/webhooks",
+            post(webhooks::subscribe).get(webhooks::list),
+        )
+        .route("/api/v1/webhooks/{id}", delete(webhooks::unsubscribe))
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
 }

@@ -14,7 +14,7 @@ use crate::api::decisions::Body;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
-fn require(caller: &Caller, roles: &[Role], what: &str) -> Result<(), Problem> {
+pub(crate) fn require(caller: &Caller, roles: &[Role], what: &str) -> Result<(), Problem> {
     if roles.contains(&caller.role) {
         Ok(())
     } else {
