@@ -12,6 +12,7 @@
 //! - [`guidetest`]: `baton test` — guide tests, the way `opa test` runs policy tests.
 //! - [`schema`]: JSON Schemas for the file formats, for editors.
 //! - [`demo`]: the demo organisation and its scripted history.
+//! - [`feedback`]: anonymous surveys and confidence polls (SPEC §7).
 //!
 //! This crate does no I/O: callers hand it file contents and org state, and
 //! it hands back values. It is synchronous and has no global state.
@@ -20,6 +21,7 @@ pub mod condition;
 pub mod demo;
 pub mod diagnostic;
 pub mod duration;
+pub mod feedback;
 pub mod examples;
 pub mod guide;
 pub mod guidetest;

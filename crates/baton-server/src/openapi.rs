@@ -14,9 +14,13 @@ use crate::Problem;
 use crate::api::decisions::{
     DecideBody, DelegateBody, OpenBody, OutcomeBody, PositionBody, ReasonBody,
 };
+use crate::api::feedback::{
+    PollBody, PollView, ResponseBody, SurveyBody, SurveyResults, SurveyView, VoteBody,
+};
 use crate::api::org::{EndorsementBody, PersonView};
 use crate::api::resolve::ResolveBody;
 use crate::api::webhooks::{SubscribeBody, Subscribed};
+use baton_store::feedback::Survey;
 use baton_store::webhooks::{Delivery, Webhook};
 
 struct Builder {
@@ -258,6 +262,79 @@ pub fn document() -> Value {
         "Deliveries of a subscription, newest first, with each one's attempts and result (admins)",
         None,
         (200, json_body(deliveries)),
+        true,
+    );
+    let body = b.schema::<SurveyBody>();
+    let survey = b.schema::<Survey>();
+    b.op(
+        "post",
+        "/api/v1/surveys",
+        "Create an anonymous survey of a team (stewards, admins); standard questions when none are given",
+        Some(body),
+        (201, json_body(survey)),
+        true,
+    );
+    let surveys = b.schema::<Vec<Survey>>();
+    b.op(
+        "get",
+        "/api/v1/surveys",
+        "Surveys, newest first (?team=)",
+        None,
+        (200, json_body(surveys)),
+        true,
+    );
+    let view = b.schema::<SurveyView>();
+    b.op(
+        "get",
+        "/api/v1/surveys/{id}",
+        "A survey, and whether the caller has answered",
+        None,
+        (200, json_body(view)),
+        true,
+    );
+    let body = b.schema::<ResponseBody>();
+    b.op(
+        "post",
+        "/api/v1/surveys/{id}/responses",
+        "Answer a survey of your team, once, anonymously",
+        Some(body),
+        (201, json!({})),
+        true,
+    );
+    let results = b.schema::<SurveyResults>();
+    b.op(
+        "get",
+        "/api/v1/surveys/{id}/results",
+        "Tallies per question, shown from 3 responses on",
+        None,
+        (200, json_body(results)),
+        true,
+    );
+    let body = b.schema::<PollBody>();
+    let poll = b.schema::<PollView>();
+    b.op(
+        "post",
+        "/api/v1/polls",
+        "Open a confidence poll",
+        Some(body),
+        (201, json_body(poll.clone())),
+        true,
+    );
+    b.op(
+        "get",
+        "/api/v1/polls/{id}",
+        "A poll's votes, most confident first, with validated levels",
+        None,
+        (200, json_body(poll.clone())),
+        true,
+    );
+    let body = b.schema::<VoteBody>();
+    b.op(
+        "post",
+        "/api/v1/polls/{id}/votes",
+        "Rate your confidence 1–5 (replaces your earlier vote)",
+        Some(body),
+        (200, json_body(poll)),
         true,
     );
     b.op(

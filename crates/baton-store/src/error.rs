@@ -22,6 +22,9 @@ pub enum StoreError {
     NoGuide(String),
     #[error("decision {0} does not exist")]
     NotFound(i64),
+    /// Something other than a decision (a survey, a poll) does not exist.
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     Resolve(#[from] ResolveError),
     #[error("{0}")]
@@ -47,7 +50,9 @@ impl StoreError {
             Self::Connect { .. } | Self::Database(_) | Self::Migrate(_) | Self::Corrupt(_) => {
                 "store"
             }
-            Self::NoDirectory | Self::NoGuide(_) | Self::NotFound(_) => "not_found",
+            Self::NoDirectory | Self::NoGuide(_) | Self::NotFound(_) | Self::Missing(_) => {
+                "not_found"
+            }
             Self::Resolve(e) => e.code.as_str(),
             Self::Lifecycle(e) => e.code(),
             Self::Conflict(_) => "conflict",

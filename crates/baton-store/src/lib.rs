@@ -19,6 +19,7 @@ mod cache;
 mod chain;
 pub mod demo;
 mod error;
+pub mod feedback;
 mod log;
 mod state;
 pub mod tokens;

@@ -2,6 +2,7 @@
 
 mod calendar;
 pub(crate) mod decisions;
+pub(crate) mod feedback;
 pub(crate) mod org;
 pub(crate) mod resolve;
 pub(crate) mod webhooks;
@@ -35,6 +36,19 @@ pub fn routes() -> Router<AppState> {
             post(webhooks::subscribe).get(webhooks::list),
         )
         .route("/api/v1/webhooks/{id}", delete(webhooks::unsubscribe))
+        .route(
+            "/api/v1/surveys",
+            post(feedback::create_survey).get(feedback::list_surveys),
+        )
+        .route("/api/v1/surveys/{id}", get(feedback::show_survey))
+        .route("/api/v1/surveys/{id}/responses", post(feedback::respond))
+        .route(
+            "/api/v1/surveys/{id}/results",
+            get(feedback::survey_results),
+        )
+        .route("/api/v1/polls", post(feedback::create_poll))
+        .route("/api/v1/polls/{id}", get(feedback::show_poll))
+        .route("/api/v1/polls/{id}/votes", post(feedback::vote))
         .route(
             "/api/v1/webhooks/{id}/deliveries",
             get(webhooks::deliveries),

@@ -1,0 +1,398 @@
+//! Surveys and confidence polls (SPEC §7).
+//!
+//! A survey response is written with the participant mark in one
+//! transaction — so nobody answers twice and no answer is lost — but into
+//! separate tables that share nothing but the survey id: the response row
+//! has a random key, the day, and the answers. Responding appends no audit
+//! event, because an event's actor and instant would undo the anonymity.
+
+use baton_core::feedback::{self, Question};
+use baton_core::lifecycle::{Event, LifecycleError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::chain::append;
+use crate::{Store, StoreError, micros, on_pool, write_tx};
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Survey {
+    pub id: i64,
+    pub team: String,
+    pub title: String,
+    pub questions: Vec<Question>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// Responses are refused from this instant on.
+    pub closes_at: Option<DateTime<Utc>>,
+    pub responses: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Poll {
+    pub id: i64,
+    pub team: String,
+    pub question: String,
+    /// The domain whose validated levels are shown beside the votes.
+    pub domain: Option<String>,
+    pub decision: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn refused(e: LifecycleError) -> StoreError {
+    StoreError::Lifecycle(e)
+}
+
+fn not_found(what: &str, id: i64) -> StoreError {
+    StoreError::Missing(format!("{what} {id} does not exist"))
+}
+
+impl Store {
+    /// Creates a survey of `team` (the standard questions when `questions`
+    /// is empty).
+    pub async fn create_survey(
+        &self,
+        team: &str,
+        title: &str,
+        questions: Vec<Question>,
+        closes_at: Option<DateTime<Utc>>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Survey, StoreError> {
+        let at = micros(at);
+        let questions = if questions.is_empty() {
+            feedback::standard_questions()
+        } else {
+            questions
+        };
+        feedback::check_questions(&questions).map_err(refused)?;
+        if title.trim().is_empty() {
+            return Err(refused(LifecycleError::Invalid("`title` is empty".into())));
+        }
+        let text =
+            serde_json::to_string(&questions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let closes_at = closes_at.map(micros);
+        let id = write_tx!(self, |tx, head| {
+            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM surveys")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("next")?;
+            sqlx::query("INSERT INTO surveys (id, team, title, questions, created_by, created_at, closes_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id)
+                .bind(team)
+                .bind(title)
+                .bind(&text)
+                .bind(by)
+                .bind(at)
+                .bind(closes_at)
+                .execute(&mut *tx)
+                .await?;
+            let event = Event {
+                decision: 0,
+                kind: "survey_created".into(),
+                actor: by.to_owned(),
+                at,
+                data: serde_json::json!({"survey": id, "team": team, "title": title}),
+            };
+            append!(tx, head, std::slice::from_ref(&event));
+            id
+        });
+        Ok(Survey {
+            id,
+            team: team.to_owned(),
+            title: title.to_owned(),
+            questions,
+            created_by: by.to_owned(),
+            created_at: at,
+            closes_at,
+            responses: 0,
+        })
+    }
+
+    /// Surveys, newest first, of one team or all.
+    pub async fn surveys(&self, team: Option<&str>) -> Result<Vec<Survey>, StoreError> {
+        let rows = on_pool!(self, |pool| {
+            let rows = sqlx::query(
+                "SELECT s.id, s.team, s.title, s.questions, s.created_by, s.created_at, s.closes_at, \
+                 (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses \
+                 FROM surveys s WHERE ($1 IS NULL OR s.team = $1) ORDER BY s.id DESC",
+            )
+            .bind(team)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let questions: String = row.try_get("questions")?;
+                out.push(Survey {
+                    id: row.try_get("id")?,
+                    team: row.try_get("team")?,
+                    title: row.try_get("title")?,
+                    questions: serde_json::from_str(&questions)
+                        .map_err(|e| StoreError::Corrupt(format!("survey questions: {e}")))?,
+                    created_by: row.try_get("created_by")?,
+                    created_at: row.try_get("created_at")?,
+                    closes_at: row.try_get("closes_at")?,
+                    responses: row.try_get("responses")?,
+                });
+            }
+            out
+        });
+        Ok(rows)
+    }
+
+    pub async fn survey(&self, id: i64) -> Result<Survey, StoreError> {
+        self.surveys(None)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| not_found("survey", id))
+    }
+
+    /// Records `person`'s answers to survey `id`, anonymously: the mark that
+    /// they answered and the answers go to separate tables in one
+    /// transaction. A second answer from the same person is a conflict.
+    pub async fn respond(
+        &self,
+        id: i64,
+        person: &str,
+        answers: &serde_json::Map<String, serde_json::Value>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let survey = self.survey(id).await?;
+        if survey.closes_at.is_some_and(|c| at >= c) {
+            return Err(refused(LifecycleError::Conflict(format!(
+                "survey {id} closed at {}",
+                survey
+                    .closes_at
+                    .map(baton_core::instant)
+                    .unwrap_or_default()
+            ))));
+        }
+        feedback::check_answers(&survey.questions, answers).map_err(refused)?;
+        let token = crate::tokens::random_secret("")?;
+        let day = at.date_naive().to_string();
+        let body = serde_json::Value::Object(answers.clone()).to_string();
+        write_tx!(self, |tx, _head| {
+            let marked = sqlx::query(
+                "INSERT INTO survey_participants (survey_id, person) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(person)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if marked == 0 {
+                return Err(refused(LifecycleError::Conflict(format!(
+                    "`{person}` has already answered survey {id}"
+                ))));
+            }
+            sqlx::query("INSERT INTO survey_responses (survey_id, token, day, answers) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&token)
+                .bind(&day)
+                .bind(&body)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Whether `person` has answered survey `id` (what they answered is not
+    /// recorded anywhere it could be read back).
+    pub async fn has_responded(&self, id: i64, person: &str) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query("SELECT COUNT(*) AS n FROM survey_participants WHERE survey_id = $1 AND person = $2")
+                .bind(id)
+                .bind(person)
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?
+        });
+        Ok(n > 0)
+    }
+
+    /// Every response's answers, in key order (random, not arrival).
+    pub async fn responses(
+        &self,
+        id: i64,
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, StoreError> {
+        let texts: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query("SELECT answers FROM survey_responses WHERE survey_id = $1 ORDER BY token")
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("answers"))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        texts
+            .iter()
+            .map(|t| {
+                serde_json::from_str(t)
+                    .map_err(|e| StoreError::Corrupt(format!("a survey response: {e}")))
+            })
+            .collect()
+    }
+
+    /// The scores given to eNPS questions of `team`'s surveys (all teams
+    /// when `None`) on days in `[from, to)`: the §6 eNPS input.
+    pub async fn enps_scores(
+        &self,
+        team: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut scores = Vec::new();
+        let (from_day, to_day) = (from.date_naive().to_string(), to.date_naive().to_string());
+        for survey in self.surveys(team).await? {
+            let enps: Vec<&str> = survey
+                .questions
+                .iter()
+                .filter(|q| q.kind == feedback::QuestionKind::Enps)
+                .map(|q| q.id.as_str())
+                .collect();
+            if enps.is_empty() {
+                continue;
+            }
+            let texts: Vec<String> = on_pool!(self, |pool| {
+                sqlx::query("SELECT answers FROM survey_responses WHERE survey_id = $1 AND day >= $2 AND day < $3")
+                    .bind(survey.id)
+                    .bind(&from_day)
+                    .bind(&to_day)
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("answers"))
+                    .collect::<Result<_, sqlx::Error>>()?
+            });
+            for text in texts {
+                let answers: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("a survey response: {e}")))?;
+                scores.extend(enps.iter().filter_map(|id| answers.get(id)?.as_u64()));
+            }
+        }
+        Ok(scores)
+    }
+
+    /// Opens a confidence poll.
+    pub async fn create_poll(
+        &self,
+        team: &str,
+        question: &str,
+        domain: Option<&str>,
+        decision: Option<i64>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Poll, StoreError> {
+        let at = micros(at);
+        if question.trim().is_empty() {
+            return Err(refused(LifecycleError::Invalid(
+                "`question` is empty".into(),
+            )));
+        }
+        if let Some(d) = decision {
+            self.get(d).await?;
+        }
+        let id = write_tx!(self, |tx, head| {
+            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM polls")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("next")?;
+            sqlx::query("INSERT INTO polls (id, team, question, domain, decision_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id)
+                .bind(team)
+                .bind(question)
+                .bind(domain)
+                .bind(decision)
+                .bind(by)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            let event = Event {
+                decision: decision.unwrap_or(0),
+                kind: "poll_created".into(),
+                actor: by.to_owned(),
+                at,
+                data: serde_json::json!({"poll": id, "question": question, "domain": domain}),
+            };
+            append!(tx, head, std::slice::from_ref(&event));
+            id
+        });
+        Ok(Poll {
+            id,
+            team: team.to_owned(),
+            question: question.to_owned(),
+            domain: domain.map(str::to_owned),
+            decision,
+            created_by: by.to_owned(),
+            created_at: at,
+        })
+    }
+
+    pub async fn poll(&self, id: i64) -> Result<Poll, StoreError> {
+        let poll = on_pool!(self, |pool| {
+            let row = sqlx::query("SELECT id, team, question, domain, decision_id, created_by, created_at FROM polls WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| not_found("poll", id))?;
+            Poll {
+                id: row.try_get("id")?,
+                team: row.try_get("team")?,
+                question: row.try_get("question")?,
+                domain: row.try_get("domain")?,
+                decision: row.try_get("decision_id")?,
+                created_by: row.try_get("created_by")?,
+                created_at: row.try_get("created_at")?,
+            }
+        });
+        Ok(poll)
+    }
+
+    /// Records or replaces `person`'s confidence (1–5) in poll `id`.
+    pub async fn vote(
+        &self,
+        id: i64,
+        person: &str,
+        confidence: u8,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !(1..=5).contains(&confidence) {
+            return Err(refused(LifecycleError::Invalid(format!(
+                "`confidence`: expected 1 to 5, got {confidence}"
+            ))));
+        }
+        self.poll(id).await?;
+        let at = micros(at);
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO poll_votes (poll_id, person, confidence, at) VALUES ($1, $2, $3, $4) ON CONFLICT (poll_id, person) DO UPDATE SET confidence = excluded.confidence, at = excluded.at")
+                .bind(id)
+                .bind(person)
+                .bind(i64::from(confidence))
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Poll `id`'s votes as (person, confidence), by person.
+    pub async fn votes(&self, id: i64) -> Result<Vec<(String, u8)>, StoreError> {
+        let votes = on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT person, confidence FROM poll_votes WHERE poll_id = $1 ORDER BY person",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let c: i64 = r.try_get("confidence")?;
+                Ok((r.try_get("person")?, u8::try_from(c).unwrap_or(0)))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(votes)
+    }
+}
