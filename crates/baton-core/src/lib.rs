@@ -13,16 +13,18 @@
 //! - [`schema`]: JSON Schemas for the file formats, for editors.
 //! - [`demo`]: the demo organisation and its scripted history.
 //! - [`feedback`]: anonymous surveys and confidence polls (SPEC §7).
+//! - [`analytics`]: SPEC §6 metrics and watchdog alerts, from the decision log.
 //!
 //! This crate does no I/O: callers hand it file contents and org state, and
 //! it hands back values. It is synchronous and has no global state.
 
+pub mod analytics;
 pub mod condition;
 pub mod demo;
 pub mod diagnostic;
 pub mod duration;
-pub mod feedback;
 pub mod examples;
+pub mod feedback;
 pub mod guide;
 pub mod guidetest;
 pub mod ident;

@@ -1,0 +1,176 @@
+//! How long a person sat at their `max_load`, rebuilt from the log.
+//!
+//! The log keeps each decision's current authority holder, not the history
+//! of who held it when, so a decision counts toward the load of its final
+//! `decider` for its whole open life: from `opened_at` to `decided_at`, or
+//! to now while it is still open. A withdrawn decision records no time of
+//! withdrawal and is left out rather than guessed at.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::lifecycle::Decision;
+
+/// An unbroken stretch at or above `max_load`, clipped to the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Stretch {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Every decision open at some point of the stretch.
+    pub decisions: Vec<i64>,
+}
+
+/// The longest stretch within `(since, now]` during which `held` had at
+/// least `max_load` decisions open at once; the earliest of equals.
+pub(super) fn longest_at_max_load(
+    held: &[&Decision],
+    max_load: u32,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<Stretch> {
+    // (instant, +1 open / −1 close, id).
+    let mut events: Vec<(DateTime<Utc>, i8, i64)> = Vec::new();
+    for d in held {
+        let end = match d.decided_at {
+            Some(at) => at,
+            None if d.status.is_open() => now,
+            None => continue,
+        };
+        let end = end.min(now);
+        if d.opened_at >= end || end <= since {
+            continue;
+        }
+        events.push((d.opened_at, 1, d.id));
+        events.push((end, -1, d.id));
+    }
+    events.sort_unstable_by_key(|&(at, delta, id)| (at, delta, id));
+    let max_load = i64::from(max_load);
+    let mut open: BTreeSet<i64> = BTreeSet::new();
+    let mut current: Option<(DateTime<Utc>, BTreeSet<i64>)> = None;
+    let mut best: Option<Stretch> = None;
+    let mut keep = |from: DateTime<Utc>, to: DateTime<Utc>, ids: BTreeSet<i64>| {
+        let from = from.max(since);
+        if to <= from {
+            return;
+        }
+        if best.as_ref().is_none_or(|b| to - from > b.to - b.from) {
+            best = Some(Stretch {
+                from,
+                to,
+                decisions: ids.into_iter().collect(),
+            });
+        }
+    };
+    let mut events = events.into_iter().peekable();
+    while let Some((at, delta, id)) = events.next() {
+        if delta > 0 {
+            open.insert(id);
+        } else {
+            open.remove(&id);
+        }
+        // Judge the load once every change at this instant is in: a
+        // handover (one closes as another opens) is no break.
+        if events.peek().is_some_and(|&(next, _, _)| next == at) {
+            continue;
+        }
+        if open.len() as i64 >= max_load {
+            let (_, ids) = current.get_or_insert_with(|| (at, BTreeSet::new()));
+            ids.extend(open.iter().copied());
+        } else if let Some((from, ids)) = current.take() {
+            keep(from, at, ids);
+        }
+    }
+    if let Some((from, ids)) = current {
+        keep(from, now, ids);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::lifecycle::Status;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::hours(h)
+    }
+
+    /// Decisions as (id, opened hour, decided hour or still open).
+    fn held(spans: &[(i64, i64, Option<i64>)]) -> Vec<Decision> {
+        spans
+            .iter()
+            .map(|&(id, from, to)| {
+                let mut d = crate::analytics::tests::opened(id, "chore", "kim", at(from));
+                if let Some(to) = to {
+                    d.status = Status::Decided;
+                    d.decided_at = Some(at(to));
+                }
+                d
+            })
+            .collect()
+    }
+
+    #[track_caller]
+    fn check(
+        spans: &[(i64, i64, Option<i64>)],
+        max_load: u32,
+        since: i64,
+        expected: Option<(i64, i64, &[i64])>,
+    ) {
+        let log = held(spans);
+        let refs: Vec<&Decision> = log.iter().collect();
+        let got = longest_at_max_load(&refs, max_load, at(since), at(100));
+        let want = expected.map(|(from, to, ids)| Stretch {
+            from: at(from),
+            to: at(to),
+            decisions: ids.to_vec(),
+        });
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_stretch_runs_from_reaching_the_limit_to_dropping_below_it() {
+        check(
+            &[(1, 0, Some(50)), (2, 10, Some(40))],
+            2,
+            0,
+            Some((10, 40, &[1, 2])),
+        );
+        check(&[(1, 0, Some(50)), (2, 10, Some(40))], 3, 0, None);
+    }
+
+    #[test]
+    fn a_handover_at_the_same_instant_is_no_break_and_the_longest_stretch_wins() {
+        // 2 closes as 3 opens: the load never drops below 2.
+        check(
+            &[
+                (1, 0, None),
+                (2, 10, Some(20)),
+                (3, 20, Some(30)),
+                (4, 60, Some(90)),
+            ],
+            2,
+            0,
+            Some((60, 90, &[1, 4])),
+        );
+        check(
+            &[(1, 0, None), (2, 10, Some(20)), (3, 20, Some(45))],
+            2,
+            0,
+            Some((10, 45, &[1, 2, 3])),
+        );
+    }
+
+    #[test]
+    fn stretches_are_clipped_to_the_window_and_still_open_ones_run_to_now() {
+        check(
+            &[(1, 0, None), (2, 0, None)],
+            2,
+            70,
+            Some((70, 100, &[1, 2])),
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! SPEC §6 analytics: the metrics and the watchdog alerts, computed from the
+//! decision log.
+//!
+//! Everything here is a pure function of values — the decisions, the
+//! directory, the team guides and the instants the caller names — so the
+//! store, the server and `baton report` all get the same numbers, and a test
+//! can pin them with a handful of hand-built decisions. Output maps are
+//! `BTreeMap`s so that equal inputs serialize to equal bytes.
+//!
+//! Who "decided" a decision is the person in `decided_by`; a decision settled
+//! by a tiebreaker rule (`decided_by` is [`SYSTEM`]) counts for the person
+//! who held authority, because the analytics ask whose call it was, and a
+//! rule is nobody's.
+
+mod alerts;
+mod load;
+mod metrics;
+mod stats;
+mod watchdogs;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use alerts::{Alert, AlertKind, alerts};
+pub use metrics::{
+    Concentration, Metrics, OutcomeQuality, Quality, TimeToDecision, TypeTimes, metrics,
+};
+
+use crate::Guide;
+use crate::guide::file::Settings;
+use crate::lifecycle::{Decision, SYSTEM};
+use crate::org::{Directory, Pid};
+
+/// A half-open interval `[from, to)` of instants: a metric's period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && at < self.to
+    }
+}
+
+/// Which decisions a metric counts: one team's, or everyone's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Org,
+    Team(&'a str),
+}
+
+impl Scope<'_> {
+    fn includes(self, decision: &Decision) -> bool {
+        match self {
+            Self::Org => true,
+            Self::Team(team) => decision.team == team,
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            Self::Org => "org".to_owned(),
+            Self::Team(team) => team.to_owned(),
+        }
+    }
+}
+
+/// The person whose call a decided decision was; `None` while undecided.
+fn decided_by(decision: &Decision) -> Option<&str> {
+    decision.decided_at?;
+    match decision.decided_by.as_deref() {
+        Some(person) if person != SYSTEM => Some(person),
+        _ => Some(decision.decider.as_str()),
+    }
+}
+
+/// The guides by team, so each decision is judged by its own team's
+/// settings (an org-wide metric mixes teams with different `leader_rank`).
+struct Guides<'a> {
+    by_team: HashMap<&'a str, &'a Guide>,
+    default: Settings,
+}
+
+impl<'a> Guides<'a> {
+    fn new(guides: &[&'a Guide]) -> Self {
+        Self {
+            by_team: guides.iter().map(|g| (g.team.as_str(), *g)).collect(),
+            default: Settings::default(),
+        }
+    }
+
+    fn get(&self, team: &str) -> Option<&'a Guide> {
+        self.by_team.get(team).copied()
+    }
+
+    /// A team without a guide (deleted, or never applied) still has
+    /// decisions in the log: it is judged by the SPEC §3.2 defaults.
+    fn settings(&self, team: &str) -> &Settings {
+        self.get(team).map_or(&self.default, |g| &g.settings)
+    }
+}
+
+/// SPEC §6 "formal leader": rank at or above the team's `leader_rank`, or a
+/// direct report. People missing from the directory are not leaders.
+fn is_leader(directory: &Directory, person: &str, leader_rank: i64) -> bool {
+    directory
+        .find(person)
+        .is_some_and(|pid| directory.is_leader(pid, leader_rank))
+}
+
+/// The validated level SPEC §6 calls an expert: at least this, in one of the
+/// decision type's domains.
+const EXPERT_LEVEL: u8 = 3;
+
+/// Endorsements behind an expert's level. "Validated" means someone else
+/// confirmed it: with none required, SPEC §4.3 takes the bare claim, and a
+/// self-declared 5 would count as expertise. One endorsement is the least
+/// that makes the level a validated one.
+const EXPERT_ENDORSEMENTS: u32 = 1;
+
+/// Whether `pid` has a validated level of at least [`EXPERT_LEVEL`] in one
+/// of `domains`, by the resolver's own SPEC §4.3 computation.
+fn is_expert(directory: &Directory, pid: Pid, domains: &[String]) -> bool {
+    domains.iter().any(|domain| {
+        directory
+            .validated_level(pid, domain, EXPERT_ENDORSEMENTS)
+            .is_some_and(|(level, _)| level >= EXPERT_LEVEL)
+    })
+}
+
+#[cfg(test)]
+mod tests;
