@@ -192,6 +192,25 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
         "some are still open"
     );
 
+    // The history is rich enough for the analytics to say something.
+    let from = (chrono::Utc::now() - chrono::Duration::days(190))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let metrics = body(&get(
+        &address,
+        &format!("/api/v1/metrics?from={from}"),
+        Some(&token),
+    ));
+    assert!(metrics["decided"].as_u64().unwrap() > 250, "{metrics}");
+    assert!(
+        metrics["outcome_quality"]["overall"]["recorded"]
+            .as_u64()
+            .unwrap()
+            > 100
+    );
+    assert!(metrics["override_rate"].as_f64().unwrap() > 0.0);
+    let alerts = body(&get(&address, "/api/v1/alerts", Some(&token)));
+    assert!(!alerts.as_array().unwrap().is_empty(), "{alerts}");
+
     let verified = body(&get(&address, "/api/v1/audit/verify", Some(&token)));
     assert_eq!(verified["verified"]["status"], "intact", "{verified}");
     stop(server);

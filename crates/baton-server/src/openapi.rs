@@ -11,6 +11,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Value, json};
 
 use crate::Problem;
+use crate::api::analytics::MetricsView;
 use crate::api::decisions::{
     DecideBody, DelegateBody, OpenBody, OutcomeBody, PositionBody, ReasonBody,
 };
@@ -20,6 +21,8 @@ use crate::api::feedback::{
 use crate::api::org::{EndorsementBody, PersonView};
 use crate::api::resolve::ResolveBody;
 use crate::api::webhooks::{SubscribeBody, Subscribed};
+use baton_core::analytics::Alert;
+use baton_store::AuditEvent;
 use baton_store::feedback::Survey;
 use baton_store::webhooks::{Delivery, Webhook};
 
@@ -262,6 +265,33 @@ pub fn document() -> Value {
         "Deliveries of a subscription, newest first, with each one's attempts and result (admins)",
         None,
         (200, json_body(deliveries)),
+        true,
+    );
+    let metrics = b.schema::<MetricsView>();
+    b.op(
+        "get",
+        "/api/v1/metrics",
+        "SPEC §6 metrics over a window (?team=&from=&to=; default the org, the last 30 days)",
+        None,
+        (200, json_body(metrics)),
+        true,
+    );
+    let alerts = b.schema::<Vec<Alert>>();
+    b.op(
+        "get",
+        "/api/v1/alerts",
+        "Watchdog alerts standing now, with their evidence (?team=)",
+        None,
+        (200, json_body(alerts)),
+        true,
+    );
+    let events = b.schema::<Vec<AuditEvent>>();
+    b.op(
+        "get",
+        "/api/v1/audit",
+        "The audit log in chain order (?after=SEQ&limit=&decision=)",
+        None,
+        (200, json_body(events)),
         true,
     );
     let body = b.schema::<SurveyBody>();

@@ -991,3 +991,121 @@ async fn confidence_polls_rank_votes_with_validated_levels() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
+    each_backend(|app| async move {
+        let today = chrono::Utc::now().date_naive().to_string();
+        let mut ids = Vec::new();
+        for title in ["Disk full", "Cert expiry", "Queue backlog"] {
+            let (_, d) = app
+                .post(
+                    "ana",
+                    "/api/v1/decisions",
+                    json!({"team": "platform", "type": "incident", "title": title}),
+                )
+                .await;
+            let id = d["id"].as_i64().unwrap();
+            let decider = d["decider"].as_str().unwrap().to_owned();
+            let (status, body) = app
+                .post(
+                    &decider,
+                    &format!("/api/v1/decisions/{id}/decide"),
+                    json!({"option": "fix", "rationale": "r", "review_on": today}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            ids.push(id);
+        }
+        let (status, body) = app
+            .post(
+                "dana",
+                &format!("/api/v1/decisions/{}/outcome", ids[0]),
+                json!({"result": "success"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let (status, m) = app.get("sam", "/api/v1/metrics?team=platform").await;
+        assert_eq!(status, StatusCode::OK, "{m}");
+        assert_eq!(m["scope"], "platform");
+        assert_eq!(m["decided"], 3);
+        assert_eq!(m["opened"], 3);
+        assert_eq!(m["override_rate"], 0.0);
+        assert_eq!(m["outcome_quality"]["overall"]["recorded"], 1);
+        assert_eq!(m["outcome_quality"]["overall"]["rate"], 1.0);
+        assert!(
+            m["time_to_decision"]["by_type"]["incident"]["count"] == 3,
+            "{m}"
+        );
+        assert!(m["enps"].is_null(), "no survey answers yet");
+        let (_, org) = app.get("sam", "/api/v1/metrics").await;
+        assert_eq!(org["scope"], "org");
+        let (status, body) = app
+            .get(
+                "sam",
+                "/api/v1/metrics?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z",
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, _) = app.get("sam", "/api/v1/metrics?team=nope").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = app.get("sam", "/api/v1/metrics?from=yesterday").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+        let (status, alerts) = app.get("sam", "/api/v1/alerts?team=platform").await;
+        assert_eq!(status, StatusCode::OK, "{alerts}");
+        let due: Vec<&Value> = alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "outcome_review_due")
+            .collect();
+        assert_eq!(
+            due.len(),
+            2,
+            "the two decisions without an outcome: {alerts}"
+        );
+        assert!(
+            due.iter()
+                .all(|a| !a["evidence"].is_null() && a["message"].is_string())
+        );
+
+        let (status, page) = app.get("sam", "/api/v1/audit?limit=3").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let page = page.as_array().unwrap();
+        assert_eq!(page.len(), 3);
+        let last = page[2]["seq"].as_i64().unwrap();
+        let (_, next) = app
+            .get("sam", &format!("/api/v1/audit?after={last}&limit=1000"))
+            .await;
+        assert_eq!(
+            next[0]["seq"].as_i64().unwrap(),
+            last + 1,
+            "pages continue the chain"
+        );
+        assert!(
+            next.as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["hash"].as_str().unwrap().len() == 64)
+        );
+        let (_, one) = app
+            .get("sam", &format!("/api/v1/audit?decision={}", ids[0]))
+            .await;
+        let kinds: Vec<&str> = one
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["opened", "decided", "outcome"]);
+        assert!(
+            one.as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["decision"] == ids[0])
+        );
+    })
+    .await;
+}

@@ -37,7 +37,7 @@ use sqlx::sqlite::{
 
 pub use chain::{ChainReport, Verified};
 pub use error::StoreError;
-pub use log::{DecisionFilter, Opening, StoredEvent};
+pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent};
 
 pub use versions::Applied;
 

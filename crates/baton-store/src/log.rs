@@ -39,7 +39,7 @@ pub struct DecisionFilter {
 }
 
 /// One stored audit event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredEvent {
     pub seq: i64,
     pub kind: String,
@@ -47,6 +47,42 @@ pub struct StoredEvent {
     pub at: String,
     pub data: serde_json::Value,
     pub hash: String,
+}
+
+/// An event row as the API shows it: the fields of its canonical body.
+fn stored_event(row: (i64, String, String)) -> Result<StoredEvent, StoreError> {
+    audit_event(row).map(|a| a.event)
+}
+
+/// An event of the whole log, naming its decision.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct AuditEvent {
+    /// `null` for events about no decision (applies, tokens, webhooks).
+    pub decision: Option<i64>,
+    #[serde(flatten)]
+    pub event: StoredEvent,
+}
+
+fn audit_event((seq, body, hash): (i64, String, String)) -> Result<AuditEvent, StoreError> {
+    let v: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Corrupt(format!("event {seq} does not parse: {e}")))?;
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Ok(AuditEvent {
+        decision: v.get("decision").and_then(serde_json::Value::as_i64),
+        event: StoredEvent {
+            seq,
+            kind: text("kind"),
+            actor: text("actor"),
+            at: text("at"),
+            data: v.get("data").cloned().unwrap_or_default(),
+            hash,
+        },
+    })
 }
 
 fn parse_record(id: i64, text: &str) -> Result<Decision, StoreError> {
@@ -367,26 +403,29 @@ impl Store {
                 .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
                 .collect::<Result<_, sqlx::Error>>()?
         });
-        rows.into_iter()
-            .map(|(seq, body, hash)| {
-                let v: serde_json::Value = serde_json::from_str(&body)
-                    .map_err(|e| StoreError::Corrupt(format!("event {seq} does not parse: {e}")))?;
-                let text = |k: &str| {
-                    v.get(k)
-                        .and_then(serde_json::Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                Ok(StoredEvent {
-                    seq,
-                    kind: text("kind"),
-                    actor: text("actor"),
-                    at: text("at"),
-                    data: v.get("data").cloned().unwrap_or_default(),
-                    hash,
-                })
-            })
-            .collect()
+        rows.into_iter().map(stored_event).collect()
+    }
+
+    /// The audit log itself, in chain order: up to `limit` events after
+    /// sequence number `after`, of one decision or all.
+    pub async fn audit(
+        &self,
+        after: i64,
+        limit: i64,
+        decision: Option<i64>,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT seq, body, hash FROM events WHERE seq > $1 AND ($2 IS NULL OR decision_id = $2) ORDER BY seq LIMIT $3")
+                .bind(after)
+                .bind(decision)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter().map(audit_event).collect()
     }
 
     /// Decisions matching `filter`, newest first.

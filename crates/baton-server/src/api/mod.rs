@@ -1,5 +1,6 @@
 //! The `/api/v1` routes and the probes.
 
+pub(crate) mod analytics;
 mod calendar;
 pub(crate) mod decisions;
 pub(crate) mod feedback;
@@ -23,6 +24,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/decisions/{id}", get(decisions::show))
         .route("/api/v1/decisions/{id}/{action}", post(decisions::act))
         .route("/api/v1/audit/verify", get(decisions::verify))
+        .route("/api/v1/audit", get(analytics::audit))
+        .route("/api/v1/metrics", get(analytics::metrics))
+        .route("/api/v1/alerts", get(analytics::alerts))
         .route("/api/v1/org", get(org::get_org).put(org::put_org))
         .route(
             "/api/v1/teams/{team}/guide",

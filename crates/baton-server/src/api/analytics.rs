@@ -1,0 +1,135 @@
+//! `GET /api/v1/metrics`, `/alerts` and `/audit`: how the model is working,
+//! computed by the core's analytics from the log, and the log itself.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use baton_core::analytics::{self, Alert, Metrics, Scope, Window};
+use baton_core::feedback::{Tally, enps_tally};
+use baton_core::lifecycle::Decision;
+use baton_store::{AuditEvent, DecisionFilter};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::{AppState, Problem};
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct MetricsQuery {
+    /// One team's decisions; the whole org when absent.
+    team: Option<String>,
+    /// Start of the window (RFC 3339); default 30 days before `to`.
+    from: Option<DateTime<Utc>>,
+    /// End of the window, exclusive (RFC 3339); default now.
+    to: Option<DateTime<Utc>>,
+}
+
+/// SPEC §6 metrics, with the eNPS of the surveys answered in the window.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MetricsView {
+    #[serde(flatten)]
+    metrics: Metrics,
+    /// `null` while fewer than 3 eNPS answers exist in the window.
+    enps: Option<Tally>,
+}
+
+/// The team's decisions (everyone's for the org) and every team guide.
+async fn log_and_guides(
+    state: &AppState,
+    team: Option<&str>,
+) -> Result<(Vec<Decision>, Vec<std::sync::Arc<baton_core::Guide>>), Problem> {
+    let mut guides = Vec::new();
+    for t in state.store.teams().await? {
+        if team.is_none_or(|wanted| wanted == t) {
+            guides.push(state.store.guide(&t).await?);
+        }
+    }
+    if let Some(t) = team
+        && guides.is_empty()
+    {
+        return Err(baton_store::StoreError::NoGuide(t.to_owned()).into());
+    }
+    let decisions = state
+        .store
+        .list(&DecisionFilter {
+            team: team.map(str::to_owned),
+            ..DecisionFilter::default()
+        })
+        .await?;
+    Ok((decisions, guides))
+}
+
+/// `GET /api/v1/metrics?team=&from=&to=`.
+pub async fn metrics(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(query): Query<MetricsQuery>,
+) -> Result<Json<MetricsView>, Problem> {
+    let to = query.to.unwrap_or_else(Utc::now);
+    let from = query.from.unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("`from` ({from}) must be before `to` ({to})"),
+        ));
+    }
+    let team = query.team.as_deref();
+    let (decisions, guides) = log_and_guides(&state, team).await?;
+    let directory = state.store.directory().await?;
+    let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
+    let scope = team.map_or(Scope::Org, Scope::Team);
+    let metrics = analytics::metrics(&decisions, &directory, &guides, scope, Window { from, to });
+    let scores = state.store.enps_scores(team, from, to).await?;
+    let enps = (scores.len() >= baton_core::feedback::MIN_RESPONSES).then(|| enps_tally(&scores));
+    Ok(Json(MetricsView { metrics, enps }))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct AlertsQuery {
+    team: Option<String>,
+}
+
+/// `GET /api/v1/alerts?team=`: the watchdog alerts standing now, each with
+/// the evidence that raised it.
+pub async fn alerts(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(query): Query<AlertsQuery>,
+) -> Result<Json<Vec<Alert>>, Problem> {
+    let team = query.team.as_deref();
+    let (decisions, guides) = log_and_guides(&state, team).await?;
+    let directory = state.store.directory().await?;
+    let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
+    let mut alerts = analytics::alerts(&decisions, &directory, &guides, Utc::now());
+    if let Some(t) = team {
+        alerts.retain(|a| a.team == t);
+    }
+    Ok(Json(alerts))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct AuditQuery {
+    /// Events after this sequence number (for paging); default 0.
+    after: Option<i64>,
+    /// At most this many (default 100, at most 1000).
+    limit: Option<i64>,
+    /// Only this decision's events.
+    decision: Option<i64>,
+}
+
+/// `GET /api/v1/audit`: the hash-chained audit log in order, each event
+/// with its hash; page with `after` = the last `seq` seen.
+pub async fn audit(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEvent>>, Problem> {
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(
+        state
+            .store
+            .audit(query.after.unwrap_or(0), limit, query.decision)
+            .await?,
+    ))
+}
