@@ -1,8 +1,12 @@
 //! Compiled directory and guides, reused while their versions stand.
 //!
-//! Every read asks the database which versions are in force (one small
-//! query), so a change applied through another process or replica is seen
-//! at once; only compiling is skipped when nothing changed.
+//! Which versions are in force is asked of the database on every read (one
+//! small query), so a change applied through another process or replica is
+//! seen at once — unless a change listener is live ([`Store::watch`]): then
+//! the versions last read are trusted until a notification says something
+//! changed, and reads skip that query.
+//!
+//! [`Store::watch`]: crate::Store::watch
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +19,19 @@ pub(crate) struct Cache {
     pub(crate) empty_directory: Arc<Directory>,
     directory: Mutex<Option<(i64, Arc<Directory>)>>,
     guides: Mutex<HashMap<String, CachedGuide>>,
+    known: Mutex<Known>,
+}
+
+/// The versions in force as last read, trusted only while `live`.
+#[derive(Debug, Default)]
+struct Known {
+    /// Whether a change listener is connected, so no change goes unheard.
+    live: bool,
+    /// Bumped by every change notice: a read that started before a notice
+    /// must not record what it read as current.
+    generation: u64,
+    org: Option<i64>,
+    guides: HashMap<String, i64>,
 }
 
 /// A team's compiled guide and the versions it was compiled from.
@@ -31,6 +48,7 @@ impl Default for Cache {
             empty_directory: Arc::new(Directory::empty()),
             directory: Mutex::default(),
             guides: Mutex::default(),
+            known: Mutex::default(),
         }
     }
 }
@@ -67,5 +85,59 @@ impl Cache {
                 },
             );
         }
+    }
+
+    /// The directory version in force, if known without asking.
+    pub(crate) fn known_org(&self) -> Option<i64> {
+        let known = self.known.lock().ok()?;
+        known.org.filter(|_| known.live)
+    }
+
+    /// The directory and guide versions of `team`, if known without asking.
+    pub(crate) fn known_guide(&self, team: &str) -> Option<(i64, i64)> {
+        let known = self.known.lock().ok()?;
+        if !known.live {
+            return None;
+        }
+        Some((known.org?, *known.guides.get(team)?))
+    }
+
+    /// The generation a read starts in; pass it back to `learn_*`.
+    pub(crate) fn generation(&self) -> u64 {
+        self.known.lock().map_or(0, |k| k.generation)
+    }
+
+    pub(crate) fn learn_org(&self, generation: u64, org: i64) {
+        if let Ok(mut known) = self.known.lock()
+            && known.generation == generation
+        {
+            known.org = Some(org);
+        }
+    }
+
+    pub(crate) fn learn_guide(&self, generation: u64, team: &str, org: i64, guide: i64) {
+        if let Ok(mut known) = self.known.lock()
+            && known.generation == generation
+        {
+            known.org = Some(org);
+            known.guides.insert(team.to_owned(), guide);
+        }
+    }
+
+    /// Something changed (or may have, unheard): forget the versions.
+    pub(crate) fn changed(&self) {
+        if let Ok(mut known) = self.known.lock() {
+            known.generation += 1;
+            known.org = None;
+            known.guides.clear();
+        }
+    }
+
+    /// Whether notices can be trusted to arrive; either way, forget.
+    pub(crate) fn set_live(&self, live: bool) {
+        if let Ok(mut known) = self.known.lock() {
+            known.live = live;
+        }
+        self.changed();
     }
 }

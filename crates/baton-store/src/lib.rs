@@ -9,6 +9,9 @@
 //! - `log`: decisions — open, act, tick, get, list.
 //! - `versions`: applying and loading the directory and guides.
 //! - `state`: the resolver's `OrgState`, read from the log.
+//! - `watch`: `LISTEN/NOTIFY` between replicas, so caches need not ask.
+//! - `webhooks`, `feedback`, `tokens`, `demo`: subscriptions and their
+//!   deliveries; surveys and polls; API tokens; the demo's seeding.
 //!
 //! **Invariant:** every change to a decision and the events that record it
 //! are written in one transaction, and writes are serialized (SQLite's
@@ -25,6 +28,7 @@ mod state;
 pub mod tokens;
 pub mod transfer;
 mod versions;
+pub mod watch;
 pub mod webhooks;
 
 use std::str::FromStr;

@@ -140,8 +140,17 @@ impl Store {
                 });
             }
             append!(tx, head, &events);
+            if matches!(self.backend, crate::Backend::Postgres(_)) {
+                // Delivered to every listening replica when this commits.
+                sqlx::query("SELECT pg_notify($1, 'apply')")
+                    .bind(crate::watch::CHANNEL)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             applied
         });
+        // This process heard itself: forget before anyone reads.
+        self.cache.changed();
         Ok(applied)
     }
 
@@ -159,13 +168,21 @@ impl Store {
 
     /// The directory in force.
     pub async fn directory(&self) -> Result<Arc<Directory>, StoreError> {
-        let version: Option<i64> = on_pool!(self, |pool| {
-            sqlx::query("SELECT MAX(id) AS v FROM org_versions")
-                .fetch_one(pool)
-                .await?
-                .try_get("v")?
-        });
-        let version = version.ok_or(StoreError::NoDirectory)?;
+        let version = match self.cache.known_org() {
+            Some(v) => v,
+            None => {
+                let generation = self.cache.generation();
+                let version: Option<i64> = on_pool!(self, |pool| {
+                    sqlx::query("SELECT MAX(id) AS v FROM org_versions")
+                        .fetch_one(pool)
+                        .await?
+                        .try_get("v")?
+                });
+                let version = version.ok_or(StoreError::NoDirectory)?;
+                self.cache.learn_org(generation, version);
+                version
+            }
+        };
         if let Some(dir) = self.cache.directory(version) {
             return Ok(dir);
         }
@@ -196,17 +213,25 @@ impl Store {
 
     /// The latest guide of `team`, compiled against the directory in force.
     pub async fn guide(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
-        let (org, guide): (Option<i64>, Option<i64>) = on_pool!(self, |pool| {
-            let row = sqlx::query(
-                "SELECT (SELECT MAX(id) FROM org_versions) AS org, (SELECT MAX(id) FROM guide_versions WHERE team = $1) AS guide",
-            )
-            .bind(team)
-            .fetch_one(pool)
-            .await?;
-            (row.try_get("org")?, row.try_get("guide")?)
-        });
-        let org = org.ok_or(StoreError::NoDirectory)?;
-        let guide = guide.ok_or_else(|| StoreError::NoGuide(team.to_owned()))?;
+        let (org, guide) = match self.cache.known_guide(team) {
+            Some(versions) => versions,
+            None => {
+                let generation = self.cache.generation();
+                let (org, guide): (Option<i64>, Option<i64>) = on_pool!(self, |pool| {
+                    let row = sqlx::query(
+                        "SELECT (SELECT MAX(id) FROM org_versions) AS org, (SELECT MAX(id) FROM guide_versions WHERE team = $1) AS guide",
+                    )
+                    .bind(team)
+                    .fetch_one(pool)
+                    .await?;
+                    (row.try_get("org")?, row.try_get("guide")?)
+                });
+                let org = org.ok_or(StoreError::NoDirectory)?;
+                let guide = guide.ok_or_else(|| StoreError::NoGuide(team.to_owned()))?;
+                self.cache.learn_guide(generation, team, org, guide);
+                (org, guide)
+            }
+        };
         if let Some(compiled) = self.cache.guide(team, org, guide) {
             return Ok(compiled);
         }

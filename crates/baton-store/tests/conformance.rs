@@ -22,6 +22,7 @@ struct TestStore {
     store: Store,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
+    url: String,
 }
 
 async fn sqlite() -> TestStore {
@@ -31,6 +32,7 @@ async fn sqlite() -> TestStore {
         store: Store::connect(&url).await.unwrap(),
         _dir: Some(dir),
         pg: None,
+        url,
     }
 }
 
@@ -52,6 +54,7 @@ async fn postgres(admin_url: &str) -> TestStore {
         store: Store::connect(&url).await.unwrap(),
         _dir: None,
         pg: Some((admin_url.to_owned(), name)),
+        url,
     }
 }
 
@@ -622,4 +625,67 @@ async fn spread_reads_recent_decisions_from_the_log() {
         );
     })
     .await;
+}
+
+/// When an architecture request at t0 escalates, as `store` routes it now.
+async fn escalation_deadline(store: &Store) -> DateTime<Utc> {
+    let guide = store.guide("platform").await.unwrap();
+    let request = baton_core::Request {
+        decision_type: "architecture".into(),
+        title: String::new(),
+        context: serde_json::json!({}),
+        requester: Some("ana".into()),
+        at: t0(),
+    };
+    baton_core::resolve(&guide, &baton_core::OrgState::default(), &request)
+        .unwrap()
+        .escalation
+        .unwrap()
+        .deadline
+}
+
+#[tokio::test]
+async fn a_watching_replica_hears_new_guides_by_notify_and_trusts_its_cache_between() {
+    let Ok(admin) = std::env::var("BATON_TEST_DATABASE_URL") else {
+        // One SQLite file has no replicas: `watch` is a no-op there.
+        let t = sqlite().await;
+        assert!(t.store.watch().await.unwrap().is_none());
+        return;
+    };
+    let t = postgres(&admin).await;
+    let a = t.store.clone();
+    applied(&a).await;
+    let b = Store::connect(&t.url).await.unwrap();
+    let listener = b.watch().await.unwrap().expect("a listener on PostgreSQL");
+    assert_eq!(escalation_deadline(&b).await, hours(72));
+
+    // A version written behind baton's back sends no notice: the watching
+    // replica keeps the versions it knows (no query per read), while a
+    // replica that does not watch asks and sees it.
+    a.raw("INSERT INTO guide_versions (id, team, digest, body, org_version, applied_at) \
+           SELECT id + 1, team, digest || '-raw', REPLACE(body, 'escalate: {after: 72h', 'escalate: {after: 96h'), org_version, applied_at \
+           FROM guide_versions WHERE id = (SELECT MAX(id) FROM guide_versions)")
+        .await
+        .unwrap();
+    assert_eq!(escalation_deadline(&b).await, hours(72));
+    let c = Store::connect(&t.url).await.unwrap();
+    assert_eq!(escalation_deadline(&c).await, hours(96));
+
+    // An apply through another replica notifies on commit.
+    let guide = examples::GUIDE.replace("escalate: {after: 72h", "escalate: {after: 120h");
+    a.apply(None, &[("deference.yaml", &guide)], hours(1))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    while escalation_deadline(&b).await != hours(120) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "the watching replica did not hear of the new guide within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    listener.abort();
+    b.close().await;
+    c.close().await;
+    t.drop_database().await;
 }

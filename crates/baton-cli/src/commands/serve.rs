@@ -42,6 +42,10 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
                     "try: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions"
                 );
             }
+            let watcher = store
+                .watch()
+                .await
+                .context("cannot listen for changes from other replicas")?;
             let deadlines = baton_server::deadlines::spawn(
                 store.clone(),
                 std::time::Duration::from_secs(tick_every),
@@ -55,6 +59,9 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
             baton_server::run(listener, state, shutdown()).await?;
             deadlines.abort();
             webhooks.abort();
+            if let Some(w) = watcher {
+                w.abort();
+            }
             Ok(ExitCode::SUCCESS)
         })
 }

@@ -1,0 +1,242 @@
+//! Two `baton serve` processes over one store — a SQLite file, and (with
+//! `BATON_TEST_DATABASE_URL`) one PostgreSQL database — as replicas behind
+//! a load balancer would be: a guide changed through one is used by the
+//! other within a second, a decision opened through one is read through the
+//! other, and a deadline both of them tick past is processed once.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn baton(dir: &Path, db: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(dir)
+        .env("BATON_DB", db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baton {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A bare HTTP/1.1 exchange: (status, body).
+fn http(address: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let body = body.unwrap_or("");
+    let content_type = if body.starts_with('{') {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn json_of(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+struct Replica {
+    child: Child,
+    address: String,
+}
+
+impl Replica {
+    fn start(dir: &Path, db: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--tick-every", "1"])
+            .current_dir(dir)
+            .env("BATON_DB", db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let address = first
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("an address: {first}"))
+            .to_owned();
+        Self { child, address }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn eventually(what: &str, within: Duration, mut check: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < within, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    started.elapsed()
+}
+
+fn two_replicas_story(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    baton(dir.path(), db, &["init"]);
+    // Incidents escalate two seconds after opening, so the test can watch
+    // both replicas' deadline tasks race for it.
+    let guide = std::fs::read_to_string(dir.path().join("deference.yaml")).unwrap();
+    let guide = guide.replace(
+        "escalate: {after: 2h, to: {role: cto}}",
+        "escalate: {after: 2s, to: {role: cto}}",
+    );
+    std::fs::write(dir.path().join("deference.yaml"), &guide).unwrap();
+    baton(
+        dir.path(),
+        db,
+        &["apply", "--org", "org.yaml", "--guide", "deference.yaml"],
+    );
+    let ana = baton(
+        dir.path(),
+        db,
+        &["token", "create", "--person", "ana", "--role", "member"],
+    );
+    let dana = baton(
+        dir.path(),
+        db,
+        &["token", "create", "--person", "dana", "--role", "admin"],
+    );
+    let (ana, dana) = (ana.trim(), dana.trim());
+    let a = Replica::start(dir.path(), db);
+    let b = Replica::start(dir.path(), db);
+
+    // A new guide through A is used by B.
+    let ask = r#"{"team": "platform", "type": "architecture", "at": "2026-03-01T12:00:00Z"}"#;
+    let deadline = |r: &Replica| {
+        let (status, body) = http(&r.address, "POST", "/api/v1/resolve", ana, Some(ask));
+        assert_eq!(status, 200, "{body}");
+        json_of(&body)["escalation"]["deadline"].clone()
+    };
+    assert_eq!(deadline(&b), json!("2026-03-04T12:00:00Z"));
+    let changed = guide.replace(
+        "escalate: {after: 72h, to: {role: cto}}",
+        "escalate: {after: 96h, to: {role: cto}}",
+    );
+    let (status, body) = http(
+        &a.address,
+        "PUT",
+        "/api/v1/teams/platform/guide",
+        dana,
+        Some(&changed),
+    );
+    assert_eq!(status, 200, "{body}");
+    eventually(
+        "B routes with the guide PUT through A",
+        Duration::from_secs(1),
+        || deadline(&b) == json!("2026-03-05T12:00:00Z"),
+    );
+
+    // A decision opened through A is read through B.
+    let (status, body) = http(
+        &a.address,
+        "POST",
+        "/api/v1/decisions",
+        ana,
+        Some(r#"{"team": "platform", "type": "incident", "title": "Disk full"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = json_of(&body)["id"].as_i64().unwrap();
+    let path = format!("/api/v1/decisions/{id}");
+    let (status, body) = http(&b.address, "GET", &path, ana, None);
+    assert_eq!(status, 200, "{body}");
+
+    // Both replicas tick every second; the escalation happens once.
+    eventually("the deadline is processed", Duration::from_secs(10), || {
+        json_of(&http(&b.address, "GET", &path, ana, None).1)["status"] == "escalated"
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let decision = json_of(&http(&a.address, "GET", &path, ana, None).1);
+    let escalations = decision["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "escalated")
+        .count();
+    assert_eq!(escalations, 1, "{decision}");
+    assert_eq!(decision["decider"], "dana");
+    let verified = json_of(&http(&b.address, "GET", "/api/v1/audit/verify", ana, None).1);
+    assert_eq!(verified["verified"]["status"], "intact", "{verified}");
+}
+
+#[test]
+fn two_server_processes_on_one_sqlite_file_act_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    two_replicas_story(&format!(
+        "sqlite://{}",
+        dir.path().join("shared.db").display()
+    ));
+}
+
+#[test]
+fn two_server_processes_on_one_postgres_database_act_as_one() {
+    let Ok(admin) = std::env::var("BATON_TEST_DATABASE_URL") else {
+        return;
+    };
+    let name = format!("baton_replica_procs_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let exec = |sql: String| {
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("BATON_TEST_DATABASE_URL is set but unreachable");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+    };
+    exec(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    exec(format!("CREATE DATABASE {name}"));
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    two_replicas_story(&format!("{base}/{name}"));
+    exec(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
