@@ -36,6 +36,9 @@ struct Args {
     /// The store: a temporary SQLite file unless a URL is given.
     #[arg(long)]
     db: Option<String>,
+    /// Only targets whose name contains this (with their bare baseline).
+    #[arg(long)]
+    only: Option<String>,
     /// Worker threads of the server runtime.
     #[arg(long, default_value_t = 2)]
     server_threads: usize,
@@ -107,6 +110,16 @@ fn main() -> Result<()> {
             body: None,
         },
     ];
+    let keep: Vec<bool> = targets
+        .chunks(2)
+        .flat_map(|pair| {
+            let wanted = args
+                .only
+                .as_deref()
+                .is_none_or(|o| pair.iter().any(|t| t.name.contains(o)));
+            std::iter::repeat_n(wanted, pair.len())
+        })
+        .collect();
     println!(
         "{} connections, {} s per target per round, {} rounds, store {}",
         args.connections,
@@ -117,7 +130,12 @@ fn main() -> Result<()> {
     let client = baton_server::webhooks::client(&baton_server::webhooks::Config::default())?;
     let mut results: Vec<Vec<Measured>> = vec![Vec::new(); targets.len()];
     for round in 0..args.rounds {
-        for (target, out) in targets.iter().zip(results.iter_mut()) {
+        for ((target, out), _) in targets
+            .iter()
+            .zip(results.iter_mut())
+            .zip(&keep)
+            .filter(|(_, keep)| **keep)
+        {
             // A short warm-up so connections and caches are in place.
             load.block_on(hammer(
                 &client,
@@ -143,7 +161,7 @@ fn main() -> Result<()> {
             out.push(m);
         }
     }
-    report(&targets, &results);
+    report(&targets, &results, &keep);
     Ok(())
 }
 
@@ -264,7 +282,7 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn report(targets: &[Target], results: &[Vec<Measured>]) {
+fn report(targets: &[Target], results: &[Vec<Measured>], keep: &[bool]) {
     let med = |i: usize, f: fn(&Measured) -> f64| {
         median(
             results
@@ -276,6 +294,9 @@ fn report(targets: &[Target], results: &[Vec<Measured>]) {
     println!("| target | median req/s | vs bare | median p50 ms | median p99 ms | errors |");
     println!("|---|---|---|---|---|---|");
     for (i, target) in targets.iter().enumerate() {
+        if !keep.get(i).copied().unwrap_or(false) {
+            continue;
+        }
         // Targets come in pairs: a bare baseline, then the baton endpoint.
         let baseline = med(i - i % 2, |m| m.per_second);
         let rate = med(i, |m| m.per_second);

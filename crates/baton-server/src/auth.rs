@@ -12,6 +12,9 @@ use crate::{AppState, Problem};
 pub struct Caller {
     pub person: String,
     pub role: Role,
+    /// The store's state when the request was authenticated: reads that
+    /// can be served from what was cached at this position are.
+    pub snapshot: baton_store::Snapshot,
 }
 
 impl Caller {
@@ -52,14 +55,16 @@ impl Caller {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+        let snapshot = state.store.snapshot().await?;
         let token = state
             .store
-            .authenticate(secret.trim())
+            .authenticate_at(secret.trim(), snapshot)
             .await?
             .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
         Ok(Self {
             person: token.person,
             role: token.role,
+            snapshot,
         })
     }
 }

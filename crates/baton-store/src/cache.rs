@@ -20,6 +20,10 @@ pub(crate) struct Cache {
     directory: Mutex<Option<(i64, Arc<Directory>)>>,
     guides: Mutex<HashMap<String, CachedGuide>>,
     known: Mutex<Known>,
+    /// The single-flight chain-head reader behind [`crate::Store::snapshot`].
+    pub(crate) heads: Arc<crate::snapshot::HeadReads>,
+    /// Values cached per chain position.
+    pub(crate) at_seq: crate::snapshot::AtSeq,
 }
 
 /// The versions in force as last read, trusted only while `live`.
@@ -49,6 +53,8 @@ impl Default for Cache {
             directory: Mutex::default(),
             guides: Mutex::default(),
             known: Mutex::default(),
+            heads: Arc::default(),
+            at_seq: Default::default(),
         }
     }
 }

@@ -33,6 +33,9 @@ pub enum StoreError {
     Conflict(i64),
     #[error("the stored data is not what baton wrote: {0}")]
     Corrupt(String),
+    /// The database could not be read (reported once, shared by waiters).
+    #[error("the store's database failed: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -47,9 +50,11 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadUrl(_) | Self::Load(_) => "invalid",
-            Self::Connect { .. } | Self::Database(_) | Self::Migrate(_) | Self::Corrupt(_) => {
-                "store"
-            }
+            Self::Connect { .. }
+            | Self::Database(_)
+            | Self::Migrate(_)
+            | Self::Corrupt(_)
+            | Self::Unavailable(_) => "store",
             Self::NoDirectory | Self::NoGuide(_) | Self::NotFound(_) | Self::Missing(_) => {
                 "not_found"
             }

@@ -24,6 +24,7 @@ pub mod demo;
 mod error;
 pub mod feedback;
 mod log;
+mod snapshot;
 mod state;
 pub mod tokens;
 pub mod transfer;
@@ -42,6 +43,7 @@ use sqlx::sqlite::{
 pub use chain::{ChainReport, Verified};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent};
+pub use snapshot::Snapshot;
 
 pub use versions::Applied;
 

@@ -43,12 +43,24 @@ impl Store {
         guide: &Guide,
         at: DateTime<Utc>,
     ) -> Result<OrgState, StoreError> {
+        self.org_state_between(guide, at, at).await
+    }
+
+    /// The org state with the history of every instant in `[early, late]`:
+    /// a superset the resolver narrows to each rule's exact window.
+    pub(crate) async fn org_state_between(
+        &self,
+        guide: &Guide,
+        early: DateTime<Utc>,
+        late: DateTime<Utc>,
+    ) -> Result<OrgState, StoreError> {
+        let at = late;
         let widest = guide
             .rules
             .iter()
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
-        let from = at - widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono());
+        let from = early - widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono());
         let sql = match self.backend {
             Backend::Sqlite(_) => SQLITE,
             Backend::Postgres(_) => POSTGRES,

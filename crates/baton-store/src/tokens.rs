@@ -19,7 +19,7 @@ pub struct TokenInfo {
     pub role: Role,
 }
 
-fn hash(secret: &str) -> String {
+pub(crate) fn hash(secret: &str) -> String {
     format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 

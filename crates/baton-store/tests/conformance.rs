@@ -689,3 +689,69 @@ async fn a_watching_replica_hears_new_guides_by_notify_and_trusts_its_cache_betw
     c.close().await;
     t.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // Many tasks write and then read at once: each one's snapshot must
+        // include its own write, although snapshots are shared reads.
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let d = store.open(&architecture("ana", hours(i))).await.unwrap();
+                let snap = store.snapshot().await.unwrap();
+                let found = store.decision_at(d.id, snap).await.unwrap();
+                assert_eq!(found.0.id, d.id);
+                let events = store.events(d.id).await.unwrap();
+                assert!(
+                    snap.seq() >= events[0].seq,
+                    "the snapshot predates the write"
+                );
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+
+        // What is cached at a position is replaced when the chain moves.
+        let (_, secret) = store.create_token("ana", Role::Member, t0()).await.unwrap();
+        let snap = store.snapshot().await.unwrap();
+        let info = store.authenticate_at(&secret, snap).await.unwrap().unwrap();
+        assert!(
+            store
+                .authenticate_at(&secret, snap)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(store.revoke_token(info.id, t0()).await.unwrap());
+        let after = store.snapshot().await.unwrap();
+        assert!(after.seq() > snap.seq());
+        assert!(
+            store
+                .authenticate_at(&secret, after)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let d = store.open(&architecture("ana", hours(100))).await.unwrap();
+        let snap = store.snapshot().await.unwrap();
+        assert_eq!(
+            store.decision_at(d.id, snap).await.unwrap().0.status,
+            Status::Checking
+        );
+        store
+            .act(d.id, &member("ana"), &Action::Withdraw, hours(101))
+            .await
+            .unwrap();
+        let snap = store.snapshot().await.unwrap();
+        assert_eq!(
+            store.decision_at(d.id, snap).await.unwrap().0.status,
+            Status::Withdrawn
+        );
+    })
+    .await;
+}

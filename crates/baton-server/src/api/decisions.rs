@@ -60,7 +60,12 @@ pub struct OpenBody {
 /// The decision document of `show --json`: the record with its events.
 async fn document(state: &AppState, d: Decision) -> Result<serde_json::Value, Problem> {
     let events = state.store.events(d.id).await?;
-    let mut value = serde_json::to_value(&d)
+    render(&d, &events)
+}
+
+/// The `show --json` document: the record with its events.
+fn render(d: &Decision, events: &[baton_store::StoredEvent]) -> Result<serde_json::Value, Problem> {
+    let mut value = serde_json::to_value(d)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "store", e.to_string()))?;
     value["events"] = serde_json::to_value(events).unwrap_or_default();
     Ok(value)
@@ -126,11 +131,11 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    let d = state.store.get(id).await?;
-    Ok(Json(document(&state, d).await?))
+    let found = state.store.decision_at(id, caller.snapshot).await?;
+    Ok(Json(render(&found.0, &found.1)?))
 }
 
 /// The bodies of the actions, tagged by the path segment.

@@ -32,9 +32,12 @@ pub async fn resolve(
     caller: Caller,
     Body(body): Body<ResolveBody>,
 ) -> Result<Json<baton_core::Resolution>, Problem> {
-    let guide = state.store.guide(&body.team).await?;
+    let guide = state.store.guide_at(&body.team, caller.snapshot).await?;
     let at = body.at.unwrap_or_else(Utc::now);
-    let org = state.store.org_state(&guide, at).await?;
+    let org = state
+        .store
+        .org_state_at(&guide, at, caller.snapshot)
+        .await?;
     let request = baton_core::Request {
         decision_type: body.decision_type,
         title: body.title,
