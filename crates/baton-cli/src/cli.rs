@@ -153,6 +153,15 @@ pub enum Command {
         #[command(flatten)]
         acting: Acting,
     },
+    /// Mark a decided decision as replaced by a later one.
+    Supersede {
+        id: i64,
+        /// The id of the later decision that replaces it.
+        #[arg(long, value_name = "ID")]
+        by: i64,
+        #[command(flatten)]
+        acting: Acting,
+    },
     /// Show one decision with its roster, positions and audit trail.
     Show {
         id: i64,

@@ -278,3 +278,41 @@ fn madr_records_carry_status_deciders_options_and_positions() {
     let text = std::fs::read_to_string(log.dir.path().join("adr/0001-sessions-store.md")).unwrap();
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn the_requester_supersedes_a_decision_with_a_later_one() {
+    let log = Log::new();
+    let first = decided(&log);
+    let second = decided(&log);
+    let refused = log.baton(&["supersede", &first, "--by", "99", "--as", "ana"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("error[not_found]"),
+        "{}",
+        refused.stderr
+    );
+    let refused = log.baton(&["supersede", &first, "--by", &second, "--as", "kim"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("error[forbidden]"),
+        "{}",
+        refused.stderr
+    );
+    let said = log.ok(&[
+        "supersede",
+        &first,
+        "--by",
+        &second,
+        "--as",
+        "ana",
+        "--at",
+        "2026-04-01T00:00:00Z",
+    ]);
+    assert!(
+        said.contains(&format!("superseded by decision {second}")),
+        "{said}"
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&log.ok(&["show", &first, "--json"])).unwrap();
+    assert_eq!(show["status"], "superseded");
+}

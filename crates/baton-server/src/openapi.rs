@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::Problem;
 use crate::api::analytics::MetricsView;
 use crate::api::decisions::{
-    DecideBody, DelegateBody, OpenBody, OutcomeBody, PositionBody, ReasonBody,
+    DecideBody, DelegateBody, OpenBody, OutcomeBody, PositionBody, ReasonBody, SupersedeBody,
 };
 use crate::api::feedback::{
     PollBody, PollView, ResponseBody, SurveyBody, SurveyResults, SurveyView, VoteBody,
@@ -138,6 +138,7 @@ pub fn document() -> Value {
         ("delegate", b.schema::<DelegateBody>()),
         ("decide", b.schema::<DecideBody>()),
         ("outcome", b.schema::<OutcomeBody>()),
+        ("supersede", b.schema::<SupersedeBody>()),
     ] {
         b.op(
             "post",

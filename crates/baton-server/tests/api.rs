@@ -1109,3 +1109,44 @@ async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_decided_decision_is_superseded_by_a_later_one_by_its_requester() {
+    each_backend(|app| async move {
+        let mut ids = Vec::new();
+        for title in ["Use Redis for sessions", "Use Postgres for sessions"] {
+            let (_, d) = app
+                .post(
+                    "ana",
+                    "/api/v1/decisions",
+                    json!({"team": "platform", "type": "incident", "title": title}),
+                )
+                .await;
+            let id = d["id"].as_i64().unwrap();
+            let decider = d["decider"].as_str().unwrap().to_owned();
+            app.post(
+                &decider,
+                &format!("/api/v1/decisions/{id}/decide"),
+                json!({"option": "yes", "rationale": "r"}),
+            )
+            .await;
+            ids.push(id);
+        }
+        let path = format!("/api/v1/decisions/{}/supersede", ids[0]);
+        let (status, body) = app.post("kim", &path, json!({"by": ids[1]})).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "only the requester or an admin: {body}"
+        );
+        let (status, body) = app.post("ana", &path, json!({"by": 999})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, body) = app.post("ana", &path, json!({"by": ids[0]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, body) = app.post("ana", &path, json!({"by": ids[1]})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "superseded");
+        assert_eq!(body["superseded_by"], ids[1]);
+    })
+    .await;
+}

@@ -247,11 +247,7 @@ impl Store {
     }
 
     /// A decision and its events as of `snap`.
-    pub async fn decision_at(
-        &self,
-        id: i64,
-        snap: Snapshot,
-    ) -> Result<Arc<Shown>, StoreError> {
+    pub async fn decision_at(&self, id: i64, snap: Snapshot) -> Result<Arc<Shown>, StoreError> {
         let at = &self.cache.at_seq;
         if let Some(found) = lookup(&at.decisions, &id, snap.seq) {
             return Ok(found);

@@ -1,5 +1,5 @@
 //! The lifecycle commands: position, object, delegate, decide, escalate,
-//! outcome, withdraw. Each acts as `--as PERSON`; the rules live in the
+//! outcome, withdraw, supersede. Each acts as `--as PERSON`; the rules live in the
 //! core's lifecycle, so the CLI enforces exactly what the API does.
 
 use std::process::ExitCode;
@@ -42,6 +42,7 @@ fn summary(d: &Decision, action: &Action) -> String {
         Action::Decide { .. } => format!("decided `{}`", d.option.as_deref().unwrap_or_default()),
         Action::Escalate => format!("escalated to {}", d.decider),
         Action::Delegate { to, .. } => format!("delegated to {to}"),
+        Action::Supersede { by } => format!("superseded by decision {by}"),
         Action::Object { .. } => format!("objection recorded; the decider is now {}", d.decider),
         other => format!("{} recorded", other.name()),
     };

@@ -116,6 +116,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             act::run(id, Action::Outcome { result, notes }, &acting)
         }
         Command::Withdraw { id, acting } => act::run(id, Action::Withdraw, &acting),
+        Command::Supersede { id, by, acting } => act::run(id, Action::Supersede { by }, &acting),
         Command::Show { id, db, json } => show::run(id, &db, json),
         Command::Log {
             db,

@@ -187,6 +187,13 @@ pub struct OutcomeBody {
 #[serde(deny_unknown_fields)]
 pub struct EmptyBody {}
 
+/// `supersede`: the later decision that replaces this one.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupersedeBody {
+    pub by: i64,
+}
+
 fn parse<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Problem> {
     serde_json::from_value(body)
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()))
@@ -244,12 +251,15 @@ pub async fn act(
             parse::<EmptyBody>(body)?;
             Action::Withdraw
         }
+        "supersede" => Action::Supersede {
+            by: parse::<SupersedeBody>(body)?.by,
+        },
         other => {
             return Err(Problem::new(
                 StatusCode::NOT_FOUND,
                 "unknown_action",
                 format!(
-                    "`{other}` is not an action: position, object, delegate, decide, escalate, outcome or withdraw"
+                    "`{other}` is not an action: position, object, delegate, decide, escalate, outcome, withdraw or supersede"
                 ),
             ));
         }
