@@ -35,13 +35,14 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
                 .await
                 .with_context(|| format!("cannot listen on `{listen}`"))?;
             let address = listener.local_addr()?;
-            println!("baton serving http://{address} ({} store)", store.kind());
+            let mut banner = format!("baton serving http://{address} ({} store)\n", store.kind());
             if let Some(token) = admin_token {
-                println!("admin token ({}): {token}", demo::ADMIN);
-                println!(
-                    "try: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions"
-                );
+                banner.push_str(&format!(
+                    "admin token ({}): {token}\ntry: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions\n",
+                    demo::ADMIN
+                ));
             }
+            say(&banner);
             let watcher = store
                 .watch()
                 .await
@@ -95,6 +96,15 @@ async fn prepare_demo(store: &Store, url: &str) -> Result<String> {
         .await
         .context("cannot create the demo's admin token")?;
     Ok(token)
+}
+
+/// Writes to stdout in one piece, ignoring a closed stdout: a server must
+/// not stop because whoever started it stopped reading.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
