@@ -281,6 +281,16 @@ pub struct WhoArgs {
     /// Print the resolution (or error) as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Ask a running server (`http://HOST:PORT`) instead of reading files:
+    /// the answer then uses the org state of its decision log.
+    #[arg(long, env = "BATON_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// The API token for `--server`.
+    #[arg(long, env = "BATON_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The team whose guide answers, with `--server`.
+    #[arg(long)]
+    pub team: Option<String>,
 }
 
 /// Which store a command uses.

@@ -89,6 +89,52 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
         .to_owned();
 
     assert!(get(&address, "/healthz", None).starts_with("HTTP/1.1 200"));
+
+    // `who --server` asks the server and prints what `who` prints offline.
+    let ask = [
+        "who",
+        "--type",
+        "architecture",
+        "--requester",
+        "ana",
+        "--at",
+        "2026-03-01T12:00:00Z",
+        "--json",
+    ];
+    let offline = baton(dir.path(), &ask);
+    let server_url = format!("http://{address}");
+    let mut remote_args = ask.to_vec();
+    remote_args.extend([
+        "--server",
+        &server_url,
+        "--token",
+        &token,
+        "--team",
+        "platform",
+    ]);
+    let remote = baton(dir.path(), &remote_args);
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    let (offline, remote): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&offline.stdout).unwrap(),
+        serde_json::from_slice(&remote.stdout).unwrap(),
+    );
+    for key in ["decider", "backups", "rule", "roster", "escalation"] {
+        assert_eq!(offline[key], remote[key], "{key}");
+    }
+    let mut unknown = remote_args.clone();
+    unknown[2] = "budget";
+    let refused = baton(dir.path(), &unknown);
+    assert_eq!(refused.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(error["error"]["code"], "unknown_type", "{error}");
+    let no_team: Vec<&str> = remote_args[..remote_args.len() - 2].to_vec();
+    let refused = baton(dir.path(), &no_team);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--team"));
     assert!(get(&address, "/api/v1/decisions", None).starts_with("HTTP/1.1 401"));
     let listed = get(&address, "/api/v1/decisions", Some(&token));
     assert!(listed.starts_with("HTTP/1.1 200"), "{listed}");

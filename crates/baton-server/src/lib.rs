@@ -58,6 +58,17 @@ impl AppState {
     }
 }
 
+/// An HTTP client for talking to baton servers and webhook receivers:
+/// rustls with ring (installed here, once), no redirects followed.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())

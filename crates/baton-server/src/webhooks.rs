@@ -63,20 +63,9 @@ fn unreachable_key() -> Hmac<Sha256> {
     panic!("HMAC-SHA256 refused a key")
 }
 
-/// Makes ring the process's TLS provider, once: reqwest is built without
-/// one, so that the build needs no other C crypto library.
-fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 /// The HTTP client deliveries go out on.
 pub fn client(config: &Config) -> Result<reqwest::Client, reqwest::Error> {
-    install_tls_provider();
-    reqwest::Client::builder()
-        .timeout(config.timeout)
-        .user_agent(concat!("baton-webhooks/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+    crate::http_client(config.timeout)
 }
 
 /// Runs delivery passes every `config.every` until the task is aborted.

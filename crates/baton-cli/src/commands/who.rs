@@ -19,6 +19,9 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
         requester: args.requester.clone(),
         at: parse_at(args.at.as_deref())?,
     };
+    if let Some(server) = &args.server {
+        return ask_server(args, server, &request);
+    }
     let guide = files::load(&args.files)?;
     let result = resolve(&guide, &OrgState::default(), &request);
     match (&result, args.json) {
@@ -63,7 +66,70 @@ pub fn parse_at(at: Option<&str>) -> Result<DateTime<Utc>> {
     }
 }
 
-/// The human-readable answer.
+/// `who --server`: the same question put to `POST /api/v1/resolve`, the
+/// same answer printed. Resolution errors are answers (exit 1); a refused
+/// token or an unreachable server is a failure (exit 2).
+fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCode> {
+    let token = args.token.as_deref().context(
+        "--server needs an API token: pass --token or set BATON_TOKEN (`baton token create` makes one)",
+    )?;
+    let team = args
+        .team
+        .as_deref()
+        .context("--server needs --team: a server holds every team's guide")?;
+    let url = format!("{}/api/v1/resolve", server.trim_end_matches('/'));
+    let body = serde_json::json!({
+        "team": team,
+        "type": request.decision_type,
+        "title": request.title,
+        "context": request.context,
+        "requester": request.requester,
+        "at": request.at,
+    });
+    let (status, text) = super::store::block_on(async {
+        let client = baton_server::http_client(std::time::Duration::from_secs(30))?;
+        let response = client
+            .post(&url)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach `{url}`"))?;
+        let status = response.status();
+        Ok((status, response.text().await?))
+    })?;
+    if status.is_success() {
+        let r: Resolution = serde_json::from_str(&text)
+            .with_context(|| format!("`{url}` answered something that is not a resolution"))?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        } else {
+            print!("{}", render_with(&|id| id.to_owned(), &r));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let problem: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| serde_json::json!({"detail": text}));
+    let detail = problem["detail"].as_str().unwrap_or(&text).to_owned();
+    let as_resolve_error = serde_json::from_value::<ResolveError>(serde_json::json!({
+        "code": problem["code"],
+        "message": detail,
+        "explanation": problem.get("explanation").cloned().unwrap_or(serde_json::json!([])),
+    }));
+    match as_resolve_error {
+        Ok(e) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&e.to_json())?);
+            } else {
+                print!("{}", render_error(&e));
+            }
+            Ok(ExitCode::from(1))
+        }
+        Err(_) => bail!("`{url}` answered {status}: {detail}"),
+    }
+}
+
+/// The human-readable answer, naming people from the guide's directory.
 pub fn render(guide: &Guide, r: &Resolution) -> String {
     let name = |id: &str| {
         guide.directory.find(id).map_or_else(
@@ -71,6 +137,11 @@ pub fn render(guide: &Guide, r: &Resolution) -> String {
             |p| format!("{id} ({})", guide.directory.person(p).name),
         )
     };
+    render_with(&name, r)
+}
+
+/// The human-readable answer, naming people with `name`.
+pub fn render_with(name: &dyn Fn(&str) -> String, r: &Resolution) -> String {
     let list = |ids: &[String]| {
         if ids.is_empty() {
             "-".to_owned()
