@@ -13,17 +13,22 @@ use crate::{Backend, Store, StoreError, on_pool};
 
 /// One statement, three kinds of rows, every column text: `load` (person,
 /// count), `history` (person, type, decided_at) and `track` (person,
-/// domains as JSON, outcome). SPEC §4.2: open means routed, deliberating or
-/// checking.
+/// domains as JSON, `outcome:count`). SPEC §4.2: open means routed,
+/// deliberating or checking.
+///
+/// History is read only for the types a `spread` rule counts (`$5`, a JSON
+/// array, or NULL for every type), and outcomes are counted in SQL, so the
+/// rows returned grow with the people and the window, not with the log.
 const SQLITE: &str = "\
 SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
  WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider
 UNION ALL
 SELECT 'history', decided_by, type, decided_at FROM decisions
  WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4
+   AND ($5 IS NULL OR type IN (SELECT value FROM json_each($5)))
 UNION ALL
-SELECT 'track', decided_by, domains, outcome FROM decisions
- WHERE outcome IS NOT NULL AND decided_by IS NOT NULL";
+SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
+ WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome";
 
 const POSTGRES: &str = "\
 SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
@@ -31,9 +36,10 @@ SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b F
 UNION ALL
 SELECT 'history', decided_by, type, to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM decisions
  WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4
+   AND ($5::text IS NULL OR type IN (SELECT jsonb_array_elements_text($5::jsonb)))
 UNION ALL
-SELECT 'track', decided_by, domains, outcome FROM decisions
- WHERE outcome IS NOT NULL AND decided_by IS NOT NULL";
+SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
+ WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome";
 
 impl Store {
     /// What the resolver needs to know about the org at `at` to route a
@@ -61,6 +67,8 @@ impl Store {
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
         let from = early - widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono());
+        // The types any spread rule counts; `None` when one counts all.
+        let spread_types = spread_types(guide);
         let sql = match self.backend {
             Backend::Sqlite(_) => SQLITE,
             Backend::Postgres(_) => POSTGRES,
@@ -71,6 +79,7 @@ impl Store {
                 .bind(&guide.team)
                 .bind(from)
                 .bind(at)
+                .bind(&spread_types)
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -104,10 +113,12 @@ impl Store {
                     });
                 }
                 _ => {
-                    let (s, f) = match b.as_str() {
-                        "success" => (1.0, 0.0),
-                        "failure" => (0.0, 1.0),
-                        _ => (0.5, 0.5),
+                    let (result, count) = b.rsplit_once(':').unwrap_or((b.as_str(), "1"));
+                    let n: f64 = count.parse().unwrap_or(1.0);
+                    let (s, f) = match result {
+                        "success" => (n, 0.0),
+                        "failure" => (0.0, n),
+                        _ => (0.5 * n, 0.5 * n),
                     };
                     for domain in serde_json::from_str::<Vec<String>>(&a).unwrap_or_default() {
                         let o = track.entry((person.clone(), domain)).or_default();
@@ -122,6 +133,16 @@ impl Store {
         }
         Ok(state)
     }
+}
+
+/// The decision types the guide's `spread` rules count, as a JSON array;
+/// `None` when some spread rule counts every type.
+fn spread_types(guide: &Guide) -> Option<String> {
+    let mut types = std::collections::BTreeSet::new();
+    for rule in guide.rules.iter().filter(|r| r.spread.is_some()) {
+        types.extend(rule.types.as_ref()?.iter().cloned());
+    }
+    serde_json::to_string(&types).ok()
 }
 
 #[cfg(test)]
