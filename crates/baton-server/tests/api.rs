@@ -1150,3 +1150,53 @@ async fn a_decided_decision_is_superseded_by_a_later_one_by_its_requester() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_error_is_a_problem_document_even_from_the_framework() {
+    each_backend(|app| async move {
+        for (path, status, code) in [
+            (
+                "/api/v1/decisions/abc",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                "/api/v1/metrics?from=yesterday",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            ("/api/v1/nothing-here", StatusCode::NOT_FOUND, "not_found"),
+        ] {
+            let (got, body, content_type) = app
+                .call(Some("ana"), reqwest::Method::GET, path, None)
+                .await;
+            assert_eq!(got, status, "{path}: {body}");
+            assert_eq!(content_type, "application/problem+json", "{path}");
+            assert_eq!(body["code"], code, "{path}: {body}");
+            assert!(
+                !body["detail"].as_str().unwrap().is_empty(),
+                "{path}: {body}"
+            );
+        }
+        let (_, body, _) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::GET,
+                "/api/v1/metrics?from=yesterday",
+                None,
+            )
+            .await;
+        assert!(body["detail"].as_str().unwrap().contains("from"), "{body}");
+        let (got, body, content_type) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::DELETE,
+                "/api/v1/resolve",
+                None,
+            )
+            .await;
+        assert_eq!(got, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+    })
+    .await;
+}
