@@ -301,6 +301,14 @@ pub struct Db {
     pub db: String,
 }
 
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActingRole {
+    Admin,
+    Steward,
+    Member,
+}
+
 /// The person acting and when; every lifecycle command takes these.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Acting {
@@ -309,6 +317,10 @@ pub struct Acting {
     /// The acting person (a directory id).
     #[arg(long = "as", value_name = "PERSON")]
     pub person: String,
+    /// The role to act in. Whoever can open the store can write to it, so
+    /// the command line trusts this; the server takes roles from tokens.
+    #[arg(long, value_enum, default_value = "member")]
+    pub role: ActingRole,
     /// When the action happens (RFC 3339); default now.
     #[arg(long)]
     pub at: Option<String>,

@@ -316,3 +316,35 @@ fn the_requester_supersedes_a_decision_with_a_later_one() {
         serde_json::from_str(&log.ok(&["show", &first, "--json"])).unwrap();
     assert_eq!(show["status"], "superseded");
 }
+
+#[test]
+fn a_steward_records_an_outcome_with_role_steward() {
+    let log = Log::new();
+    let id = decided(&log);
+    let args = [
+        "outcome",
+        &id,
+        "--result",
+        "partial",
+        "--as",
+        "omar",
+        "--at",
+        "2026-06-01T00:00:00Z",
+    ];
+    let refused = log.baton(&args);
+    assert_eq!(
+        refused.code, 1,
+        "a member who did not decide: {}",
+        refused.stdout
+    );
+    assert!(
+        refused.stderr.contains("error[forbidden]"),
+        "{}",
+        refused.stderr
+    );
+    let mut as_steward = args.to_vec();
+    as_steward.extend(["--role", "steward"]);
+    log.ok(&as_steward);
+    let show: serde_json::Value = serde_json::from_str(&log.ok(&["show", &id, "--json"])).unwrap();
+    assert_eq!(show["outcome"]["result"], "partial");
+}

@@ -8,16 +8,21 @@ use anyhow::Result;
 use baton_core::lifecycle::{Action, Actor, Decision, Role};
 
 use super::store::{block_on, connect, refusal};
-use crate::cli::Acting;
+use crate::cli::{Acting, ActingRole};
 use crate::commands::who::parse_at;
 
 pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
     let at = parse_at(acting.at.as_deref())?;
-    // The command line is a local tool: its user acts as a member, in the
-    // name given with --as; roles come with tokens on the server.
+    // The command line is a local tool: its user acts in the name given
+    // with --as and the role given with --role; on the server both come
+    // from the token.
     let actor = Actor {
         person: acting.person.clone(),
-        role: Role::Member,
+        role: match acting.role {
+            ActingRole::Admin => Role::Admin,
+            ActingRole::Steward => Role::Steward,
+            ActingRole::Member => Role::Member,
+        },
     };
     block_on(async {
         let store = connect(&acting.db.db).await?;
