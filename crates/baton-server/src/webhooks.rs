@@ -89,20 +89,35 @@ pub fn spawn(store: Store, config: Config) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// One pass: queue new events, then attempt every delivery that is due.
-/// Returns how many attempts were made.
+/// One pass: queue new events, then attempt every delivery that is due,
+/// all at once, so that every claim is settled well within its lease (two
+/// timeouts) and a slow receiver holds up nobody else. Returns how many
+/// attempts were made.
 pub async fn pass(
     store: &Store,
     client: &reqwest::Client,
     config: &Config,
 ) -> Result<usize, StoreError> {
     let now = Utc::now();
-    store.queue_deliveries(now, 500).await?;
+    // A failure to queue must not stop what is already queued from going.
+    if let Err(e) = store.queue_deliveries(now, 500).await {
+        tracing::warn!(error = %e, "queueing webhook deliveries failed; will retry");
+    }
     let lease = chrono::Duration::from_std(config.timeout * 2).unwrap_or(chrono::Duration::MAX);
     let claimed = store.claim_deliveries(now, now + lease, 50).await?;
     let attempts = claimed.len();
+    let mut sending = tokio::task::JoinSet::new();
     for outgoing in claimed {
-        let attempt = attempt(client, config, &outgoing).await;
+        let (client, config) = (client.clone(), config.clone());
+        sending.spawn(async move {
+            let attempt = attempt(&client, &config, &outgoing).await;
+            (outgoing, attempt)
+        });
+    }
+    while let Some(joined) = sending.join_next().await {
+        let Ok((outgoing, attempt)) = joined else {
+            continue;
+        };
         match &attempt {
             Attempt::Delivered { status } => {
                 tracing::info!(delivery = outgoing.id, status, "webhook delivered");
@@ -113,9 +128,15 @@ pub async fn pass(
                 tracing::warn!(delivery = outgoing.id, %error, retry_at = ?retry_at, "webhook delivery failed");
             }
         }
-        store
-            .record_attempt(outgoing.id, &attempt, Utc::now())
-            .await?;
+        if !store
+            .record_attempt(&outgoing, &attempt, Utc::now())
+            .await?
+        {
+            tracing::warn!(
+                delivery = outgoing.id,
+                "the claim on this delivery lapsed before its attempt was recorded"
+            );
+        }
     }
     Ok(attempts)
 }

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use baton_core::{Directory, Guide};
 
@@ -34,8 +35,22 @@ struct Known {
     /// Bumped by every change notice: a read that started before a notice
     /// must not record what it read as current.
     generation: u64,
-    org: Option<i64>,
-    guides: HashMap<String, i64>,
+    /// Each version with when it was read: knowledge older than
+    /// [`MAX_TRUST`] is asked for again, in case the listener's connection
+    /// died without an error (a half-open socket sends no notices).
+    org: Option<(i64, Instant)>,
+    guides: HashMap<String, (i64, Instant)>,
+}
+
+/// How long versions heard of through a live listener are trusted before
+/// they are asked for again.
+const MAX_TRUST: Duration = Duration::from_secs(10);
+
+/// A version read less than [`MAX_TRUST`] ago.
+fn fresh(entry: Option<&(i64, Instant)>) -> Option<i64> {
+    entry
+        .filter(|(_, read)| read.elapsed() < MAX_TRUST)
+        .map(|(v, _)| *v)
 }
 
 /// A team's compiled guide and the versions it was compiled from.
@@ -96,7 +111,7 @@ impl Cache {
     /// The directory version in force, if known without asking.
     pub(crate) fn known_org(&self) -> Option<i64> {
         let known = self.known.lock().ok()?;
-        known.org.filter(|_| known.live)
+        fresh(known.org.as_ref()).filter(|_| known.live)
     }
 
     /// The directory and guide versions of `team`, if known without asking.
@@ -105,7 +120,7 @@ impl Cache {
         if !known.live {
             return None;
         }
-        Some((known.org?, *known.guides.get(team)?))
+        Some((fresh(known.org.as_ref())?, fresh(known.guides.get(team))?))
     }
 
     /// The generation a read starts in; pass it back to `learn_*`.
@@ -117,7 +132,7 @@ impl Cache {
         if let Ok(mut known) = self.known.lock()
             && known.generation == generation
         {
-            known.org = Some(org);
+            known.org = Some((org, Instant::now()));
         }
     }
 
@@ -125,8 +140,10 @@ impl Cache {
         if let Ok(mut known) = self.known.lock()
             && known.generation == generation
         {
-            known.org = Some(org);
-            known.guides.insert(team.to_owned(), guide);
+            known.org = Some((org, Instant::now()));
+            known
+                .guides
+                .insert(team.to_owned(), (guide, Instant::now()));
         }
     }
 

@@ -211,7 +211,9 @@ impl Store {
         if let Some(g) = lookup(&at.guides, &team.to_owned(), snap.seq) {
             return Ok(g);
         }
-        let guide = self.guide(team).await?;
+        // Ask which versions stand rather than trust change notices: a
+        // notice may still be on its way for the write this snapshot saw.
+        let guide = self.guide_checked(team).await?;
         keep(&at.guides, team.to_owned(), (snap.seq, Arc::clone(&guide)));
         Ok(guide)
     }

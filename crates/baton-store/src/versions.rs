@@ -213,7 +213,26 @@ impl Store {
 
     /// The latest guide of `team`, compiled against the directory in force.
     pub async fn guide(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
-        let (org, guide) = match self.cache.known_guide(team) {
+        self.guide_trusting(team, true).await
+    }
+
+    /// [`Store::guide`], asking the database which versions stand even
+    /// when change notices are live.
+    pub(crate) async fn guide_checked(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
+        self.guide_trusting(team, false).await
+    }
+
+    async fn guide_trusting(
+        &self,
+        team: &str,
+        trust_notices: bool,
+    ) -> Result<Arc<Guide>, StoreError> {
+        let known = if trust_notices {
+            self.cache.known_guide(team)
+        } else {
+            None
+        };
+        let (org, guide) = match known {
             Some(versions) => versions,
             None => {
                 let generation = self.cache.generation();

@@ -49,6 +49,9 @@ pub struct Delivery {
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: i64,
+    /// The claim: the lease end written when it was claimed. An attempt is
+    /// recorded only while the claim still stands.
+    pub lease_us: i64,
     pub url: String,
     pub secret: String,
     pub event: String,
@@ -73,6 +76,14 @@ pub enum Attempt {
 /// Events of the log that are not about a decision (tokens, applies) are
 /// not sent.
 const DECISION_EVENTS: &str = "decision_id > 0";
+
+/// `scheme://host[:port]` of a URL, without path, query or credentials.
+fn target(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    format!("{scheme}://{host}")
+}
 
 fn micros_since_epoch(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
@@ -140,7 +151,9 @@ impl Store {
                 kind: "webhook_subscribed".into(),
                 actor: by.to_owned(),
                 at,
-                data: serde_json::json!({"webhook": id, "url": url, "events": events}),
+                // The audit log is readable by every token holder: a URL can
+                // carry credentials, so only where it points is recorded.
+                data: serde_json::json!({"webhook": id, "target": target(url), "events": events}),
             };
             append!(tx, head, std::slice::from_ref(&event));
             id
@@ -363,6 +376,7 @@ impl Store {
                     .await?;
                 claimed.push(Outgoing {
                     id: row.try_get("id")?,
+                    lease_us: micros_since_epoch(lease_until),
                     url: target.try_get("url")?,
                     secret: target.try_get("secret")?,
                     event: row.try_get("event")?,
@@ -376,23 +390,28 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records what an attempt of delivery `id` came to.
+    /// Records what the attempt of a claimed delivery came to — unless its
+    /// lease ran out and another sender claimed it meanwhile: then that
+    /// sender records, and this returns `false`.
     pub async fn record_attempt(
         &self,
-        id: i64,
+        claimed: &Outgoing,
         attempt: &Attempt,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let at = micros(at);
-        on_pool!(self, |pool| {
+        let (id, lease) = (claimed.id, claimed.lease_us);
+        let recorded = on_pool!(self, |pool| {
             match attempt {
                 Attempt::Delivered { status } => {
-                    sqlx::query("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = $1, last_error = NULL, delivered_at = $2 WHERE id = $3")
+                    sqlx::query("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = $1, last_error = NULL, delivered_at = $2 WHERE id = $3 AND status = 'pending' AND next_attempt_us = $4")
                         .bind(i64::from(*status))
                         .bind(at)
                         .bind(id)
+                        .bind(lease)
                         .execute(pool)
-                        .await?;
+                        .await?
+                        .rows_affected()
                 }
                 Attempt::Failed {
                     status,
@@ -403,17 +422,34 @@ impl Store {
                         Some(t) => ("pending", micros_since_epoch(*t)),
                         None => ("failed", i64::MAX),
                     };
-                    sqlx::query("UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, last_status = $2, last_error = $3, next_attempt_us = $4 WHERE id = $5")
+                    sqlx::query("UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, last_status = $2, last_error = $3, next_attempt_us = $4 WHERE id = $5 AND status = 'pending' AND next_attempt_us = $6")
                         .bind(state)
                         .bind(status.map(i64::from))
                         .bind(error)
                         .bind(next)
                         .bind(id)
+                        .bind(lease)
                         .execute(pool)
-                        .await?;
+                        .await?
+                        .rows_affected()
                 }
             }
         });
-        Ok(())
+        Ok(recorded == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_audited_target_keeps_no_credentials_path_or_query() {
+        assert_eq!(
+            super::target("https://user:pw@hooks.example.com:8443/T0/B1/secret?token=x"),
+            "https://hooks.example.com:8443"
+        );
+        assert_eq!(
+            super::target("http://127.0.0.1:9/gone"),
+            "http://127.0.0.1:9"
+        );
     }
 }

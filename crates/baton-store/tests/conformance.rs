@@ -755,3 +755,70 @@ async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
+    use baton_store::webhooks::Attempt;
+    each_backend(|store| async move {
+        applied(&store).await;
+        let (hook, _) = store
+            .subscribe_webhook(
+                "http://127.0.0.1:9/hook",
+                &["opened".into()],
+                None,
+                "dana",
+                t0(),
+            )
+            .await
+            .unwrap();
+        store.open(&architecture("ana", hours(1))).await.unwrap();
+        assert_eq!(store.queue_deliveries(hours(1), 100).await.unwrap(), 1);
+        assert_eq!(
+            store.queue_deliveries(hours(1), 100).await.unwrap(),
+            0,
+            "queued once"
+        );
+
+        // Replica A claims with a lease that runs out before it reports.
+        let a = store
+            .claim_deliveries(hours(2), hours(2) + TimeDelta::seconds(20), 10)
+            .await
+            .unwrap();
+        assert_eq!(a.len(), 1);
+        assert!(
+            store
+                .claim_deliveries(hours(2), hours(3), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "claimed"
+        );
+        let b = store
+            .claim_deliveries(hours(3), hours(3) + TimeDelta::seconds(20), 10)
+            .await
+            .unwrap();
+        assert_eq!(b.len(), 1, "the lapsed claim is taken over");
+
+        assert!(
+            store
+                .record_attempt(&b[0], &Attempt::Delivered { status: 200 }, hours(3))
+                .await
+                .unwrap()
+        );
+        let failed = Attempt::Failed {
+            status: Some(500),
+            error: "late".into(),
+            retry_at: Some(hours(4)),
+        };
+        assert!(
+            !store
+                .record_attempt(&a[0], &failed, hours(3))
+                .await
+                .unwrap()
+        );
+        let deliveries = store.deliveries(hook.id, 10).await.unwrap();
+        assert_eq!(deliveries[0].status, "delivered");
+        assert_eq!(deliveries[0].attempts, 1);
+    })
+    .await;
+}
