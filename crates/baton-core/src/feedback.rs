@@ -142,6 +142,9 @@ pub fn check_answers(
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Tally {
+    /// Fewer than [`MIN_RESPONSES`] people answered this question (others
+    /// skipped it): a tally of one or two answers would be theirs.
+    Hidden { answers: usize },
     Enps {
         answers: usize,
         /// % promoters (9–10) minus % detractors (0–6), −100 to 100.
@@ -182,6 +185,10 @@ pub fn tally(
     let tallies = questions
         .iter()
         .map(|q| {
+            let answered = answers(&q.id).len();
+            if answered < MIN_RESPONSES {
+                return (q.id.clone(), Tally::Hidden { answers: answered });
+            }
             let tally = match q.kind {
                 QuestionKind::Enps => {
                     let scores: Vec<u64> = answers(&q.id)
@@ -357,11 +364,8 @@ mod tests {
         assert!(matches!(tallies["enps"], Tally::Enps { answers: 3, .. }));
         assert_eq!(
             tallies["heard"],
-            Tally::YesNo {
-                answers: 1,
-                yes: 1,
-                no: 0
-            }
+            Tally::Hidden { answers: 1 },
+            "a question only one person answered shows nothing of it"
         );
     }
 

@@ -842,11 +842,12 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
             StatusCode::FORBIDDEN,
             "members do not create surveys: {body}"
         );
+        let closes_at = chrono::Utc::now() + chrono::Duration::seconds(3);
         let (status, survey) = app
             .post(
                 "dana",
                 "/api/v1/surveys",
-                json!({"team": "platform", "title": "Q3 pulse"}),
+                json!({"team": "platform", "title": "Q3 pulse", "closes_at": closes_at}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{survey}");
@@ -905,6 +906,19 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
         )
         .await;
         assert_eq!(status, StatusCode::CREATED);
+        // Three responses, but the survey is open: results that moved with
+        // each answer would give each answer away.
+        let (_, results) = app
+            .get("lee", &format!("/api/v1/surveys/{id}/results"))
+            .await;
+        assert_eq!(results["shown"], false, "{results}");
+        assert_eq!(results["responses"], 3);
+        let wait = (closes_at - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        tokio::time::sleep(wait + std::time::Duration::from_millis(100)).await;
+        let (status, _) = answer("lee", json!({"enps": 9})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "the survey has closed");
         let (_, results) = app
             .get("lee", &format!("/api/v1/surveys/{id}/results"))
             .await;
@@ -915,10 +929,14 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
         assert_eq!(enps["detractors"], 1);
         assert!((enps["enps"].as_f64().unwrap()).abs() < 1e-9, "{enps}");
         assert_eq!(results["results"]["heard"]["yes"], 2);
+        assert_eq!(results["results"]["heard"]["no"], 1);
         assert_eq!(
-            results["results"]["comments"]["answers"],
-            json!(["clearer owners", "more async"])
+            results["results"]["comments"],
+            json!({"kind": "hidden", "answers": 2}),
+            "two comments would be two people's words"
         );
+        let (_, metrics) = app.get("dana", "/api/v1/metrics?team=platform").await;
+        assert_eq!(metrics["enps"]["answers"], 3, "{metrics}");
 
         // Nothing stored links an answer to a person: the response rows hold
         // no person and no time finer than the day, and answering wrote no
@@ -938,6 +956,20 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
             }
         };
         assert_eq!(rows.len(), 3);
+        if let baton_store::Backend::Postgres(pool) = app.store.backend() {
+            // Not even PostgreSQL's row transaction ids pair a participant
+            // with one response: a mark shares its xid with every response
+            // or with none.
+            let shared: Vec<(i64,)> = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = p.survey_id AND r.xmin = p.xmin) \
+                 FROM survey_participants p",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            assert_eq!(shared.len(), 3);
+            assert!(shared.iter().all(|(n,)| *n == 0 || *n == 3), "{shared:?}");
+        }
         for (day, answers) in &rows {
             assert_eq!(day.len(), 10, "a day, not an instant: {day}");
             for who in ["ana", "kim", "raj"] {

@@ -40,6 +40,9 @@ pub struct Poll {
     pub created_at: DateTime<Utc>,
 }
 
+/// How long a survey created without `closes_at` stays open.
+pub const DEFAULT_OPEN: chrono::TimeDelta = chrono::TimeDelta::days(14);
+
 fn refused(e: LifecycleError) -> StoreError {
     StoreError::Lifecycle(e)
 }
@@ -72,7 +75,14 @@ impl Store {
         }
         let text =
             serde_json::to_string(&questions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let closes_at = closes_at.map(micros);
+        // Results show only once a survey has closed, so that comparing
+        // them before and after one person answers tells nothing.
+        let closes_at = Some(micros(closes_at.unwrap_or(at + DEFAULT_OPEN)));
+        if closes_at.is_some_and(|c| c <= at) {
+            return Err(refused(LifecycleError::Invalid(
+                "`closes_at` must be in the future".into(),
+            )));
+        }
         let id = write_tx!(self, |tx, head| {
             let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM surveys")
                 .fetch_one(&mut *tx)
@@ -152,6 +162,11 @@ impl Store {
     /// Records `person`'s answers to survey `id`, anonymously: the mark that
     /// they answered and the answers go to separate tables in one
     /// transaction. A second answer from the same person is a conflict.
+    ///
+    /// Every response of the survey is rewritten with it, under fresh random
+    /// keys: otherwise the rows' transaction ids and physical order
+    /// (PostgreSQL's `xmin` and `ctid`, readable by any role that can
+    /// SELECT) would pair each response with its participant mark.
     pub async fn respond(
         &self,
         id: i64,
@@ -170,7 +185,6 @@ impl Store {
             ))));
         }
         feedback::check_answers(&survey.questions, answers).map_err(refused)?;
-        let token = crate::tokens::random_secret("")?;
         let day = at.date_naive().to_string();
         let body = serde_json::Value::Object(answers.clone()).to_string();
         write_tx!(self, |tx, _head| {
@@ -187,13 +201,34 @@ impl Store {
                     "`{person}` has already answered survey {id}"
                 ))));
             }
-            sqlx::query("INSERT INTO survey_responses (survey_id, token, day, answers) VALUES ($1, $2, $3, $4)")
+            let mut rows: Vec<(String, String)> = Vec::new();
+            for row in sqlx::query("SELECT day, answers FROM survey_responses WHERE survey_id = $1")
                 .bind(id)
-                .bind(&token)
-                .bind(&day)
-                .bind(&body)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                rows.push((row.try_get("day")?, row.try_get("answers")?));
+            }
+            rows.push((day.clone(), body.clone()));
+            sqlx::query("DELETE FROM survey_responses WHERE survey_id = $1")
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            // Written in the order of new random keys: a random order.
+            let mut keyed = Vec::with_capacity(rows.len());
+            for row in rows {
+                keyed.push((crate::tokens::random_secret("")?, row));
+            }
+            keyed.sort();
+            for (token, (day, answers)) in keyed {
+                sqlx::query("INSERT INTO survey_responses (survey_id, token, day, answers) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(&token)
+                    .bind(&day)
+                    .bind(&answers)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         });
         Ok(())
     }
@@ -235,41 +270,37 @@ impl Store {
             .collect()
     }
 
-    /// The scores given to eNPS questions of `team`'s surveys (all teams
-    /// when `None`) on days in `[from, to)`: the §6 eNPS input.
+    /// The eNPS scores of `team`'s surveys (all teams when `None`) that
+    /// closed in `[from, to)` before `now` with at least
+    /// [`feedback::MIN_RESPONSES`] responses: the §6 eNPS input. Whole
+    /// closed surveys only, so that no choice of window isolates a few
+    /// people's answers.
     pub async fn enps_scores(
         &self,
         team: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<Vec<u64>, StoreError> {
         let mut scores = Vec::new();
-        let (from_day, to_day) = (from.date_naive().to_string(), to.date_naive().to_string());
         for survey in self.surveys(team).await? {
+            let closed = survey
+                .closes_at
+                .is_some_and(|c| c <= now && from <= c && c < to);
+            if !closed || survey.responses < feedback::MIN_RESPONSES as i64 {
+                continue;
+            }
             let enps: Vec<&str> = survey
                 .questions
                 .iter()
                 .filter(|q| q.kind == feedback::QuestionKind::Enps)
                 .map(|q| q.id.as_str())
                 .collect();
-            if enps.is_empty() {
-                continue;
-            }
-            let texts: Vec<String> = on_pool!(self, |pool| {
-                sqlx::query("SELECT answers FROM survey_responses WHERE survey_id = $1 AND day >= $2 AND day < $3")
-                    .bind(survey.id)
-                    .bind(&from_day)
-                    .bind(&to_day)
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get("answers"))
-                    .collect::<Result<_, sqlx::Error>>()?
-            });
-            for text in texts {
-                let answers: serde_json::Value = serde_json::from_str(&text)
-                    .map_err(|e| StoreError::Corrupt(format!("a survey response: {e}")))?;
-                scores.extend(enps.iter().filter_map(|id| answers.get(id)?.as_u64()));
+            for answers in self.responses(survey.id).await? {
+                // One score per respondent: the first eNPS question answered.
+                if let Some(score) = enps.iter().find_map(|id| answers.get(*id)?.as_u64()) {
+                    scores.push(score);
+                }
             }
         }
         Ok(scores)

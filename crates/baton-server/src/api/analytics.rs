@@ -29,7 +29,8 @@ pub struct MetricsQuery {
 pub struct MetricsView {
     #[serde(flatten)]
     metrics: Metrics,
-    /// `null` while fewer than 3 eNPS answers exist in the window.
+    /// From the surveys that closed in the window with at least 3
+    /// responses, one score per respondent; `null` with fewer than 3.
     enps: Option<Tally>,
 }
 
@@ -80,7 +81,7 @@ pub async fn metrics(
     let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
     let scope = team.map_or(Scope::Org, Scope::Team);
     let metrics = analytics::metrics(&decisions, &directory, &guides, scope, Window { from, to });
-    let scores = state.store.enps_scores(team, from, to).await?;
+    let scores = state.store.enps_scores(team, from, to, Utc::now()).await?;
     let enps = (scores.len() >= baton_core::feedback::MIN_RESPONSES).then(|| enps_tally(&scores));
     Ok(Json(MetricsView { metrics, enps }))
 }

@@ -25,6 +25,7 @@ pub struct SurveyBody {
     /// The standard eNPS / heard / misapplied / comments survey when absent.
     #[serde(default)]
     questions: Vec<Question>,
+    /// When answers stop and results show; default 14 days from now.
     closes_at: Option<DateTime<Utc>>,
 }
 
@@ -133,7 +134,9 @@ pub struct SurveyResults {
     detail: String,
 }
 
-/// `GET /api/v1/surveys/{id}/results`.
+/// `GET /api/v1/surveys/{id}/results`: shown once the survey has closed
+/// with at least three responses. While it is open only the count shows:
+/// results that moved with each answer would show each answer.
 pub async fn survey_results(
     State(state): State<AppState>,
     _caller: Caller,
@@ -141,15 +144,24 @@ pub async fn survey_results(
 ) -> Result<Json<SurveyResults>, Problem> {
     let survey = state.store.survey(id).await?;
     let responses = state.store.responses(id).await?;
-    let results = feedback::tally(&survey.questions, &responses);
-    let detail = if results.is_some() {
-        format!("{} responses", responses.len())
+    let closed = survey.closes_at.is_none_or(|c| c <= Utc::now());
+    let results = if closed {
+        feedback::tally(&survey.questions, &responses)
     } else {
-        format!(
-            "results are shown once {} responses exist, so that no answer can be traced to a person ({} so far)",
+        None
+    };
+    let detail = match (&results, survey.closes_at) {
+        (Some(_), _) => format!("{} responses", responses.len()),
+        (None, Some(c)) if !closed => format!(
+            "results are shown when the survey closes at {} ({} responses so far)",
+            baton_core::instant(c),
+            responses.len()
+        ),
+        _ => format!(
+            "results are shown from {} responses on, so that no answer can be traced to a person ({} responses)",
             feedback::MIN_RESPONSES,
             responses.len()
-        )
+        ),
     };
     Ok(Json(SurveyResults {
         survey: id,
