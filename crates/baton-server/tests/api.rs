@@ -1232,3 +1232,44 @@ async fn every_error_is_a_problem_document_even_from_the_framework() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn decisions_list_by_window_and_refuses_a_negative_offset() {
+    each_backend(|app| async move {
+        for title in ["One", "Two"] {
+            app.post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": title}),
+            )
+            .await;
+        }
+        let hour = chrono::Duration::hours(1);
+        let stamp =
+            |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = chrono::Utc::now();
+        let (_, inside) = app
+            .get(
+                "sam",
+                &format!(
+                    "/api/v1/decisions?from={}&to={}",
+                    stamp(now - hour),
+                    stamp(now + hour)
+                ),
+            )
+            .await;
+        assert_eq!(inside.as_array().unwrap().len(), 2, "{inside}");
+        let (_, before) = app
+            .get(
+                "sam",
+                &format!("/api/v1/decisions?to={}", stamp(now - hour)),
+            )
+            .await;
+        assert_eq!(before.as_array().unwrap().len(), 0, "{before}");
+        let (_, page) = app.get("sam", "/api/v1/decisions?limit=1&offset=1").await;
+        assert_eq!(page[0]["title"], "One");
+        let (status, body) = app.get("sam", "/api/v1/decisions?offset=-1").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    })
+    .await;
+}

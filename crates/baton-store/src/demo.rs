@@ -27,13 +27,27 @@ pub struct Seeded {
     pub refused: usize,
 }
 
-/// Whether the store holds exactly the demo organisation, so that a second
-/// `serve --demo` reuses it.
-pub async fn is_demo(store: &Store) -> Result<bool, StoreError> {
-    Ok(store
-        .latest_org()
-        .await?
-        .is_some_and(|(_, text)| text == demo::ORG))
+/// What a store holds, as far as `serve --demo` is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoState {
+    /// Nothing applied yet: seed it.
+    Empty,
+    /// A finished demo seed: reuse it.
+    Seeded,
+    /// The demo directory, but the seed stopped before its end (the admin
+    /// token is made only after the history is complete).
+    Interrupted,
+    /// Some other organisation: never mix the demo into it.
+    Other,
+}
+
+pub async fn demo_state(store: &Store) -> Result<DemoState, StoreError> {
+    Ok(match store.latest_org().await? {
+        None => DemoState::Empty,
+        Some((_, text)) if text != demo::ORG => DemoState::Other,
+        Some(_) if store.has_tokens(demo::ADMIN).await? => DemoState::Seeded,
+        Some(_) => DemoState::Interrupted,
+    })
 }
 
 /// Applies the demo files and plays six months of history up to `now`.

@@ -34,6 +34,10 @@ pub struct DecisionFilter {
     pub decider: Option<String>,
     /// Case-insensitive text in the title.
     pub text: Option<String>,
+    /// Opened at or after this instant.
+    pub opened_from: Option<DateTime<Utc>>,
+    /// Opened before this instant.
+    pub opened_to: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -401,6 +405,46 @@ impl Store {
         parse_record(id, &text.ok_or(StoreError::NotFound(id))?)
     }
 
+    /// Decision `id` and its events, read in one transaction so that the
+    /// record and the trail agree (no write lands between the two reads).
+    pub async fn get_with_events(
+        &self,
+        id: i64,
+    ) -> Result<(Decision, Vec<StoredEvent>), StoreError> {
+        let repeatable = matches!(self.backend, crate::Backend::Postgres(_));
+        let (text, rows): (Option<String>, Vec<(i64, String, String)>) = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            if repeatable {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let text = sqlx::query("SELECT record FROM decisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("record"))
+                .transpose()?;
+            let rows = sqlx::query(
+                "SELECT seq, body, hash FROM events WHERE decision_id = $1 ORDER BY seq",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+            tx.commit().await?;
+            (text, rows)
+        });
+        let decision = parse_record(id, &text.ok_or(StoreError::NotFound(id))?)?;
+        let events = rows
+            .into_iter()
+            .map(stored_event)
+            .collect::<Result<_, _>>()?;
+        Ok((decision, events))
+    }
+
     /// The audit events of decision `id`, oldest first.
     pub async fn events(&self, id: i64) -> Result<Vec<StoredEvent>, StoreError> {
         let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
@@ -448,6 +492,7 @@ impl Store {
                 "SELECT id, record FROM decisions \
                  WHERE ($1 IS NULL OR team = $1) AND ($2 IS NULL OR type = $2) AND ($3 IS NULL OR status = $3) \
                  AND ($4 IS NULL OR decider = $4) AND ($5 IS NULL OR LOWER(title) LIKE $5) \
+                 AND ($8 IS NULL OR opened_at >= $8) AND ($9 IS NULL OR opened_at < $9) \
                  ORDER BY id DESC LIMIT $6 OFFSET $7",
             )
             .bind(&filter.team)
@@ -457,6 +502,8 @@ impl Store {
             .bind(&text)
             .bind(filter.limit.unwrap_or(i64::MAX))
             .bind(filter.offset.unwrap_or(0))
+            .bind(filter.opened_from.map(micros))
+            .bind(filter.opened_to.map(micros))
             .fetch_all(pool)
             .await?
             .iter()

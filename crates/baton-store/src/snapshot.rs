@@ -254,9 +254,7 @@ impl Store {
         if let Some(found) = lookup(&at.decisions, &id, snap.seq) {
             return Ok(found);
         }
-        let decision = self.get(id).await?;
-        let events = self.events(id).await?;
-        let found = Arc::new((decision, events));
+        let found = Arc::new(self.get_with_events(id).await?);
         keep(&at.decisions, id, (snap.seq, Arc::clone(&found)));
         Ok(found)
     }

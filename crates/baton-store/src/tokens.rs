@@ -128,6 +128,18 @@ impl Store {
         Ok(revoked)
     }
 
+    /// Whether any token was ever made for `person`.
+    pub async fn has_tokens(&self, person: &str) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query("SELECT COUNT(*) AS n FROM tokens WHERE person = $1")
+                .bind(person)
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?
+        });
+        Ok(n > 0)
+    }
+
     /// The person and role a live token speaks for.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
         let row: Option<(i64, String, String)> = on_pool!(self, |pool| {

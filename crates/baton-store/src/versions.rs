@@ -60,6 +60,21 @@ impl Store {
             let guide = baton_core::compile_guide(name, text, Arc::clone(&directory))?;
             compiled.push((guide.team.clone(), (*text).to_owned()));
         }
+        // A new directory must not break a guide already in force (a person
+        // it names removed, say): every team would fail to resolve.
+        if org.is_some() {
+            for team in self.teams().await? {
+                if compiled.iter().any(|(t, _)| *t == team) {
+                    continue;
+                }
+                let text = self.guide_text(&team).await?;
+                baton_core::compile_guide(
+                    &format!("the stored guide of team {team}"),
+                    &text,
+                    Arc::clone(&directory),
+                )?;
+            }
+        }
         let org_digest = digest(&org_text);
         let applied = write_tx!(self, |tx, head| {
             let mut applied = Applied::default();

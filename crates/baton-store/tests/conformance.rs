@@ -822,3 +822,29 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_directory_that_breaks_a_stored_guide_is_refused() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // Sam holds the guide's security-lead role.
+        let without_sam: String = examples::ORG
+            .lines()
+            .filter(|l| !l.contains("id: sam") && !l.contains("of: sam"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let err = store
+            .apply(Some(("org.yaml", &without_sam)), &[], hours(1))
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("stored guide of team platform"),
+            "{message}"
+        );
+        assert!(message.contains("sam"), "{message}");
+        let (version, _) = store.latest_org().await.unwrap().unwrap();
+        assert_eq!(version, 1, "nothing was stored");
+    })
+    .await;
+}

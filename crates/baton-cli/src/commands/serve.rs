@@ -71,25 +71,31 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
 /// before) and returns a fresh admin token for it. A store holding any other
 /// organisation is refused: the demo must never mix with real data.
 async fn prepare_demo(store: &Store, url: &str) -> Result<String> {
-    if store.latest_org().await?.is_none() {
-        eprintln!("seeding {url} with the demo organisation…");
-        let bar = indicatif::ProgressBar::new(0);
-        let seeded = baton_store::demo::seed(store, Utc::now(), |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
-        .await
-        .context("cannot seed the demo organisation")?;
-        bar.finish_and_clear();
-        eprintln!(
-            "demo: {} people, {} teams, {} decisions, {} actions",
-            seeded.people, seeded.teams, seeded.decisions, seeded.actions
-        );
-    } else if !baton_store::demo::is_demo(store).await? {
-        bail!(
+    use baton_store::demo::DemoState;
+    match baton_store::demo::demo_state(store).await? {
+        DemoState::Empty => {
+            eprintln!("seeding {url} with the demo organisation…");
+            let bar = indicatif::ProgressBar::new(0);
+            let seeded = baton_store::demo::seed(store, Utc::now(), |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await
+            .context("cannot seed the demo organisation")?;
+            bar.finish_and_clear();
+            eprintln!(
+                "demo: {} people, {} teams, {} decisions, {} actions",
+                seeded.people, seeded.teams, seeded.decisions, seeded.actions
+            );
+        }
+        DemoState::Seeded => {}
+        DemoState::Interrupted => bail!(
+            "`{url}` holds a demo whose seeding was interrupted: remove it and run `baton serve --demo` again"
+        ),
+        DemoState::Other => bail!(
             "`{url}` already holds an organisation that is not the demo: \
              run the demo on a new store, e.g. `baton serve --demo --db sqlite://./baton-demo.db`"
-        );
+        ),
     }
     let (_, token) = store
         .create_token(demo::ADMIN, Role::Admin, Utc::now())

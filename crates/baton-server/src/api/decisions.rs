@@ -98,7 +98,13 @@ pub struct ListQuery {
     status: Option<String>,
     decider: Option<String>,
     text: Option<String>,
+    /// Opened at or after (RFC 3339).
+    from: Option<chrono::DateTime<Utc>>,
+    /// Opened before (RFC 3339).
+    to: Option<chrono::DateTime<Utc>>,
+    /// Page size, 1–500 (default 50).
     limit: Option<i64>,
+    /// Decisions to skip, newest first (default 0).
     offset: Option<i64>,
 }
 
@@ -117,12 +123,21 @@ pub async fn list(
             )
         })?),
     };
+    if q.offset.is_some_and(|o| o < 0) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "`offset` cannot be negative",
+        ));
+    }
     let filter = DecisionFilter {
         team: q.team,
         decision_type: q.decision_type,
         status,
         decider: q.decider,
         text: q.text,
+        opened_from: q.from,
+        opened_to: q.to,
         limit: Some(q.limit.unwrap_or(50).clamp(1, 500)),
         offset: q.offset,
     };
