@@ -124,7 +124,8 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                .pragma("mmap_size", "268435456");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)
