@@ -110,6 +110,44 @@ macro_rules! write_tx {
             }
         }
     };
+    // The same, also reading decision `$id`'s record (`None` when there is
+    // none) — on SQLite in the statement that reads the head, which the
+    // write lock already makes current; on PostgreSQL after taking the row
+    // lock, so that the read sees every write committed before it.
+    ($store:expr, record $id:expr, |$tx:ident, $head:ident, $record:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let row = sqlx::query("SELECT seq, hash, decisions, (SELECT record FROM decisions WHERE id = $1) AS record FROM chain_head WHERE id = 1")
+                    .bind($id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                let $head = $crate::chain::Head::from_row(&row)?;
+                let $record: Option<String> = sqlx::Row::try_get(&row, "record")?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let row = sqlx::query(
+                    "SELECT seq, hash, decisions FROM chain_head WHERE id = 1 FOR UPDATE",
+                )
+                .fetch_one(&mut *$tx)
+                .await?;
+                let $head = $crate::chain::Head::from_row(&row)?;
+                let $record: Option<String> = sqlx::query("SELECT record FROM decisions WHERE id = $1")
+                    .bind($id)
+                    .fetch_optional(&mut *$tx)
+                    .await?
+                    .map(|r| sqlx::Row::try_get(&r, "record"))
+                    .transpose()?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
 }
 pub(crate) use write_tx;
 

@@ -181,8 +181,7 @@ impl Store {
     /// event.
     pub async fn open(&self, opening: &Opening) -> Result<Decision, StoreError> {
         let at = micros(opening.at);
-        let guide = self.guide(&opening.team).await?;
-        let state = self.org_state(&guide, at).await?;
+        let (guide, state) = self.guide_and_state(&opening.team, at).await?;
         let request = Request {
             decision_type: opening.decision_type.clone(),
             title: opening.title.clone(),
@@ -210,6 +209,25 @@ impl Store {
             d
         });
         Ok(decision)
+    }
+
+    /// The team's guide in force and the org state at `at`. A guide already
+    /// compiled is checked by the org-state statement itself, so a current
+    /// cache costs one statement, not two.
+    async fn guide_and_state(
+        &self,
+        team: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Arc<baton_core::Guide>, baton_core::OrgState), StoreError> {
+        if let Some((org, version, guide)) = self.cache.any_guide(team) {
+            let (state, current) = self.org_state_versioned(&guide, at, at).await?;
+            if current == (org, version) {
+                return Ok((guide, state));
+            }
+        }
+        let guide = self.guide(team).await?;
+        let state = self.org_state(&guide, at).await?;
+        Ok((guide, state))
     }
 
     /// Applies `action` to decision `id` as `actor`. The record and its
@@ -266,13 +284,8 @@ impl Store {
         } else {
             Arc::clone(&self.cache.empty_directory)
         };
-        let decision = write_tx!(self, |tx, head| {
-            let row = sqlx::query("SELECT record FROM decisions WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound(id))?;
-            let current = parse_record(id, &row.try_get::<String, _>("record")?)?;
+        let decision = write_tx!(self, record id, |tx, head, record| {
+            let current = parse_record(id, &record.ok_or(StoreError::NotFound(id))?)?;
             let (next, events) = lifecycle::apply(&current, actor, action, at, &directory)?;
             if !events.is_empty() {
                 save!(tx, &next, current.version);

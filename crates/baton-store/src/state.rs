@@ -11,9 +11,11 @@ use sqlx::Row;
 
 use crate::{Backend, Store, StoreError, on_pool};
 
-/// One statement, three kinds of rows, every column text: `load` (person,
-/// count), `history` (person, type, decided_at) and `track` (person,
-/// domains as JSON, `outcome:count`). SPEC §4.2: open means routed,
+/// One statement, four kinds of rows, every column text: `load` (person,
+/// count), `history` (person, type, decided_at), `track` (person,
+/// domains as JSON, `outcome:count`) and `versions` (the directory and
+/// guide versions in force, so a caller holding a compiled guide learns in
+/// the same statement whether it is current). SPEC §4.2: open means routed,
 /// deliberating or checking.
 ///
 /// History is read only for the types a `spread` rule counts (`$5`, a JSON
@@ -28,7 +30,10 @@ SELECT 'history', decided_by, type, decided_at FROM decisions
    AND ($5 IS NULL OR type IN (SELECT value FROM json_each($5)))
 UNION ALL
 SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
- WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome";
+ WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
+UNION ALL
+SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS TEXT),
+ CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)";
 
 const POSTGRES: &str = "\
 SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
@@ -39,7 +44,10 @@ SELECT 'history', decided_by, type, to_char(decided_at AT TIME ZONE 'UTC', 'YYYY
    AND ($5::text IS NULL OR type IN (SELECT jsonb_array_elements_text($5::jsonb)))
 UNION ALL
 SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
- WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome";
+ WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
+UNION ALL
+SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS TEXT),
+ CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)";
 
 impl Store {
     /// What the resolver needs to know about the org at `at` to route a
@@ -60,6 +68,17 @@ impl Store {
         early: DateTime<Utc>,
         late: DateTime<Utc>,
     ) -> Result<OrgState, StoreError> {
+        Ok(self.org_state_versioned(guide, early, late).await?.0)
+    }
+
+    /// [`Store::org_state_between`], with the (directory, guide) versions in
+    /// force for the guide's team as read by the same statement.
+    pub(crate) async fn org_state_versioned(
+        &self,
+        guide: &Guide,
+        early: DateTime<Utc>,
+        late: DateTime<Utc>,
+    ) -> Result<(OrgState, (i64, i64)), StoreError> {
         let at = late;
         let widest = guide
             .rules
@@ -95,8 +114,12 @@ impl Store {
         });
         let mut state = OrgState::default();
         let mut track: HashMap<(String, String), Outcomes> = HashMap::new();
+        let mut versions = (0, 0);
         for [kind, person, a, b] in rows {
             match kind.as_str() {
+                "versions" => {
+                    versions = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
+                }
                 "load" => {
                     state.load.insert(person, b.parse().unwrap_or(u32::MAX));
                 }
@@ -131,7 +154,7 @@ impl Store {
         for ((person, domain), outcomes) in track {
             state.record(&person, &domain, outcomes);
         }
-        Ok(state)
+        Ok((state, versions))
     }
 }
 
