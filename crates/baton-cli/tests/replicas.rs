@@ -11,6 +11,8 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -87,12 +89,7 @@ impl Replica {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
-        let address = first
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("an address: {first}"))
-            .to_owned();
+        let address = common::address_of(&first);
         Self { child, address }
     }
 }

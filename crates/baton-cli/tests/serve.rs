@@ -8,6 +8,8 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -81,12 +83,7 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .expect("an address")
-        .to_owned();
+    let address = common::address_of(&first);
 
     assert!(get(&address, "/healthz", None).starts_with("HTTP/1.1 200"));
 
@@ -170,12 +167,7 @@ fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
         .unwrap();
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .expect("an address")
-        .to_owned();
+    let address = common::address_of(&first);
     let second = lines.next().unwrap().unwrap();
     let token = second
         .strip_prefix("admin token (dana): ")

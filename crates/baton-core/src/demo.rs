@@ -96,37 +96,7 @@ pub struct Step {
     pub act: Act,
 }
 
-/// A tiny deterministic generator: the demo must be the same every time,
-/// and the core takes no dependency for it.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        // 53 random bits, exactly representable.
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n.max(1)
-    }
-
-    /// One of `items`, or `fallback` when there are none.
-    fn pick<T: Copy>(&mut self, items: &[T], fallback: T) -> T {
-        items
-            .get(self.below(items.len()))
-            .copied()
-            .unwrap_or(fallback)
-    }
-}
+use crate::splitmix::SplitMix;
 
 /// A decision type's titles and the two options argued over.
 struct Kind {

@@ -34,6 +34,7 @@ pub mod org;
 pub mod resolve;
 pub mod rotation;
 pub mod schema;
+mod splitmix;
 pub mod synthetic;
 mod yaml;
 
