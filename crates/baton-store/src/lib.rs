@@ -83,47 +83,42 @@ pub(crate) use on_pool;
 /// Runs `$body` in a write transaction that holds the store's write lock,
 /// with `$head` bound to the chain head read under that lock; commits when
 /// the body succeeds and rolls back when it returns an error.
+///
+/// With `record ID`, `$record` is also bound to decision `ID`'s record
+/// (`None` when there is none): on SQLite read in the statement that reads
+/// the head, which the write lock already makes current; on PostgreSQL
+/// after taking the row lock, so that it sees every write committed before.
 macro_rules! write_tx {
     ($store:expr, |$tx:ident, $head:ident| $body:expr) => {
-        match &$store.backend {
-            $crate::Backend::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let row = sqlx::query("SELECT seq, hash, decisions FROM chain_head WHERE id = 1")
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                let $head = $crate::chain::Head::from_row(&row)?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::Backend::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let row = sqlx::query(
-                    "SELECT seq, hash, decisions FROM chain_head WHERE id = 1 FOR UPDATE",
-                )
-                .fetch_one(&mut *$tx)
-                .await?;
-                let $head = $crate::chain::Head::from_row(&row)?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
+        $crate::write_tx!(@locked $store, "", None, |$tx, $head, _record| $body)
     };
-    // The same, also reading decision `$id`'s record (`None` when there is
-    // none) — on SQLite in the statement that reads the head, which the
-    // write lock already makes current; on PostgreSQL after taking the row
-    // lock, so that the read sees every write committed before it.
     ($store:expr, record $id:expr, |$tx:ident, $head:ident, $record:ident| $body:expr) => {
+        $crate::write_tx!(
+            @locked $store,
+            ", (SELECT record FROM decisions WHERE id = $1) AS record",
+            Some($id),
+            |$tx, $head, $record| $body
+        )
+    };
+    (@locked $store:expr, $with_record:literal, $id:expr, |$tx:ident, $head:ident, $record:ident| $body:expr) => {{
+        let id: Option<i64> = $id;
         match &$store.backend {
             $crate::Backend::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let row = sqlx::query("SELECT seq, hash, decisions, (SELECT record FROM decisions WHERE id = $1) AS record FROM chain_head WHERE id = 1")
-                    .bind($id)
-                    .fetch_one(&mut *$tx)
-                    .await?;
+                let mut head = sqlx::query(concat!(
+                    "SELECT seq, hash, decisions",
+                    $with_record,
+                    " FROM chain_head WHERE id = 1"
+                ));
+                if let Some(id) = id {
+                    head = head.bind(id);
+                }
+                let row = head.fetch_one(&mut *$tx).await?;
                 let $head = $crate::chain::Head::from_row(&row)?;
-                let $record: Option<String> = sqlx::Row::try_get(&row, "record")?;
+                let $record: Option<String> = match id {
+                    Some(_) => sqlx::Row::try_get(&row, "record")?,
+                    None => None,
+                };
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -136,18 +131,21 @@ macro_rules! write_tx {
                 .fetch_one(&mut *$tx)
                 .await?;
                 let $head = $crate::chain::Head::from_row(&row)?;
-                let $record: Option<String> = sqlx::query("SELECT record FROM decisions WHERE id = $1")
-                    .bind($id)
-                    .fetch_optional(&mut *$tx)
-                    .await?
-                    .map(|r| sqlx::Row::try_get(&r, "record"))
-                    .transpose()?;
+                let $record: Option<String> = match id {
+                    Some(id) => sqlx::query($crate::log::RECORD_OF)
+                        .bind(id)
+                        .fetch_optional(&mut *$tx)
+                        .await?
+                        .map(|r| sqlx::Row::try_get(&r, "record"))
+                        .transpose()?,
+                    None => None,
+                };
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
         }
-    };
+    }};
 }
 pub(crate) use write_tx;
 

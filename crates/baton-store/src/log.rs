@@ -53,6 +53,26 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
+/// One decision's record, by id.
+pub(crate) const RECORD_OF: &str = "SELECT record FROM decisions WHERE id = $1";
+
+/// One decision's events, oldest first.
+const EVENTS_OF: &str = "SELECT seq, body, hash FROM events WHERE decision_id = $1 ORDER BY seq";
+
+/// The `seq`, `body` and `hash` columns of an event row, on either backend.
+fn event_row<R: Row>(row: &R) -> Result<(i64, String, String), sqlx::Error>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok((
+        row.try_get("seq")?,
+        row.try_get("body")?,
+        row.try_get("hash")?,
+    ))
+}
+
 /// An event row as the API shows it: the fields of its canonical body.
 fn stored_event(row: (i64, String, String)) -> Result<StoredEvent, StoreError> {
     audit_event(row).map(|a| a.event)
@@ -408,7 +428,7 @@ impl Store {
 
     pub async fn get(&self, id: i64) -> Result<Decision, StoreError> {
         let text: Option<String> = on_pool!(self, |pool| {
-            sqlx::query("SELECT record FROM decisions WHERE id = $1")
+            sqlx::query(RECORD_OF)
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -432,21 +452,19 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let text = sqlx::query("SELECT record FROM decisions WHERE id = $1")
+            let text = sqlx::query(RECORD_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?
                 .map(|r| r.try_get("record"))
                 .transpose()?;
-            let rows = sqlx::query(
-                "SELECT seq, body, hash FROM events WHERE decision_id = $1 ORDER BY seq",
-            )
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
+            let rows = sqlx::query(EVENTS_OF)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(event_row)
+                .collect::<Result<_, sqlx::Error>>()?;
             tx.commit().await?;
             (text, rows)
         });
@@ -461,12 +479,12 @@ impl Store {
     /// The audit events of decision `id`, oldest first.
     pub async fn events(&self, id: i64) -> Result<Vec<StoredEvent>, StoreError> {
         let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
-            sqlx::query("SELECT seq, body, hash FROM events WHERE decision_id = $1 ORDER BY seq")
+            sqlx::query(EVENTS_OF)
                 .bind(id)
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
+                .map(event_row)
                 .collect::<Result<_, sqlx::Error>>()?
         });
         rows.into_iter().map(stored_event).collect()
@@ -488,7 +506,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("hash")?)))
+                .map(event_row)
                 .collect::<Result<_, sqlx::Error>>()?
         });
         rows.into_iter().map(audit_event).collect()
