@@ -127,7 +127,7 @@ fn main() -> Result<()> {
         args.rounds,
         url.split(':').next().unwrap_or("?")
     );
-    let client = baton_server::webhooks::client(&baton_server::webhooks::Config::default())?;
+    let client = baton_server::http_client(Duration::from_secs(10))?;
     let mut results: Vec<Vec<Measured>> = vec![Vec::new(); targets.len()];
     for round in 0..args.rounds {
         for ((target, out), _) in targets

@@ -78,14 +78,15 @@ pub fn router(state: AppState) -> Router {
             "/integrations/slack/command",
             axum::routing::post(slack::command),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
+        ))
+        // Outside the timeout, so that requests it cuts off are counted.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(axum::middleware::from_fn(problem::everywhere))
         .with_state(state)

@@ -74,6 +74,11 @@ pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Resul
     let given = header("x-slack-signature")
         .and_then(|s| s.strip_prefix("v0="))
         .ok_or_else(|| unauthorized("X-Slack-Signature is missing"))?;
+    if given.len() != 64 || !given.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(unauthorized(
+            "X-Slack-Signature must be v0= and 64 hex digits",
+        ));
+    }
     let given: Vec<u8> = (0..given.len() / 2)
         .map(|i| {
             given
@@ -158,8 +163,11 @@ async fn team(state: &AppState, named: Option<&str>) -> Result<String, StoreErro
     let teams = state.store.teams().await?;
     match teams.as_slice() {
         [only] => Ok(only.clone()),
-        _ => Err(StoreError::NoGuide(format!(
-            "(several teams: say team=NAME, one of {})",
+        [] => Err(StoreError::Missing(
+            "no team has a guide yet: run `baton apply --guide deference.yaml`".into(),
+        )),
+        _ => Err(StoreError::Missing(format!(
+            "there are several teams: say team=NAME, one of {}",
             teams.join(", ")
         ))),
     }

@@ -63,15 +63,10 @@ fn unreachable_key() -> Hmac<Sha256> {
     panic!("HMAC-SHA256 refused a key")
 }
 
-/// The HTTP client deliveries go out on.
-pub fn client(config: &Config) -> Result<reqwest::Client, reqwest::Error> {
-    crate::http_client(config.timeout)
-}
-
 /// Runs delivery passes every `config.every` until the task is aborted.
 pub fn spawn(store: Store, config: Config) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match client(&config) {
+        let client = match crate::http_client(config.timeout) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "webhooks are off: no HTTP client");

@@ -64,7 +64,7 @@ async fn spawn_app(store: Store) -> App {
         base,
         store,
         tokens,
-        http: baton_server::webhooks::client(&Default::default()).unwrap(),
+        http: baton_server::http_client(std::time::Duration::from_secs(10)).unwrap(),
         _shutdown: tx,
     }
 }
@@ -701,11 +701,22 @@ async fn webhooks_are_signed_retried_with_backoff_and_recorded() {
             .post(
                 "dana",
                 "/api/v1/webhooks",
-                json!({"url": "http://127.0.0.1:9/gone"}),
+                json!({"url": "http://user:pw@127.0.0.1:9/gone?token=x"}),
             )
             .await;
         let dead_id = dead["id"].as_i64().unwrap();
         assert!(dead["secret"].as_str().unwrap().starts_with("whsec_"));
+        // The audit log, readable by every token, keeps only the origin.
+        let (_, log) = app.get("sam", "/api/v1/audit?limit=1000").await;
+        let targets: Vec<&Value> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "webhook_subscribed")
+            .map(|e| &e["data"]["target"])
+            .collect();
+        assert_eq!(targets.last().unwrap().as_str(), Some("http://127.0.0.1:9"));
+        assert!(!log.to_string().contains("pw@"), "credentials in the log");
 
         let (status, d) = app
             .post(
@@ -732,7 +743,7 @@ async fn webhooks_are_signed_retried_with_backoff_and_recorded() {
             timeout: std::time::Duration::from_secs(2),
             ..Default::default()
         };
-        let client = baton_server::webhooks::client(&config).unwrap();
+        let client = baton_server::http_client(config.timeout).unwrap();
         let delivered = || {
             receiver
                 .seen
@@ -1316,4 +1327,22 @@ async fn a_client_that_trickles_its_request_head_is_cut_off() {
     .await;
     assert!(closed.is_ok(), "the connection was still open after 5 s");
     assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn an_instant_at_the_end_of_time_is_refused_not_a_crash() {
+    each_backend(|app| async move {
+        for at in ["+262142-12-31T12:00:00Z", "-262141-01-01T00:00:00Z"] {
+            let (status, body) = app
+                .post(
+                    "ana",
+                    "/api/v1/resolve",
+                    json!({"team": "platform", "type": "architecture", "at": at}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{at}: {body}");
+            assert_eq!(body["code"], "invalid_request", "{at}: {body}");
+        }
+    })
+    .await;
 }

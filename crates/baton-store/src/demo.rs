@@ -42,9 +42,11 @@ pub enum DemoState {
 }
 
 pub async fn demo_state(store: &Store) -> Result<DemoState, StoreError> {
-    Ok(match store.latest_org().await? {
+    // The first directory tells: endorsements made through the API later
+    // store new versions of the demo's directory.
+    Ok(match store.first_org().await? {
         None => DemoState::Empty,
-        Some((_, text)) if text != demo::ORG => DemoState::Other,
+        Some(text) if text != demo::ORG => DemoState::Other,
         Some(_) if store.has_tokens(demo::ADMIN).await? => DemoState::Seeded,
         Some(_) => DemoState::Interrupted,
     })

@@ -217,6 +217,31 @@ impl Store {
     }
 }
 
+/// `t + by`, held within the years 1 to 9999 that both databases store.
+/// Instants come from users (`--at`, an API's `at`); the resolver answers
+/// one outside those years with `invalid_request`, and the store must
+/// neither overflow nor send the database a date it refuses before that.
+pub(crate) fn shifted(
+    t: chrono::DateTime<chrono::Utc>,
+    by: chrono::TimeDelta,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone as _;
+    let first = chrono::Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single();
+    let last = chrono::Utc
+        .with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+        .single();
+    let (Some(first), Some(last)) = (first, last) else {
+        return t;
+    };
+    t.checked_add_signed(by)
+        .unwrap_or(if by < chrono::TimeDelta::zero() {
+            first
+        } else {
+            last
+        })
+        .clamp(first, last)
+}
+
 /// Instants are kept to the microsecond, the finest both backends store, so
 /// what is read back equals what was written.
 pub(crate) fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {

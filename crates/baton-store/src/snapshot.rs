@@ -237,8 +237,12 @@ impl Store {
             return Ok(state);
         }
         let state = Arc::new(
-            self.org_state_between(guide, when - STATE_SLACK, when + STATE_SLACK)
-                .await?,
+            self.org_state_between(
+                guide,
+                crate::shifted(when, -STATE_SLACK),
+                crate::shifted(when, STATE_SLACK),
+            )
+            .await?,
         );
         keep(
             &at.states,

@@ -79,13 +79,16 @@ impl Store {
         early: DateTime<Utc>,
         late: DateTime<Utc>,
     ) -> Result<(OrgState, (i64, i64)), StoreError> {
-        let at = late;
+        let at = crate::shifted(late, chrono::TimeDelta::zero());
         let widest = guide
             .rules
             .iter()
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
-        let from = early - widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono());
+        let from = crate::shifted(
+            early,
+            -widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono()),
+        );
         // The types any spread rule counts; `None` when one counts all.
         let spread_types = spread_types(guide);
         let sql = match self.backend {

@@ -46,6 +46,19 @@ impl Store {
         guides: &[(&str, &str)],
         at: DateTime<Utc>,
     ) -> Result<Applied, StoreError> {
+        self.apply_over(None, org, guides, at).await
+    }
+
+    /// [`Store::apply`] of a directory derived from version `base` (an
+    /// endorsement added to it, say): refused as a conflict if another
+    /// version was applied meanwhile, rather than silently undoing it.
+    pub async fn apply_over(
+        &self,
+        base: Option<i64>,
+        org: Option<(&str, &str)>,
+        guides: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<Applied, StoreError> {
         let at = micros(at);
         let (org_text, directory) = match org {
             Some((name, text)) => (text.to_owned(), Arc::new(Directory::load(name, text)?)),
@@ -87,6 +100,13 @@ impl Store {
                 Some(row) => (row.try_get("id")?, row.try_get("digest")?),
                 None => (0, String::new()),
             };
+            if base.is_some_and(|b| b != latest_id) {
+                return Err(StoreError::Lifecycle(
+                    baton_core::lifecycle::LifecycleError::Conflict(format!(
+                        "the directory changed (now version {latest_id}) while this change was made: read it again and retry"
+                    )),
+                ));
+            }
             applied.org_version = latest_id;
             if latest_digest != org_digest {
                 applied.org_version = latest_id + 1;
@@ -167,6 +187,18 @@ impl Store {
         // This process heard itself: forget before anyone reads.
         self.cache.changed();
         Ok(applied)
+    }
+
+    /// The first directory ever applied, as text.
+    pub async fn first_org(&self) -> Result<Option<String>, StoreError> {
+        let text = on_pool!(self, |pool| {
+            sqlx::query("SELECT body FROM org_versions ORDER BY id LIMIT 1")
+                .fetch_optional(pool)
+                .await?
+                .map(|r| r.try_get("body"))
+                .transpose()?
+        });
+        Ok(text)
     }
 
     /// The latest directory version and its text.

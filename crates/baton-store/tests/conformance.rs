@@ -764,6 +764,7 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
         let (hook, _) = store
             .subscribe_webhook(
                 "http://127.0.0.1:9/hook",
+                "http://127.0.0.1:9",
                 &["opened".into()],
                 None,
                 "dana",
@@ -845,6 +846,32 @@ async fn a_directory_that_breaks_a_stored_guide_is_refused() {
         assert!(message.contains("sam"), "{message}");
         let (version, _) = store.latest_org().await.unwrap().unwrap();
         assert_eq!(version, 1, "nothing was stored");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_directory_derived_from_an_older_version_is_a_conflict() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let (base, text) = store.latest_org().await.unwrap().unwrap();
+        let admin_edit = format!("{text}\n# an admin's edit\n");
+        store
+            .apply(Some(("org.yaml", &admin_edit)), &[], hours(1))
+            .await
+            .unwrap();
+        let endorsed = format!("{text}\n# an endorsement made from version {base}\n");
+        let err = store
+            .apply_over(Some(base), Some(("org.yaml", &endorsed)), &[], hours(2))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "conflict", "{err}");
+        let (latest, kept) = store.latest_org().await.unwrap().unwrap();
+        assert_eq!(
+            (latest, kept),
+            (base + 1, admin_edit),
+            "the admin's edit stands"
+        );
     })
     .await;
 }

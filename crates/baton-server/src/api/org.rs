@@ -105,7 +105,7 @@ pub async fn endorse(
     Body(body): Body<EndorsementBody>,
 ) -> Result<(StatusCode, Json<Applied>), Problem> {
     caller.may_write()?;
-    let (_, text) = state
+    let (base, text) = state
         .store
         .latest_org()
         .await?
@@ -125,7 +125,7 @@ pub async fn endorse(
         Json(
             state
                 .store
-                .apply(Some(("org", &json)), &[], chrono::Utc::now())
+                .apply_over(Some(base), Some(("org", &json)), &[], chrono::Utc::now())
                 .await?,
         ),
     ))

@@ -38,7 +38,9 @@ fn invalid(detail: String) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail)
 }
 
-fn check(body: &SubscribeBody) -> Result<(), Problem> {
+/// Checks a subscription; returns the URL's origin, which is what the
+/// audit log records of it.
+fn check(body: &SubscribeBody) -> Result<String, Problem> {
     let url = reqwest::Url::parse(&body.url)
         .map_err(|e| invalid(format!("`url`: `{}` is not a URL: {e}", body.url)))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -62,7 +64,7 @@ fn check(body: &SubscribeBody) -> Result<(), Problem> {
             "`secret`: a signing secret needs at least 16 characters".into(),
         ));
     }
-    Ok(())
+    Ok(url.origin().ascii_serialization())
 }
 
 /// `POST /api/v1/webhooks`: subscribe a URL to decision events. Admins.
@@ -72,11 +74,12 @@ pub async fn subscribe(
     Body(body): Body<SubscribeBody>,
 ) -> Result<(StatusCode, Json<Subscribed>), Problem> {
     require(&caller, &[Role::Admin], "subscribe webhooks")?;
-    check(&body)?;
+    let target = check(&body)?;
     let (webhook, secret) = state
         .store
         .subscribe_webhook(
             &body.url,
+            &target,
             &body.events,
             body.secret.as_deref(),
             &caller.person,
