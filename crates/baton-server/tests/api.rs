@@ -135,6 +135,32 @@ async fn without_a_token_everything_is_401() {
         assert_eq!(content_type, "application/problem+json");
         let (status, _, _) = app.call(None, reqwest::Method::GET, "/healthz", None).await;
         assert_eq!(status, StatusCode::OK);
+        // Every operation the OpenAPI document marks as secured refuses a
+        // caller without a token — which also keeps the document honest.
+        let document = baton_server::openapi::document();
+        let mut checked = 0;
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{team}", "platform")
+                .replace("{name}", "on-call");
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation.get("security").is_none() {
+                    continue;
+                }
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let (status, body, _) = app
+                    .call(None, method.clone(), &concrete, Some(json!({})))
+                    .await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {concrete}: {body}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked} secured operations");
     })
     .await;
 }

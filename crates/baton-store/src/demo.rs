@@ -2,8 +2,7 @@
 //! ([`baton_core::demo`]), through the same `apply`, `open`, `act` and
 //! `tick` that real use goes through, in time order.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 
 use baton_core::demo::{self, Act, Planned, Step, Who};
 use baton_core::lifecycle::{self, Action, Actor, Role};
@@ -73,13 +72,13 @@ pub async fn seed(
 
     // Opens and steps of every decision, in time order; ties keep the order
     // they were queued in.
-    let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, usize, Job)>> = BinaryHeap::new();
+    let mut queue: BTreeMap<(DateTime<Utc>, usize), Job> = BTreeMap::new();
     let mut order = 0usize;
     for (index, planned) in plan.iter().enumerate() {
-        queue.push(Reverse((planned.at, order, Job::Open(index))));
+        queue.insert((planned.at, order), Job::Open(index));
         order += 1;
     }
-    while let Some(Reverse((at, _, job))) = queue.pop() {
+    while let Some(((at, _), job)) = queue.pop_first() {
         match job {
             Job::Open(index) => {
                 let Some(planned) = plan.get(index) else {
@@ -98,16 +97,16 @@ pub async fn seed(
                 seeded.decisions += 1;
                 progress(seeded.decisions, plan.len());
                 for step in demo::course(planned, &decision, &directory, now) {
-                    queue.push(Reverse((step.at, order, Job::Step(decision.id, step))));
+                    queue.insert((step.at, order), Job::Step(decision.id, step));
                     order += 1;
                 }
             }
             Job::Step(id, step) => {
-                let current = store.get(id).await?;
+                let mut current = store.get(id).await?;
                 if lifecycle::due(&current, at) {
                     store.tick(at).await?;
+                    current = store.get(id).await?;
                 }
-                let current = store.get(id).await?;
                 let (actor, action) = action(&step, &current);
                 match store.act(id, &actor, &action, at).await {
                     Ok(_) => seeded.actions += 1,
@@ -126,20 +125,6 @@ pub async fn seed(
 enum Job {
     Open(usize),
     Step(i64, Step),
-}
-
-// The queue orders by time and queue position, which are unique; jobs
-// themselves are never compared, but the heap needs them to be orderable.
-impl Eq for Job {}
-impl PartialOrd for Job {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Job {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
-    }
 }
 
 fn opening(planned: &Planned) -> Opening {

@@ -43,10 +43,6 @@ pub struct Poll {
 /// How long a survey created without `closes_at` stays open.
 pub const DEFAULT_OPEN: chrono::TimeDelta = chrono::TimeDelta::days(14);
 
-fn refused(e: LifecycleError) -> StoreError {
-    StoreError::Lifecycle(e)
-}
-
 fn not_found(what: &str, id: i64) -> StoreError {
     StoreError::Missing(format!("{what} {id} does not exist"))
 }
@@ -69,9 +65,11 @@ impl Store {
         } else {
             questions
         };
-        feedback::check_questions(&questions).map_err(refused)?;
+        feedback::check_questions(&questions).map_err(StoreError::from)?;
         if title.trim().is_empty() {
-            return Err(refused(LifecycleError::Invalid("`title` is empty".into())));
+            return Err(StoreError::Lifecycle(LifecycleError::Invalid(
+                "`title` is empty".into(),
+            )));
         }
         let text =
             serde_json::to_string(&questions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -79,7 +77,7 @@ impl Store {
         // them before and after one person answers tells nothing.
         let closes_at = Some(micros(closes_at.unwrap_or(at + DEFAULT_OPEN)));
         if closes_at.is_some_and(|c| c <= at) {
-            return Err(refused(LifecycleError::Invalid(
+            return Err(StoreError::Lifecycle(LifecycleError::Invalid(
                 "`closes_at` must be in the future".into(),
             )));
         }
@@ -122,13 +120,31 @@ impl Store {
 
     /// Surveys, newest first, of one team or all.
     pub async fn surveys(&self, team: Option<&str>) -> Result<Vec<Survey>, StoreError> {
+        self.surveys_where(team, None).await
+    }
+
+    pub async fn survey(&self, id: i64) -> Result<Survey, StoreError> {
+        self.surveys_where(None, Some(id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_found("survey", id))
+    }
+
+    /// Surveys of one team or all, or the one with `id`, newest first.
+    async fn surveys_where(
+        &self,
+        team: Option<&str>,
+        id: Option<i64>,
+    ) -> Result<Vec<Survey>, StoreError> {
         let rows = on_pool!(self, |pool| {
             let rows = sqlx::query(
                 "SELECT s.id, s.team, s.title, s.questions, s.created_by, s.created_at, s.closes_at, \
                  (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses \
-                 FROM surveys s WHERE ($1 IS NULL OR s.team = $1) ORDER BY s.id DESC",
+                 FROM surveys s WHERE ($1 IS NULL OR s.team = $1) AND ($2 IS NULL OR s.id = $2) ORDER BY s.id DESC",
             )
             .bind(team)
+            .bind(id)
             .fetch_all(pool)
             .await?;
             let mut out = Vec::with_capacity(rows.len());
@@ -151,14 +167,6 @@ impl Store {
         Ok(rows)
     }
 
-    pub async fn survey(&self, id: i64) -> Result<Survey, StoreError> {
-        self.surveys(None)
-            .await?
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| not_found("survey", id))
-    }
-
     /// Records `person`'s answers to survey `id`, anonymously: the mark that
     /// they answered and the answers go to separate tables in one
     /// transaction. A second answer from the same person is a conflict.
@@ -176,7 +184,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let survey = self.survey(id).await?;
         if survey.closes_at.is_some_and(|c| at >= c) {
-            return Err(refused(LifecycleError::Conflict(format!(
+            return Err(StoreError::Lifecycle(LifecycleError::Conflict(format!(
                 "survey {id} closed at {}",
                 survey
                     .closes_at
@@ -184,7 +192,7 @@ impl Store {
                     .unwrap_or_default()
             ))));
         }
-        feedback::check_answers(&survey.questions, answers).map_err(refused)?;
+        feedback::check_answers(&survey.questions, answers).map_err(StoreError::from)?;
         let day = at.date_naive().to_string();
         let body = serde_json::Value::Object(answers.clone()).to_string();
         write_tx!(self, |tx, _head| {
@@ -197,7 +205,7 @@ impl Store {
             .await?
             .rows_affected();
             if marked == 0 {
-                return Err(refused(LifecycleError::Conflict(format!(
+                return Err(StoreError::Lifecycle(LifecycleError::Conflict(format!(
                     "`{person}` has already answered survey {id}"
                 ))));
             }
@@ -318,7 +326,7 @@ impl Store {
     ) -> Result<Poll, StoreError> {
         let at = micros(at);
         if question.trim().is_empty() {
-            return Err(refused(LifecycleError::Invalid(
+            return Err(StoreError::Lifecycle(LifecycleError::Invalid(
                 "`question` is empty".into(),
             )));
         }
@@ -390,7 +398,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if !(1..=5).contains(&confidence) {
-            return Err(refused(LifecycleError::Invalid(format!(
+            return Err(StoreError::Lifecycle(LifecycleError::Invalid(format!(
                 "`confidence`: expected 1 to 5, got {confidence}"
             ))));
         }

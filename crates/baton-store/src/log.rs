@@ -444,14 +444,14 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<(Decision, Vec<StoredEvent>), StoreError> {
-        let repeatable = matches!(self.backend, crate::Backend::Postgres(_));
+        // SQLite's deferred transaction reads one snapshot already;
+        // PostgreSQL needs repeatable read for its two statements to agree.
+        let begin = match self.backend {
+            crate::Backend::Sqlite(_) => "BEGIN",
+            crate::Backend::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        };
         let (text, rows): (Option<String>, Vec<(i64, String, String)>) = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            if repeatable {
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let mut tx = pool.begin_with(begin).await?;
             let text = sqlx::query(RECORD_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)

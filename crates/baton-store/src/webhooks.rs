@@ -241,9 +241,24 @@ impl Store {
         now: DateTime<Utc>,
         batch: i64,
     ) -> Result<usize, StoreError> {
+        // The passes run every second on every replica: when no cursor is
+        // behind the chain, one read answers and no write lock is taken.
+        let behind: Vec<i64> = on_pool!(self, |pool| {
+            sqlx::query("SELECT id FROM webhooks WHERE deleted_at IS NULL AND cursor <= (SELECT seq FROM chain_head WHERE id = 1)")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        if behind.is_empty() {
+            return Ok(0);
+        }
         let mut queued = 0;
         for hook in self.webhooks().await? {
-            queued += self.queue_for(&hook, now, batch).await?;
+            if behind.contains(&hook.id) {
+                queued += self.queue_for(&hook, now, batch).await?;
+            }
         }
         Ok(queued)
     }
@@ -349,6 +364,17 @@ impl Store {
             crate::Backend::Sqlite(_) => "",
             crate::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
+        // Likewise, nothing due is one read, not a write transaction.
+        let due: i64 = on_pool!(self, |pool| {
+            sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_us <= $1 LIMIT 1) d")
+                .bind(now.timestamp_micros())
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?
+        });
+        if due == 0 {
+            return Ok(Vec::new());
+        }
         let claim_sql = format!(
             "UPDATE webhook_deliveries SET next_attempt_us = $1 WHERE id IN (\
                SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_us <= $2 ORDER BY id LIMIT $3{lock}) \
