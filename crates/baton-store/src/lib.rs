@@ -42,7 +42,7 @@ use sqlx::sqlite::{
 
 pub use chain::{ChainReport, Verified};
 pub use error::StoreError;
-pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent};
+pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
 pub use snapshot::Snapshot;
 
 pub use versions::Applied;

@@ -109,6 +109,15 @@ fn audit_event((seq, body, hash): (i64, String, String)) -> Result<AuditEvent, S
     })
 }
 
+/// The decision as `show --json` and the API give it: the record (with
+/// `override`) and its audit events.
+pub fn document(d: &Decision, events: &[StoredEvent]) -> Result<serde_json::Value, StoreError> {
+    let mut value = serde_json::to_value(d).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    value["events"] =
+        serde_json::to_value(events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(value)
+}
+
 fn parse_record(id: i64, text: &str) -> Result<Decision, StoreError> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("decision {id}'s record does not parse: {e}")))
@@ -474,6 +483,11 @@ impl Store {
             .map(stored_event)
             .collect::<Result<_, _>>()?;
         Ok((decision, events))
+    }
+
+    /// [`document`] of `d`, reading its events.
+    pub async fn document_of(&self, d: &Decision) -> Result<serde_json::Value, StoreError> {
+        document(d, &self.events(d.id).await?)
     }
 
     /// The audit events of decision `id`, oldest first.

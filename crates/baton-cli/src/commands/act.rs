@@ -29,7 +29,7 @@ pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
         match store.act(id, &actor, &action, at).await {
             Ok(d) if acting.json => println!(
                 "{}",
-                serde_json::to_string_pretty(&super::show::document(&store, d).await?)?
+                serde_json::to_string_pretty(&store.document_of(&d).await?)?
             ),
             Ok(d) => println!("{}", summary(&d, &action)),
             Err(e) => return refusal(e, acting.json),

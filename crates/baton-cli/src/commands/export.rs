@@ -25,7 +25,7 @@ pub fn run(db: &Db, format: ExportFormat, out: Option<&Path>) -> Result<ExitCode
             ExportFormat::Json | ExportFormat::Ndjson => {
                 let mut docs = Vec::with_capacity(decisions.len());
                 for d in decisions {
-                    docs.push(super::show::document(&store, d).await?);
+                    docs.push(store.document_of(&d).await?);
                     bar.inc(1);
                 }
                 if format == ExportFormat::Json {

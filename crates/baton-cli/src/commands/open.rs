@@ -34,7 +34,7 @@ pub fn run(args: &Args<'_>) -> Result<ExitCode> {
         match store.open(&opening).await {
             Ok(d) if args.json => println!(
                 "{}",
-                serde_json::to_string_pretty(&super::show::document(&store, d).await?)?
+                serde_json::to_string_pretty(&store.document_of(&d).await?)?
             ),
             Ok(d) => println!("{}", d.id),
             Err(e) => return refusal(e, args.json),

@@ -5,34 +5,21 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use baton_core::lifecycle::Decision;
-use baton_store::Store;
 
 use super::store::{block_on, connect, refusal};
 use crate::cli::Db;
 
-/// The decision as `show --json` and the API give it: the record, its
-/// events, and `override`.
-pub async fn document(store: &Store, d: Decision) -> Result<serde_json::Value> {
-    let events = store.events(d.id).await?;
-    let mut value = serde_json::to_value(&d)?;
-    value["events"] = serde_json::to_value(events)?;
-    Ok(value)
-}
-
 pub fn run(id: i64, db: &Db, json: bool) -> Result<ExitCode> {
     block_on(async {
         let store = connect(&db.db).await?;
-        let d = match store.get(id).await {
-            Ok(d) => d,
+        let (d, events) = match store.get_with_events(id).await {
+            Ok(found) => found,
             Err(e) => return refusal(e, json),
         };
         if json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&document(&store, d).await?)?
-            );
+            let document = baton_store::document(&d, &events)?;
+            println!("{}", serde_json::to_string_pretty(&document)?);
         } else {
-            let events = store.events(id).await?;
             print!("{}", render(&d, &events));
         }
         Ok(ExitCode::SUCCESS)

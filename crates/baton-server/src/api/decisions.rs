@@ -58,19 +58,6 @@ pub struct OpenBody {
 }
 
 /// The decision document of `show --json`: the record with its events.
-async fn document(state: &AppState, d: Decision) -> Result<serde_json::Value, Problem> {
-    let events = state.store.events(d.id).await?;
-    render(&d, &events)
-}
-
-/// The `show --json` document: the record with its events.
-fn render(d: &Decision, events: &[baton_store::StoredEvent]) -> Result<serde_json::Value, Problem> {
-    let mut value = serde_json::to_value(d)
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "store", e.to_string()))?;
-    value["events"] = serde_json::to_value(events).unwrap_or_default();
-    Ok(value)
-}
-
 pub async fn open(
     State(state): State<AppState>,
     caller: Caller,
@@ -86,7 +73,10 @@ pub async fn open(
         at: Utc::now(),
     };
     let d = state.store.open(&opening).await?;
-    Ok((StatusCode::CREATED, Json(document(&state, d).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.document_of(&d).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -150,7 +140,7 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let found = state.store.decision_at(id, caller.snapshot).await?;
-    Ok(Json(render(&found.0, &found.1)?))
+    Ok(Json(baton_store::document(&found.0, &found.1)?))
 }
 
 /// The bodies of the actions, tagged by the path segment.
@@ -283,7 +273,7 @@ pub async fn act(
         .store
         .act(id, &caller.actor(), &action, Utc::now())
         .await?;
-    Ok(Json(document(&state, d).await?))
+    Ok(Json(state.store.document_of(&d).await?))
 }
 
 pub async fn verify(
