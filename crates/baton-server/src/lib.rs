@@ -17,6 +17,7 @@ pub mod deadlines;
 pub mod metrics;
 pub mod openapi;
 mod problem;
+mod signing;
 pub mod slack;
 pub mod webhooks;
 

@@ -11,9 +11,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use baton_core::lifecycle::{Action, Actor, Role};
 use baton_store::{Opening, StoreError};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde::Deserialize;
-use sha2::Sha256;
 
 use crate::{AppState, Problem};
 
@@ -36,24 +35,11 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Slack's signature of `body` sent at `timestamp`: `v0=` + hex.
+/// Slack's signature of `body` sent at `timestamp`: `v0=` + hex of
+/// HMAC-SHA256 over `v0:{timestamp}:{body}`.
 pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> Option<String> {
-    let bytes = mac(secret, timestamp, body)?.finalize().into_bytes();
-    Some(format!(
-        "v0={}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
-}
-
-/// HMAC-SHA256 over `v0:{timestamp}:{body}` (HMAC takes keys of any length,
-/// so this is `None` only in theory).
-fn mac(secret: &str, timestamp: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    Some(mac)
+    crate::signing::hex(secret, &[b"v0:", timestamp.as_bytes(), b":", body])
+        .map(|h| format!("v0={h}"))
 }
 
 /// Checks the signature (in constant time) and the replay window.
@@ -87,7 +73,7 @@ pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Resul
         })
         .collect::<Option<_>>()
         .ok_or_else(|| unauthorized("X-Slack-Signature is not hex"))?;
-    mac(secret, timestamp, body)
+    crate::signing::mac(secret, &[b"v0:", timestamp.as_bytes(), b":", body])
         .ok_or_else(|| unauthorized("the signing secret is unusable"))?
         .verify_slice(&given)
         .map_err(|_| unauthorized("the signature does not match"))
