@@ -55,17 +55,42 @@ impl Caller {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+        Self::from_secret(state, secret).await
+    }
+
+    /// Authenticates a token however it came (a header, a calendar feed's
+    /// `?token=`).
+    pub async fn from_secret(state: &AppState, secret: &str) -> Result<Self, Problem> {
         let snapshot = state.store.snapshot().await?;
         let token = state
             .store
             .authenticate_at(secret.trim(), snapshot)
             .await?
-            .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "the token is unknown or revoked",
+                )
+            })?;
         Ok(Self {
             person: token.person,
             role: token.role,
             snapshot,
         })
+    }
+
+    /// Refuses callers whose role is not among `roles`.
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), Problem> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("`{}` may not {what}", self.person),
+            ))
+        }
     }
 }
 

@@ -48,14 +48,9 @@ async fn authenticate(state: &AppState, headers: &HeaderMap, q: &FeedQuery) -> R
             "a token is required: `Authorization: Bearer TOKEN` or `?token=TOKEN`",
         ));
     };
-    match state.store.authenticate(secret.trim()).await? {
-        Some(_) => Ok(()),
-        None => Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "the token is unknown or revoked",
-        )),
-    }
+    crate::auth::Caller::from_secret(state, secret)
+        .await
+        .map(|_| ())
 }
 
 fn stamp(t: DateTime<Utc>) -> String {

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::api::decisions::Body;
-use crate::api::org::require;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
@@ -35,7 +34,7 @@ pub async fn create_survey(
     caller: Caller,
     Body(body): Body<SurveyBody>,
 ) -> Result<(StatusCode, Json<Survey>), Problem> {
-    require(&caller, &[Role::Admin, Role::Steward], "create surveys")?;
+    caller.require(&[Role::Admin, Role::Steward], "create surveys")?;
     state.store.guide(&body.team).await?;
     let survey = state
         .store

@@ -14,18 +14,6 @@ use crate::api::decisions::Body;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
-pub(crate) fn require(caller: &Caller, roles: &[Role], what: &str) -> Result<(), Problem> {
-    if roles.contains(&caller.role) {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("`{}` may not {what}", caller.person),
-        ))
-    }
-}
-
 /// `GET /api/v1/org`: the directory in force, as its file text.
 pub async fn get_org(State(state): State<AppState>, _caller: Caller) -> Result<String, Problem> {
     let (_, text) = state
@@ -43,7 +31,7 @@ pub async fn put_org(
     caller: Caller,
     text: String,
 ) -> Result<Json<Applied>, Problem> {
-    require(&caller, &[Role::Admin], "replace the directory")?;
+    caller.require(&[Role::Admin], "replace the directory")?;
     Ok(Json(
         state
             .store
@@ -69,7 +57,7 @@ pub async fn put_guide(
     Path(team): Path<String>,
     text: String,
 ) -> Result<Json<Applied>, Problem> {
-    require(&caller, &[Role::Admin, Role::Steward], "change a guide")?;
+    caller.require(&[Role::Admin, Role::Steward], "change a guide")?;
     let name = format!("{team} guide");
     let guide = baton_core::compile_guide(&name, &text, state.store.directory().await?)
         .map_err(baton_store::StoreError::from)?;

@@ -9,7 +9,6 @@ use baton_store::webhooks::{Delivery, Webhook};
 use serde::{Deserialize, Serialize};
 
 use crate::api::decisions::Body;
-use crate::api::org::require;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
@@ -73,7 +72,7 @@ pub async fn subscribe(
     caller: Caller,
     Body(body): Body<SubscribeBody>,
 ) -> Result<(StatusCode, Json<Subscribed>), Problem> {
-    require(&caller, &[Role::Admin], "subscribe webhooks")?;
+    caller.require(&[Role::Admin], "subscribe webhooks")?;
     let target = check(&body)?;
     let (webhook, secret) = state
         .store
@@ -94,7 +93,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<Webhook>>, Problem> {
-    require(&caller, &[Role::Admin], "read webhooks")?;
+    caller.require(&[Role::Admin], "read webhooks")?;
     Ok(Json(state.store.webhooks().await?))
 }
 
@@ -104,7 +103,7 @@ pub async fn unsubscribe(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, Problem> {
-    require(&caller, &[Role::Admin], "unsubscribe webhooks")?;
+    caller.require(&[Role::Admin], "unsubscribe webhooks")?;
     if state
         .store
         .unsubscribe_webhook(id, &caller.person, chrono::Utc::now())
@@ -133,7 +132,7 @@ pub async fn deliveries(
     Path(id): Path<i64>,
     Query(query): Query<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, Problem> {
-    require(&caller, &[Role::Admin], "read webhook deliveries")?;
+    caller.require(&[Role::Admin], "read webhook deliveries")?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(state.store.deliveries(id, limit).await?))
 }
