@@ -176,12 +176,7 @@ fn context(pairs: &[&str]) -> serde_json::Value {
     let map = pairs
         .iter()
         .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_owned(),
-                serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_owned())),
-            )
-        })
+        .map(|(k, v)| (k.to_owned(), baton_core::resolve::context_value(v)))
         .collect::<serde_json::Map<_, _>>();
     serde_json::Value::Object(map)
 }

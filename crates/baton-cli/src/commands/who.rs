@@ -48,9 +48,7 @@ pub fn parse_ctx(pairs: &[String]) -> Result<serde_json::Value> {
         if key.is_empty() {
             bail!("--ctx `{pair}` has an empty key");
         }
-        let value = serde_json::from_str(value)
-            .unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
-        map.insert(key.to_owned(), value);
+        map.insert(key.to_owned(), baton_core::resolve::context_value(value));
     }
     Ok(serde_json::Value::Object(map))
 }

@@ -20,6 +20,13 @@ pub use output::{
 };
 pub use state::{OrgState, Outcomes, PastDecision};
 
+/// A context value as people type it (`--ctx rows=5000000`, Slack's
+/// `urgency=critical`): JSON where it parses, so numbers and booleans keep
+/// their type for CEL, and a string otherwise.
+pub fn context_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
 use crate::condition::{self, Condition};
 use crate::guide::{Guide, RoleTarget, Rule, Sel};
 use crate::org::{Directory, Pid};
