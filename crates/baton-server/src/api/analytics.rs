@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use baton_core::analytics::{self, Alert, Metrics, Scope, Window};
 use baton_core::feedback::{Tally, enps_tally};
 use baton_core::lifecycle::Decision;
@@ -69,11 +68,9 @@ pub async fn metrics(
     let to = query.to.unwrap_or_else(Utc::now);
     let from = query.from.unwrap_or(to - Duration::days(30));
     if from >= to {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            format!("`from` ({from}) must be before `to` ({to})"),
-        ));
+        return Err(Problem::bad_query(format!(
+            "`from` ({from}) must be before `to` ({to})"
+        )));
     }
     let team = query.team.as_deref();
     let (decisions, guides) = log_and_guides(&state, team).await?;

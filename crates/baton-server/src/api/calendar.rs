@@ -25,9 +25,7 @@ fn window(q: &FeedQuery) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
     let from = q.from.unwrap_or(now - TimeDelta::days(30));
     let to = q.to.unwrap_or(now + TimeDelta::days(180));
     if from >= to || to - from > TimeDelta::days(3 * 366) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
+        return Err(Problem::bad_query(
             "`from` must come before `to`, at most three years apart",
         ));
     }
@@ -152,20 +150,14 @@ pub async fn rotation(
 ) -> Result<Response, Problem> {
     authenticate(&state, &headers, &q).await?;
     let Some(name) = file.strip_suffix(".ics") else {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "rotation feeds end in `.ics`",
-        ));
+        return Err(Problem::not_found("rotation feeds end in `.ics`"));
     };
     let (from, to) = window(&q)?;
     let guide = state.store.guide(&team).await?;
     if guide.rotation(name).is_none() {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("team `{team}` has no rotation `{name}`"),
-        ));
+        return Err(Problem::not_found(format!(
+            "team `{team}` has no rotation `{name}`"
+        )));
     }
     Ok(calendar(
         &format!("{team} {name}"),
@@ -184,11 +176,9 @@ pub async fn person(
     authenticate(&state, &headers, &q).await?;
     let (from, to) = window(&q)?;
     if state.store.directory().await?.find(id).is_none() {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("`{id}` is not in the directory"),
-        ));
+        return Err(Problem::not_found(format!(
+            "`{id}` is not in the directory"
+        )));
     }
     let mut events = Vec::new();
     for team in state.store.teams().await? {

@@ -105,20 +105,12 @@ pub async fn list(
 ) -> Result<Json<Vec<Decision>>, Problem> {
     let status = match q.status.as_deref() {
         None => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                format!("`{s}` is not a status"),
-            )
-        })?),
+        Some(s) => Some(
+            Status::parse(s).ok_or_else(|| Problem::bad_query(format!("`{s}` is not a status")))?,
+        ),
     };
     if q.offset.is_some_and(|o| o < 0) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "`offset` cannot be negative",
-        ));
+        return Err(Problem::bad_query("`offset` cannot be negative"));
     }
     let filter = DecisionFilter {
         team: q.team,

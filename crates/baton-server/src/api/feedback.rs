@@ -199,20 +199,20 @@ pub async fn create_poll(
 ) -> Result<(StatusCode, Json<PollView>), Problem> {
     caller.may_write()?;
     state.store.guide(&body.team).await?;
-    let invalid =
-        |detail: String| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail);
     let decision = match body.decision {
         None => None,
         Some(id) => match state.store.get(id).await {
             Ok(d) if d.team == body.team => Some(d),
             Ok(d) => {
-                return Err(invalid(format!(
+                return Err(Problem::invalid(format!(
                     "`decision`: decision {id} belongs to team `{}`, not `{}`",
                     d.team, body.team
                 )));
             }
             Err(baton_store::StoreError::NotFound(_)) => {
-                return Err(invalid(format!("`decision`: decision {id} does not exist")));
+                return Err(Problem::invalid(format!(
+                    "`decision`: decision {id} does not exist"
+                )));
             }
             Err(e) => return Err(e.into()),
         },

@@ -62,11 +62,10 @@ pub async fn put_guide(
     let guide = baton_core::compile_guide(&name, &text, state.store.directory().await?)
         .map_err(baton_store::StoreError::from)?;
     if guide.team != team {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            format!("the guide is for team `{}`, not `{team}`", guide.team),
-        ));
+        return Err(Problem::invalid(format!(
+            "the guide is for team `{}`, not `{team}`",
+            guide.team
+        )));
     }
     Ok(Json(
         state
@@ -146,13 +145,9 @@ pub async fn person(
     }
     Caller::from_headers(&state, &headers).await?;
     let dir = state.store.directory().await?;
-    let pid = dir.find(&id).ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("`{id}` is not in the directory"),
-        )
-    })?;
+    let pid = dir
+        .find(&id)
+        .ok_or_else(|| Problem::not_found(format!("`{id}` is not in the directory")))?;
     let p = dir.person(pid);
     let load = state.store.open_load(&id).await?;
     Ok(Json(PersonView {

@@ -33,17 +33,13 @@ pub struct Subscribed {
     secret: String,
 }
 
-fn invalid(detail: String) -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail)
-}
-
 /// Checks a subscription; returns the URL's origin, which is what the
 /// audit log records of it.
 fn check(body: &SubscribeBody) -> Result<String, Problem> {
     let url = reqwest::Url::parse(&body.url)
-        .map_err(|e| invalid(format!("`url`: `{}` is not a URL: {e}", body.url)))?;
+        .map_err(|e| Problem::invalid(format!("`url`: `{}` is not a URL: {e}", body.url)))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(invalid(format!(
+        return Err(Problem::invalid(format!(
             "`url`: `{}` must be an http or https URL with a host",
             body.url
         )));
@@ -53,14 +49,14 @@ fn check(body: &SubscribeBody) -> Result<String, Problem> {
         .iter()
         .find(|k| !EVENT_KINDS.contains(&k.as_str()))
     {
-        return Err(invalid(format!(
+        return Err(Problem::invalid(format!(
             "`events`: `{unknown}` is not an event kind; the kinds are {}",
             EVENT_KINDS.join(", ")
         )));
     }
     if body.secret.as_deref().is_some_and(|s| s.len() < 16) {
-        return Err(invalid(
-            "`secret`: a signing secret needs at least 16 characters".into(),
+        return Err(Problem::invalid(
+            "`secret`: a signing secret needs at least 16 characters",
         ));
     }
     Ok(url.origin().ascii_serialization())
@@ -111,11 +107,9 @@ pub async fn unsubscribe(
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("webhook {id} does not exist or was already removed"),
-        ))
+        Err(Problem::not_found(format!(
+            "webhook {id} does not exist or was already removed"
+        )))
     }
 }
 
