@@ -34,6 +34,13 @@ pub(crate) fn link(prev: &str, body: &str) -> String {
     format!("{:x}", hasher.finalize())
 }
 
+/// Reads the chain head; SQLite's `BEGIN IMMEDIATE` already holds the lock.
+pub(crate) const READ_HEAD: &str = "SELECT seq, hash, decisions FROM chain_head WHERE id = 1";
+/// Reads the chain head and takes PostgreSQL's row lock on it: the store's
+/// write lock, which serializes every write.
+pub(crate) const LOCK_HEAD: &str =
+    "SELECT seq, hash, decisions FROM chain_head WHERE id = 1 FOR UPDATE";
+
 /// The chain head as read under the write lock: the last event's position
 /// and hash, and the highest decision id. Triggers keep it current.
 #[derive(Debug, Clone)]
@@ -58,30 +65,91 @@ impl Head {
     }
 }
 
+/// An event placed on the chain: its position, canonical body and links.
+pub(crate) struct Linked<'e> {
+    pub seq: i64,
+    pub decision: Option<i64>,
+    pub event: &'e Event,
+    pub body: String,
+    pub prev: String,
+    pub hash: String,
+}
+
+/// `events` linked after `head`, and the head they leave behind.
+pub(crate) fn linked<'e>(head: &Head, events: &'e [Event]) -> (Vec<Linked<'e>>, Head) {
+    let mut next = head.clone();
+    let rows = events
+        .iter()
+        .map(|event| {
+            next.seq += 1;
+            let body = body(next.seq, event);
+            let hash = link(&next.hash, &body);
+            let prev = std::mem::replace(&mut next.hash, hash.clone());
+            Linked {
+                seq: next.seq,
+                decision: (event.decision > 0).then_some(event.decision),
+                event,
+                body,
+                prev,
+                hash,
+            }
+        })
+        .collect();
+    (rows, next)
+}
+
+/// The columns of `events`, in the order [`bind_event!`] binds them.
+pub(crate) const EVENT_COLUMNS: &str = "seq, decision_id, kind, actor, at, body, prev_hash, hash";
+
+/// Binds one [`Linked`] event's columns to `$query`, in [`EVENT_COLUMNS`] order.
+macro_rules! bind_event {
+    ($query:expr, $row:expr) => {{
+        let row: &$crate::chain::Linked<'_> = $row;
+        $query
+            .bind(row.seq)
+            .bind(row.decision)
+            .bind(&row.event.kind)
+            .bind(&row.event.actor)
+            .bind(row.event.at)
+            .bind(&row.body)
+            .bind(&row.prev)
+            .bind(&row.hash)
+    }};
+}
+pub(crate) use bind_event;
+
+/// `INSERT INTO events` with `rows` rows of placeholders, numbered from
+/// `$first`: one statement for many events.
+pub(crate) fn insert_events(first: usize, rows: usize) -> String {
+    let values = (0..rows)
+        .map(|r| {
+            let cells = (0..8)
+                .map(|c| format!("${}", first + r * 8 + c))
+                .collect::<Vec<_>>();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>();
+    format!(
+        "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
+        values.join(", ")
+    )
+}
+
+/// Events per statement: well under SQLite's limit of 32,766 parameters.
+pub(crate) const EVENTS_PER_STATEMENT: usize = 1_000;
+
 /// Appends `events` after `$head` inside the write transaction `$tx`; a
 /// trigger moves the chain head along.
 macro_rules! append {
     ($tx:expr, $head:expr, $events:expr) => {{
-        let mut seq = $head.seq;
-        let mut prev: String = $head.hash.clone();
-        for event in $events {
-            seq += 1;
-            let body = $crate::chain::body(seq, event);
-            let hash = $crate::chain::link(&prev, &body);
-            sqlx::query(
-                "INSERT INTO events (seq, decision_id, kind, actor, at, body, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(seq)
-            .bind((event.decision > 0).then_some(event.decision))
-            .bind(&event.kind)
-            .bind(&event.actor)
-            .bind(event.at)
-            .bind(&body)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *$tx)
-            .await?;
-            prev = hash;
+        let (rows, _) = $crate::chain::linked(&$head, $events);
+        for chunk in rows.chunks($crate::chain::EVENTS_PER_STATEMENT) {
+            let sql = $crate::chain::insert_events(1, chunk.len());
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for row in chunk {
+                query = $crate::chain::bind_event!(query, row);
+            }
+            query.execute(&mut *$tx).await?;
         }
     }};
 }

@@ -18,6 +18,7 @@
 //! `BEGIN IMMEDIATE`, PostgreSQL's row lock on the chain head), so the
 //! chain has no gaps and no update is lost.
 
+mod batch;
 mod cache;
 mod chain;
 pub mod demo;
@@ -59,6 +60,8 @@ pub const DEFAULT_URL: &str = "sqlite://./baton.db";
 pub struct Store {
     backend: Backend,
     cache: std::sync::Arc<cache::Cache>,
+    /// Group commit for `open` and `act` (see `batch`).
+    writer: std::sync::Arc<batch::Writer>,
 }
 
 /// A connection pool to one of the two backends.
@@ -82,64 +85,27 @@ pub(crate) use on_pool;
 
 /// Runs `$body` in a write transaction that holds the store's write lock,
 /// with `$head` bound to the chain head read under that lock; commits when
-/// the body succeeds and rolls back when it returns an error.
-///
-/// With `record ID`, `$record` is also bound to decision `ID`'s record
-/// (`None` when there is none): on SQLite read in the statement that reads
-/// the head, which the write lock already makes current; on PostgreSQL
-/// after taking the row lock, so that it sees every write committed before.
+/// the body succeeds and rolls back when it returns an error. (Decisions'
+/// `open` and `act` go through `batch`, which holds the same lock.)
 macro_rules! write_tx {
-    ($store:expr, |$tx:ident, $head:ident| $body:expr) => {
-        $crate::write_tx!(@locked $store, "", None, |$tx, $head, _record| $body)
-    };
-    ($store:expr, record $id:expr, |$tx:ident, $head:ident, $record:ident| $body:expr) => {
-        $crate::write_tx!(
-            @locked $store,
-            ", (SELECT record FROM decisions WHERE id = $1) AS record",
-            Some($id),
-            |$tx, $head, $record| $body
-        )
-    };
-    (@locked $store:expr, $with_record:literal, $id:expr, |$tx:ident, $head:ident, $record:ident| $body:expr) => {{
-        let id: Option<i64> = $id;
+    ($store:expr, |$tx:ident, $head:ident| $body:expr) => {{
         match &$store.backend {
             $crate::Backend::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let mut head = sqlx::query(concat!(
-                    "SELECT seq, hash, decisions",
-                    $with_record,
-                    " FROM chain_head WHERE id = 1"
-                ));
-                if let Some(id) = id {
-                    head = head.bind(id);
-                }
-                let row = head.fetch_one(&mut *$tx).await?;
+                let row = sqlx::query($crate::chain::READ_HEAD)
+                    .fetch_one(&mut *$tx)
+                    .await?;
                 let $head = $crate::chain::Head::from_row(&row)?;
-                let $record: Option<String> = match id {
-                    Some(_) => sqlx::Row::try_get(&row, "record")?,
-                    None => None,
-                };
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
             $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                let row = sqlx::query(
-                    "SELECT seq, hash, decisions FROM chain_head WHERE id = 1 FOR UPDATE",
-                )
-                .fetch_one(&mut *$tx)
-                .await?;
+                let row = sqlx::query($crate::chain::LOCK_HEAD)
+                    .fetch_one(&mut *$tx)
+                    .await?;
                 let $head = $crate::chain::Head::from_row(&row)?;
-                let $record: Option<String> = match id {
-                    Some(id) => sqlx::query($crate::log::RECORD_OF)
-                        .bind(id)
-                        .fetch_optional(&mut *$tx)
-                        .await?
-                        .map(|r| sqlx::Row::try_get(&r, "record"))
-                        .transpose()?,
-                    None => None,
-                };
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -162,8 +128,12 @@ impl Store {
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .pragma("mmap_size", "268435456");
+            // An embedded database has no far end to hang up: pinging each
+            // connection as it leaves the pool would only double the
+            // hand-offs to its worker thread.
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .map_err(|e| StoreError::connect(url, e))?;
@@ -184,6 +154,7 @@ impl Store {
         Ok(Self {
             backend,
             cache: Default::default(),
+            writer: Default::default(),
         })
     }
 
@@ -213,6 +184,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.stop();
         on_pool!(self, |pool| pool.close().await)
     }
 }

@@ -8,8 +8,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::batch::{Input, Plan, Read, Writes};
 use crate::chain::append;
+use crate::state::StateQuery;
 use crate::{Store, StoreError, micros, on_pool, write_tx};
+
+/// How often `open` asks for the guide in force when it keeps changing
+/// between asking and writing.
+const GUIDE_TRIES: usize = 3;
 
 /// The actor recorded for `apply` and other operator actions.
 pub const OPERATOR: &str = "operator";
@@ -139,124 +145,132 @@ where
     Ok((row.try_get("id")?, row.try_get("record")?))
 }
 
-fn record_json(d: &Decision) -> Result<String, StoreError> {
+pub(crate) fn record_json(d: &Decision) -> Result<String, StoreError> {
     serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Writes the record's queryable columns and the record itself, guarded by
-/// the version it was read at.
-macro_rules! save {
-    ($tx:expr, $d:expr, $read_version:expr) => {{
-        let d: &Decision = $d;
-        let done = sqlx::query(
-            "UPDATE decisions SET decider = $1, decided_by = $2, status = $3, decided_at = $4, escalated = $5, overridden = $6, outcome = $7, review_on = $8, version = $9, record = $10 WHERE id = $11 AND version = $12",
-        )
-        .bind(&d.decider)
-        .bind(&d.decided_by)
-        .bind(d.status.as_str())
-        .bind(d.decided_at)
-        .bind(d.escalated)
-        .bind(d.overridden)
-        .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
-        .bind(d.review_on.map(|day| day.to_string()))
-        .bind(d.version)
-        .bind(record_json(d)?)
-        .bind(d.id)
-        .bind($read_version)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
-        if done != 1 {
-            return Err(StoreError::Conflict(d.id));
-        }
-    }};
-}
+/// Saves a changed decision: its queryable columns and the record, guarded
+/// by the version it was read at (`$12`). Bound by [`bind_save!`].
+pub(crate) const SAVE_DECISION: &str = "UPDATE decisions SET decider = $1, decided_by = $2, status = $3, decided_at = $4, escalated = $5, overridden = $6, outcome = $7, review_on = $8, version = $9, record = $10 WHERE id = $11 AND version = $12";
+pub(crate) const SAVE_DECISION_PARAMS: usize = 12;
 
-/// Inserts a new decision row with every queryable column.
-macro_rules! insert {
-    ($tx:expr, $d:expr) => {{
+/// Binds a decision `$d`, its record JSON `$record` and the version it was
+/// read at to [`SAVE_DECISION`].
+macro_rules! bind_save {
+    ($query:expr, $d:expr, $record:expr, $read_version:expr) => {{
         let d: &Decision = $d;
-        sqlx::query(
-            "INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-        )
-        .bind(d.id)
-        .bind(&d.team)
-        .bind(&d.decision_type)
-        .bind(&d.title)
-        .bind(&d.requester)
-        .bind(&d.decider)
-        .bind(&d.decided_by)
-        .bind(d.status.as_str())
-        .bind(d.resolution.framework.as_str())
-        .bind(&d.resolution.rule)
-        .bind(&d.resolution.guide_version)
-        .bind(serde_json::to_string(&d.domains).unwrap_or_default())
-        .bind(d.opened_at)
-        .bind(d.decided_at)
-        .bind(d.escalated)
-        .bind(d.overridden)
-        .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
-        .bind(d.review_on.map(|day| day.to_string()))
-        .bind(d.version)
-        .bind(record_json(d)?)
-        .execute(&mut *$tx)
-        .await?;
+        $query
+            .bind(&d.decider)
+            .bind(&d.decided_by)
+            .bind(d.status.as_str())
+            .bind(d.decided_at)
+            .bind(d.escalated)
+            .bind(d.overridden)
+            .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
+            .bind(d.review_on.map(|day| day.to_string()))
+            .bind(d.version)
+            .bind($record)
+            .bind(d.id)
+            .bind($read_version)
     }};
 }
+pub(crate) use bind_save;
+
+/// Inserts a new decision row with every queryable column and the record.
+/// Bound by [`bind_insert!`].
+pub(crate) const INSERT_DECISION: &str = "INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+pub(crate) const INSERT_DECISION_PARAMS: usize = 20;
+
+/// Binds a decision `$d` and its record JSON `$record` to
+/// [`INSERT_DECISION`].
+macro_rules! bind_insert {
+    ($query:expr, $d:expr, $record:expr) => {{
+        let d: &Decision = $d;
+        $query
+            .bind(d.id)
+            .bind(&d.team)
+            .bind(&d.decision_type)
+            .bind(&d.title)
+            .bind(&d.requester)
+            .bind(&d.decider)
+            .bind(&d.decided_by)
+            .bind(d.status.as_str())
+            .bind(d.resolution.framework.as_str())
+            .bind(&d.resolution.rule)
+            .bind(&d.resolution.guide_version)
+            .bind(serde_json::to_string(&d.domains).unwrap_or_default())
+            .bind(d.opened_at)
+            .bind(d.decided_at)
+            .bind(d.escalated)
+            .bind(d.overridden)
+            .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
+            .bind(d.review_on.map(|day| day.to_string()))
+            .bind(d.version)
+            .bind($record)
+    }};
+}
+pub(crate) use bind_insert;
 
 impl Store {
     /// Resolves who decides, then records the decision and its `opened`
-    /// event.
+    /// event. The org state is read under the write lock, so load limits
+    /// count every decision opened before this one.
     pub async fn open(&self, opening: &Opening) -> Result<Decision, StoreError> {
         let at = micros(opening.at);
-        let (guide, state) = self.guide_and_state(&opening.team, at).await?;
-        let request = Request {
+        let request = Arc::new(Request {
             decision_type: opening.decision_type.clone(),
             title: opening.title.clone(),
             context: opening.context.clone(),
             requester: Some(opening.requester.clone()),
             at,
-        };
-        let resolution = baton_core::resolve(&guide, &state, &request)?;
-        let domains = guide
-            .types
-            .get(&opening.decision_type)
-            .map(|t| t.domains.clone())
-            .unwrap_or_default();
-        let decision = write_tx!(self, |tx, head| {
-            let id = head.decisions + 1;
-            let (d, event) = lifecycle::open(
-                id,
-                &opening.title,
-                domains,
-                opening.context.clone(),
-                resolution,
-            );
-            insert!(tx, &d);
-            append!(tx, head, std::slice::from_ref(&event));
-            d
         });
-        Ok(decision)
-    }
-
-    /// The team's guide in force and the org state at `at`. A guide already
-    /// compiled is checked by the org-state statement itself, so a current
-    /// cache costs one statement, not two.
-    async fn guide_and_state(
-        &self,
-        team: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(Arc<baton_core::Guide>, baton_core::OrgState), StoreError> {
-        if let Some((org, version, guide)) = self.cache.any_guide(team) {
-            let (state, current) = self.org_state_versioned(&guide, at, at).await?;
-            if current == (org, version) {
-                return Ok((guide, state));
+        // The compiled guide last seen; the write checks it is still in
+        // force and, when it is not, this asks again for the one that is.
+        let mut known = self.cache.any_guide(&opening.team);
+        for _ in 0..GUIDE_TRIES {
+            let (org, version, guide) = match known.take() {
+                Some(known) => known,
+                None => self.guide_trusting(&opening.team, false).await?,
+            };
+            let query = StateQuery::new(&self.backend, &guide, at, at);
+            let request = Arc::clone(&request);
+            let plan: Plan = Box::new(move |head, input| {
+                let Input::State(state, versions) = input else {
+                    return Err(StoreError::Unavailable(
+                        "open was given no org state".into(),
+                    ));
+                };
+                if versions != (org, version) {
+                    return Ok(None);
+                }
+                let resolution = baton_core::resolve(&guide, state, &request)?;
+                let domains = guide
+                    .types
+                    .get(&request.decision_type)
+                    .map(|t| t.domains.clone())
+                    .unwrap_or_default();
+                let (decision, event) = lifecycle::open(
+                    head.decisions + 1,
+                    &request.title,
+                    domains,
+                    request.context.clone(),
+                    resolution,
+                );
+                Ok(Some(Writes {
+                    decision,
+                    read_version: None,
+                    events: vec![event],
+                }))
+            });
+            if let Some(writes) = self.write(Read::State(query), plan).await? {
+                return Ok(writes.decision);
             }
         }
-        let guide = self.guide(team).await?;
-        let state = self.org_state(&guide, at).await?;
-        Ok((guide, state))
+        Err(StoreError::Unavailable(format!(
+            "team `{}`'s guide changed {GUIDE_TRIES} times while the decision was being opened: try again",
+            opening.team
+        )))
     }
 
     /// Applies `action` to decision `id` as `actor`. The record and its
@@ -313,16 +327,30 @@ impl Store {
         } else {
             Arc::clone(&self.cache.empty_directory)
         };
-        let decision = write_tx!(self, record id, |tx, head, record| {
-            let current = parse_record(id, &record.ok_or(StoreError::NotFound(id))?)?;
-            let (next, events) = lifecycle::apply(&current, actor, action, at, &directory)?;
-            if !events.is_empty() {
-                save!(tx, &next, current.version);
-                append!(tx, head, &events);
-            }
-            (next, !events.is_empty())
-        });
-        Ok(decision)
+        let (actor, action) = (actor.clone(), action.clone());
+        let writes = self
+            .write(
+                Read::Record(id),
+                Box::new(move |_head, input| {
+                    let Input::Record(record) = input else {
+                        return Err(StoreError::Unavailable(
+                            "an action was given no record".into(),
+                        ));
+                    };
+                    let current = parse_record(id, record.ok_or(StoreError::NotFound(id))?)?;
+                    let (decision, events) =
+                        lifecycle::apply(&current, &actor, &action, at, &directory)?;
+                    Ok(Some(Writes {
+                        decision,
+                        read_version: Some(current.version),
+                        events,
+                    }))
+                }),
+            )
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("an action was not planned".into()))?;
+        let changed = !writes.events.is_empty();
+        Ok((writes.decision, changed))
     }
 
     /// Processes every deadline that has passed at `at`: consensus windows,
@@ -375,7 +403,10 @@ impl Store {
                 d.version = 1;
                 d.opened_at = micros(d.opened_at);
                 d.decided_at = d.decided_at.map(micros);
-                insert!(tx, &d);
+                let json = record_json(&d)?;
+                bind_insert!(sqlx::query(INSERT_DECISION), &d, json)
+                    .execute(&mut *tx)
+                    .await?;
                 events.push(lifecycle::Event {
                     decision: d.id,
                     kind: "imported".into(),

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use baton_core::Guide;
 use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use crate::{Backend, Store, StoreError, on_pool};
 
@@ -21,33 +20,42 @@ use crate::{Backend, Store, StoreError, on_pool};
 /// History is read only for the types a `spread` rule counts (`$5`, a JSON
 /// array, or NULL for every type), and outcomes are counted in SQL, so the
 /// rows returned grow with the people and the window, not with the log.
-const SQLITE: &str = "\
-SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
+macro_rules! state_sql {
+    ($decided_at:literal, $types:literal) => {
+        concat!(
+            "SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
  WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider
 UNION ALL
-SELECT 'history', decided_by, type, decided_at FROM decisions
- WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4
-   AND ($5 IS NULL OR type IN (SELECT value FROM json_each($5)))
+SELECT 'history', decided_by, type, ", $decided_at, " FROM decisions
+ WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4 ", $types, "
 UNION ALL
 SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
  WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
 UNION ALL
 SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS TEXT),
- CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)";
+ CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)"
+        )
+    };
+}
 
-const POSTGRES: &str = "\
-SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
- WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider
-UNION ALL
-SELECT 'history', decided_by, type, to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM decisions
- WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4
-   AND ($5::text IS NULL OR type IN (SELECT jsonb_array_elements_text($5::jsonb)))
-UNION ALL
-SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
- WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
-UNION ALL
-SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS TEXT),
- CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)";
+/// The statement in each dialect, with history of the spread types only
+/// (`$5`, a JSON array: the `decisions_history` index finds just those
+/// rows) or of every type (`$5` is NULL). Two statements rather than one
+/// `$5 IS NULL OR …`, which a prepared statement's generic plan cannot use
+/// the index for.
+const SQLITE_TYPES: &str = state_sql!(
+    "decided_at",
+    "AND type IN (SELECT value FROM json_each($5))"
+);
+const SQLITE_ALL: &str = state_sql!("decided_at", "AND $5 IS NULL");
+const POSTGRES_TYPES: &str = state_sql!(
+    "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    "AND type = ANY(ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))"
+);
+const POSTGRES_ALL: &str = state_sql!(
+    "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    "AND $5::text IS NULL"
+);
 
 impl Store {
     /// What the resolver needs to know about the org at `at` to route a
@@ -68,97 +76,134 @@ impl Store {
         early: DateTime<Utc>,
         late: DateTime<Utc>,
     ) -> Result<OrgState, StoreError> {
-        Ok(self.org_state_versioned(guide, early, late).await?.0)
+        let query = StateQuery::new(&self.backend, guide, early, late);
+        let rows = on_pool!(self, |pool| fetch_state!(pool, query));
+        Ok(parse(rows)?.0)
     }
+}
 
-    /// [`Store::org_state_between`], with the (directory, guide) versions in
-    /// force for the guide's team as read by the same statement.
-    pub(crate) async fn org_state_versioned(
-        &self,
+/// The org-state statement for one guide and window, ready to run on a
+/// pool or inside a write transaction (`batch` reads it under the write
+/// lock, so load limits count every decision opened before).
+#[derive(Debug, Clone)]
+pub(crate) struct StateQuery {
+    pub sql: &'static str,
+    /// Whether any rule has a spread window, so history is read at all.
+    pub spread: bool,
+    pub team: String,
+    pub from: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    /// The types any spread rule counts, as JSON; `None` when one counts all.
+    pub types: Option<String>,
+}
+
+impl StateQuery {
+    /// The history of every instant in `[early, late]` is read: a superset
+    /// the resolver narrows to each rule's exact window.
+    pub(crate) fn new(
+        backend: &Backend,
         guide: &Guide,
         early: DateTime<Utc>,
         late: DateTime<Utc>,
-    ) -> Result<(OrgState, (i64, i64)), StoreError> {
-        let at = crate::shifted(late, chrono::TimeDelta::zero());
+    ) -> Self {
         let widest = guide
             .rules
             .iter()
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
-        let from = crate::shifted(
-            early,
-            -widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono()),
-        );
-        // The types any spread rule counts; `None` when one counts all.
-        let spread_types = spread_types(guide);
-        let sql = match self.backend {
-            Backend::Sqlite(_) => SQLITE,
-            Backend::Postgres(_) => POSTGRES,
-        };
-        let rows: Vec<[String; 4]> = on_pool!(self, |pool| {
-            sqlx::query(sql)
-                .bind(widest.is_some())
-                .bind(&guide.team)
-                .bind(from)
-                .bind(at)
-                .bind(&spread_types)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok([
-                        r.try_get("kind")?,
-                        r.try_get("person")?,
-                        r.try_get("a")?,
-                        r.try_get("b")?,
-                    ])
-                })
-                .collect::<Result<_, sqlx::Error>>()?
-        });
-        let mut state = OrgState::default();
-        let mut track: HashMap<(String, String), Outcomes> = HashMap::new();
-        let mut versions = (0, 0);
-        for [kind, person, a, b] in rows {
-            match kind.as_str() {
-                "versions" => {
-                    versions = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
-                }
-                "load" => {
-                    state.load.insert(person, b.parse().unwrap_or(u32::MAX));
-                }
-                "history" => {
-                    let decided_at = DateTime::parse_from_rfc3339(&b)
-                        .map_err(|e| {
-                            StoreError::Corrupt(format!("decided_at `{b}` does not parse: {e}"))
-                        })?
-                        .with_timezone(&Utc);
-                    state.history.push(PastDecision {
-                        decision_type: a,
-                        decider: person,
-                        decided_at,
-                    });
-                }
-                _ => {
-                    let (result, count) = b.rsplit_once(':').unwrap_or((b.as_str(), "1"));
-                    let n: f64 = count.parse().unwrap_or(1.0);
-                    let (s, f) = match result {
-                        "success" => (n, 0.0),
-                        "failure" => (0.0, n),
-                        _ => (0.5 * n, 0.5 * n),
-                    };
-                    for domain in serde_json::from_str::<Vec<String>>(&a).unwrap_or_default() {
-                        let o = track.entry((person.clone(), domain)).or_default();
-                        o.success += s;
-                        o.failure += f;
-                    }
+        let types = spread_types(guide);
+        Self {
+            sql: match (backend, types.is_some()) {
+                (Backend::Sqlite(_), true) => SQLITE_TYPES,
+                (Backend::Sqlite(_), false) => SQLITE_ALL,
+                (Backend::Postgres(_), true) => POSTGRES_TYPES,
+                (Backend::Postgres(_), false) => POSTGRES_ALL,
+            },
+            spread: widest.is_some(),
+            team: guide.team.clone(),
+            from: crate::shifted(
+                early,
+                -widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono()),
+            ),
+            at: crate::shifted(late, chrono::TimeDelta::zero()),
+            types,
+        }
+    }
+}
+
+/// Runs a [`StateQuery`] on `$executor` (a pool or `&mut *tx`) and
+/// evaluates to its rows, for [`parse`].
+macro_rules! fetch_state {
+    ($executor:expr, $query:expr) => {{
+        let q: &$crate::state::StateQuery = &$query;
+        sqlx::query(q.sql)
+            .bind(q.spread)
+            .bind(&q.team)
+            .bind(q.from)
+            .bind(q.at)
+            .bind(&q.types)
+            .fetch_all($executor)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok([
+                    sqlx::Row::try_get(r, "kind")?,
+                    sqlx::Row::try_get(r, "person")?,
+                    sqlx::Row::try_get(r, "a")?,
+                    sqlx::Row::try_get(r, "b")?,
+                ])
+            })
+            .collect::<Result<Vec<[String; 4]>, sqlx::Error>>()?
+    }};
+}
+pub(crate) use fetch_state;
+
+/// The org state and the (directory, guide) versions from the rows of a
+/// [`StateQuery`].
+pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), StoreError> {
+    let mut state = OrgState::default();
+    let mut track: HashMap<(String, String), Outcomes> = HashMap::new();
+    let mut versions = (0, 0);
+    for [kind, person, a, b] in rows {
+        match kind.as_str() {
+            "versions" => {
+                versions = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
+            }
+            "load" => {
+                state.load.insert(person, b.parse().unwrap_or(u32::MAX));
+            }
+            "history" => {
+                let decided_at = DateTime::parse_from_rfc3339(&b)
+                    .map_err(|e| {
+                        StoreError::Corrupt(format!("decided_at `{b}` does not parse: {e}"))
+                    })?
+                    .with_timezone(&Utc);
+                state.history.push(PastDecision {
+                    decision_type: a,
+                    decider: person,
+                    decided_at,
+                });
+            }
+            _ => {
+                let (result, count) = b.rsplit_once(':').unwrap_or((b.as_str(), "1"));
+                let n: f64 = count.parse().unwrap_or(1.0);
+                let (s, f) = match result {
+                    "success" => (n, 0.0),
+                    "failure" => (0.0, n),
+                    _ => (0.5 * n, 0.5 * n),
+                };
+                for domain in serde_json::from_str::<Vec<String>>(&a).unwrap_or_default() {
+                    let o = track.entry((person.clone(), domain)).or_default();
+                    o.success += s;
+                    o.failure += f;
                 }
             }
         }
-        for ((person, domain), outcomes) in track {
-            state.record(&person, &domain, outcomes);
-        }
-        Ok((state, versions))
     }
+    for ((person, domain), outcomes) in track {
+        state.record(&person, &domain, outcomes);
+    }
+    Ok((state, versions))
 }
 
 /// The decision types the guide's `spread` rules count, as a JSON array;
@@ -176,6 +221,12 @@ mod tests {
     #[test]
     fn both_dialects_select_the_same_columns() {
         let columns = |sql: &str| sql.matches(" AS ").count();
-        assert_eq!(columns(super::SQLITE), columns(super::POSTGRES));
+        for sql in [
+            super::SQLITE_ALL,
+            super::POSTGRES_TYPES,
+            super::POSTGRES_ALL,
+        ] {
+            assert_eq!(columns(super::SQLITE_TYPES), columns(sql));
+        }
     }
 }

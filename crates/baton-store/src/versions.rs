@@ -260,20 +260,22 @@ impl Store {
 
     /// The latest guide of `team`, compiled against the directory in force.
     pub async fn guide(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
-        self.guide_trusting(team, true).await
+        Ok(self.guide_trusting(team, true).await?.2)
     }
 
     /// [`Store::guide`], asking the database which versions stand even
     /// when change notices are live.
     pub(crate) async fn guide_checked(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
-        self.guide_trusting(team, false).await
+        Ok(self.guide_trusting(team, false).await?.2)
     }
 
-    async fn guide_trusting(
+    /// The team's guide in force with the (directory, guide) versions it
+    /// was compiled from.
+    pub(crate) async fn guide_trusting(
         &self,
         team: &str,
         trust_notices: bool,
-    ) -> Result<Arc<Guide>, StoreError> {
+    ) -> Result<(i64, i64, Arc<Guide>), StoreError> {
         let known = if trust_notices {
             self.cache.known_guide(team)
         } else {
@@ -299,7 +301,7 @@ impl Store {
             }
         };
         if let Some(compiled) = self.cache.guide(team, org, guide) {
-            return Ok(compiled);
+            return Ok((org, guide, compiled));
         }
         let directory = self.directory().await?;
         let text: String = on_pool!(self, |pool| {
@@ -315,7 +317,7 @@ impl Store {
             directory,
         )?);
         self.cache.keep_guide(team, org, guide, &compiled);
-        Ok(compiled)
+        Ok((org, guide, compiled))
     }
 
     /// Every team with a guide, sorted.

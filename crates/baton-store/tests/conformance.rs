@@ -320,6 +320,84 @@ async fn load_limits_act_on_open_decisions() {
 }
 
 #[tokio::test]
+async fn load_limits_count_decisions_opened_at_the_same_moment() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // kim's max_load is 4: six opens at once must not all see kim idle.
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..6 {
+            let store = store.clone();
+            tasks.spawn(async move { store.open(&architecture("ana", hours(i))).await });
+        }
+        let deciders: Vec<String> = tasks
+            .join_all()
+            .await
+            .into_iter()
+            .map(|d| d.unwrap().decider)
+            .collect();
+        assert_eq!(
+            deciders.iter().filter(|d| *d == "kim").count(),
+            4,
+            "{deciders:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_writes_share_commits_yet_each_stands_alone() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let incident = |i: i64| Opening {
+            decision_type: "incident".into(),
+            title: format!("incident {i}"),
+            ..architecture("ana", hours(i))
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..24 {
+            let store = store.clone();
+            tasks.spawn(async move { store.open(&incident(i)).await.unwrap() });
+        }
+        let opened = tasks.join_all().await;
+        let mut ids: Vec<i64> = opened.iter().map(|d| d.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (1..=24).collect::<Vec<_>>());
+        // Each decided by its decider, and refused to someone else, all at
+        // once: the refusals share batches with the writes and spoil none.
+        let mut tasks = tokio::task::JoinSet::new();
+        for d in opened {
+            let (by_decider, by_other) = (store.clone(), store.clone());
+            let (id, decider) = (d.id, d.decider.clone());
+            let other = if decider == "ana" { "ben" } else { "ana" };
+            tasks.spawn(async move {
+                by_decider
+                    .act(id, &member(&decider), &decide("restart"), hours(30))
+                    .await
+                    .map(|_| true)
+            });
+            tasks.spawn(async move {
+                by_other
+                    .act(id, &member(other), &decide("wait"), hours(30))
+                    .await
+                    .map(|_| false)
+            });
+        }
+        let answers = tasks.join_all().await;
+        assert_eq!(answers.iter().filter(|a| matches!(a, Ok(true))).count(), 24);
+        assert!(answers.iter().all(|a| !matches!(a, Ok(false))));
+        for id in ids {
+            let d = store.get(id).await.unwrap();
+            assert_eq!(d.status.as_str(), "decided");
+            assert_eq!(store.events(id).await.unwrap().len(), 2);
+        }
+        let report = store.verify().await.unwrap();
+        // Two applies, then an open and a decide for each.
+        assert_eq!((report.events, report.verified), (2 + 48, Verified::Intact));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn concurrent_decides_leave_exactly_one_winner() {
     each_backend(|store| async move {
         applied(&store).await;
