@@ -45,27 +45,21 @@ fn t0() -> DateTime<Utc> {
 
 /// One row in its own transaction.
 async fn raw_insert(store: &Store, id: i64, body: &str) {
+    macro_rules! in_own_transaction {
+        ($begin:expr) => {{
+            let mut tx = $begin.await.unwrap();
+            sqlx::query("INSERT INTO raw_baseline (id, body) VALUES ($1, $2)")
+                .bind(id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }};
+    }
     match store.backend() {
-        Backend::Sqlite(pool) => {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-            sqlx::query("INSERT INTO raw_baseline (id, body) VALUES ($1, $2)")
-                .bind(id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
-        Backend::Postgres(pool) => {
-            let mut tx = pool.begin().await.unwrap();
-            sqlx::query("INSERT INTO raw_baseline (id, body) VALUES ($1, $2)")
-                .bind(id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
+        Backend::Sqlite(pool) => in_own_transaction!(pool.begin_with("BEGIN IMMEDIATE")),
+        Backend::Postgres(pool) => in_own_transaction!(pool.begin()),
     }
 }
 
@@ -152,12 +146,10 @@ async fn measure(name: &str, url: &str) {
         )
         .await
         .unwrap();
-    let create = "CREATE TABLE raw_baseline (id BIGINT PRIMARY KEY, body TEXT NOT NULL)";
-    match store.backend() {
-        Backend::Sqlite(pool) => sqlx::query(create).execute(pool).await.map(|_| ()),
-        Backend::Postgres(pool) => sqlx::query(create).execute(pool).await.map(|_| ()),
-    }
-    .unwrap();
+    store
+        .raw("CREATE TABLE raw_baseline (id BIGINT PRIMARY KEY, body TEXT NOT NULL)")
+        .await
+        .unwrap();
     // A body the size of a stored decision record.
     let opening = Opening {
         team: "platform".into(),

@@ -15,11 +15,15 @@
 //! state on it, under the write lock, so load limits count every decision
 //! opened before it.
 //!
-//! A job's plan is a pure function of the chain head and what it reads. A plan that refuses (a lifecycle rule, a missing decision) writes
-//! nothing and leaves the batch alone; when the database fails a batch,
-//! nothing of it was written, and every job is run again in a transaction
-//! of its own so only the job at fault sees the error.
+//! A job's plan is a pure function of the chain head and what it reads. A
+//! plan that refuses (a lifecycle rule, a missing decision) writes nothing
+//! and leaves the batch alone. When the database fails a batch before its
+//! commit, nothing of it was written, and every job is run again in a
+//! transaction of its own (on a fresh connection) so only the job at fault
+//! sees the error. When the commit itself fails, whether it took effect is
+//! unknown, so nothing is run again and every caller is told so.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 
 use baton_core::lifecycle::{Decision, Event};
@@ -51,48 +55,75 @@ pub(crate) struct Writes {
     pub events: Vec<Event>,
 }
 
-/// What a job reads under the write lock before it plans.
-#[derive(Debug)]
-pub(crate) enum Read {
-    /// A decision's record (`None` in [`Input::Record`] when there is none).
-    Record(i64),
-    /// The org state, and the directory and guide versions in force.
-    State(StateQuery),
+/// A job's work: what it reads under the write lock, and its plan over
+/// that. Plans are pure, so a failed batch can run them again.
+enum Work {
+    /// Changes decision `id`, planned from its record (`None` when there is
+    /// none).
+    Record(i64, Box<RecordPlan>),
+    /// Opens a decision, planned from the chain head, the org state and the
+    /// (directory, guide) versions in force; `None` when those versions say
+    /// to plan again outside (the guide given is no longer in force).
+    State(StateQuery, Box<StatePlan>),
 }
 
-/// What was read for a job.
-pub(crate) enum Input<'r> {
-    Record(Option<&'r str>),
-    State(&'r OrgState, (i64, i64)),
-}
+type RecordPlan = dyn Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync;
 
-/// Decides a job's writes from the chain head and what it read, both under
-/// the write lock; `None` when what it read says to plan again outside
-/// (the guide it was given is no longer in force). Pure, so a failed batch
-/// can run it again.
-pub(crate) type Plan =
-    Box<dyn Fn(&Head, Input<'_>) -> Result<Option<Writes>, StoreError> + Send + Sync>;
+type StatePlan =
+    dyn Fn(&Head, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError> + Send + Sync;
+
+type Answer = Result<Option<Writes>, StoreError>;
 
 struct Job {
-    read: Read,
-    plan: Plan,
-    reply: oneshot::Sender<Result<Option<Writes>, StoreError>>,
+    work: Work,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// The queue to the store's writer task, started by the first write in the
 /// caller's runtime (and again should that runtime have shut down).
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
-    queue: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    sender: Option<mpsc::UnboundedSender<Job>>,
+    /// Set by [`Store::close`]: no writer starts again, so none holds a
+    /// connection the closing pool waits for.
+    closed: bool,
 }
 
 impl Store {
-    /// Reads `read` under the write lock, runs `plan` on it, writes what it
-    /// returns, and answers once that is committed.
-    pub(crate) async fn write(&self, read: Read, plan: Plan) -> Result<Option<Writes>, StoreError> {
+    /// Changes decision `id` as `plan` says from its record, under the write
+    /// lock; answers once committed.
+    pub(crate) async fn change(
+        &self,
+        id: i64,
+        plan: impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static,
+    ) -> Result<Writes, StoreError> {
+        self.write(Work::Record(id, Box::new(plan)))
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("a change was not planned".into()))
+    }
+
+    /// Opens a decision as `plan` says from the org state `query` reads
+    /// under the write lock; answers once committed, or `None` when the
+    /// plan asks to be made again.
+    pub(crate) async fn open_from_state(
+        &self,
+        query: StateQuery,
+        plan: impl Fn(&Head, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Answer {
+        self.write(Work::State(query, Box::new(plan))).await
+    }
+
+    async fn write(&self, work: Work) -> Answer {
         let (reply, answer) = oneshot::channel();
-        self.writer
-            .queue(&self.backend, Job { read, plan, reply })?;
+        self.writer.queue(&self.backend, Job { work, reply })?;
         answer.await.map_err(|_| {
             StoreError::Unavailable(
                 "the store's writer stopped before the write was answered".into(),
@@ -103,10 +134,11 @@ impl Store {
 
 impl Writer {
     /// Lets the writer task finish its batch and end, returning its
-    /// connection, so that the pool can close.
+    /// connection so that the pool can close, and starts no other.
     pub(crate) fn stop(&self) {
         if let Ok(mut queue) = self.queue.lock() {
-            queue.take();
+            queue.sender = None;
+            queue.closed = true;
         }
     }
 
@@ -115,7 +147,10 @@ impl Writer {
             .queue
             .lock()
             .map_err(|_| StoreError::Unavailable("the store's write queue is poisoned".into()))?;
-        let job = match queue.as_ref() {
+        if queue.closed {
+            return Err(StoreError::Unavailable("the store is closed".into()));
+        }
+        let job = match &queue.sender {
             Some(sender) => match sender.send(job) {
                 Ok(()) => return Ok(()),
                 Err(mpsc::error::SendError(job)) => job,
@@ -130,7 +165,7 @@ impl Writer {
         sender
             .send(job)
             .map_err(|_| StoreError::Unavailable("the store's writer did not start".into()))?;
-        *queue = Some(sender);
+        queue.sender = Some(sender);
         Ok(())
     }
 }
@@ -154,10 +189,16 @@ async fn run(backend: Backend, mut queue: mpsc::UnboundedReceiver<Job>) {
         }
         // A caller that stopped waiting gets no write it cannot learn of.
         jobs.retain(|job| !job.reply.is_closed());
+        if jobs.is_empty() {
+            continue;
+        }
         let answers = match commit(&backend, &mut held, &jobs).await {
             Ok(answers) => answers,
-            Err(e) if jobs.len() == 1 => vec![Err(e)],
-            Err(_) => alone(&backend, &mut held, &jobs).await,
+            Err(Failed::Before(e)) => {
+                tracing::warn!(error = %e, jobs = jobs.len(), "a write batch failed; running its writes one by one");
+                alone(&backend, &mut held, &jobs).await
+            }
+            Err(Failed::AtCommit(e)) => jobs.iter().map(|_| Err(unknown(&e))).collect(),
         };
         for (job, answer) in jobs.into_iter().zip(answers) {
             // The caller may have gone meanwhile; its write stands.
@@ -166,9 +207,28 @@ async fn run(backend: Backend, mut queue: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-type Answer = Result<Option<Writes>, StoreError>;
+/// How a batch failed.
+enum Failed {
+    /// Before its commit: nothing was written, and running it again is safe.
+    Before(StoreError),
+    /// At its commit: it may or may not have been written.
+    AtCommit(StoreError),
+}
 
-/// Each job in a transaction of its own, after their batch failed.
+impl<E: Into<StoreError>> From<E> for Failed {
+    fn from(e: E) -> Self {
+        Self::Before(e.into())
+    }
+}
+
+fn unknown(e: &StoreError) -> StoreError {
+    StoreError::Unavailable(format!(
+        "the commit failed and may or may not have taken effect: read the decision again before retrying ({e})"
+    ))
+}
+
+/// Each job in a transaction of its own, after their batch failed before
+/// its commit.
 async fn alone(backend: &Backend, held: &mut Option<Held>, jobs: &[Job]) -> Vec<Answer> {
     let mut answers = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -179,11 +239,22 @@ async fn alone(backend: &Backend, held: &mut Option<Held>, jobs: &[Job]) -> Vec<
                         "a write was lost from its batch".into(),
                     ))
                 }),
-                Err(e) => Err(e),
+                Err(Failed::Before(e)) => Err(e),
+                Err(Failed::AtCommit(e)) => Err(unknown(&e)),
             },
         );
     }
     answers
+}
+
+/// Runs a plan, turning a panic into an error for its job alone rather
+/// than ending the writer and every write queued behind it.
+fn guarded<T>(plan: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    std::panic::catch_unwind(AssertUnwindSafe(plan)).unwrap_or_else(|_| {
+        Err(StoreError::Unavailable(
+            "baton failed while planning this write (a bug): nothing was written".into(),
+        ))
+    })
 }
 
 /// Runs `$jobs` in the open write transaction `$tx` whose locked head row
@@ -195,19 +266,19 @@ macro_rules! run_jobs {
         let mut head = Head::from_row(&$head_row)?;
         let mut answers = Vec::with_capacity($jobs.len());
         for job in $jobs {
-            let planned = match &job.read {
-                Read::Record(id) => {
+            let planned = match &job.work {
+                Work::Record(id, plan) => {
                     let record: Option<String> = sqlx::query(RECORD_OF)
                         .bind(id)
                         .fetch_optional(&mut *$tx)
                         .await?
                         .map(|r| r.try_get("record"))
                         .transpose()?;
-                    (job.plan)(&head, Input::Record(record.as_deref()))
+                    guarded(|| plan(record.as_deref()).map(Some))
                 }
-                Read::State(query) => {
+                Work::State(query, plan) => {
                     let (org, versions) = state::parse(fetch_state!(&mut *$tx, query))?;
-                    (job.plan)(&head, Input::State(&org, versions))
+                    guarded(|| plan(&head, &org, versions))
                 }
             };
             let writes = match planned {
@@ -219,7 +290,7 @@ macro_rules! run_jobs {
             };
             if !writes.events.is_empty() {
                 let (rows, next) = chain::linked(&head, &writes.events);
-                let shape = Shape::of(&writes, rows.len());
+                let shape = Shape::of(&writes);
                 let record = record_json(&writes.decision)?;
                 let sql = sqlx::AssertSqlSafe(shape.sql($dialect));
                 let query = match writes.read_version {
@@ -233,7 +304,7 @@ macro_rules! run_jobs {
                 if written != shape.rows_written($dialect) {
                     // Cannot happen under the write lock; refuse rather
                     // than chain events onto a record that was not saved.
-                    return Err(StoreError::Conflict(writes.decision.id));
+                    return Err(Failed::Before(StoreError::Conflict(writes.decision.id)));
                 }
                 head = Head {
                     decisions: head.decisions.max(writes.decision.id),
@@ -247,14 +318,13 @@ macro_rules! run_jobs {
 }
 
 /// Runs `jobs` in one write transaction on the writer's connection (taken
-/// from the pool when it has none). `Err` means the database failed and
-/// nothing was written, and the connection is given back in case it is
-/// the fault; otherwise each job's own answer, in order.
+/// from the pool when it has none), giving each job's own answer in order.
+/// On failure the connection is given back, in case it is the fault.
 async fn commit(
     backend: &Backend,
     held: &mut Option<Held>,
     jobs: &[Job],
-) -> Result<Vec<Answer>, StoreError> {
+) -> Result<Vec<Answer>, Failed> {
     let conn = match held.take() {
         Some(conn) => conn,
         None => match backend {
@@ -279,22 +349,22 @@ async fn commit(
 async fn commit_sqlite(
     conn: &mut PoolConnection<Sqlite>,
     jobs: &[Job],
-) -> Result<Vec<Answer>, StoreError> {
+) -> Result<Vec<Answer>, Failed> {
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
     let row = sqlx::query(chain::READ_HEAD).fetch_one(&mut *tx).await?;
     let answers = run_jobs!(tx, row, jobs, Dialect::Sqlite);
-    tx.commit().await?;
+    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
     Ok(answers)
 }
 
 async fn commit_postgres(
     conn: &mut PoolConnection<Postgres>,
     jobs: &[Job],
-) -> Result<Vec<Answer>, StoreError> {
+) -> Result<Vec<Answer>, Failed> {
     let mut tx = sqlx::Connection::begin(&mut **conn).await?;
     let row = sqlx::query(chain::LOCK_HEAD).fetch_one(&mut *tx).await?;
     let answers = run_jobs!(tx, row, jobs, Dialect::Postgres);
-    tx.commit().await?;
+    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
     Ok(answers)
 }
 
@@ -316,10 +386,10 @@ struct Shape {
 }
 
 impl Shape {
-    fn of(writes: &Writes, events: usize) -> Self {
+    fn of(writes: &Writes) -> Self {
         Self {
             new: writes.read_version.is_none(),
-            events,
+            events: writes.events.len(),
         }
     }
 
@@ -329,15 +399,15 @@ impl Shape {
         } else {
             (SAVE_DECISION, SAVE_DECISION_PARAMS)
         };
-        let events = chain::insert_events(params + 1, self.events);
+        let values = chain::event_values(params + 1, self.events);
+        let columns = chain::EVENT_COLUMNS;
         match dialect {
-            Dialect::Sqlite => format!("{decision}; {events}"),
-            Dialect::Postgres => {
-                let (insert, values) = events.split_once(" VALUES ").unwrap_or((&events, ""));
-                format!(
-                    "WITH d AS ({decision} RETURNING 1) {insert} SELECT * FROM (VALUES {values}) AS e WHERE EXISTS (SELECT 1 FROM d)"
-                )
+            Dialect::Sqlite => {
+                format!("{decision}; INSERT INTO events ({columns}) VALUES {values}")
             }
+            Dialect::Postgres => format!(
+                "WITH d AS ({decision} RETURNING 1) INSERT INTO events ({columns}) SELECT * FROM (VALUES {values}) AS e WHERE EXISTS (SELECT 1 FROM d)"
+            ),
         }
     }
 

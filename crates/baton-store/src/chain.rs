@@ -118,21 +118,18 @@ macro_rules! bind_event {
 }
 pub(crate) use bind_event;
 
-/// `INSERT INTO events` with `rows` rows of placeholders, numbered from
-/// `$first`: one statement for many events.
-pub(crate) fn insert_events(first: usize, rows: usize) -> String {
-    let values = (0..rows)
+/// `rows` rows of event placeholders, numbered from `$first`:
+/// `($1, …, $8), ($9, …)`, in [`EVENT_COLUMNS`] order.
+pub(crate) fn event_values(first: usize, rows: usize) -> String {
+    (0..rows)
         .map(|r| {
             let cells = (0..8)
                 .map(|c| format!("${}", first + r * 8 + c))
                 .collect::<Vec<_>>();
             format!("({})", cells.join(", "))
         })
-        .collect::<Vec<_>>();
-    format!(
-        "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
-        values.join(", ")
-    )
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Events per statement: well under SQLite's limit of 32,766 parameters.
@@ -144,7 +141,11 @@ macro_rules! append {
     ($tx:expr, $head:expr, $events:expr) => {{
         let (rows, _) = $crate::chain::linked(&$head, $events);
         for chunk in rows.chunks($crate::chain::EVENTS_PER_STATEMENT) {
-            let sql = $crate::chain::insert_events(1, chunk.len());
+            let sql = format!(
+                "INSERT INTO events ({}) VALUES {}",
+                $crate::chain::EVENT_COLUMNS,
+                $crate::chain::event_values(1, chunk.len())
+            );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
                 query = $crate::chain::bind_event!(query, row);

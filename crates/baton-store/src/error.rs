@@ -33,8 +33,10 @@ pub enum StoreError {
     Conflict(i64),
     #[error("the stored data is not what baton wrote: {0}")]
     Corrupt(String),
-    /// The database could not be read (reported once, shared by waiters).
-    #[error("the store's database failed: {0}")]
+    /// The store could not do what was asked and the database gave no
+    /// error of its own to report: a read shared by waiters failed, the
+    /// writer stopped, a commit's outcome is unknown.
+    #[error("the store cannot answer: {0}")]
     Unavailable(String),
 }
 

@@ -1,14 +1,15 @@
 //! Decisions: open, act, tick, read.
 
 use baton_core::lifecycle::{self, Action, Actor, Decision, Role, Status};
-use baton_core::resolve::Request;
+use baton_core::resolve::{OrgState, Request};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::batch::{Input, Plan, Read, Writes};
+use crate::batch::Writes;
+use crate::chain::Head;
 use crate::chain::append;
 use crate::state::StateQuery;
 use crate::{Store, StoreError, micros, on_pool, write_tx};
@@ -235,12 +236,7 @@ impl Store {
             };
             let query = StateQuery::new(&self.backend, &guide, at, at);
             let request = Arc::clone(&request);
-            let plan: Plan = Box::new(move |head, input| {
-                let Input::State(state, versions) = input else {
-                    return Err(StoreError::Unavailable(
-                        "open was given no org state".into(),
-                    ));
-                };
+            let plan = move |head: &Head, state: &OrgState, versions: (i64, i64)| {
                 if versions != (org, version) {
                     return Ok(None);
                 }
@@ -262,14 +258,16 @@ impl Store {
                     read_version: None,
                     events: vec![event],
                 }))
-            });
-            if let Some(writes) = self.write(Read::State(query), plan).await? {
+            };
+            if let Some(writes) = self.open_from_state(query, plan).await? {
                 return Ok(writes.decision);
             }
         }
-        Err(StoreError::Unavailable(format!(
-            "team `{}`'s guide changed {GUIDE_TRIES} times while the decision was being opened: try again",
-            opening.team
+        Err(StoreError::Lifecycle(lifecycle::LifecycleError::Conflict(
+            format!(
+                "team `{}`'s guide changed {GUIDE_TRIES} times while the decision was being opened: try again",
+                opening.team
+            ),
         )))
     }
 
@@ -329,26 +327,17 @@ impl Store {
         };
         let (actor, action) = (actor.clone(), action.clone());
         let writes = self
-            .write(
-                Read::Record(id),
-                Box::new(move |_head, input| {
-                    let Input::Record(record) = input else {
-                        return Err(StoreError::Unavailable(
-                            "an action was given no record".into(),
-                        ));
-                    };
-                    let current = parse_record(id, record.ok_or(StoreError::NotFound(id))?)?;
-                    let (decision, events) =
-                        lifecycle::apply(&current, &actor, &action, at, &directory)?;
-                    Ok(Some(Writes {
-                        decision,
-                        read_version: Some(current.version),
-                        events,
-                    }))
-                }),
-            )
-            .await?
-            .ok_or_else(|| StoreError::Unavailable("an action was not planned".into()))?;
+            .change(id, move |record| {
+                let current = parse_record(id, record.ok_or(StoreError::NotFound(id))?)?;
+                let (decision, events) =
+                    lifecycle::apply(&current, &actor, &action, at, &directory)?;
+                Ok(Writes {
+                    decision,
+                    read_version: Some(current.version),
+                    events,
+                })
+            })
+            .await?;
         let changed = !writes.events.is_empty();
         Ok((writes.decision, changed))
     }

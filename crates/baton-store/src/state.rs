@@ -215,18 +215,3 @@ fn spread_types(guide: &Guide) -> Option<String> {
     }
     serde_json::to_string(&types).ok()
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn both_dialects_select_the_same_columns() {
-        let columns = |sql: &str| sql.matches(" AS ").count();
-        for sql in [
-            super::SQLITE_ALL,
-            super::POSTGRES_TYPES,
-            super::POSTGRES_ALL,
-        ] {
-            assert_eq!(columns(super::SQLITE_TYPES), columns(sql));
-        }
-    }
-}

@@ -14,7 +14,7 @@ use std::future::Future;
 
 use baton_core::examples;
 use baton_core::lifecycle::{Action, Actor, LifecycleError, Role, Status};
-use baton_store::{DecisionFilter, Opening, Store, StoreError, Verified};
+use baton_store::{Backend, DecisionFilter, Opening, Store, StoreError, Verified};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// A store for one test, removed when dropped.
@@ -393,6 +393,80 @@ async fn concurrent_writes_share_commits_yet_each_stands_alone() {
         let report = store.verify().await.unwrap();
         // Two applies, then an open and a decide for each.
         assert_eq!((report.events, report.verified), (2 + 48, Verified::Intact));
+    })
+    .await;
+}
+
+/// Runs `during` while another transaction holds the store's write lock.
+async fn while_write_locked(store: &Store, during: impl Future<Output = ()>) {
+    match store.backend() {
+        Backend::Sqlite(pool) => {
+            let tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            during.await;
+            tx.rollback().await.unwrap();
+        }
+        Backend::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            during.await;
+            tx.rollback().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_write_the_database_refuses_fails_alone_and_its_batch_still_lands() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // A trigger that refuses one title stands in for a write the
+        // database fails (a full disk, a broken constraint).
+        let poison: &[&str] = match store.kind() {
+            "sqlite" => &["CREATE TRIGGER poison BEFORE INSERT ON decisions WHEN NEW.title = 'poison' \
+                 BEGIN SELECT RAISE(ABORT, 'poisoned'); END"],
+            _ => &[
+                "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.title = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END \
+                 $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER poison BEFORE INSERT ON decisions FOR EACH ROW EXECUTE FUNCTION poison()",
+            ],
+        };
+        for sql in poison {
+            store.raw(sql).await.unwrap();
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        // While another transaction holds the write lock, the writer's
+        // first batch waits and the other opens queue behind it, so the
+        // poisoned one shares the next batch with six others.
+        while_write_locked(&store, async {
+            for i in 0..8 {
+                let store = store.clone();
+                let title = if i == 7 { "poison".to_owned() } else { format!("incident {i}") };
+                tasks.spawn(async move {
+                    let opening = Opening {
+                        decision_type: "incident".into(),
+                        title: title.clone(),
+                        ..architecture("ana", hours(i))
+                    };
+                    (title, store.open(&opening).await)
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        })
+        .await;
+        for (title, opened) in tasks.join_all().await {
+            match opened {
+                Ok(_) => assert_ne!(title, "poison"),
+                Err(e) => {
+                    assert_eq!(title, "poison");
+                    assert_eq!(e.code(), "store", "{e}");
+                }
+            }
+        }
+        let report = store.verify().await.unwrap();
+        assert_eq!((report.events, report.verified), (2 + 7, Verified::Intact));
     })
     .await;
 }

@@ -20,9 +20,6 @@ mod watchdogs;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 pub use alerts::{Alert, AlertKind, alerts};
 pub use metrics::{
     Concentration, Metrics, OutcomeQuality, Quality, TimeToDecision, TypeTimes, metrics,
@@ -33,18 +30,8 @@ use crate::guide::file::Settings;
 use crate::lifecycle::{Decision, SYSTEM};
 use crate::org::{Directory, Pid};
 
-/// A half-open interval `[from, to)` of instants: a metric's period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Window {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
-impl Window {
-    pub fn contains(&self, at: DateTime<Utc>) -> bool {
-        self.from <= at && at < self.to
-    }
-}
+/// A metric's period: the same half-open `[from, to)` as an absence.
+pub use crate::org::Window;
 
 /// Which decisions a metric counts: one team's, or everyone's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
