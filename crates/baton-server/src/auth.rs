@@ -1,7 +1,6 @@
 //! Bearer tokens: every request acts as the token's person.
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use baton_core::lifecycle::{Actor, Role};
 
@@ -28,11 +27,10 @@ impl Caller {
     /// Refuses viewers: they read, they do not write.
     pub fn may_write(&self) -> Result<(), Problem> {
         if self.role == Role::Viewer {
-            Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("`{}` holds a viewer token and cannot write", self.person),
-            ))
+            Err(Problem::forbidden(format!(
+                "`{}` holds a viewer token and cannot write",
+                self.person
+            )))
         } else {
             Ok(())
         }
@@ -45,16 +43,18 @@ impl Caller {
         state: &AppState,
         headers: &axum::http::HeaderMap,
     ) -> Result<Self, Problem> {
-        let unauthorized =
-            |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
         let header = headers
             .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("an `Authorization: Bearer TOKEN` header is required"))?;
+            .ok_or_else(|| {
+                Problem::unauthorized("an `Authorization: Bearer TOKEN` header is required")
+            })?;
         let secret = header
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+            .ok_or_else(|| {
+                Problem::unauthorized("the Authorization header must be `Bearer TOKEN`")
+            })?;
         Self::from_secret(state, secret).await
     }
 
@@ -66,13 +66,7 @@ impl Caller {
             .store
             .authenticate_at(secret.trim(), snapshot)
             .await?
-            .ok_or_else(|| {
-                Problem::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "the token is unknown or revoked",
-                )
-            })?;
+            .ok_or_else(|| Problem::unauthorized("the token is unknown or revoked"))?;
         Ok(Self {
             person: token.person,
             role: token.role,
@@ -85,11 +79,10 @@ impl Caller {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("`{}` may not {what}", self.person),
-            ))
+            Err(Problem::forbidden(format!(
+                "`{}` may not {what}",
+                self.person
+            )))
         }
     }
 }

@@ -79,6 +79,9 @@ pub fn router(state: AppState) -> Router {
             "/integrations/slack/command",
             axum::routing::post(slack::command),
         )
+        // A bug that panics in a handler answers 500 (made a problem
+        // document below) instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

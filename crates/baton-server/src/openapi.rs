@@ -3,7 +3,6 @@
 //! schemars, in the 2020-12 dialect OpenAPI 3.1 uses), so it cannot drift
 //! from what the server accepts.
 
-use axum::Json;
 use baton_core::Resolution;
 use baton_core::lifecycle::Decision;
 use schemars::generate::SchemaSettings;
@@ -119,7 +118,7 @@ pub fn document() -> Value {
     b.op(
         "get",
         "/api/v1/decisions",
-        "List decisions (team, type, status, decider, text, limit, offset)",
+        "List decisions (team, type, status, decider, text, from, to, limit, offset)",
         None,
         (200, json_body(decisions)),
         true,
@@ -405,9 +404,13 @@ pub fn document() -> Value {
 }
 
 /// `GET /openapi.json`: built once, the first time it is asked for.
-pub async fn serve() -> Json<Value> {
-    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    Json(DOCUMENT.get_or_init(document).clone())
+pub async fn serve() -> impl axum::response::IntoResponse {
+    // Serialized once: the document never changes while the server runs.
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.get_or_init(|| document().to_string()).as_str(),
+    )
 }
 
 #[cfg(test)]

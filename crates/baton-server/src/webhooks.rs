@@ -107,14 +107,19 @@ pub async fn pass(
                 tracing::warn!(delivery = outgoing.id, %error, retry_at = ?retry_at, "webhook delivery failed");
             }
         }
-        if !store
-            .record_attempt(&outgoing, &attempt, Utc::now())
-            .await?
-        {
-            tracing::warn!(
+        // One failed record must not abort the sends still in flight: the
+        // delivery's claim lapses and it is tried again.
+        match store.record_attempt(&outgoing, &attempt, Utc::now()).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
                 delivery = outgoing.id,
                 "the claim on this delivery lapsed before its attempt was recorded"
-            );
+            ),
+            Err(error) => tracing::error!(
+                delivery = outgoing.id,
+                %error,
+                "the attempt could not be recorded; it will be made again"
+            ),
         }
     }
     Ok(attempts)

@@ -110,6 +110,26 @@ impl App {
         let (s, v, _) = self.call(Some(who), reqwest::Method::GET, path, None).await;
         (s, v)
     }
+
+    /// Opens a platform incident as ana and has its decider decide it with
+    /// `decide`; the decision's id.
+    async fn open_and_decide(&self, title: &str, decide: Value) -> i64 {
+        let (status, d) = self
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": title}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        let id = d["id"].as_i64().unwrap();
+        let decider = d["decider"].as_str().unwrap();
+        let (status, body) = self
+            .post(decider, &format!("/api/v1/decisions/{id}/decide"), decide)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
 }
 
 async fn each_backend<F, Fut>(story: F)
@@ -752,24 +772,12 @@ async fn webhooks_are_signed_retried_with_backoff_and_recorded() {
         assert_eq!(targets.last().unwrap().as_str(), Some("http://127.0.0.1:9"));
         assert!(!log.to_string().contains("pw@"), "credentials in the log");
 
-        let (status, d) = app
-            .post(
-                "ana",
-                "/api/v1/decisions",
-                json!({"team": "platform", "type": "incident", "title": "Disk full"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{d}");
-        let id = d["id"].as_i64().unwrap();
-        let decider = d["decider"].as_str().unwrap().to_owned();
-        let (status, body) = app
-            .post(
-                &decider,
-                &format!("/api/v1/decisions/{id}/decide"),
+        let id = app
+            .open_and_decide(
+                "Disk full",
                 json!({"option": "expand", "rationale": "fastest"}),
             )
             .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
 
         let config = baton_server::webhooks::Config {
             backoff: std::time::Duration::from_millis(50),
@@ -1075,24 +1083,8 @@ async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
         let today = chrono::Utc::now().date_naive().to_string();
         let mut ids = Vec::new();
         for title in ["Disk full", "Cert expiry", "Queue backlog"] {
-            let (_, d) = app
-                .post(
-                    "ana",
-                    "/api/v1/decisions",
-                    json!({"team": "platform", "type": "incident", "title": title}),
-                )
-                .await;
-            let id = d["id"].as_i64().unwrap();
-            let decider = d["decider"].as_str().unwrap().to_owned();
-            let (status, body) = app
-                .post(
-                    &decider,
-                    &format!("/api/v1/decisions/{id}/decide"),
-                    json!({"option": "fix", "rationale": "r", "review_on": today}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            ids.push(id);
+            let decide = json!({"option": "fix", "rationale": "r", "review_on": today});
+            ids.push(app.open_and_decide(title, decide).await);
         }
         let (status, body) = app
             .post(
@@ -1129,6 +1121,13 @@ async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, body) = app.get("sam", "/api/v1/metrics?from=yesterday").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        // Thirty days before this `to` is beyond what chrono can hold: a
+        // clear refusal, not a panic.
+        let (status, body) = app
+            .get("sam", "/api/v1/metrics?to=-262143-01-15T00:00:00Z")
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "invalid_query", "{body}");
 
         let (status, alerts) = app.get("sam", "/api/v1/alerts?team=platform").await;
         assert_eq!(status, StatusCode::OK, "{alerts}");
@@ -1192,22 +1191,8 @@ async fn a_decided_decision_is_superseded_by_a_later_one_by_its_requester() {
     each_backend(|app| async move {
         let mut ids = Vec::new();
         for title in ["Use Redis for sessions", "Use Postgres for sessions"] {
-            let (_, d) = app
-                .post(
-                    "ana",
-                    "/api/v1/decisions",
-                    json!({"team": "platform", "type": "incident", "title": title}),
-                )
-                .await;
-            let id = d["id"].as_i64().unwrap();
-            let decider = d["decider"].as_str().unwrap().to_owned();
-            app.post(
-                &decider,
-                &format!("/api/v1/decisions/{id}/decide"),
-                json!({"option": "yes", "rationale": "r"}),
-            )
-            .await;
-            ids.push(id);
+            let decide = json!({"option": "yes", "rationale": "r"});
+            ids.push(app.open_and_decide(title, decide).await);
         }
         let path = format!("/api/v1/decisions/{}/supersede", ids[0]);
         let (status, body) = app.post("kim", &path, json!({"by": ids[1]})).await;

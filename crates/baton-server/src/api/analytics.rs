@@ -6,9 +6,11 @@ use axum::extract::{Query, State};
 use baton_core::analytics::{self, Alert, Metrics, Scope, Window};
 use baton_core::feedback::{Tally, enps_tally};
 use baton_core::lifecycle::Decision;
+use baton_core::{Directory, Guide};
 use baton_store::{AuditEvent, DecisionFilter};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::auth::Caller;
 use crate::{AppState, Problem};
@@ -33,30 +35,45 @@ pub struct MetricsView {
     enps: Option<Tally>,
 }
 
-/// The team's decisions (everyone's for the org) and every team guide.
-async fn log_and_guides(
-    state: &AppState,
-    team: Option<&str>,
-) -> Result<(Vec<Decision>, Vec<std::sync::Arc<baton_core::Guide>>), Problem> {
-    let mut guides = Vec::new();
-    for t in state.store.teams().await? {
-        if team.is_none_or(|wanted| wanted == t) {
-            guides.push(state.store.guide(&t).await?);
-        }
-    }
-    if let Some(t) = team
-        && guides.is_empty()
-    {
-        return Err(baton_store::StoreError::NoGuide(t.to_owned()).into());
-    }
-    let decisions = state
-        .store
-        .list(&DecisionFilter {
-            team: team.map(str::to_owned),
-            ..DecisionFilter::default()
+/// What the analytics read: the team's decisions (everyone's for the
+/// org), its guide (every team's for the org) and the directory.
+struct Inputs {
+    decisions: Vec<Decision>,
+    guides: Vec<Arc<Guide>>,
+    directory: Arc<Directory>,
+}
+
+impl Inputs {
+    async fn read(state: &AppState, team: Option<&str>) -> Result<Self, Problem> {
+        // `guide` answers `NoGuide` for a team without one.
+        let guides = match team {
+            Some(t) => vec![state.store.guide(t).await?],
+            None => {
+                let mut guides = Vec::new();
+                for t in state.store.teams().await? {
+                    guides.push(state.store.guide(&t).await?);
+                }
+                guides
+            }
+        };
+        let decisions = state
+            .store
+            .list(&DecisionFilter {
+                team: team.map(str::to_owned),
+                ..DecisionFilter::default()
+            })
+            .await?;
+        let directory = state.store.directory().await?;
+        Ok(Self {
+            decisions,
+            guides,
+            directory,
         })
-        .await?;
-    Ok((decisions, guides))
+    }
+
+    fn guides(&self) -> Vec<&Guide> {
+        self.guides.iter().map(AsRef::as_ref).collect()
+    }
 }
 
 /// `GET /api/v1/metrics?team=&from=&to=`.
@@ -65,19 +82,19 @@ pub async fn metrics(
     _caller: Caller,
     Query(query): Query<MetricsQuery>,
 ) -> Result<Json<MetricsView>, Problem> {
-    let to = query.to.unwrap_or_else(Utc::now);
-    let from = query.from.unwrap_or(to - Duration::days(30));
-    if from >= to {
-        return Err(Problem::bad_query(format!(
-            "`from` ({from}) must be before `to` ({to})"
-        )));
-    }
+    let (from, to) = super::window::window(query.from, query.to, Utc::now(), |to| {
+        to - Duration::days(30)
+    })?;
     let team = query.team.as_deref();
-    let (decisions, guides) = log_and_guides(&state, team).await?;
-    let directory = state.store.directory().await?;
-    let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
+    let inputs = Inputs::read(&state, team).await?;
     let scope = team.map_or(Scope::Org, Scope::Team);
-    let metrics = analytics::metrics(&decisions, &directory, &guides, scope, Window { from, to });
+    let metrics = analytics::metrics(
+        &inputs.decisions,
+        &inputs.directory,
+        &inputs.guides(),
+        scope,
+        Window { from, to },
+    );
     let scores = state.store.enps_scores(team, from, to, Utc::now()).await?;
     let enps = (scores.len() >= baton_core::feedback::MIN_RESPONSES).then(|| enps_tally(&scores));
     Ok(Json(MetricsView { metrics, enps }))
@@ -96,10 +113,13 @@ pub async fn alerts(
     Query(query): Query<AlertsQuery>,
 ) -> Result<Json<Vec<Alert>>, Problem> {
     let team = query.team.as_deref();
-    let (decisions, guides) = log_and_guides(&state, team).await?;
-    let directory = state.store.directory().await?;
-    let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
-    let mut alerts = analytics::alerts(&decisions, &directory, &guides, Utc::now());
+    let inputs = Inputs::read(&state, team).await?;
+    let mut alerts = analytics::alerts(
+        &inputs.decisions,
+        &inputs.directory,
+        &inputs.guides(),
+        Utc::now(),
+    );
     if let Some(t) = team {
         alerts.retain(|a| a.team == t);
     }

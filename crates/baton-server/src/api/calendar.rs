@@ -4,7 +4,7 @@
 //! feeds also take the token as `?token=`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use baton_core::Guide;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -22,11 +22,12 @@ pub struct FeedQuery {
 /// The window a feed covers: 30 days back to 180 days ahead by default.
 fn window(q: &FeedQuery) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
     let now = Utc::now();
-    let from = q.from.unwrap_or(now - TimeDelta::days(30));
-    let to = q.to.unwrap_or(now + TimeDelta::days(180));
-    if from >= to || to - from > TimeDelta::days(3 * 366) {
+    let (from, to) = super::window::window(q.from, q.to, now + TimeDelta::days(180), |_| {
+        now - TimeDelta::days(30)
+    })?;
+    if to - from > TimeDelta::days(3 * 366) {
         return Err(Problem::bad_query(
-            "`from` must come before `to`, at most three years apart",
+            "`from` and `to` may be at most three years apart",
         ));
     }
     Ok((from, to))
@@ -40,9 +41,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap, q: &FeedQuery) -> R
             .map(|_| ());
     }
     let Some(secret) = &q.token else {
-        return Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+        return Err(Problem::unauthorized(
             "a token is required: `Authorization: Bearer TOKEN` or `?token=TOKEN`",
         ));
     };

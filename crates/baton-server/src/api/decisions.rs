@@ -57,7 +57,6 @@ pub struct OpenBody {
     context: Option<serde_json::Value>,
 }
 
-/// The decision document of `show --json`: the record with its events.
 pub async fn open(
     State(state): State<AppState>,
     caller: Caller,

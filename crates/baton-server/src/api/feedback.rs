@@ -106,14 +106,10 @@ pub async fn respond(
         .find(&caller.person)
         .is_some_and(|p| directory.person(p).teams.contains(&survey.team));
     if !member {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!(
-                "`{}` is not in team `{}`, whose survey this is",
-                caller.person, survey.team
-            ),
-        ));
+        return Err(Problem::forbidden(format!(
+            "`{}` is not in team `{}`, whose survey this is",
+            caller.person, survey.team
+        )));
     }
     state
         .store

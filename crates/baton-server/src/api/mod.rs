@@ -7,6 +7,7 @@ pub(crate) mod feedback;
 pub(crate) mod org;
 pub(crate) mod resolve;
 pub(crate) mod webhooks;
+mod window;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
