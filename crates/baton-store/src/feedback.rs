@@ -75,8 +75,8 @@ impl Store {
             serde_json::to_string(&questions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // Results show only once a survey has closed, so that comparing
         // them before and after one person answers tells nothing.
-        let closes_at = Some(micros(closes_at.unwrap_or(at + DEFAULT_OPEN)));
-        if closes_at.is_some_and(|c| c <= at) {
+        let closes_at = micros(closes_at.unwrap_or_else(|| crate::shifted(at, DEFAULT_OPEN)));
+        if closes_at <= at {
             return Err(StoreError::Lifecycle(LifecycleError::Invalid(
                 "`closes_at` must be in the future".into(),
             )));
@@ -113,7 +113,7 @@ impl Store {
             questions,
             created_by: by.to_owned(),
             created_at: at,
-            closes_at,
+            closes_at: Some(closes_at),
             responses: 0,
         })
     }

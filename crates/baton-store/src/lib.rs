@@ -83,34 +83,45 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// Runs `$body` in a write transaction that holds the store's write lock,
-/// with `$head` bound to the chain head read under that lock; commits when
-/// the body succeeds and rolls back when it returns an error. (Decisions'
-/// `open` and `act` go through `batch`, which holds the same lock.)
-macro_rules! write_tx {
-    ($store:expr, |$tx:ident, $head:ident| $body:expr) => {{
+/// Runs `$body` in a transaction on whichever pool the store holds;
+/// commits when the body succeeds and rolls back when it returns an error.
+/// On SQLite the transaction takes the write lock at once (`BEGIN
+/// IMMEDIATE`); on PostgreSQL it locks only what its statements lock.
+macro_rules! tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
         match &$store.backend {
             $crate::Backend::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let row = sqlx::query($crate::chain::READ_HEAD)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                let $head = $crate::chain::Head::from_row(&row)?;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
             $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                let row = sqlx::query($crate::chain::LOCK_HEAD)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                let $head = $crate::chain::Head::from_row(&row)?;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
         }
+    }};
+}
+pub(crate) use tx;
+
+/// [`tx!`] holding the store's write lock, with `$head` bound to the chain
+/// head read under it (PostgreSQL's row lock on `chain_head` is the lock).
+/// Decisions' `open` and `act` go through `batch`, which holds the same
+/// lock.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident, $head:ident| $body:expr) => {{
+        let head_sql = match &$store.backend {
+            $crate::Backend::Sqlite(_) => $crate::chain::READ_HEAD,
+            $crate::Backend::Postgres(_) => $crate::chain::LOCK_HEAD,
+        };
+        $crate::tx!($store, |$tx| {
+            let row = sqlx::query(head_sql).fetch_one(&mut *$tx).await?;
+            let $head = $crate::chain::Head::from_row(&row)?;
+            $body
+        })
     }};
 }
 pub(crate) use write_tx;

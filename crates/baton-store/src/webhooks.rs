@@ -16,7 +16,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{Store, StoreError, micros, on_pool, write_tx};
+use crate::{Store, StoreError, micros, on_pool, tx, write_tx};
 
 /// A subscription, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -120,7 +120,9 @@ impl Store {
             Some(s) => s.to_owned(),
             None => crate::tokens::random_secret("whsec_")?,
         };
-        let kinds = serde_json::to_string(events).unwrap_or_else(|_| "[]".into());
+        // Never "[]" on failure: an empty filter means every event.
+        let kinds =
+            serde_json::to_string(events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = write_tx!(self, |tx, head| {
             let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM webhooks")
                 .fetch_one(&mut *tx)
@@ -133,8 +135,9 @@ impl Store {
                 .bind(&kinds)
                 .bind(by)
                 .bind(at)
-                // The subscription event itself is not sent: start after it.
-                .bind(head.seq + 1)
+                // The subscription event itself (at `head.seq + 1`) is not
+                // sent: start after it.
+                .bind(head.seq + 2)
                 .execute(&mut *tx)
                 .await?;
             let event = Event {
@@ -283,7 +286,7 @@ impl Store {
              WHERE e.seq >= $1 AND e.{DECISION_EVENTS} ORDER BY e.seq LIMIT $2"
         );
         let due = now.timestamp_micros();
-        let queued = write_tx!(self, |tx, _head| {
+        let queued = write_tx!(self, |tx, head| {
             let Some(row) = sqlx::query(sqlx::AssertSqlSafe(cursor_sql.clone()))
                 .bind(hook.id)
                 .fetch_optional(&mut *tx)
@@ -338,6 +341,12 @@ impl Store {
                     .await?;
                 queued += 1;
             }
+            // A short page saw every event up to the head: move past the
+            // events that are about no decision too, or a cursor left
+            // behind them would take the write lock on every pass.
+            if (rows.len() as i64) < batch {
+                next = head.seq + 1;
+            }
             if next != cursor {
                 sqlx::query("UPDATE webhooks SET cursor = $1 WHERE id = $2")
                     .bind(next)
@@ -380,7 +389,8 @@ impl Store {
                SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_us <= $2 ORDER BY id LIMIT $3{lock}) \
              RETURNING id, webhook_id, event, attempts, body"
         );
-        let claimed = write_tx!(self, |tx, _head| {
+        // The claim locks only the rows it takes: decisions need not wait.
+        let claimed = tx!(self, |tx| {
             let rows = sqlx::query(sqlx::AssertSqlSafe(claim_sql.clone()))
                 .bind(lease_until.timestamp_micros())
                 .bind(now.timestamp_micros())
@@ -388,17 +398,28 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
             let mut claimed = Vec::with_capacity(rows.len());
+            let mut targets: std::collections::HashMap<i64, (String, String)> =
+                std::collections::HashMap::new();
             for row in &rows {
                 let webhook: i64 = row.try_get("webhook_id")?;
-                let target = sqlx::query("SELECT url, secret FROM webhooks WHERE id = $1")
-                    .bind(webhook)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let (url, secret) = match targets.get(&webhook) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let row = sqlx::query("SELECT url, secret FROM webhooks WHERE id = $1")
+                            .bind(webhook)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let target: (String, String) =
+                            (row.try_get("url")?, row.try_get("secret")?);
+                        targets.insert(webhook, target.clone());
+                        target
+                    }
+                };
                 claimed.push(Outgoing {
                     id: row.try_get("id")?,
                     lease_us: lease_until.timestamp_micros(),
-                    url: target.try_get("url")?,
-                    secret: target.try_get("secret")?,
+                    url,
+                    secret,
                     event: row.try_get("event")?,
                     attempts: row.try_get("attempts")?,
                     body: row.try_get("body")?,

@@ -909,6 +909,41 @@ async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
 }
 
 #[tokio::test]
+async fn a_webhook_cursor_moves_past_events_about_no_decision() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        store
+            .subscribe_webhook(
+                "http://127.0.0.1:9/hook",
+                "http://127.0.0.1:9",
+                &[],
+                None,
+                "dana",
+                t0(),
+            )
+            .await
+            .unwrap();
+        // Events about no decision: nothing to send, but the cursor must
+        // not stay behind them.
+        store.create_token("ana", Role::Member, t0()).await.unwrap();
+        assert_eq!(store.queue_deliveries(hours(1), 100).await.unwrap(), 0);
+        let behind = match store.backend() {
+            Backend::Sqlite(pool) => sqlx::query_scalar::<_, i64>(BEHIND).fetch_one(pool).await,
+            Backend::Postgres(pool) => sqlx::query_scalar::<_, i64>(BEHIND).fetch_one(pool).await,
+        }
+        .unwrap();
+        assert_eq!(behind, 0, "a cursor is still behind the chain head");
+        // A decision event after them is still sent.
+        store.open(&architecture("ana", hours(2))).await.unwrap();
+        assert_eq!(store.queue_deliveries(hours(2), 100).await.unwrap(), 1);
+    })
+    .await;
+}
+
+/// How many live webhook cursors are behind the chain head.
+const BEHIND: &str = "SELECT COUNT(*) FROM webhooks WHERE deleted_at IS NULL AND cursor <= (SELECT seq FROM chain_head WHERE id = 1)";
+
+#[tokio::test]
 async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
     use baton_store::webhooks::Attempt;
     each_backend(|store| async move {
