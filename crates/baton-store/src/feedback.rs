@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{Store, StoreError, micros, on_pool, write_tx};
+use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Survey {
@@ -82,10 +82,7 @@ impl Store {
             )));
         }
         let id = write_tx!(self, |tx, head| {
-            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM surveys")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("next")?;
+            let id: i64 = next_id!(tx, "surveys");
             sqlx::query("INSERT INTO surveys (id, team, title, questions, created_by, created_at, closes_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id)
                 .bind(team)
@@ -334,10 +331,7 @@ impl Store {
             self.get(d).await?;
         }
         let id = write_tx!(self, |tx, head| {
-            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM polls")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("next")?;
+            let id: i64 = next_id!(tx, "polls");
             sqlx::query("INSERT INTO polls (id, team, question, domain, decision_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id)
                 .bind(team)

@@ -126,6 +126,23 @@ macro_rules! write_tx {
 }
 pub(crate) use write_tx;
 
+/// The next id of `$table`, read inside [`write_tx!`]: the write lock is
+/// what makes `MAX(id) + 1` safe from a second writer taking it too.
+macro_rules! next_id {
+    ($tx:ident, $table:literal) => {
+        sqlx::Row::try_get::<i64, _>(
+            &sqlx::query(concat!(
+                "SELECT COALESCE(MAX(id), 0) + 1 AS next FROM ",
+                $table
+            ))
+            .fetch_one(&mut *$tx)
+            .await?,
+            "next",
+        )?
+    };
+}
+pub(crate) use next_id;
+
 impl Store {
     /// Opens (creating if needed) and migrates the store at `url`:
     /// `sqlite://PATH` or `postgres://…`.

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::chain::append;
 use crate::log::OPERATOR;
-use crate::{Store, StoreError, micros, on_pool, write_tx};
+use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
 
 /// A token's public facts (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,10 +69,7 @@ impl Store {
         }
         let secret = random_secret("baton_")?;
         let id = write_tx!(self, |tx, head| {
-            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM tokens")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("next")?;
+            let id: i64 = next_id!(tx, "tokens");
             sqlx::query("INSERT INTO tokens (id, person, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(person)

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{Store, StoreError, micros, on_pool, write_tx};
+use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
 
 /// What `apply` stored: new versions only; an unchanged file is not stored
 /// again.
@@ -142,11 +142,7 @@ impl Store {
                         .transpose()?
                         .unwrap_or(0)
                 } else {
-                    let next: i64 =
-                        sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM guide_versions")
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get("next")?;
+                    let next: i64 = next_id!(tx, "guide_versions");
                     sqlx::query(
                         "INSERT INTO guide_versions (id, team, digest, body, org_version, applied_at) VALUES ($1, $2, $3, $4, $5, $6)",
                     )

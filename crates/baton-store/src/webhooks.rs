@@ -16,7 +16,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{Store, StoreError, micros, on_pool, tx, write_tx};
+use crate::{Store, StoreError, micros, next_id, on_pool, tx, write_tx};
 
 /// A subscription, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -124,10 +124,7 @@ impl Store {
         let kinds =
             serde_json::to_string(events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = write_tx!(self, |tx, head| {
-            let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM webhooks")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("next")?;
+            let id: i64 = next_id!(tx, "webhooks");
             sqlx::query("INSERT INTO webhooks (id, url, secret, events, created_by, created_at, cursor) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id)
                 .bind(url)
