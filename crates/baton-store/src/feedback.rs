@@ -3,7 +3,7 @@
 //! A survey response is written with the participant mark in one
 //! transaction — so nobody answers twice and no answer is lost — but into
 //! separate tables that share nothing but the survey id: the response row
-//! has a random key, the day, and the answers. Responding appends no audit
+//! has a random key and the answers. Responding appends no audit
 //! event, because an event's actor and instant would undo the anonymity.
 
 use baton_core::feedback::{self, Question};
@@ -190,7 +190,6 @@ impl Store {
             ))));
         }
         feedback::check_answers(&survey.questions, answers).map_err(StoreError::from)?;
-        let day = at.date_naive().to_string();
         let body = serde_json::Value::Object(answers.clone()).to_string();
         write_tx!(self, |tx, _head| {
             let marked = sqlx::query(
@@ -206,15 +205,15 @@ impl Store {
                     "`{person}` has already answered survey {id}"
                 ))));
             }
-            let mut rows: Vec<(String, String)> = Vec::new();
-            for row in sqlx::query("SELECT day, answers FROM survey_responses WHERE survey_id = $1")
+            let mut rows: Vec<String> = Vec::new();
+            for row in sqlx::query("SELECT answers FROM survey_responses WHERE survey_id = $1")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?
             {
-                rows.push((row.try_get("day")?, row.try_get("answers")?));
+                rows.push(row.try_get("answers")?);
             }
-            rows.push((day.clone(), body.clone()));
+            rows.push(body.clone());
             sqlx::query("DELETE FROM survey_responses WHERE survey_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -225,14 +224,15 @@ impl Store {
                 keyed.push((crate::tokens::random_secret("")?, row));
             }
             keyed.sort();
-            for (token, (day, answers)) in keyed {
-                sqlx::query("INSERT INTO survey_responses (survey_id, token, day, answers) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(&token)
-                    .bind(&day)
-                    .bind(&answers)
-                    .execute(&mut *tx)
-                    .await?;
+            for (token, answers) in keyed {
+                sqlx::query(
+                    "INSERT INTO survey_responses (survey_id, token, answers) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(&token)
+                .bind(&answers)
+                .execute(&mut *tx)
+                .await?;
             }
         });
         Ok(())
