@@ -289,7 +289,7 @@ pub struct WhoArgs {
     #[arg(long, env = "BATON_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// The team whose guide answers, with `--server`.
-    #[arg(long)]
+    #[arg(long, requires = "server")]
     pub team: Option<String>,
 }
 
@@ -299,14 +299,6 @@ pub struct Db {
     /// The store: sqlite://PATH or postgres://USER@HOST/DATABASE.
     #[arg(long, env = "BATON_DB", default_value = baton_store::DEFAULT_URL, value_name = "URL")]
     pub db: String,
-}
-
-/// A role on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ActingRole {
-    Admin,
-    Steward,
-    Member,
 }
 
 /// The person acting and when; every lifecycle command takes these.
@@ -320,7 +312,7 @@ pub struct Acting {
     /// The role to act in. Whoever can open the store can write to it, so
     /// the command line trusts this; the server takes roles from tokens.
     #[arg(long, value_enum, default_value = "member")]
-    pub role: ActingRole,
+    pub role: RoleArg,
     /// When the action happens (RFC 3339); default now.
     #[arg(long)]
     pub at: Option<String>,
@@ -348,12 +340,24 @@ pub enum TokenCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RoleArg {
     Admin,
     Steward,
     Member,
     Viewer,
+}
+
+impl From<RoleArg> for baton_core::lifecycle::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => Self::Admin,
+            RoleArg::Steward => Self::Steward,
+            RoleArg::Member => Self::Member,
+            RoleArg::Viewer => Self::Viewer,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

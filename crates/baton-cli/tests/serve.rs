@@ -141,6 +141,20 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
             .success()
     );
     assert!(get(&address, "/api/v1/decisions", Some(&token)).starts_with("HTTP/1.1 401"));
+    // `who --server` with the revoked token says why, and fails.
+    let revoked = baton(dir.path(), &remote_args);
+    assert_eq!(revoked.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&revoked.stderr).contains("revoked"),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    // `--team` means nothing without `--server`.
+    let mut offline_team = ask.to_vec();
+    offline_team.extend(["--team", "platform"]);
+    let refused = baton(dir.path(), &offline_team);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--server"));
 
     let term = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])

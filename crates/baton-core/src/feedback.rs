@@ -179,8 +179,14 @@ pub fn tally(
     if responses.len() < MIN_RESPONSES {
         return None;
     }
+    // A blank text is no answer: counted, it would let two blanks and one
+    // comment pass the threshold and show that one person's words.
     let answers = |id: &'_ str| -> Vec<&serde_json::Value> {
-        responses.iter().filter_map(|r| r.get(id)).collect()
+        responses
+            .iter()
+            .filter_map(|r| r.get(id))
+            .filter(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()))
+            .collect()
     };
     let tallies = questions
         .iter()
@@ -233,9 +239,7 @@ pub fn tally(
                     let mut texts: Vec<String> = answers(&q.id)
                         .into_iter()
                         .filter_map(|v| v.as_str())
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
+                        .map(|s| s.trim().to_owned())
                         .collect();
                     texts.sort();
                     Tally::Text { answers: texts }
@@ -367,6 +371,17 @@ mod tests {
             Tally::Hidden { answers: 1 },
             "a question only one person answered shows nothing of it"
         );
+    }
+
+    #[test]
+    fn blank_comments_do_not_count_toward_showing_one_persons_words() {
+        let questions = standard_questions();
+        let responses: Vec<_> = ["", "   ", "only mine"]
+            .iter()
+            .map(|c| response(json!({"enps": 8, "comments": c})))
+            .collect();
+        let tallies = tally(&questions, &responses).unwrap();
+        assert_eq!(tallies["comments"], Tally::Hidden { answers: 1 });
     }
 
     #[test]

@@ -5,10 +5,10 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use baton_core::lifecycle::{Action, Actor, Decision, Role};
+use baton_core::lifecycle::{Action, Actor, Decision};
 
 use super::store::{block_on, connect, refusal};
-use crate::cli::{Acting, ActingRole};
+use crate::cli::Acting;
 use crate::commands::who::parse_at;
 
 pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
@@ -18,11 +18,7 @@ pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
     // from the token.
     let actor = Actor {
         person: acting.person.clone(),
-        role: match acting.role {
-            ActingRole::Admin => Role::Admin,
-            ActingRole::Steward => Role::Steward,
-            ActingRole::Member => Role::Member,
-        },
+        role: acting.role.into(),
     };
     block_on(async {
         let store = connect(&acting.db.db).await?;

@@ -6,17 +6,12 @@ use anyhow::Result;
 use baton_core::lifecycle::Role;
 
 use super::store::{block_on, connect, refusal};
-use crate::cli::{RoleArg, TokenCommand};
+use crate::cli::TokenCommand;
 
 pub fn run(command: TokenCommand) -> Result<ExitCode> {
     match command {
         TokenCommand::Create { db, person, role } => {
-            let role = match role {
-                RoleArg::Admin => Role::Admin,
-                RoleArg::Steward => Role::Steward,
-                RoleArg::Member => Role::Member,
-                RoleArg::Viewer => Role::Viewer,
-            };
+            let role = Role::from(role);
             block_on(async {
                 let store = connect(&db.db).await?;
                 match store.create_token(&person, role, chrono::Utc::now()).await {

@@ -38,21 +38,6 @@ pub enum AlertKind {
     OutcomeReviewDue,
 }
 
-impl AlertKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OverReliance => "over_reliance",
-            Self::BusFactor => "bus_factor",
-            Self::Fatigue => "fatigue",
-            Self::StatusConfusion => "status_confusion",
-            Self::DelegationFailure => "delegation_failure",
-            Self::SlowType => "slow_type",
-            Self::StaleRule => "stale_rule",
-            Self::OutcomeReviewDue => "outcome_review_due",
-        }
-    }
-}
-
 /// One pitfall spotted in one team, with what raised it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Alert {

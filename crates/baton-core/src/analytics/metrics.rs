@@ -10,7 +10,7 @@ use crate::Guide;
 use crate::lifecycle::{Decision, OutcomeResult};
 use crate::org::Directory;
 
-/// Everything the dashboard and `baton report` show for one window and
+/// Everything `GET /api/v1/metrics` shows for one window and
 /// scope. Rates are `null` when their denominator is zero.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Metrics {
@@ -228,10 +228,7 @@ fn concentration(
     }
     let mut population: HashMap<&str, u64> = directory
         .people()
-        .filter(|(_, p)| match scope {
-            Scope::Org => true,
-            Scope::Team(team) => p.teams.iter().any(|t| t == team),
-        })
+        .filter(|(_, p)| scope.has_member(p))
         .map(|(_, p)| (p.id.as_str(), 0))
         .collect();
     for (who, &n) in &counts {

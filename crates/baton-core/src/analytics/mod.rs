@@ -3,7 +3,7 @@
 //!
 //! Everything here is a pure function of values — the decisions, the
 //! directory, the team guides and the instants the caller names — so the
-//! store, the server and `baton report` all get the same numbers, and a test
+//! store, the server and any report all get the same numbers, and a test
 //! can pin them with a handful of hand-built decisions. Output maps are
 //! `BTreeMap`s so that equal inputs serialize to equal bytes.
 //!
@@ -45,6 +45,13 @@ impl Scope<'_> {
         match self {
             Self::Org => true,
             Self::Team(team) => decision.team == team,
+        }
+    }
+
+    fn has_member(self, person: &crate::org::Person) -> bool {
+        match self {
+            Self::Org => true,
+            Self::Team(team) => person.teams.iter().any(|t| t == team),
         }
     }
 

@@ -18,9 +18,9 @@ use crate::guide::{ExpertiseIndex, Sel};
 use crate::lifecycle::{Decision, OutcomeResult, Status};
 use crate::lint::BUS_FACTOR;
 
-/// Fewer decisions than this say nothing about a share or a rate (SPEC §4.2
-/// uses the same floor for `spread`).
-const MIN_DECISIONS: usize = 5;
+/// Fewer decisions than this say nothing about a share or a rate: the floor
+/// SPEC §4.2 sets for `spread`.
+const MIN_DECISIONS: usize = crate::resolve::SPREAD_MINIMUM;
 
 /// An override rate above this is status confusion (SPEC §6).
 const MAX_OVERRIDE_RATE: f64 = 0.2;
@@ -164,7 +164,7 @@ pub(super) fn fatigue(cx: &Team<'_>, out: &mut Vec<Alert>) {
     let mut people: Vec<&str> = cx
         .directory
         .people()
-        .filter(|(_, p)| p.teams.iter().any(|t| t == cx.team))
+        .filter(|(_, p)| super::Scope::Team(cx.team).has_member(p))
         .map(|(_, p)| p.id.as_str())
         .collect();
     for d in &cx.decisions {

@@ -714,7 +714,7 @@ struct Spread {
 }
 
 /// `spread` acts only once a rule has this many decisions in its window.
-const SPREAD_MINIMUM: usize = 5;
+pub(crate) const SPREAD_MINIMUM: usize = 5;
 
 impl Spread {
     fn over_share(&self, id: &str, rule: &Rule) -> Option<String> {

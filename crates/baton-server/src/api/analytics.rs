@@ -113,7 +113,13 @@ pub async fn alerts(
     Query(query): Query<AlertsQuery>,
 ) -> Result<Json<Vec<Alert>>, Problem> {
     let team = query.team.as_deref();
-    let inputs = Inputs::read(&state, team).await?;
+    if let Some(t) = team {
+        // A team without a guide is not found, as for metrics.
+        state.store.guide(t).await?;
+    }
+    // Fatigue is counted across every team a person decides for, so the
+    // whole org is read and this team's alerts kept.
+    let inputs = Inputs::read(&state, None).await?;
     let mut alerts = analytics::alerts(
         &inputs.decisions,
         &inputs.directory,
