@@ -8,6 +8,8 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -64,15 +66,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
-const ARCHITECTURE: [&str; 7] = [
-    "who",
-    "--type",
-    "architecture",
-    "--requester",
-    "ana",
-    "--at",
-    "2026-03-01T12:00:00Z",
-];
+use common::WHO_ARCHITECTURE as ARCHITECTURE;
 
 #[test]
 fn who_explains_an_expertise_decision() {

@@ -10,6 +10,8 @@
     reason = "a test fails loudly"
 )]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
@@ -137,44 +139,5 @@ fn killed_writers_lose_no_acknowledged_decision_on_sqlite() {
 
 #[test]
 fn killed_writers_lose_no_acknowledged_decision_on_postgres() {
-    let Ok(admin) = std::env::var("BATON_TEST_DATABASE_URL") else {
-        return;
-    };
-    let name = format!("baton_crash_{}", std::process::id());
-    let runtime = tokio_runtime();
-    runtime.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("BATON_TEST_DATABASE_URL is set but unreachable");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name}"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    crash_story(&format!("{base}/{name}"));
-    runtime.block_on(async {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    });
-}
-
-fn tokio_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    common::with_scratch_postgres("baton_crash", crash_story);
 }

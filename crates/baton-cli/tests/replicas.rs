@@ -13,13 +13,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn baton(dir: &Path, db: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
@@ -36,38 +35,9 @@ fn baton(dir: &Path, db: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// A bare HTTP/1.1 exchange: (status, body).
+/// A bare HTTP/1.1 exchange as `token`: (status, body).
 fn http(address: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let body = body.unwrap_or("");
-    let content_type = if body.starts_with('{') {
-        "application/json"
-    } else {
-        "text/plain"
-    };
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn json_of(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    common::http(address, method, path, Some(token), body)
 }
 
 struct Replica {
@@ -96,10 +66,7 @@ impl Replica {
 
 impl Drop for Replica {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
+        common::stop(&mut self.child);
     }
 }
 
@@ -147,7 +114,7 @@ fn two_replicas_story(db: &str) {
     let deadline = |r: &Replica| {
         let (status, body) = http(&r.address, "POST", "/api/v1/resolve", ana, Some(ask));
         assert_eq!(status, 200, "{body}");
-        json_of(&body)["escalation"]["deadline"].clone()
+        common::json_of(&body)["escalation"]["deadline"].clone()
     };
     assert_eq!(deadline(&b), json!("2026-03-04T12:00:00Z"));
     let changed = guide.replace(
@@ -177,17 +144,17 @@ fn two_replicas_story(db: &str) {
         Some(r#"{"team": "platform", "type": "incident", "title": "Disk full"}"#),
     );
     assert_eq!(status, 201, "{body}");
-    let id = json_of(&body)["id"].as_i64().unwrap();
+    let id = common::json_of(&body)["id"].as_i64().unwrap();
     let path = format!("/api/v1/decisions/{id}");
     let (status, body) = http(&b.address, "GET", &path, ana, None);
     assert_eq!(status, 200, "{body}");
 
     // Both replicas tick every second; the escalation happens once.
     eventually("the deadline is processed", Duration::from_secs(10), || {
-        json_of(&http(&b.address, "GET", &path, ana, None).1)["status"] == "escalated"
+        common::json_of(&http(&b.address, "GET", &path, ana, None).1)["status"] == "escalated"
     });
     std::thread::sleep(Duration::from_millis(2500));
-    let decision = json_of(&http(&a.address, "GET", &path, ana, None).1);
+    let decision = common::json_of(&http(&a.address, "GET", &path, ana, None).1);
     let escalations = decision["events"]
         .as_array()
         .unwrap()
@@ -196,7 +163,7 @@ fn two_replicas_story(db: &str) {
         .count();
     assert_eq!(escalations, 1, "{decision}");
     assert_eq!(decision["decider"], "dana");
-    let verified = json_of(&http(&b.address, "GET", "/api/v1/audit/verify", ana, None).1);
+    let verified = common::json_of(&http(&b.address, "GET", "/api/v1/audit/verify", ana, None).1);
     assert_eq!(verified["verified"]["status"], "intact", "{verified}");
 }
 
@@ -211,29 +178,5 @@ fn two_server_processes_on_one_sqlite_file_act_as_one() {
 
 #[test]
 fn two_server_processes_on_one_postgres_database_act_as_one() {
-    let Ok(admin) = std::env::var("BATON_TEST_DATABASE_URL") else {
-        return;
-    };
-    let name = format!("baton_replica_procs_{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let exec = |sql: String| {
-        runtime.block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("BATON_TEST_DATABASE_URL is set but unreachable");
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        });
-    };
-    exec(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    exec(format!("CREATE DATABASE {name}"));
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    two_replicas_story(&format!("{base}/{name}"));
-    exec(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    common::with_scratch_postgres("baton_replica_procs", two_replicas_story);
 }

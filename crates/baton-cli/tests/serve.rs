@@ -10,8 +10,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 fn baton(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -23,20 +22,9 @@ fn baton(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// A bare HTTP/1.1 GET, so the test needs no HTTP client of its own.
-fn get(address: &str, path: &str, token: Option<&str>) -> String {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
+/// A GET as `token`: (status, body).
+fn get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    common::http(address, "GET", path, token, None)
 }
 
 #[test]
@@ -85,19 +73,11 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
         .unwrap();
     let address = common::address_of(&first);
 
-    assert!(get(&address, "/healthz", None).starts_with("HTTP/1.1 200"));
+    assert_eq!(get(&address, "/healthz", None).0, 200);
 
     // `who --server` asks the server and prints what `who` prints offline.
-    let ask = [
-        "who",
-        "--type",
-        "architecture",
-        "--requester",
-        "ana",
-        "--at",
-        "2026-03-01T12:00:00Z",
-        "--json",
-    ];
+    let mut ask = common::WHO_ARCHITECTURE.to_vec();
+    ask.push("--json");
     let offline = baton(dir.path(), &ask);
     let server_url = format!("http://{address}");
     let mut remote_args = ask.to_vec();
@@ -132,15 +112,15 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
     let refused = baton(dir.path(), &no_team);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--team"));
-    assert!(get(&address, "/api/v1/decisions", None).starts_with("HTTP/1.1 401"));
-    let listed = get(&address, "/api/v1/decisions", Some(&token));
-    assert!(listed.starts_with("HTTP/1.1 200"), "{listed}");
+    assert_eq!(get(&address, "/api/v1/decisions", None).0, 401);
+    let (status, listed) = get(&address, "/api/v1/decisions", Some(&token));
+    assert_eq!(status, 200, "{listed}");
     assert!(
         baton(dir.path(), &["token", "revoke", "1"])
             .status
             .success()
     );
-    assert!(get(&address, "/api/v1/decisions", Some(&token)).starts_with("HTTP/1.1 401"));
+    assert_eq!(get(&address, "/api/v1/decisions", Some(&token)).0, 401);
     // `who --server` with the revoked token says why, and fails.
     let revoked = baton(dir.path(), &remote_args);
     assert_eq!(revoked.status.code(), Some(2));
@@ -156,12 +136,7 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--server"));
 
-    let term = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = server.wait().unwrap();
+    let status = common::stop(&mut server);
     assert!(
         status.success(),
         "serve exits cleanly on SIGTERM: {status:?}"
@@ -190,17 +165,8 @@ fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
     (server, address, token)
 }
 
-fn body(response: &str) -> serde_json::Value {
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
 fn stop(mut server: std::process::Child) {
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    assert!(common::stop(&mut server).success());
 }
 
 #[test]
@@ -209,19 +175,19 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
     let (server, address, token) = serve_demo(dir.path());
     assert!(dir.path().join("baton.db").exists(), "the embedded default");
 
-    let org = get(&address, "/api/v1/org", Some(&token));
+    let (_, org) = get(&address, "/api/v1/org", Some(&token));
     let people = org.matches("- {id: ").count();
     assert!(people >= 30, "{people} people");
 
     for team in ["platform", "payments", "mobile"] {
-        let guide = get(
+        let (status, guide) = get(
             &address,
             &format!("/api/v1/teams/{team}/guide"),
             Some(&token),
         );
-        assert!(guide.starts_with("HTTP/1.1 200"), "{guide}");
+        assert_eq!(status, 200, "{guide}");
     }
-    let listed = body(&get(&address, "/api/v1/decisions?limit=1000", Some(&token)));
+    let listed = common::json_of(&get(&address, "/api/v1/decisions?limit=1000", Some(&token)).1);
     let decisions = listed.as_array().expect("a list");
     assert!(decisions.len() > 250, "{} decisions", decisions.len());
     let oldest = decisions
@@ -247,11 +213,14 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
     // The history is rich enough for the analytics to say something.
     let from = (chrono::Utc::now() - chrono::Duration::days(190))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let metrics = body(&get(
-        &address,
-        &format!("/api/v1/metrics?from={from}"),
-        Some(&token),
-    ));
+    let metrics = common::json_of(
+        &get(
+            &address,
+            &format!("/api/v1/metrics?from={from}"),
+            Some(&token),
+        )
+        .1,
+    );
     assert!(metrics["decided"].as_u64().unwrap() > 250, "{metrics}");
     assert!(
         metrics["outcome_quality"]["overall"]["recorded"]
@@ -260,17 +229,17 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
             > 100
     );
     assert!(metrics["override_rate"].as_f64().unwrap() > 0.0);
-    let alerts = body(&get(&address, "/api/v1/alerts", Some(&token)));
+    let alerts = common::json_of(&get(&address, "/api/v1/alerts", Some(&token)).1);
     assert!(!alerts.as_array().unwrap().is_empty(), "{alerts}");
 
-    let verified = body(&get(&address, "/api/v1/audit/verify", Some(&token)));
+    let verified = common::json_of(&get(&address, "/api/v1/audit/verify", Some(&token)).1);
     assert_eq!(verified["verified"]["status"], "intact", "{verified}");
     stop(server);
 
     // A second run reuses the demo and prints a new token.
     let (server, address, again) = serve_demo(dir.path());
     assert_ne!(again, token);
-    let listed = body(&get(&address, "/api/v1/decisions?limit=1000", Some(&again)));
+    let listed = common::json_of(&get(&address, "/api/v1/decisions?limit=1000", Some(&again)).1);
     assert_eq!(listed.as_array().unwrap().len(), decisions.len());
     stop(server);
 }

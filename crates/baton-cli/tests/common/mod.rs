@@ -1,4 +1,23 @@
-//! What the tests that run `baton serve` share.
+//! What the CLI tests share: the example `who` request, reading `serve`'s
+//! banner, bare HTTP (so they need no HTTP client of their own), stopping
+//! a server, and a scratch PostgreSQL database.
+
+#![allow(dead_code, reason = "each test file uses some of these")]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus};
+
+/// `who` for the example files' architecture request, at a fixed instant.
+pub const WHO_ARCHITECTURE: [&str; 7] = [
+    "who",
+    "--type",
+    "architecture",
+    "--requester",
+    "ana",
+    "--at",
+    "2026-03-01T12:00:00Z",
+];
 
 /// The `HOST:PORT` of the banner line `baton serving http://HOST:PORT (…)`.
 pub fn address_of(banner: &str) -> String {
@@ -8,4 +27,111 @@ pub fn address_of(banner: &str) -> String {
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in the banner `{banner}`"))
         .to_owned()
+}
+
+/// A bare HTTP/1.1 exchange: (status, body).
+pub fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let body = body.unwrap_or("");
+    let content_type = if body.starts_with('{') {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{auth}\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+pub fn json_of(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// Sends SIGTERM and waits for the process to end.
+pub fn stop(child: &mut Child) -> ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().unwrap()
+}
+
+/// Runs `story` with the URL of a fresh PostgreSQL database when
+/// `BATON_TEST_DATABASE_URL` is set (and fails if that server is
+/// unreachable); the database is dropped afterwards, even when the story
+/// fails.
+pub fn with_scratch_postgres(prefix: &str, story: impl FnOnce(&str)) {
+    let Ok(admin) = std::env::var("BATON_TEST_DATABASE_URL") else {
+        return;
+    };
+    let scratch = Scratch {
+        name: format!("{prefix}_{}", std::process::id()),
+        admin,
+    };
+    scratch.exec(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        scratch.name
+    ));
+    scratch.exec(&format!("CREATE DATABASE {}", scratch.name));
+    let base = scratch
+        .admin
+        .rsplit_once('/')
+        .map_or(scratch.admin.as_str(), |(b, _)| b);
+    story(&format!("{base}/{}", scratch.name));
+}
+
+struct Scratch {
+    admin: String,
+    name: String,
+}
+
+impl Scratch {
+    fn exec(&self, sql: &str) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&self.admin)
+                .await
+                .expect("BATON_TEST_DATABASE_URL is set but unreachable");
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Never a second panic while a failed story unwinds.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.exec(&drop)));
+    }
 }
