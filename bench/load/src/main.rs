@@ -242,8 +242,11 @@ async fn hammer(
                     Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                     Err(_) => false,
                 };
-                latencies.push(sent.elapsed());
-                if !ok {
+                // Only answers count toward throughput: a target that
+                // fails fast must not look fast.
+                if ok {
+                    latencies.push(sent.elapsed());
+                } else {
                     errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }
