@@ -76,10 +76,13 @@ pub(crate) struct Linked<'e> {
 }
 
 /// `events` linked after `head`, and the head they leave behind.
-pub(crate) fn linked<'e>(head: &Head, events: &'e [Event]) -> (Vec<Linked<'e>>, Head) {
+pub(crate) fn linked<'e>(
+    head: &Head,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> (Vec<Linked<'e>>, Head) {
     let mut next = head.clone();
     let rows = events
-        .iter()
+        .into_iter()
         .map(|event| {
             next.seq += 1;
             let body = body(next.seq, event);
@@ -118,18 +121,13 @@ macro_rules! bind_event {
 }
 pub(crate) use bind_event;
 
+/// The parameters of one event row.
+pub(crate) const EVENT_PARAMS: usize = 8;
+
 /// `rows` rows of event placeholders, numbered from `$first`:
 /// `($1, …, $8), ($9, …)`, in [`EVENT_COLUMNS`] order.
 pub(crate) fn event_values(first: usize, rows: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells = (0..8)
-                .map(|c| format!("${}", first + r * 8 + c))
-                .collect::<Vec<_>>();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::placeholders(first, EVENT_PARAMS, rows)
 }
 
 /// Events per statement: well under SQLite's limit of 32,766 parameters.

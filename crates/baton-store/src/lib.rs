@@ -242,6 +242,20 @@ pub(crate) fn shifted(
         .clamp(first, last)
 }
 
+/// `rows` rows of `width` placeholders each, numbered from `$first`:
+/// `($1, $2), ($3, $4)`.
+pub(crate) fn placeholders(first: usize, width: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells = (0..width)
+                .map(|c| format!("${}", first + r * width + c))
+                .collect::<Vec<_>>();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Instants are kept to the microsecond, the finest both backends store, so
 /// what is read back equals what was written.
 pub(crate) fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {

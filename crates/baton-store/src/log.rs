@@ -9,7 +9,6 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::batch::Writes;
-use crate::chain::Head;
 use crate::chain::append;
 use crate::state::StateQuery;
 use crate::{Store, StoreError, micros, on_pool, write_tx};
@@ -150,16 +149,26 @@ pub(crate) fn record_json(d: &Decision) -> Result<String, StoreError> {
     serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Saves a changed decision: its queryable columns and the record, guarded
-/// by the version it was read at (`$12`). Bound by [`bind_save!`].
-pub(crate) const SAVE_DECISION: &str = "UPDATE decisions SET decider = $1, decided_by = $2, status = $3, decided_at = $4, escalated = $5, overridden = $6, outcome = $7, review_on = $8, version = $9, record = $10 WHERE id = $11 AND version = $12";
-pub(crate) const SAVE_DECISION_PARAMS: usize = 12;
+/// The columns a change saves, in the order [`bind_save!`] binds them;
+/// then come the decision's id and the version it was read at, the guard.
+pub(crate) const SAVED_COLUMNS: [&str; 10] = [
+    "decider",
+    "decided_by",
+    "status",
+    "decided_at",
+    "escalated",
+    "overridden",
+    "outcome",
+    "review_on",
+    "version",
+    "record",
+];
 
 /// Binds a decision `$d`, its record JSON `$record` and the version it was
-/// read at to [`SAVE_DECISION`].
+/// read at, for [`SAVED_COLUMNS`].
 macro_rules! bind_save {
     ($query:expr, $d:expr, $record:expr, $read_version:expr) => {{
-        let d: &Decision = $d;
+        let d: &baton_core::lifecycle::Decision = $d;
         $query
             .bind(&d.decider)
             .bind(&d.decided_by)
@@ -177,17 +186,29 @@ macro_rules! bind_save {
 }
 pub(crate) use bind_save;
 
-/// Inserts a new decision row with every queryable column and the record.
-/// Bound by [`bind_insert!`].
-pub(crate) const INSERT_DECISION: &str = "INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
-pub(crate) const INSERT_DECISION_PARAMS: usize = 20;
+/// Every column of a decision row: the queryable ones and the record.
+macro_rules! decision_columns {
+    () => {
+        "id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record"
+    };
+}
+
+/// [`decision_columns!`], in the order [`bind_insert!`] binds them.
+pub(crate) const DECISION_COLUMNS: &str = decision_columns!();
+pub(crate) const DECISION_PARAMS: usize = 20;
+
+/// Inserts a new decision row. Bound by [`bind_insert!`].
+pub(crate) const INSERT_DECISION: &str = concat!(
+    "INSERT INTO decisions (",
+    decision_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+);
 
 /// Binds a decision `$d` and its record JSON `$record` to
 /// [`INSERT_DECISION`].
 macro_rules! bind_insert {
     ($query:expr, $d:expr, $record:expr) => {{
-        let d: &Decision = $d;
+        let d: &baton_core::lifecycle::Decision = $d;
         $query
             .bind(d.id)
             .bind(&d.team)
@@ -236,7 +257,7 @@ impl Store {
             };
             let query = StateQuery::new(&self.backend, &guide, at, at);
             let request = Arc::clone(&request);
-            let plan = move |head: &Head, state: &OrgState, versions: (i64, i64)| {
+            let plan = move |id: i64, state: &OrgState, versions: (i64, i64)| {
                 if versions != (org, version) {
                     return Ok(None);
                 }
@@ -247,7 +268,7 @@ impl Store {
                     .map(|t| t.domains.clone())
                     .unwrap_or_default();
                 let (decision, event) = lifecycle::open(
-                    head.decisions + 1,
+                    id,
                     &request.title,
                     domains,
                     request.context.clone(),

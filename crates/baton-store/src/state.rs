@@ -2,11 +2,13 @@
 //! open-decision load, recent decisions for `spread`, outcomes for track
 //! records.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use baton_core::Guide;
+use baton_core::lifecycle::{Decision, OutcomeResult, Status};
 use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use crate::{Backend, Store, StoreError, on_pool};
 
@@ -84,7 +86,8 @@ impl Store {
 
 /// The org-state statement for one guide and window, ready to run on a
 /// pool or inside a write transaction (`batch` reads it under the write
-/// lock, so load limits count every decision opened before).
+/// lock, once for all the opens of a kind, then keeps a [`Tally`] of it, so
+/// load limits count every decision opened before).
 #[derive(Debug, Clone)]
 pub(crate) struct StateQuery {
     pub sql: &'static str,
@@ -98,6 +101,20 @@ pub(crate) struct StateQuery {
 }
 
 impl StateQuery {
+    /// Whether `other` reads the same rows but for its window.
+    pub(crate) fn reads_like(&self, other: &Self) -> bool {
+        self.sql == other.sql
+            && self.spread == other.spread
+            && self.team == other.team
+            && self.types == other.types
+    }
+
+    /// Widens the window to hold `other`'s too.
+    pub(crate) fn widen(&mut self, other: &Self) {
+        self.from = self.from.min(other.from);
+        self.at = self.at.max(other.at);
+    }
+
     /// The history of every instant in `[early, late]` is read: a superset
     /// the resolver narrows to each rule's exact window.
     pub(crate) fn new(
@@ -187,11 +204,8 @@ pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), St
             _ => {
                 let (result, count) = b.rsplit_once(':').unwrap_or((b.as_str(), "1"));
                 let n: f64 = count.parse().unwrap_or(1.0);
-                let (s, f) = match result {
-                    "success" => (n, 0.0),
-                    "failure" => (0.0, n),
-                    _ => (0.5 * n, 0.5 * n),
-                };
+                let (s, f) = weights(result);
+                let (s, f) = (s * n, f * n);
                 for domain in serde_json::from_str::<Vec<String>>(&a).unwrap_or_default() {
                     let o = track.entry((person.clone(), domain)).or_default();
                     o.success += s;
@@ -206,6 +220,167 @@ pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), St
     Ok((state, versions))
 }
 
+/// What one outcome adds to a track record: (successes, failures), a
+/// `partial` half of each (SPEC §4.5).
+fn weights(result: &str) -> (f64, f64) {
+    match result {
+        "success" => (1.0, 0.0),
+        "failure" => (0.0, 1.0),
+        _ => (0.5, 0.5),
+    }
+}
+
+/// The statuses whose decisions weigh on their decider's load, as the
+/// `load` rows of [`state_sql!`] count them (SPEC §4.2: open decisions).
+const LOAD_STATUSES: [&str; 3] = ["routed", "deliberating", "checking"];
+
+/// What one decision row contributes to the org state [`state_sql!`]
+/// reads: the columns its `load`, `history` and `track` rows look at.
+/// Kept apart from [`Decision`] so that a stored record can be read for it
+/// without parsing the whole resolution.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Footprint {
+    team: String,
+    #[serde(rename = "type")]
+    decision_type: String,
+    domains: Vec<String>,
+    status: Status,
+    decider: String,
+    decided_at: Option<DateTime<Utc>>,
+    decided_by: Option<String>,
+    outcome: Option<Judged>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Judged {
+    result: OutcomeResult,
+}
+
+impl Footprint {
+    pub(crate) fn of(d: &Decision) -> Self {
+        Self {
+            team: d.team.clone(),
+            decision_type: d.decision_type.clone(),
+            domains: d.domains.clone(),
+            status: d.status,
+            decider: d.decider.clone(),
+            decided_at: d.decided_at,
+            decided_by: d.decided_by.clone(),
+            outcome: d.outcome.as_ref().map(|o| Judged { result: o.result }),
+        }
+    }
+
+    /// The footprint of a stored record; `None` when it does not parse
+    /// (reading it fails elsewhere, with the reason).
+    pub(crate) fn of_record(record: &str) -> Option<Self> {
+        serde_json::from_str(record).ok()
+    }
+}
+
+/// The org state one [`StateQuery`] read under the write lock, kept as the
+/// database would answer it again while a batch writes: so that a batch
+/// reads the state once, not once per decision it opens.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    pub query: StateQuery,
+    pub org: OrgState,
+    pub versions: (i64, i64),
+    /// The types whose history is read; `None` for every type.
+    types: Option<BTreeSet<String>>,
+}
+
+impl Tally {
+    /// The state `query` read as `rows`.
+    pub(crate) fn new(query: StateQuery, rows: Vec<[String; 4]>) -> Result<Self, StoreError> {
+        let (org, versions) = parse(rows)?;
+        let types = match &query.types {
+            None => None,
+            Some(json) => Some(serde_json::from_str(json).map_err(|e| {
+                StoreError::Corrupt(format!("spread types `{json}` do not parse: {e}"))
+            })?),
+        };
+        Ok(Self {
+            query,
+            org,
+            versions,
+            types,
+        })
+    }
+
+    /// Moves the state as one decision row goes from `before` (`None`: it
+    /// was not there) to `after`.
+    pub(crate) fn moved(&mut self, before: Option<&Footprint>, after: &Footprint) {
+        if let Some(before) = before {
+            self.count(before, -1);
+        }
+        self.count(after, 1);
+    }
+
+    /// Adds (`sign` 1) or takes away (`sign` -1) one row's rows.
+    fn count(&mut self, row: &Footprint, sign: i8) {
+        if LOAD_STATUSES.contains(&row.status.as_str()) {
+            let load = self.org.load.remove(&row.decider).unwrap_or(0);
+            let load = i64::from(load) + i64::from(sign);
+            if load > 0 {
+                self.org
+                    .load
+                    .insert(row.decider.clone(), u32::try_from(load).unwrap_or(u32::MAX));
+            }
+        }
+        let Some(by) = &row.decided_by else {
+            return;
+        };
+        if let Some(decided_at) = row.decided_at {
+            self.count_history(row, by, decided_at, sign);
+        }
+        if let Some(outcome) = &row.outcome {
+            let (s, f) = weights(outcome.result.as_str());
+            let sign = f64::from(sign);
+            for domain in &row.domains {
+                let people = self.org.track.entry(domain.clone()).or_default();
+                let o = people.entry(by.clone()).or_default();
+                o.success += sign * s;
+                o.failure += sign * f;
+                // Counts are whole or half numbers: exact, so a record
+                // taken back to nothing is nothing, as SQL would leave it.
+                if o.success <= 0.0 && o.failure <= 0.0 {
+                    people.remove(by);
+                }
+                if people.is_empty() {
+                    self.org.track.remove(domain);
+                }
+            }
+        }
+    }
+
+    /// History is whatever the query's window holds; a row outside it is
+    /// outside every window the resolver asks about, so it may be added
+    /// (or be missing when taken away) without changing an answer.
+    fn count_history(&mut self, row: &Footprint, by: &str, decided_at: DateTime<Utc>, sign: i8) {
+        let read = self.query.spread
+            && row.team == self.query.team
+            && self
+                .types
+                .as_ref()
+                .is_none_or(|types| types.contains(&row.decision_type));
+        if !read {
+            return;
+        }
+        let history = &mut self.org.history;
+        if sign > 0 {
+            history.push(PastDecision {
+                decision_type: row.decision_type.clone(),
+                decider: by.to_owned(),
+                decided_at,
+            });
+        } else if let Some(i) = history.iter().position(|p| {
+            p.decided_at == decided_at && p.decider == by && p.decision_type == row.decision_type
+        }) {
+            history.swap_remove(i);
+        }
+    }
+}
+
 /// The decision types the guide's `spread` rules count, as a JSON array;
 /// `None` when some spread rule counts every type.
 fn spread_types(guide: &Guide) -> Option<String> {
@@ -214,4 +389,190 @@ fn spread_types(guide: &Guide) -> Option<String> {
         types.extend(rule.types.as_ref()?.iter().cloned());
     }
     serde_json::to_string(&types).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
+
+    use baton_core::examples;
+    use baton_core::lifecycle::{Action, Actor, OutcomeResult, Role};
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::Opening;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// The org state as comparable values: history in a stable order.
+    fn comparable(org: &OrgState) -> (Vec<(String, u32)>, Vec<String>, Vec<String>) {
+        let mut load: Vec<(String, u32)> = org.load.clone().into_iter().collect();
+        load.sort();
+        let mut history: Vec<String> = org
+            .history
+            .iter()
+            .map(|p| format!("{} {} {}", p.decision_type, p.decider, p.decided_at))
+            .collect();
+        history.sort();
+        let mut track: Vec<String> = org
+            .track
+            .iter()
+            .flat_map(|(domain, people)| {
+                people
+                    .iter()
+                    .map(move |(person, o)| format!("{domain} {person} {o:?}"))
+            })
+            .collect();
+        track.sort();
+        (load, history, track)
+    }
+
+    #[test]
+    fn a_tally_counts_the_load_of_the_statuses_the_statement_counts() {
+        let list: Vec<String> = LOAD_STATUSES.iter().map(|s| format!("'{s}'")).collect();
+        let clause = format!("status IN ({})", list.join(", "));
+        for sql in [SQLITE_TYPES, SQLITE_ALL, POSTGRES_TYPES, POSTGRES_ALL] {
+            assert!(sql.contains(&clause), "{sql}");
+        }
+    }
+
+    fn the_decider(d: &Decision) -> Actor {
+        Actor {
+            person: d.decider.clone(),
+            role: Role::Member,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tally_moved_by_each_change_reads_as_the_database_then_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tally.db").display());
+        let store = crate::Store::connect(&url).await.unwrap();
+        store
+            .apply(
+                Some(("org.yaml", examples::ORG)),
+                &[("deference.yaml", examples::GUIDE)],
+                t0(),
+            )
+            .await
+            .unwrap();
+        let (_, _, guide) = store.guide_trusting("platform", false).await.unwrap();
+        let end = t0() + TimeDelta::days(10);
+        let query = StateQuery::new(&store.backend, &guide, t0(), end);
+        let read = async |store: &crate::Store| -> Result<Tally, StoreError> {
+            let rows = on_pool!(store, |pool| fetch_state!(pool, query));
+            Tally::new(query.clone(), rows)
+        };
+        let mut tally = read(&store).await.unwrap();
+        let mut moved = |before: Option<Decision>, after: &Decision| {
+            tally.moved(
+                before.as_ref().map(Footprint::of).as_ref(),
+                &Footprint::of(after),
+            );
+        };
+
+        let mut decided = Vec::new();
+        for (n, kind) in [
+            "architecture",
+            "incident",
+            "architecture",
+            "tooling",
+            "architecture",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let at = t0() + TimeDelta::hours(n as i64);
+            let opening = Opening {
+                team: "platform".into(),
+                decision_type: kind.into(),
+                title: format!("{kind} {n}"),
+                context: serde_json::json!({}),
+                requester: "ana".into(),
+                at,
+            };
+            let d = store.open(&opening).await.unwrap();
+            moved(None, &d);
+            if n == 3 {
+                let withdrawn = store
+                    .act(
+                        d.id,
+                        &Actor {
+                            person: "ana".into(),
+                            role: Role::Member,
+                        },
+                        &Action::Withdraw,
+                        at,
+                    )
+                    .await
+                    .unwrap();
+                moved(Some(d), &withdrawn);
+                continue;
+            }
+            // After any consensus check has closed, which may decide it.
+            let later = at + TimeDelta::days(2);
+            let mut d = d;
+            if d.status == Status::Checking {
+                let system = Actor {
+                    person: baton_core::lifecycle::SYSTEM.into(),
+                    role: Role::Member,
+                };
+                let ticked = store
+                    .act(d.id, &system, &Action::Tick, later)
+                    .await
+                    .unwrap();
+                moved(Some(d), &ticked);
+                d = ticked;
+            }
+            let after = if d.status == Status::Decided {
+                d
+            } else {
+                let decide = Action::Decide {
+                    option: "yes".into(),
+                    rationale: "because".into(),
+                    override_reason: None,
+                    review_on: None,
+                };
+                let after = store
+                    .act(d.id, &the_decider(&d), &decide, later)
+                    .await
+                    .unwrap();
+                moved(Some(d), &after);
+                after
+            };
+            decided.push(after);
+        }
+        for (d, result) in decided.into_iter().zip([
+            OutcomeResult::Success,
+            OutcomeResult::Partial,
+            OutcomeResult::Failure,
+        ]) {
+            let outcome = Action::Outcome {
+                result,
+                notes: String::new(),
+            };
+            let at = t0() + TimeDelta::days(5);
+            let after = store
+                .act(d.id, &the_decider(&d), &outcome, at)
+                .await
+                .unwrap();
+            moved(Some(d), &after);
+        }
+
+        let fresh = read(&store).await.unwrap();
+        let (load, history, track) = comparable(&fresh.org);
+        assert!(load.is_empty(), "every decision was closed: {load:?}");
+        assert_eq!(
+            history.len(),
+            3,
+            "three architecture decisions decided: {history:?}"
+        );
+        assert!(!track.is_empty());
+        assert_eq!(comparable(&tally.org), (load, history, track));
+        store.close().await;
+    }
 }

@@ -471,6 +471,114 @@ async fn a_write_the_database_refuses_fails_alone_and_its_batch_still_lands() {
     .await;
 }
 
+/// Lets spawned tasks reach the writer's queue, in the order spawned.
+async fn pause() {
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+}
+
+#[tokio::test]
+async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // Four architecture decisions decided by kim, a fifth about to be:
+        // the spread rule (max_share 0.5, from five decisions) is one
+        // decision away from passing kim over.
+        let mut fifth = None;
+        for i in 0..5 {
+            let start = i * 30;
+            let d = store
+                .open(&architecture("ana", hours(start)))
+                .await
+                .unwrap();
+            store.tick(hours(start + 25)).await.unwrap();
+            if i < 4 {
+                store
+                    .act(d.id, &member("kim"), &decide("postgres"), hours(start + 26))
+                    .await
+                    .unwrap();
+            } else {
+                fifth = Some(d);
+            }
+        }
+        let fifth = fifth.unwrap();
+        let discussed = store.open(&architecture("ana", hours(190))).await.unwrap();
+        let roster = &discussed.resolution.roster;
+        let mut voices: Vec<String> = roster.input.iter().chain(&roster.agree).cloned().collect();
+        voices.push(discussed.decider.clone());
+        voices.sort();
+        voices.dedup();
+        assert!(voices.len() >= 2, "{voices:?}");
+
+        // While the write lock is held elsewhere, the writer's first batch
+        // waits on it and what queues meanwhile forms the next batch, in
+        // order: kim's fifth decision, an open the spread rule must now
+        // route away from kim, and a position from each voice on one
+        // decision, written as one row.
+        let (mut decided, mut opened, mut positions) = (None, None, Vec::new());
+        while_write_locked(&store, async {
+            let first = store.clone();
+            let first = tokio::spawn(async move {
+                let opening = Opening {
+                    decision_type: "incident".into(),
+                    title: "first in line".into(),
+                    ..architecture("ana", hours(189))
+                };
+                first.open(&opening).await
+            });
+            pause().await;
+            let s = store.clone();
+            let id = fifth.id;
+            decided = Some(tokio::spawn(async move {
+                s.act(id, &member("kim"), &decide("postgres"), hours(146))
+                    .await
+            }));
+            pause().await;
+            let s = store.clone();
+            opened = Some(tokio::spawn(async move {
+                s.open(&architecture("ana", hours(200))).await
+            }));
+            pause().await;
+            for voice in &voices {
+                let (s, voice) = (store.clone(), voice.clone());
+                let id = discussed.id;
+                positions.push(tokio::spawn(async move {
+                    let position = Action::Position {
+                        option: format!("{voice}'s choice"),
+                        rationale: "experience".into(),
+                        confidence: 3,
+                        risk: None,
+                        reversible: None,
+                    };
+                    s.act(id, &member(&voice), &position, hours(191)).await
+                }));
+            }
+            pause().await;
+            drop(first);
+        })
+        .await;
+        let decided = decided.unwrap().await.unwrap().unwrap();
+        assert_eq!(decided.decided_by.as_deref(), Some("kim"));
+        let opened = opened.unwrap().await.unwrap().unwrap();
+        assert_eq!(
+            opened.decider, "raj",
+            "{:#?}",
+            opened.resolution.explanation
+        );
+        for position in positions {
+            position.await.unwrap().unwrap();
+        }
+        let discussed = store.get(discussed.id).await.unwrap();
+        assert_eq!(discussed.positions.len(), voices.len());
+        assert_eq!(discussed.version, 1 + voices.len() as i64);
+        assert_eq!(
+            store.events(discussed.id).await.unwrap().len(),
+            1 + voices.len()
+        );
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn concurrent_decides_leave_exactly_one_winner() {
     each_backend(|store| async move {

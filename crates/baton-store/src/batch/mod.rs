@@ -3,11 +3,16 @@
 //! Every `open` and `act` must be durable before it is acknowledged, and a
 //! durable commit (an fsync, a WAL flush) costs more than the statements
 //! inside it. So one writer task per store takes every job queued while
-//! the previous commit ran and writes them all in one transaction. Each job
-//! still sees the state the jobs before it left (the batch holds the write
-//! lock from its first read to its commit, as a lone write did), and its
-//! caller hears back only after the batch has committed: what is
-//! acknowledged is durable, exactly as before.
+//! the previous commit ran and writes them all in one transaction, and its
+//! callers hear back only after that commit: what is acknowledged is
+//! durable, exactly as for a lone write.
+//!
+//! A batch holds the write lock from its first read to its commit. It reads
+//! once what all its jobs need (`write`), plans every job in memory in
+//! order (`plan`: each job sees what the jobs before it left, as if each
+//! had been written alone), then writes every row and event in one call
+//! to the database. Round trips per batch stay the same however many jobs it
+//! holds, which is what lets concurrent callers share one commit.
 //!
 //! The writer keeps one connection for itself, so the pages its writes
 //! touch stay in that connection's cache instead of being read back by
@@ -15,13 +20,13 @@
 //! state on it, under the write lock, so load limits count every decision
 //! opened before it.
 //!
-//! A job's plan is a pure function of the chain head and what it reads. A
-//! plan that refuses (a lifecycle rule, a missing decision) writes nothing
-//! and leaves the batch alone. When the database fails a batch before its
-//! commit, nothing of it was written, and every job is run again in a
-//! transaction of its own (on a fresh connection) so only the job at fault
-//! sees the error. When the commit itself fails, whether it took effect is
-//! unknown, so nothing is run again and every caller is told so.
+//! A job's plan is a pure function of what it reads. A plan that refuses (a
+//! lifecycle rule, a missing decision) writes nothing and leaves the batch
+//! alone. When the database fails a batch before its commit, nothing of it
+//! was written, and every job is run again in a transaction of its own (on
+//! a fresh connection) so only the job at fault sees the error. When the
+//! commit itself fails, whether it took effect is unknown, so nothing is
+//! run again and every caller is told so.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
@@ -29,16 +34,15 @@ use std::sync::Mutex;
 use baton_core::lifecycle::{Decision, Event};
 use baton_core::resolve::OrgState;
 use sqlx::pool::PoolConnection;
-use sqlx::{Postgres, Row, Sqlite};
+use sqlx::{Postgres, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::chain::{self, Head, bind_event};
-use crate::log::{
-    INSERT_DECISION, INSERT_DECISION_PARAMS, RECORD_OF, SAVE_DECISION, SAVE_DECISION_PARAMS,
-    bind_insert, bind_save, record_json,
-};
-use crate::state::{self, StateQuery, fetch_state};
+use crate::chain::{self, Head};
+use crate::state::StateQuery;
 use crate::{Backend, Store, StoreError};
+
+mod plan;
+mod write;
 
 /// The most jobs one transaction takes, so a batch holds the write lock
 /// only briefly and its statements stay small.
@@ -61,16 +65,16 @@ enum Work {
     /// Changes decision `id`, planned from its record (`None` when there is
     /// none).
     Record(i64, Box<RecordPlan>),
-    /// Opens a decision, planned from the chain head, the org state and the
-    /// (directory, guide) versions in force; `None` when those versions say
-    /// to plan again outside (the guide given is no longer in force).
+    /// Opens a decision, planned from the id it takes, the org state and
+    /// the (directory, guide) versions in force; `None` when those versions
+    /// say to plan again outside (the guide given is no longer in force).
     State(StateQuery, Box<StatePlan>),
 }
 
 type RecordPlan = dyn Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync;
 
 type StatePlan =
-    dyn Fn(&Head, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError> + Send + Sync;
+    dyn Fn(i64, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError> + Send + Sync;
 
 type Answer = Result<Option<Writes>, StoreError>;
 
@@ -113,7 +117,7 @@ impl Store {
     pub(crate) async fn open_from_state(
         &self,
         query: StateQuery,
-        plan: impl Fn(&Head, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError>
+        plan: impl Fn(i64, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError>
         + Send
         + Sync
         + 'static,
@@ -257,66 +261,6 @@ fn guarded<T>(plan: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreEr
     })
 }
 
-/// Runs `$jobs` in the open write transaction `$tx` whose locked head row
-/// is `$head_row`, writing with `$dialect`'s combined statement; evaluates
-/// to each job's answer, or returns the database's error (and the
-/// transaction, dropped, rolls back).
-macro_rules! run_jobs {
-    ($tx:ident, $head_row:expr, $jobs:expr, $dialect:expr) => {{
-        let mut head = Head::from_row(&$head_row)?;
-        let mut answers = Vec::with_capacity($jobs.len());
-        for job in $jobs {
-            let planned = match &job.work {
-                Work::Record(id, plan) => {
-                    let record: Option<String> = sqlx::query(RECORD_OF)
-                        .bind(id)
-                        .fetch_optional(&mut *$tx)
-                        .await?
-                        .map(|r| r.try_get("record"))
-                        .transpose()?;
-                    guarded(|| plan(record.as_deref()).map(Some))
-                }
-                Work::State(query, plan) => {
-                    let (org, versions) = state::parse(fetch_state!(&mut *$tx, query))?;
-                    guarded(|| plan(&head, &org, versions))
-                }
-            };
-            let writes = match planned {
-                Ok(Some(writes)) => writes,
-                other => {
-                    answers.push(other);
-                    continue;
-                }
-            };
-            if !writes.events.is_empty() {
-                let (rows, next) = chain::linked(&head, &writes.events);
-                let shape = Shape::of(&writes);
-                let record = record_json(&writes.decision)?;
-                let sql = sqlx::AssertSqlSafe(shape.sql($dialect));
-                let query = match writes.read_version {
-                    None => bind_insert!(sqlx::query(sql), &writes.decision, &record),
-                    Some(version) => {
-                        bind_save!(sqlx::query(sql), &writes.decision, &record, version)
-                    }
-                };
-                let query = rows.iter().fold(query, |q, row| bind_event!(q, row));
-                let written = query.execute(&mut *$tx).await?.rows_affected();
-                if written != shape.rows_written($dialect) {
-                    // Cannot happen under the write lock; refuse rather
-                    // than chain events onto a record that was not saved.
-                    return Err(Failed::Before(StoreError::Conflict(writes.decision.id)));
-                }
-                head = Head {
-                    decisions: head.decisions.max(writes.decision.id),
-                    ..next
-                };
-            }
-            answers.push(Ok(Some(writes)));
-        }
-        answers
-    }};
-}
-
 /// Runs `jobs` in one write transaction on the writer's connection (taken
 /// from the pool when it has none), giving each job's own answer in order.
 /// On failure the connection is given back, in case it is the fault.
@@ -351,101 +295,36 @@ async fn commit_sqlite(
     jobs: &[Job],
 ) -> Result<Vec<Answer>, Failed> {
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
-    let row = sqlx::query(chain::READ_HEAD).fetch_one(&mut *tx).await?;
-    let answers = run_jobs!(tx, row, jobs, Dialect::Sqlite);
+    let head = Head::from_row(&sqlx::query(chain::READ_HEAD).fetch_one(&mut *tx).await?)?;
+    let reads = write::read_sqlite(&mut tx, jobs).await?;
+    let planned = plan::plan(jobs, head.decisions, reads);
+    if !planned.rows.is_empty() {
+        let (events, _) = chain::linked(&head, plan::events(&planned.answers));
+        write::write_sqlite(&mut tx, &planned.rows, &events).await?;
+    }
     tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-    Ok(answers)
+    Ok(planned.answers)
 }
+
+/// A batch's statements are prepared once and run thousands of times with
+/// arrays and windows of every size. PostgreSQL would plan them afresh on
+/// each run (a custom plan costs more than the statement itself), so the
+/// writer's transactions use each statement's one generic plan, which the
+/// table's statistics keep current.
+const BEGIN_POSTGRES: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
 
 async fn commit_postgres(
     conn: &mut PoolConnection<Postgres>,
     jobs: &[Job],
 ) -> Result<Vec<Answer>, Failed> {
-    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-    let row = sqlx::query(chain::LOCK_HEAD).fetch_one(&mut *tx).await?;
-    let answers = run_jobs!(tx, row, jobs, Dialect::Postgres);
+    let mut tx = sqlx::Connection::begin_with(&mut **conn, BEGIN_POSTGRES).await?;
+    let head = Head::from_row(&sqlx::query(chain::LOCK_HEAD).fetch_one(&mut *tx).await?)?;
+    let reads = write::read_postgres(&mut tx, jobs).await?;
+    let planned = plan::plan(jobs, head.decisions, reads);
+    if !planned.rows.is_empty() {
+        let (events, _) = chain::linked(&head, plan::events(&planned.answers));
+        write::write_postgres(&mut tx, &planned.rows, &events).await?;
+    }
     tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-    Ok(answers)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-/// The shape of one job's writes: a new or a saved decision, and how many
-/// events. Both go to the database as one statement: on SQLite two
-/// statements in one string (sqlx runs them in one call to its worker
-/// thread), on PostgreSQL one statement whose events are inserted only if
-/// the decision was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Shape {
-    new: bool,
-    events: usize,
-}
-
-impl Shape {
-    fn of(writes: &Writes) -> Self {
-        Self {
-            new: writes.read_version.is_none(),
-            events: writes.events.len(),
-        }
-    }
-
-    fn sql(self, dialect: Dialect) -> String {
-        let (decision, params) = if self.new {
-            (INSERT_DECISION, INSERT_DECISION_PARAMS)
-        } else {
-            (SAVE_DECISION, SAVE_DECISION_PARAMS)
-        };
-        let values = chain::event_values(params + 1, self.events);
-        let columns = chain::EVENT_COLUMNS;
-        match dialect {
-            Dialect::Sqlite => {
-                format!("{decision}; INSERT INTO events ({columns}) VALUES {values}")
-            }
-            Dialect::Postgres => format!(
-                "WITH d AS ({decision} RETURNING 1) INSERT INTO events ({columns}) SELECT * FROM (VALUES {values}) AS e WHERE EXISTS (SELECT 1 FROM d)"
-            ),
-        }
-    }
-
-    /// The rows the statement reports when the decision row was written.
-    fn rows_written(self, dialect: Dialect) -> u64 {
-        let events = self.events as u64;
-        match dialect {
-            Dialect::Sqlite => 1 + events,
-            Dialect::Postgres => events,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_saved_decision_and_its_events_are_numbered_in_one_sequence() {
-        let sql = Shape {
-            new: false,
-            events: 2,
-        }
-        .sql(Dialect::Sqlite);
-        assert!(sql.starts_with(SAVE_DECISION));
-        assert!(sql.ends_with("VALUES ($13, $14, $15, $16, $17, $18, $19, $20), ($21, $22, $23, $24, $25, $26, $27, $28)"));
-    }
-
-    #[test]
-    fn postgres_inserts_the_events_only_if_the_decision_was_written() {
-        let sql = Shape {
-            new: true,
-            events: 1,
-        }
-        .sql(Dialect::Postgres);
-        assert!(sql.starts_with("WITH d AS (INSERT INTO decisions"));
-        assert!(sql.contains("RETURNING 1) INSERT INTO events (seq,"));
-        assert!(sql.contains("SELECT * FROM (VALUES ($21,"));
-        assert!(sql.ends_with("WHERE EXISTS (SELECT 1 FROM d)"));
-    }
+    Ok(planned.answers)
 }

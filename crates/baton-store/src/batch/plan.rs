@@ -1,0 +1,153 @@
+//! Planning a batch in memory, between its reads and its one write.
+//!
+//! A batch reads everything its jobs need first (the records they change,
+//! the org state each kind of open reads), then plans every job against
+//! those reads as the jobs before it left them, then writes the lot. Each
+//! job therefore sees exactly what it would have seen alone after the jobs
+//! before it had been written: the record a job wrote is the record the
+//! next job reads, the decision a job opens counts toward the next open's
+//! load, and ids follow on.
+
+use std::collections::HashMap;
+
+use baton_core::lifecycle::Decision;
+
+use super::{Answer, Job, Work, Writes, guarded};
+use crate::StoreError;
+use crate::log::record_json;
+use crate::state::{Footprint, StateQuery, Tally};
+
+/// What a batch read under the write lock, before planning.
+#[derive(Debug, Default)]
+pub(super) struct Reads {
+    /// The stored record of each decision a job changes; absent: none.
+    pub records: HashMap<i64, String>,
+    /// The org state of each kind of open in the batch.
+    pub tallies: Vec<Tally>,
+}
+
+/// The decision rows a batch writes, each once, as the batch leaves it.
+#[derive(Debug)]
+pub(super) struct Row {
+    pub decision: Decision,
+    pub record: String,
+    /// The version the database holds now; `None` for a new decision.
+    pub read_version: Option<i64>,
+}
+
+/// A planned batch: each job's answer, in order, and the rows to write.
+/// The events to write are those of the answers that are writes.
+#[derive(Debug)]
+pub(super) struct Planned {
+    pub answers: Vec<Answer>,
+    pub rows: Vec<Row>,
+}
+
+/// The state queries the batch's opens run, one per kind, each widened to
+/// every window of its kind.
+pub(super) fn state_queries(jobs: &[Job]) -> Vec<StateQuery> {
+    let mut queries: Vec<StateQuery> = Vec::new();
+    for job in jobs {
+        if let Work::State(query, _) = &job.work {
+            match queries.iter_mut().find(|q| q.reads_like(query)) {
+                Some(wider) => wider.widen(query),
+                None => queries.push(query.clone()),
+            }
+        }
+    }
+    queries
+}
+
+/// The decisions the batch's changes read.
+pub(super) fn record_ids(jobs: &[Job]) -> Vec<i64> {
+    let mut ids: Vec<i64> = jobs
+        .iter()
+        .filter_map(|job| match &job.work {
+            Work::Record(id, _) => Some(*id),
+            Work::State(..) => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Plans `jobs` in order from `reads`, `last_id` being the highest decision
+/// id stored.
+pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned {
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row_of: HashMap<i64, usize> = HashMap::new();
+    for job in jobs {
+        let planned = match &job.work {
+            Work::Record(id, plan) => {
+                let record = reads.records.get(id).map(String::as_str);
+                guarded(|| plan(record).map(Some))
+            }
+            Work::State(query, plan) => {
+                match reads.tallies.iter().find(|t| t.query.reads_like(query)) {
+                    Some(tally) => guarded(|| plan(last_id + 1, &tally.org, tally.versions)),
+                    None => Err(StoreError::Unavailable(
+                        "the org state for this decision was not read".into(),
+                    )),
+                }
+            }
+        };
+        let writes = match planned {
+            Ok(Some(writes)) if !writes.events.is_empty() => writes,
+            other => {
+                answers.push(other);
+                continue;
+            }
+        };
+        let record = match record_json(&writes.decision) {
+            Ok(record) => record,
+            Err(e) => {
+                answers.push(Err(e));
+                continue;
+            }
+        };
+        let id = writes.decision.id;
+        if !reads.tallies.is_empty() {
+            let before = reads.records.get(&id).and_then(|r| Footprint::of_record(r));
+            let after = Footprint::of(&writes.decision);
+            for tally in &mut reads.tallies {
+                tally.moved(before.as_ref(), &after);
+            }
+        }
+        reads.records.insert(id, record.clone());
+        last_id = last_id.max(id);
+        keep(&mut rows, &mut row_of, &writes, record);
+        answers.push(Ok(Some(writes)));
+    }
+    Planned { answers, rows }
+}
+
+/// Adds a job's decision row to those the batch writes: a decision written
+/// twice is written once, as it stands last, guarded by the version the
+/// database holds (or inserted, when the batch opened it).
+fn keep(rows: &mut Vec<Row>, row_of: &mut HashMap<i64, usize>, writes: &Writes, record: String) {
+    let id = writes.decision.id;
+    match row_of.get(&id) {
+        Some(&i) => {
+            rows[i].decision = writes.decision.clone();
+            rows[i].record = record;
+        }
+        None => {
+            row_of.insert(id, rows.len());
+            rows.push(Row {
+                decision: writes.decision.clone(),
+                record,
+                read_version: writes.read_version,
+            });
+        }
+    }
+}
+
+/// The events of every write in `answers`, in order: the batch's events.
+pub(super) fn events(answers: &[Answer]) -> impl Iterator<Item = &baton_core::lifecycle::Event> {
+    answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok().and_then(Option::as_ref))
+        .flat_map(|w| w.events.iter())
+}
