@@ -45,18 +45,79 @@ SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS T
 /// rows) or of every type (`$5` is NULL). Two statements rather than one
 /// `$5 IS NULL OR …`, which a prepared statement's generic plan cannot use
 /// the index for.
-const SQLITE_TYPES: &str = state_sql!(
-    "decided_at",
-    "AND type IN (SELECT value FROM json_each($5))"
+macro_rules! sqlite_types {
+    () => {
+        state_sql!(
+            "decided_at",
+            "AND type IN (SELECT value FROM json_each($5))"
+        )
+    };
+}
+macro_rules! sqlite_all {
+    () => {
+        state_sql!("decided_at", "AND $5 IS NULL")
+    };
+}
+macro_rules! postgres_types {
+    () => {
+        state_sql!(
+            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            "AND type = ANY(ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))"
+        )
+    };
+}
+macro_rules! postgres_all {
+    () => {
+        state_sql!(
+            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            "AND $5::text IS NULL"
+        )
+    };
+}
+const SQLITE_TYPES: &str = sqlite_types!();
+const SQLITE_ALL: &str = sqlite_all!();
+const POSTGRES_TYPES: &str = postgres_types!();
+const POSTGRES_ALL: &str = postgres_all!();
+
+/// The chain head (`seq`, `hash`, `decisions`) and the records of the
+/// decisions `$ids` names, as rows of the same four text columns: a write
+/// batch's first read once it holds the write lock, alone or before the
+/// org state, so that one round trip brings everything it plans from.
+macro_rules! head_and_records {
+    ($ids:literal) => {
+        concat!(
+            "SELECT 'head' AS kind, CAST(seq AS TEXT) AS person, hash AS a, CAST(decisions AS TEXT) AS b FROM chain_head WHERE id = 1
+UNION ALL
+SELECT 'record', CAST(id AS TEXT), record, '' FROM decisions WHERE id ",
+            $ids
+        )
+    };
+}
+
+/// [`head_and_records!`] alone, the ids in `$1`: a JSON array on SQLite,
+/// an array on PostgreSQL.
+pub(crate) const SQLITE_HEAD: &str = head_and_records!("IN (SELECT value FROM json_each($1))");
+pub(crate) const POSTGRES_HEAD: &str = head_and_records!("= ANY($1)");
+/// [`head_and_records!`], the ids in `$6`, then the org state.
+const SQLITE_HEAD_TYPES: &str = concat!(
+    head_and_records!("IN (SELECT value FROM json_each($6))"),
+    "\nUNION ALL\n",
+    sqlite_types!()
 );
-const SQLITE_ALL: &str = state_sql!("decided_at", "AND $5 IS NULL");
-const POSTGRES_TYPES: &str = state_sql!(
-    "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-    "AND type = ANY(ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))"
+const SQLITE_HEAD_ALL: &str = concat!(
+    head_and_records!("IN (SELECT value FROM json_each($6))"),
+    "\nUNION ALL\n",
+    sqlite_all!()
 );
-const POSTGRES_ALL: &str = state_sql!(
-    "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-    "AND $5::text IS NULL"
+const POSTGRES_HEAD_TYPES: &str = concat!(
+    head_and_records!("= ANY($6)"),
+    "\nUNION ALL\n",
+    postgres_types!()
+);
+const POSTGRES_HEAD_ALL: &str = concat!(
+    head_and_records!("= ANY($6)"),
+    "\nUNION ALL\n",
+    postgres_all!()
 );
 
 impl Store {
@@ -91,6 +152,8 @@ impl Store {
 #[derive(Debug, Clone)]
 pub(crate) struct StateQuery {
     pub sql: &'static str,
+    /// [`StateQuery::sql`] after [`head_and_records!`], the ids in `$6`.
+    pub with_head: &'static str,
     /// Whether any rule has a spread window, so history is read at all.
     pub spread: bool,
     pub team: String,
@@ -129,13 +192,15 @@ impl StateQuery {
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
         let types = spread_types(guide);
+        let (sql, with_head) = match (backend, types.is_some()) {
+            (Backend::Sqlite(_), true) => (SQLITE_TYPES, SQLITE_HEAD_TYPES),
+            (Backend::Sqlite(_), false) => (SQLITE_ALL, SQLITE_HEAD_ALL),
+            (Backend::Postgres(_), true) => (POSTGRES_TYPES, POSTGRES_HEAD_TYPES),
+            (Backend::Postgres(_), false) => (POSTGRES_ALL, POSTGRES_HEAD_ALL),
+        };
         Self {
-            sql: match (backend, types.is_some()) {
-                (Backend::Sqlite(_), true) => SQLITE_TYPES,
-                (Backend::Sqlite(_), false) => SQLITE_ALL,
-                (Backend::Postgres(_), true) => POSTGRES_TYPES,
-                (Backend::Postgres(_), false) => POSTGRES_ALL,
-            },
+            sql,
+            with_head,
             spread: widest.is_some(),
             team: guide.team.clone(),
             from: crate::shifted(
@@ -148,32 +213,88 @@ impl StateQuery {
     }
 }
 
-/// Runs a [`StateQuery`] on `$executor` (a pool or `&mut *tx`) and
-/// evaluates to its rows, for [`parse`].
-macro_rules! fetch_state {
-    ($executor:expr, $query:expr) => {{
-        let q: &$crate::state::StateQuery = &$query;
-        sqlx::query(q.sql)
+/// Binds a [`StateQuery`]'s parameters, `$1` to `$5`, to `$query`.
+macro_rules! bind_state {
+    ($query:expr, $state:expr) => {{
+        let q: &$crate::state::StateQuery = $state;
+        $query
             .bind(q.spread)
             .bind(&q.team)
             .bind(q.from)
             .bind(q.at)
             .bind(&q.types)
+    }};
+}
+pub(crate) use bind_state;
+
+/// Runs a [`StateQuery`] on `$executor` (a pool or `&mut *tx`) and
+/// evaluates to its rows, for [`parse`].
+macro_rules! fetch_state {
+    ($executor:expr, $query:expr) => {{
+        let q: &$crate::state::StateQuery = &$query;
+        $crate::state::bind_state!(sqlx::query(q.sql), q)
             .fetch_all($executor)
             .await?
             .iter()
-            .map(|r| {
-                Ok([
-                    sqlx::Row::try_get(r, "kind")?,
-                    sqlx::Row::try_get(r, "person")?,
-                    sqlx::Row::try_get(r, "a")?,
-                    sqlx::Row::try_get(r, "b")?,
-                ])
-            })
+            .map($crate::state::text_row)
             .collect::<Result<Vec<[String; 4]>, sqlx::Error>>()?
     }};
 }
 pub(crate) use fetch_state;
+
+/// A row of four text columns, as every org-state statement answers.
+pub(crate) fn text_row<R: sqlx::Row>(r: &R) -> Result<[String; 4], sqlx::Error>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok([
+        r.try_get("kind")?,
+        r.try_get("person")?,
+        r.try_get("a")?,
+        r.try_get("b")?,
+    ])
+}
+
+/// Takes the chain head and the records out of the rows of a
+/// [`head_and_records!`] statement, leaving the org state's.
+pub(crate) fn head_and_records(
+    rows: &mut Vec<[String; 4]>,
+) -> Result<(crate::chain::Head, HashMap<i64, String>), StoreError> {
+    let mut head = None;
+    let mut records = HashMap::new();
+    let number = |text: &str, what: &str| {
+        text.parse::<i64>()
+            .map_err(|e| StoreError::Corrupt(format!("{what} `{text}` is not a number: {e}")))
+    };
+    let mut error = None;
+    rows.retain_mut(|[kind, person, a, b]| {
+        let read = match kind.as_str() {
+            "head" => number(person, "the chain head's seq").and_then(|seq| {
+                let decisions = number(b, "the chain head's decision count")?;
+                head = Some(crate::chain::Head {
+                    seq,
+                    hash: std::mem::take(a),
+                    decisions,
+                });
+                Ok(())
+            }),
+            "record" => number(person, "a decision id").map(|id| {
+                records.insert(id, std::mem::take(a));
+            }),
+            _ => return true,
+        };
+        if let Err(e) = read {
+            error.get_or_insert(e);
+        }
+        false
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    let head = head.ok_or_else(|| StoreError::Corrupt("the chain head row is missing".into()))?;
+    Ok((head, records))
+}
 
 /// The org state and the (directory, guide) versions from the rows of a
 /// [`StateQuery`].

@@ -37,7 +37,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Postgres, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::chain::{self, Head};
+use crate::chain;
 use crate::state::StateQuery;
 use crate::{Backend, Store, StoreError};
 
@@ -295,8 +295,7 @@ async fn commit_sqlite(
     jobs: &[Job],
 ) -> Result<Vec<Answer>, Failed> {
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
-    let head = Head::from_row(&sqlx::query(chain::READ_HEAD).fetch_one(&mut *tx).await?)?;
-    let reads = write::read_sqlite(&mut tx, jobs).await?;
+    let (head, reads) = write::read_sqlite(&mut tx, jobs).await?;
     let planned = plan::plan(jobs, head.decisions, reads);
     if !planned.rows.is_empty() {
         let (events, _) = chain::linked(&head, plan::events(&planned.answers));
@@ -306,20 +305,23 @@ async fn commit_sqlite(
     Ok(planned.answers)
 }
 
+/// Begins a batch on PostgreSQL and takes the write lock (the row lock on
+/// `chain_head`) in the same round trip; the batch's reads come after, so
+/// they see every write committed before the lock was granted.
+///
 /// A batch's statements are prepared once and run thousands of times with
 /// arrays and windows of every size. PostgreSQL would plan them afresh on
 /// each run (a custom plan costs more than the statement itself), so the
 /// writer's transactions use each statement's one generic plan, which the
 /// table's statistics keep current.
-const BEGIN_POSTGRES: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+const BEGIN_POSTGRES: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT 1 FROM chain_head WHERE id = 1 FOR UPDATE";
 
 async fn commit_postgres(
     conn: &mut PoolConnection<Postgres>,
     jobs: &[Job],
 ) -> Result<Vec<Answer>, Failed> {
     let mut tx = sqlx::Connection::begin_with(&mut **conn, BEGIN_POSTGRES).await?;
-    let head = Head::from_row(&sqlx::query(chain::LOCK_HEAD).fetch_one(&mut *tx).await?)?;
-    let reads = write::read_postgres(&mut tx, jobs).await?;
+    let (head, reads) = write::read_postgres(&mut tx, jobs).await?;
     let planned = plan::plan(jobs, head.decisions, reads);
     if !planned.rows.is_empty() {
         let (events, _) = chain::linked(&head, plan::events(&planned.answers));

@@ -1,67 +1,78 @@
 //! A batch's reads and its one write, in each dialect.
 //!
-//! A batch makes the same few round trips however many jobs it holds: one
-//! read of the records its changes need, one read of the org state per
-//! kind of open, and one call writing every decision row and event. On
+//! A batch makes the same few round trips however many jobs it holds: the
+//! write lock, one read of the chain head, the records its changes need and
+//! the org state its opens need (another for each further team opening),
+//! one call writing every decision row and event, and the commit. On
 //! PostgreSQL that call is one fixed statement (columns travel as arrays),
 //! prepared once per connection; on SQLite, where preparing costs no round
 //! trip, it is a string of multi-row statements sized to the batch, never
 //! cached so that it cannot crowd the writer's hot statements out of the
 //! statement cache.
 
-use sqlx::{PgConnection, Row as _, SqliteConnection};
+use sqlx::{PgConnection, SqliteConnection};
 
 use super::Failed;
 use super::plan::{self, Reads, Row};
-use crate::chain::{EVENT_COLUMNS, EVENT_PARAMS, EVENTS_PER_STATEMENT, Linked, bind_event};
+use crate::chain::{EVENT_COLUMNS, EVENT_PARAMS, EVENTS_PER_STATEMENT, Head, Linked, bind_event};
 use crate::log::{DECISION_COLUMNS, DECISION_PARAMS, SAVED_COLUMNS, bind_insert, bind_save};
-use crate::state::{Tally, fetch_state};
+use crate::state::{
+    POSTGRES_HEAD, SQLITE_HEAD, Tally, bind_state, fetch_state, head_and_records, text_row,
+};
 use crate::{StoreError, placeholders};
 
-const RECORDS_SQLITE: &str =
-    "SELECT id, record FROM decisions WHERE id IN (SELECT value FROM json_each($1))";
-const RECORDS_POSTGRES: &str = "SELECT id, record FROM decisions WHERE id = ANY($1)";
-
-/// Reads what `$jobs` need in the write transaction `$tx`: the records
-/// `$records_sql` finds for the ids `$ids` bound as `$bound`, and the org
-/// state of each kind of open.
+/// Reads what `$jobs` need in the write transaction `$tx`, which holds the
+/// write lock: in one statement the chain head, the records `$ids` (bound
+/// as `$bound`) and the org state of the first kind of open (`$head_only`
+/// when there is none), then the state of any other kind (a batch opening
+/// decisions for several teams). Evaluates to the head and the reads.
 macro_rules! read {
-    ($tx:expr, $jobs:expr, $records_sql:expr, |$ids:ident| $bound:expr) => {{
-        let mut reads = Reads::default();
+    ($tx:expr, $jobs:expr, $head_only:expr, |$ids:ident| $bound:expr) => {{
         let $ids = plan::record_ids($jobs);
-        if !$ids.is_empty() {
-            for row in sqlx::query($records_sql)
-                .bind($bound)
-                .fetch_all(&mut *$tx)
-                .await?
-            {
-                reads
-                    .records
-                    .insert(row.try_get("id")?, row.try_get("record")?);
-            }
+        let mut queries = plan::state_queries($jobs).into_iter();
+        let first = queries.next();
+        let query = match &first {
+            None => sqlx::query($head_only),
+            Some(state) => bind_state!(sqlx::query(state.with_head), state),
+        };
+        let mut rows = query
+            .bind($bound)
+            .fetch_all(&mut *$tx)
+            .await?
+            .iter()
+            .map(text_row)
+            .collect::<Result<Vec<[String; 4]>, sqlx::Error>>()?;
+        let (head, records) = head_and_records(&mut rows)?;
+        let mut reads = Reads {
+            records,
+            tallies: Vec::new(),
+        };
+        if let Some(state) = first {
+            reads.tallies.push(Tally::new(state, rows)?);
         }
-        for query in plan::state_queries($jobs) {
-            let rows = fetch_state!(&mut *$tx, query);
-            reads.tallies.push(Tally::new(query, rows)?);
+        for state in queries {
+            let rows = fetch_state!(&mut *$tx, state);
+            reads.tallies.push(Tally::new(state, rows)?);
         }
-        reads
+        (head, reads)
     }};
 }
 
 pub(super) async fn read_sqlite(
     tx: &mut SqliteConnection,
     jobs: &[super::Job],
-) -> Result<Reads, Failed> {
-    Ok(read!(tx, jobs, RECORDS_SQLITE, |ids| {
-        serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?
-    }))
+) -> Result<(Head, Reads), Failed> {
+    Ok(read!(tx, jobs, SQLITE_HEAD, |ids| serde_json::to_string(
+        &ids
+    )
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?))
 }
 
 pub(super) async fn read_postgres(
     tx: &mut PgConnection,
     jobs: &[super::Job],
-) -> Result<Reads, Failed> {
-    Ok(read!(tx, jobs, RECORDS_POSTGRES, |ids| ids))
+) -> Result<(Head, Reads), Failed> {
+    Ok(read!(tx, jobs, POSTGRES_HEAD, |ids| ids))
 }
 
 /// Refuses a write that did not touch every row it meant to: under the
