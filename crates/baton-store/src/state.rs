@@ -351,10 +351,6 @@ fn weights(result: &str) -> (f64, f64) {
     }
 }
 
-/// The statuses whose decisions weigh on their decider's load, as the
-/// `load` rows of [`state_sql!`] count them (SPEC §4.2: open decisions).
-const LOAD_STATUSES: [&str; 3] = ["routed", "deliberating", "checking"];
-
 /// What one decision row contributes to the org state [`state_sql!`]
 /// reads: the columns its `load`, `history` and `track` rows look at.
 /// Kept apart from [`Decision`] so that a stored record can be read for it
@@ -439,7 +435,7 @@ impl Tally {
 
     /// Adds (`sign` 1) or takes away (`sign` -1) one row's rows.
     fn count(&mut self, row: &Footprint, sign: i8) {
-        if LOAD_STATUSES.contains(&row.status.as_str()) {
+        if row.status.counts_toward_load() {
             let load = self.org.load.remove(&row.decider).unwrap_or(0);
             let load = i64::from(load) + i64::from(sign);
             if load > 0 {
@@ -553,9 +549,23 @@ mod tests {
     }
 
     #[test]
-    fn a_tally_counts_the_load_of_the_statuses_the_statement_counts() {
-        let list: Vec<String> = LOAD_STATUSES.iter().map(|s| format!("'{s}'")).collect();
-        let clause = format!("status IN ({})", list.join(", "));
+    fn the_statement_counts_the_load_of_the_statuses_a_tally_counts() {
+        let all = [
+            "routed",
+            "deliberating",
+            "checking",
+            "decided",
+            "escalated",
+            "withdrawn",
+            "superseded",
+        ];
+        let counted: Vec<String> = all
+            .iter()
+            .filter(|s| Status::parse(s).unwrap().counts_toward_load())
+            .map(|s| format!("'{s}'"))
+            .collect();
+        assert_eq!(counted.len(), 3);
+        let clause = format!("status IN ({})", counted.join(", "));
         for sql in [SQLITE_TYPES, SQLITE_ALL, POSTGRES_TYPES, POSTGRES_ALL] {
             assert!(sql.contains(&clause), "{sql}");
         }

@@ -3,8 +3,9 @@
 //! The log keeps each decision's current authority holder, not the history
 //! of who held it when, so a decision counts toward the load of its final
 //! `decider` for its whole open life: from `opened_at` to `decided_at`, or
-//! to now while it is still open. A withdrawn decision records no time of
-//! withdrawal and is left out rather than guessed at.
+//! to now while it still counts toward load (SPEC §4.2: not once
+//! escalated). A withdrawn decision records no time of withdrawal and is
+//! left out rather than guessed at.
 
 use std::collections::BTreeSet;
 
@@ -34,7 +35,7 @@ pub(super) fn longest_at_max_load(
     for d in held {
         let end = match d.decided_at {
             Some(at) => at,
-            None if d.status.is_open() => now,
+            None if d.status.counts_toward_load() => now,
             None => continue,
         };
         let end = end.min(now);
@@ -172,5 +173,15 @@ mod tests {
             70,
             Some((70, 100, &[1, 2])),
         );
+    }
+
+    #[test]
+    fn an_escalated_decision_still_undecided_weighs_on_no_one() {
+        let mut log = held(&[(1, 0, None), (2, 10, None)]);
+        let refs: Vec<&Decision> = log.iter().collect();
+        assert!(longest_at_max_load(&refs, 2, at(0), at(100)).is_some());
+        log[1].status = Status::Escalated;
+        let refs: Vec<&Decision> = log.iter().collect();
+        assert_eq!(longest_at_max_load(&refs, 2, at(0), at(100)), None);
     }
 }

@@ -44,12 +44,16 @@ impl Status {
         .find(|s| s.as_str() == text)
     }
 
-    /// Still waiting for a decision: counts toward the decider's load.
+    /// Still waiting for a decision, escalated ones included.
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            Self::Routed | Self::Checking | Self::Deliberating | Self::Escalated
-        )
+        self.counts_toward_load() || self == Self::Escalated
+    }
+
+    /// Weighs on the decider's load (SPEC §4.2): routed, deliberating or
+    /// checking. An escalated decision waits on whoever it went up to, and
+    /// SPEC leaves it out of their load.
+    pub fn counts_toward_load(self) -> bool {
+        matches!(self, Self::Routed | Self::Checking | Self::Deliberating)
     }
 }
 
