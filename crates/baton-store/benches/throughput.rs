@@ -7,8 +7,9 @@
 //! Each backend is measured with one caller at a time and with
 //! [`CALLERS`] concurrent callers. A decision is two durable transactions
 //! (open, then decide) where the baseline row is one, so with one caller
-//! the ratio cannot reach ½; concurrent callers share commits (group
-//! commit, `baton_store::batch`). The concurrent baseline gets the best a
+//! the ratio cannot reach ½; `per write` is the rate of opens and decides
+//! (two per decision) beside the raw rows. Concurrent callers share commits
+//! (group commit, `baton_store::batch`). The concurrent baseline gets the best a
 //! single-row INSERT can do: on PostgreSQL concurrent transactions (whose
 //! WAL flushes the server already shares), on SQLite transactions taken in
 //! turn by an in-process lock rather than through SQLite's sleeping busy
@@ -178,8 +179,9 @@ async fn measure(name: &str, url: &str) {
         }
         let (raw, baton) = (median(raw), median(baton));
         println!(
-            "{name:<9} {callers:>2} caller(s)   raw INSERT {raw:>8.0}/s   open+decide {baton:>8.0} decisions/s   ratio {:.2}",
+            "{name:<9} {callers:>2} caller(s)   raw INSERT {raw:>8.0}/s   open+decide {baton:>8.0} decisions/s   ratio {:.2}   per write {:.2}",
             baton / raw,
+            2.0 * baton / raw,
         );
     }
     println!(

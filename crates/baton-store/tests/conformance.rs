@@ -13,7 +13,7 @@
 use std::future::Future;
 
 use baton_core::examples;
-use baton_core::lifecycle::{Action, Actor, LifecycleError, Role, Status};
+use baton_core::lifecycle::{Action, Actor, Decision, LifecycleError, Role, Status};
 use baton_store::{Backend, DecisionFilter, Opening, Store, StoreError, Verified};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -134,6 +134,18 @@ fn architecture(requester: &str, at: DateTime<Utc>) -> Opening {
         requester: requester.into(),
         at,
     }
+}
+
+/// The `i`th of a run of architecture decisions opened by ana 30 hours
+/// apart, ticked past its consensus check and waiting for its decider.
+async fn architecture_past_check(store: &Store, i: i64) -> Decision {
+    let start = i * 30;
+    let d = store
+        .open(&architecture("ana", hours(start)))
+        .await
+        .unwrap();
+    store.tick(hours(start + 25)).await.unwrap();
+    d
 }
 
 fn decide(option: &str) -> Action {
@@ -483,24 +495,19 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
         // Four architecture decisions decided by kim, a fifth about to be:
         // the spread rule (max_share 0.5, from five decisions) is one
         // decision away from passing kim over.
-        let mut fifth = None;
-        for i in 0..5 {
-            let start = i * 30;
-            let d = store
-                .open(&architecture("ana", hours(start)))
+        for i in 0..4 {
+            let d = architecture_past_check(&store, i).await;
+            store
+                .act(
+                    d.id,
+                    &member("kim"),
+                    &decide("postgres"),
+                    hours(i * 30 + 26),
+                )
                 .await
                 .unwrap();
-            store.tick(hours(start + 25)).await.unwrap();
-            if i < 4 {
-                store
-                    .act(d.id, &member("kim"), &decide("postgres"), hours(start + 26))
-                    .await
-                    .unwrap();
-            } else {
-                fifth = Some(d);
-            }
         }
-        let fifth = fifth.unwrap();
+        let fifth = architecture_past_check(&store, 4).await;
         let discussed = store.open(&architecture("ana", hours(190))).await.unwrap();
         let roster = &discussed.resolution.roster;
         let mut voices: Vec<String> = roster.input.iter().chain(&roster.agree).cloned().collect();
@@ -865,14 +872,14 @@ async fn spread_reads_recent_decisions_from_the_log() {
         // The architecture rule spreads authority: max_share 0.5 over 30
         // days, once there are at least five decisions.
         for i in 0..5 {
-            let start = i * 30;
+            let d = architecture_past_check(&store, i).await;
             let d = store
-                .open(&architecture("ana", hours(start)))
-                .await
-                .unwrap();
-            store.tick(hours(start + 25)).await.unwrap();
-            let d = store
-                .act(d.id, &member("kim"), &decide("postgres"), hours(start + 26))
+                .act(
+                    d.id,
+                    &member("kim"),
+                    &decide("postgres"),
+                    hours(i * 30 + 26),
+                )
                 .await
                 .unwrap();
             assert_eq!(d.decided_by.as_deref(), Some("kim"));

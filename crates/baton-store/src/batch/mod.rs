@@ -261,6 +261,23 @@ fn guarded<T>(plan: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreEr
     })
 }
 
+/// Runs `$jobs` as one batch on `$conn`: begins with `$begin`, which takes
+/// the write lock, reads with `$read`, plans, writes with `$write` and
+/// commits; evaluates to each job's answer, or returns how it failed.
+macro_rules! commit_batch {
+    ($conn:expr, $jobs:expr, $begin:expr, $read:path, $write:path) => {{
+        let mut tx = sqlx::Connection::begin_with(&mut **$conn, $begin).await?;
+        let (head, reads) = $read(&mut tx, $jobs).await?;
+        let planned = plan::plan($jobs, head.decisions, reads);
+        if !planned.rows.is_empty() {
+            let (events, _) = chain::linked(&head, plan::events(&planned.answers));
+            $write(&mut tx, &planned.rows, &events).await?;
+        }
+        tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
+        planned.answers
+    }};
+}
+
 /// Runs `jobs` in one write transaction on the writer's connection (taken
 /// from the pool when it has none), giving each job's own answer in order.
 /// On failure the connection is given back, in case it is the fault.
@@ -278,31 +295,28 @@ async fn commit(
     };
     let (answers, conn) = match conn {
         Held::Sqlite(mut conn) => {
-            let answers = commit_sqlite(&mut conn, jobs).await?;
+            let answers = commit_batch!(
+                &mut conn,
+                jobs,
+                "BEGIN IMMEDIATE",
+                write::read_sqlite,
+                write::write_sqlite
+            );
             (answers, Held::Sqlite(conn))
         }
         Held::Postgres(mut conn) => {
-            let answers = commit_postgres(&mut conn, jobs).await?;
+            let answers = commit_batch!(
+                &mut conn,
+                jobs,
+                BEGIN_POSTGRES,
+                write::read_postgres,
+                write::write_postgres
+            );
             (answers, Held::Postgres(conn))
         }
     };
     *held = Some(conn);
     Ok(answers)
-}
-
-async fn commit_sqlite(
-    conn: &mut PoolConnection<Sqlite>,
-    jobs: &[Job],
-) -> Result<Vec<Answer>, Failed> {
-    let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
-    let (head, reads) = write::read_sqlite(&mut tx, jobs).await?;
-    let planned = plan::plan(jobs, head.decisions, reads);
-    if !planned.rows.is_empty() {
-        let (events, _) = chain::linked(&head, plan::events(&planned.answers));
-        write::write_sqlite(&mut tx, &planned.rows, &events).await?;
-    }
-    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-    Ok(planned.answers)
 }
 
 /// Begins a batch on PostgreSQL and takes the write lock (the row lock on
@@ -315,18 +329,3 @@ async fn commit_sqlite(
 /// writer's transactions use each statement's one generic plan, which the
 /// table's statistics keep current.
 const BEGIN_POSTGRES: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT 1 FROM chain_head WHERE id = 1 FOR UPDATE";
-
-async fn commit_postgres(
-    conn: &mut PoolConnection<Postgres>,
-    jobs: &[Job],
-) -> Result<Vec<Answer>, Failed> {
-    let mut tx = sqlx::Connection::begin_with(&mut **conn, BEGIN_POSTGRES).await?;
-    let (head, reads) = write::read_postgres(&mut tx, jobs).await?;
-    let planned = plan::plan(jobs, head.decisions, reads);
-    if !planned.rows.is_empty() {
-        let (events, _) = chain::linked(&head, plan::events(&planned.answers));
-        write::write_postgres(&mut tx, &planned.rows, &events).await?;
-    }
-    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-    Ok(planned.answers)
-}

@@ -159,8 +159,8 @@ pub(super) async fn write_sqlite(
 /// version it was read at, so the count of events written says whether
 /// all of it was.
 const WRITE_POSTGRES: &str = "WITH inserted AS (
-    INSERT INTO decisions (id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::boolean[], $16::boolean[], $17::text[], $18::text[], $19::bigint[], $20::text[])
+    INSERT INTO decisions (id, team, type, title, requester, framework, rule, guide_version, domains, opened_at, decider, decided_by, status, decided_at, escalated, overridden, outcome, review_on, version, record)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::boolean[], $16::boolean[], $17::text[], $18::text[], $19::bigint[], $20::text[])
     RETURNING 1
 ), saved AS (
     UPDATE decisions AS d SET decider = v.decider, decided_by = v.decided_by, status = v.status, decided_at = v.decided_at, escalated = v.escalated, overridden = v.overridden, outcome = v.outcome, review_on = v.review_on, version = v.version, record = v.record
@@ -180,21 +180,43 @@ macro_rules! column {
     };
 }
 
+/// Binds the [`SAVED_COLUMNS`] of `$rows`, as arrays, to `$query`: the
+/// columns both a new decision and a changed one write.
+macro_rules! bind_saved_columns {
+    ($query:expr, $rows:expr) => {
+        $query
+            .bind(column!($rows, |r| r.decision.decider.as_str()))
+            .bind(column!($rows, |r| r.decision.decided_by.as_deref()))
+            .bind(column!($rows, |r| r.decision.status.as_str()))
+            .bind(column!($rows, |r| r.decision.decided_at))
+            .bind(column!($rows, |r| r.decision.escalated))
+            .bind(column!($rows, |r| r.decision.overridden))
+            .bind(column!($rows, |r| r
+                .decision
+                .outcome
+                .as_ref()
+                .map(|o| o.result.as_str())))
+            .bind(column!($rows, |r| r
+                .decision
+                .review_on
+                .map(|d| d.to_string())))
+            .bind(column!($rows, |r| r.decision.version))
+            .bind(column!($rows, |r| r.record.as_str()))
+    };
+}
+
 pub(super) async fn write_postgres(
     tx: &mut PgConnection,
     rows: &[Row],
     events: &[Linked<'_>],
 ) -> Result<(), Failed> {
     let (new, saved): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.read_version.is_none());
-    let written = sqlx::query(WRITE_POSTGRES)
+    let query = sqlx::query(WRITE_POSTGRES)
         .bind(column!(new, |r| r.decision.id))
         .bind(column!(new, |r| r.decision.team.as_str()))
         .bind(column!(new, |r| r.decision.decision_type.as_str()))
         .bind(column!(new, |r| r.decision.title.as_str()))
         .bind(column!(new, |r| r.decision.requester.as_str()))
-        .bind(column!(new, |r| r.decision.decider.as_str()))
-        .bind(column!(new, |r| r.decision.decided_by.as_deref()))
-        .bind(column!(new, |r| r.decision.status.as_str()))
         .bind(column!(new, |r| r.decision.resolution.framework.as_str()))
         .bind(column!(new, |r| r.decision.resolution.rule.as_str()))
         .bind(column!(new, |r| r
@@ -204,40 +226,12 @@ pub(super) async fn write_postgres(
             .as_str()))
         .bind(column!(new, |r| serde_json::to_string(&r.decision.domains)
             .unwrap_or_default()))
-        .bind(column!(new, |r| r.decision.opened_at))
-        .bind(column!(new, |r| r.decision.decided_at))
-        .bind(column!(new, |r| r.decision.escalated))
-        .bind(column!(new, |r| r.decision.overridden))
-        .bind(column!(new, |r| r
-            .decision
-            .outcome
-            .as_ref()
-            .map(|o| o.result.as_str())))
-        .bind(column!(new, |r| r
-            .decision
-            .review_on
-            .map(|d| d.to_string())))
-        .bind(column!(new, |r| r.decision.version))
-        .bind(column!(new, |r| r.record.as_str()))
-        .bind(column!(saved, |r| r.decision.decider.as_str()))
-        .bind(column!(saved, |r| r.decision.decided_by.as_deref()))
-        .bind(column!(saved, |r| r.decision.status.as_str()))
-        .bind(column!(saved, |r| r.decision.decided_at))
-        .bind(column!(saved, |r| r.decision.escalated))
-        .bind(column!(saved, |r| r.decision.overridden))
-        .bind(column!(saved, |r| r
-            .decision
-            .outcome
-            .as_ref()
-            .map(|o| o.result.as_str())))
-        .bind(column!(saved, |r| r
-            .decision
-            .review_on
-            .map(|d| d.to_string())))
-        .bind(column!(saved, |r| r.decision.version))
-        .bind(column!(saved, |r| r.record.as_str()))
+        .bind(column!(new, |r| r.decision.opened_at));
+    let query = bind_saved_columns!(query, new);
+    let query = bind_saved_columns!(query, saved)
         .bind(column!(saved, |r| r.decision.id))
-        .bind(column!(saved, |r| r.read_version.unwrap_or_default()))
+        .bind(column!(saved, |r| r.read_version.unwrap_or_default()));
+    let written = query
         .bind(column!(events, |e| e.seq))
         .bind(column!(events, |e| e.decision))
         .bind(column!(events, |e| e.event.kind.as_str()))
@@ -284,7 +278,16 @@ mod tests {
 
     #[test]
     fn postgres_writes_the_columns_the_other_statements_name() {
-        assert!(WRITE_POSTGRES.contains(&format!("INSERT INTO decisions ({DECISION_COLUMNS})")));
+        let inserted = format!(
+            "id, team, type, title, requester, framework, rule, guide_version, domains, opened_at, {}",
+            SAVED_COLUMNS.join(", ")
+        );
+        assert!(WRITE_POSTGRES.contains(&format!("INSERT INTO decisions ({inserted})")));
+        let mut ours: Vec<&str> = inserted.split(", ").collect();
+        let mut theirs: Vec<&str> = DECISION_COLUMNS.split(", ").collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
         let set: Vec<String> = SAVED_COLUMNS
             .iter()
             .map(|c| format!("{c} = v.{c}"))
