@@ -587,6 +587,48 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
 }
 
 #[tokio::test]
+async fn a_writer_cancelled_while_waiting_for_the_lock_leaves_no_broken_connection() {
+    each_backend(|store| async move {
+        // PostgreSQL takes the write lock inside the batch's BEGIN; a wait
+        // cancelled there (a lock_timeout, pg_cancel_backend) fails it.
+        let Backend::Postgres(pool) = store.backend() else {
+            return;
+        };
+        applied(&store).await;
+        let incident = |i: i64| Opening {
+            decision_type: "incident".into(),
+            title: format!("incident {i}"),
+            ..architecture("ana", hours(i))
+        };
+        let mut open = None;
+        while_write_locked(&store, async {
+            let s = store.clone();
+            open = Some(tokio::spawn(async move { s.open(&incident(0)).await }));
+            pause().await;
+            let cancelled: Vec<(bool,)> = sqlx::query_as(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            assert_eq!(cancelled, vec![(true,)], "the writer waits for the lock");
+            pause().await;
+        })
+        .await;
+        // The batch is run again once the lock is free.
+        let first = open.unwrap().await.unwrap().unwrap();
+        // Every pooled connection still works: reads cycle through them.
+        for i in 1..=20 {
+            store.get(first.id).await.unwrap();
+            store.open(&incident(i)).await.unwrap();
+        }
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn concurrent_decides_leave_exactly_one_winner() {
     each_backend(|store| async move {
         applied(&store).await;

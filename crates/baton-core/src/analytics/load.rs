@@ -3,9 +3,11 @@
 //! The log keeps each decision's current authority holder, not the history
 //! of who held it when, so a decision counts toward the load of its final
 //! `decider` for its whole open life: from `opened_at` to `decided_at`, or
-//! to now while it still counts toward load (SPEC §4.2: not once
-//! escalated). A withdrawn decision records no time of withdrawal and is
-//! left out rather than guessed at.
+//! to now while it still counts toward load. Nor does the log keep when a
+//! decision was escalated: one decided after escalating counts until it was
+//! decided, and one still waiting at its escalation target, whose load
+//! SPEC §4.2 leaves it out of, is left out. So is a withdrawn decision,
+//! which records no time of withdrawal: left out rather than guessed at.
 
 use std::collections::BTreeSet;
 

@@ -266,15 +266,30 @@ fn guarded<T>(plan: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreEr
 /// commits; evaluates to each job's answer, or returns how it failed.
 macro_rules! commit_batch {
     ($conn:expr, $jobs:expr, $begin:expr, $read:path, $write:path) => {{
-        let mut tx = sqlx::Connection::begin_with(&mut **$conn, $begin).await?;
-        let (head, reads) = $read(&mut tx, $jobs).await?;
-        let planned = plan::plan($jobs, head.decisions, reads);
-        if !planned.rows.is_empty() {
-            let (events, _) = chain::linked(&head, plan::events(&planned.answers));
-            $write(&mut tx, &planned.rows, &events).await?;
+        let begun = match sqlx::Connection::begin_with(&mut **$conn, $begin).await {
+            Ok(mut tx) => {
+                let (head, reads) = $read(&mut tx, $jobs).await?;
+                let planned = plan::plan($jobs, head.decisions, reads);
+                if !planned.rows.is_empty() {
+                    let (events, _) = chain::linked(&head, plan::events(&planned.answers));
+                    $write(&mut tx, &planned.rows, &events).await?;
+                }
+                tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
+                Ok(planned.answers)
+            }
+            Err(e) => Err(e),
+        };
+        match begun {
+            Ok(answers) => answers,
+            Err(e) => {
+                // A BEGIN that fails after opening a transaction (on
+                // PostgreSQL the lock is taken in it, and its wait can be
+                // cancelled) leaves one sqlx does not count as begun, so
+                // never rolls back: close the connection, don't pool it.
+                $conn.close_on_drop();
+                return Err(e.into());
+            }
         }
-        tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-        planned.answers
     }};
 }
 
