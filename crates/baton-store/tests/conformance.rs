@@ -629,6 +629,48 @@ async fn a_writer_cancelled_while_waiting_for_the_lock_leaves_no_broken_connecti
 }
 
 #[tokio::test]
+async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
+    each_backend(|store| async move {
+        // The demo's six months use every action and deadline there is.
+        let now = hours(24 * 200);
+        baton_store::demo::seed(&store, now, |_, _| {})
+            .await
+            .unwrap();
+        let some = store.list(&DecisionFilter::default()).await.unwrap()[0].id;
+        store
+            .create_poll("platform", "Will it hold?", None, Some(some), "ana", now)
+            .await
+            .unwrap();
+        store
+            .import(&[store.get(some).await.unwrap()], "test", now)
+            .await
+            .unwrap();
+        let mut kinds = std::collections::BTreeSet::new();
+        let mut after = 0;
+        loop {
+            let page = store.audit(after, 1_000, None).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.event.seq;
+            kinds.extend(
+                page.iter()
+                    .filter(|e| e.decision.is_some())
+                    .map(|e| e.event.kind.clone()),
+            );
+        }
+        let unknown: Vec<&String> = kinds
+            .iter()
+            .filter(|k| !baton_core::lifecycle::EVENT_KINDS.contains(&k.as_str()))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{unknown:?} are written but cannot be filtered on"
+        );
+        assert!(kinds.len() >= 10, "{kinds:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn concurrent_decides_leave_exactly_one_winner() {
     each_backend(|store| async move {
         applied(&store).await;

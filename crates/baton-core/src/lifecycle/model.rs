@@ -241,7 +241,7 @@ pub struct Event {
 
 /// Every kind of event the lifecycle and the log write about a decision:
 /// what webhook subscribers may filter on.
-pub const EVENT_KINDS: [&str; 13] = [
+pub const EVENT_KINDS: [&str; 14] = [
     "opened",
     "position",
     "objection",
@@ -255,4 +255,5 @@ pub const EVENT_KINDS: [&str; 13] = [
     "withdrawn",
     "superseded",
     "imported",
+    "poll_created",
 ];
