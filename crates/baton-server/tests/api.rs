@@ -1234,7 +1234,17 @@ async fn every_error_is_a_problem_document_even_from_the_framework() {
             (
                 "/api/v1/metrics?from=yesterday",
                 StatusCode::BAD_REQUEST,
-                "bad_request",
+                "invalid_query",
+            ),
+            (
+                "/api/v1/decisions?stauts=open",
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            (
+                "/api/v1/alerts?teem=platform",
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
             ),
             ("/api/v1/nothing-here", StatusCode::NOT_FOUND, "not_found"),
         ] {
@@ -1258,6 +1268,19 @@ async fn every_error_is_a_problem_document_even_from_the_framework() {
             )
             .await;
         assert!(body["detail"].as_str().unwrap().contains("from"), "{body}");
+        // A misspelt parameter is named rather than silently ignored.
+        let (_, body, _) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::GET,
+                "/api/v1/decisions?stauts=open",
+                None,
+            )
+            .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("stauts"),
+            "{body}"
+        );
         let (got, body, content_type) = app
             .call(
                 Some("ana"),

@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::{AppState, Problem};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MetricsQuery {
     /// One team's decisions; the whole org when absent.
     team: Option<String>,
@@ -101,6 +102,7 @@ pub async fn metrics(
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
     team: Option<String>,
 }
@@ -133,6 +135,7 @@ pub async fn alerts(
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Events after this sequence number (for paging); default 0.
     after: Option<i64>,

@@ -51,6 +51,7 @@ pub async fn create_survey(
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TeamQuery {
     team: Option<String>,
 }

@@ -114,6 +114,7 @@ pub async fn unsubscribe(
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     /// At most this many, newest first (default 100, at most 1000).
     limit: Option<i64>,
