@@ -15,6 +15,10 @@
 //! turn by an in-process lock rather than through SQLite's sleeping busy
 //! handler.
 //!
+//! Last, one `tick` carries [`OPS`] incidents past their escalation
+//! deadline, beside the single-caller raw baseline: its changes are queued
+//! together and share batches.
+//!
 //! PostgreSQL is measured too when `BATON_TEST_DATABASE_URL` is set (a
 //! fresh database is created and dropped).
 
@@ -132,6 +136,27 @@ async fn baton_round(store: &Store, callers: usize, start: usize) -> f64 {
     OPS as f64 / began.elapsed().as_secs_f64()
 }
 
+/// Decisions per second one `tick` carries past a deadline, with [`OPS`]
+/// incidents opened (untimed) at round `round` and left to escalate.
+async fn tick_round(store: &Store, round: usize) -> f64 {
+    let opened_at = t0() + TimeDelta::days(30 * (round as i64 + 1));
+    for i in 0..OPS {
+        let opening = Opening {
+            team: "platform".into(),
+            decision_type: "incident".into(),
+            title: format!("unattended {round}.{i}"),
+            context: serde_json::json!({}),
+            requester: "ana".into(),
+            at: opened_at + TimeDelta::seconds(i as i64),
+        };
+        store.open(&opening).await.unwrap();
+    }
+    let began = Instant::now();
+    let changed = store.tick(opened_at + TimeDelta::days(2)).await.unwrap();
+    assert!(changed.len() >= OPS, "every incident escalates");
+    changed.len() as f64 / began.elapsed().as_secs_f64()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -184,6 +209,18 @@ async fn measure(name: &str, url: &str) {
             2.0 * baton / raw,
         );
     }
+    // Deadlines: one tick over many due decisions, beside raw rows again.
+    let (mut raw, mut ticked) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        raw.push(raw_round(&store, 1, next, &body).await);
+        next += OPS;
+        ticked.push(tick_round(&store, round).await);
+    }
+    let (raw, ticked) = (median(raw), median(ticked));
+    println!(
+        "{name:<9} tick         raw INSERT {raw:>8.0}/s   tick        {ticked:>8.0} decisions/s   ratio {:.2}",
+        ticked / raw,
+    );
     println!(
         "{name:<9} (medians of {ROUNDS} rounds of {OPS}; record {} bytes)",
         body.len()

@@ -234,6 +234,27 @@ macro_rules! bind_insert {
 }
 pub(crate) use bind_insert;
 
+/// The plan of `actor` doing `action` to decision `id` at `at`, from its
+/// stored record, judged against `directory` where the action needs one.
+fn action_plan(
+    id: i64,
+    actor: &Actor,
+    action: &Action,
+    at: DateTime<Utc>,
+    directory: Arc<baton_core::Directory>,
+) -> impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static {
+    let (actor, action) = (actor.clone(), action.clone());
+    move |record| {
+        let current = parse_record(id, record.ok_or(StoreError::NotFound(id))?)?;
+        let (decision, events) = lifecycle::apply(&current, &actor, &action, at, &directory)?;
+        Ok(Writes {
+            decision,
+            read_version: Some(current.version),
+            events,
+        })
+    }
+}
+
 impl Store {
     /// Resolves who decides, then records the decision and its `opened`
     /// event. The org state is read under the write lock, so load limits
@@ -346,18 +367,8 @@ impl Store {
         } else {
             Arc::clone(&self.cache.empty_directory)
         };
-        let (actor, action) = (actor.clone(), action.clone());
         let writes = self
-            .change(id, move |record| {
-                let current = parse_record(id, record.ok_or(StoreError::NotFound(id))?)?;
-                let (decision, events) =
-                    lifecycle::apply(&current, &actor, &action, at, &directory)?;
-                Ok(Writes {
-                    decision,
-                    read_version: Some(current.version),
-                    events,
-                })
-            })
+            .change(id, action_plan(id, actor, action, at, directory))
             .await?;
         let changed = !writes.events.is_empty();
         Ok((writes.decision, changed))
@@ -367,6 +378,7 @@ impl Store {
     /// escalations, tiebreaks. Safe to run twice and from two processes at
     /// once: work already done is not due any more.
     pub async fn tick(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
+        let at = micros(at);
         // Only open decisions can have deadlines due: never read the history.
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
             sqlx::query("SELECT id, record FROM decisions WHERE status IN ('routed', 'checking', 'deliberating', 'escalated') ORDER BY id")
@@ -383,11 +395,21 @@ impl Store {
             person: lifecycle::SYSTEM.into(),
             role: Role::Admin,
         };
+        // Tiebreaks rank expertise: the directory is read once for all.
+        let directory = self.directory().await?;
+        // Every tick is queued before any is awaited, so they share the
+        // writer's batches (in id order) instead of a commit each.
+        let queued: Vec<_> = open
+            .map(|d| {
+                let plan = action_plan(d.id, &system, &Action::Tick, at, Arc::clone(&directory));
+                self.queue_change(d.id, plan)
+            })
+            .collect();
         let mut changed = Vec::new();
-        for d in open {
-            match self.act_changed(d.id, &system, &Action::Tick, at).await {
-                Ok((next, true)) => changed.push(next),
-                Ok((_, false)) | Err(StoreError::Conflict(_)) => {}
+        for queued in queued {
+            match queued?.written().await {
+                Ok(writes) if !writes.events.is_empty() => changed.push(writes.decision),
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -106,9 +106,17 @@ impl Store {
         id: i64,
         plan: impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static,
     ) -> Result<Writes, StoreError> {
-        self.write(Work::Record(id, Box::new(plan)))
-            .await?
-            .ok_or_else(|| StoreError::Unavailable("a change was not planned".into()))
+        self.queue_change(id, plan)?.written().await
+    }
+
+    /// [`Store::change`] queued now and answered later, so that a caller
+    /// with many changes to make lets them share batches, in its order.
+    pub(crate) fn queue_change(
+        &self,
+        id: i64,
+        plan: impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static,
+    ) -> Result<Queued, StoreError> {
+        self.queue(Work::Record(id, Box::new(plan)))
     }
 
     /// Opens a decision as `plan` says from the org state `query` reads
@@ -126,13 +134,33 @@ impl Store {
     }
 
     async fn write(&self, work: Work) -> Answer {
+        self.queue(work)?.answer().await
+    }
+
+    fn queue(&self, work: Work) -> Result<Queued, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer.queue(&self.backend, Job { work, reply })?;
-        answer.await.map_err(|_| {
+        Ok(Queued(answer))
+    }
+}
+
+/// A write in the writer's queue; its answer comes once its batch commits.
+pub(crate) struct Queued(oneshot::Receiver<Answer>);
+
+impl Queued {
+    async fn answer(self) -> Answer {
+        self.0.await.map_err(|_| {
             StoreError::Unavailable(
                 "the store's writer stopped before the write was answered".into(),
             )
         })?
+    }
+
+    /// The answer to a change, which always plans writes or refuses.
+    pub(crate) async fn written(self) -> Result<Writes, StoreError> {
+        self.answer()
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("a change was not planned".into()))
     }
 }
 
