@@ -48,6 +48,10 @@ mod write;
 /// only briefly and its statements stay small.
 const MAX_BATCH: usize = 64;
 
+/// How many times the writer yields, at most, while its queue grows before
+/// it cuts a batch.
+const GATHER_YIELDS: usize = 4;
+
 /// What a job writes: the decision as it now stands and the events that
 /// record the change (none when nothing changed, and then nothing is
 /// written).
@@ -212,6 +216,20 @@ enum Held {
 async fn run(backend: Backend, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut held = None;
     while let Some(first) = queue.recv().await {
+        // Group commit's delay: the callers the last batch answered are
+        // runnable now and about to queue their next writes. Yielding while
+        // the queue still grows (a few times at most) lets them join this
+        // batch rather than wait out its commit; when nobody else is
+        // writing, the queue does not grow and one yield is all it costs.
+        let mut waiting = queue.len();
+        for _ in 0..GATHER_YIELDS {
+            tokio::task::yield_now().await;
+            let now = queue.len();
+            if now == waiting {
+                break;
+            }
+            waiting = now;
+        }
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match queue.try_recv() {
