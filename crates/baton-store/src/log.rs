@@ -388,9 +388,14 @@ impl Store {
                 .map(id_and_record)
                 .collect::<Result<_, sqlx::Error>>()?
         });
-        let open = parse_records(&rows)?
+        let due: Vec<Decision> = parse_records(&rows)?
             .into_iter()
-            .filter(|d| lifecycle::due(d, at));
+            .filter(|d| lifecycle::due(d, at))
+            .collect();
+        if due.is_empty() {
+            // Nothing to read the directory for (a new store has none).
+            return Ok(Vec::new());
+        }
         let system = Actor {
             person: lifecycle::SYSTEM.into(),
             role: Role::Admin,
@@ -399,7 +404,8 @@ impl Store {
         let directory = self.directory().await?;
         // Every tick is queued before any is awaited, so they share the
         // writer's batches (in id order) instead of a commit each.
-        let queued: Vec<_> = open
+        let queued: Vec<_> = due
+            .iter()
             .map(|d| {
                 let plan = action_plan(d.id, &system, &Action::Tick, at, Arc::clone(&directory));
                 self.queue_change(d.id, plan)

@@ -709,6 +709,16 @@ async fn concurrent_decides_leave_exactly_one_winner() {
 }
 
 #[tokio::test]
+async fn a_tick_before_anything_is_applied_finds_nothing_due() {
+    each_backend(|store| async move {
+        assert!(store.tick(hours(0)).await.unwrap().is_empty());
+        applied(&store).await;
+        assert!(store.tick(hours(1)).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn ticks_are_idempotent_even_when_run_at_once() {
     each_backend(|store| async move {
         applied(&store).await;

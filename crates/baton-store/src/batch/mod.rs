@@ -3,7 +3,8 @@
 //! Every `open` and `act` must be durable before it is acknowledged, and a
 //! durable commit (an fsync, a WAL flush) costs more than the statements
 //! inside it. So one writer task per store takes every job queued while
-//! the previous commit ran and writes them all in one transaction, and its
+//! the previous commit ran (yielding first while the callers it just
+//! answered queue their next) and writes them all in one transaction, and its
 //! callers hear back only after that commit: what is acknowledged is
 //! durable, exactly as for a lone write.
 //!
