@@ -17,6 +17,10 @@ use crate::{Store, StoreError, micros, on_pool, write_tx};
 /// between asking and writing.
 const GUIDE_TRIES: usize = 3;
 
+/// How many of a tick's changes wait in the writer's queue at once: a few
+/// full batches.
+const TICKS_QUEUED: usize = 256;
+
 /// The actor recorded for `apply` and other operator actions.
 pub const OPERATOR: &str = "operator";
 
@@ -402,21 +406,26 @@ impl Store {
         };
         // Tiebreaks rank expertise: the directory is read once for all.
         let directory = self.directory().await?;
-        // Every tick is queued before any is awaited, so they share the
-        // writer's batches (in id order) instead of a commit each.
-        let queued: Vec<_> = due
-            .iter()
-            .map(|d| {
-                let plan = action_plan(d.id, &system, &Action::Tick, at, Arc::clone(&directory));
-                self.queue_change(d.id, plan)
-            })
-            .collect();
+        // Ticks are queued a few batches' worth at a time before any is
+        // awaited, so they share the writer's batches (in id order) instead
+        // of a commit each, and a backlog still leaves room between its
+        // batches for the writes people are making meanwhile.
         let mut changed = Vec::new();
-        for queued in queued {
-            match queued?.written().await {
-                Ok(writes) if !writes.events.is_empty() => changed.push(writes.decision),
-                Ok(_) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e),
+        for chunk in due.chunks(TICKS_QUEUED) {
+            let queued: Vec<_> = chunk
+                .iter()
+                .map(|d| {
+                    let plan =
+                        action_plan(d.id, &system, &Action::Tick, at, Arc::clone(&directory));
+                    self.queue_change(d.id, plan)
+                })
+                .collect();
+            for queued in queued {
+                match queued?.written().await {
+                    Ok(writes) if !writes.events.is_empty() => changed.push(writes.decision),
+                    Ok(_) | Err(StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         Ok(changed)
