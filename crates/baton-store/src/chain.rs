@@ -75,34 +75,45 @@ pub(crate) struct Linked<'e> {
     pub hash: String,
 }
 
-/// `events` linked after `head`, and the head they leave behind.
+/// `events` linked after `head`, in order.
 pub(crate) fn linked<'e>(
     head: &Head,
     events: impl IntoIterator<Item = &'e Event>,
-) -> (Vec<Linked<'e>>, Head) {
-    let mut next = head.clone();
-    let rows = events
+) -> Vec<Linked<'e>> {
+    let mut seq = head.seq;
+    let mut prev = head.hash.clone();
+    events
         .into_iter()
         .map(|event| {
-            next.seq += 1;
-            let body = body(next.seq, event);
-            let hash = link(&next.hash, &body);
-            let prev = std::mem::replace(&mut next.hash, hash.clone());
+            seq += 1;
+            let body = body(seq, event);
+            let hash = link(&prev, &body);
             Linked {
-                seq: next.seq,
+                seq,
                 decision: (event.decision > 0).then_some(event.decision),
                 event,
                 body,
-                prev,
+                prev: std::mem::replace(&mut prev, hash.clone()),
                 hash,
             }
         })
-        .collect();
-    (rows, next)
+        .collect()
 }
 
 /// The columns of `events`, in the order [`bind_event!`] binds them.
-pub(crate) const EVENT_COLUMNS: &str = "seq, decision_id, kind, actor, at, body, prev_hash, hash";
+pub(crate) const EVENT_COLUMNS: [&str; 8] = [
+    "seq",
+    "decision_id",
+    "kind",
+    "actor",
+    "at",
+    "body",
+    "prev_hash",
+    "hash",
+];
+
+/// The parameters of one event row.
+pub(crate) const EVENT_PARAMS: usize = EVENT_COLUMNS.len();
 
 /// Binds one [`Linked`] event's columns to `$query`, in [`EVENT_COLUMNS`] order.
 macro_rules! bind_event {
@@ -121,13 +132,14 @@ macro_rules! bind_event {
 }
 pub(crate) use bind_event;
 
-/// The parameters of one event row.
-pub(crate) const EVENT_PARAMS: usize = 8;
-
-/// `rows` rows of event placeholders, numbered from `$first`:
-/// `($1, …, $8), ($9, …)`, in [`EVENT_COLUMNS`] order.
-pub(crate) fn event_values(first: usize, rows: usize) -> String {
-    crate::placeholders(first, EVENT_PARAMS, rows)
+/// Inserts `rows` events whose parameters are numbered from `$first`,
+/// bound by [`bind_event!`] one event after another.
+pub(crate) fn insert_events(first: usize, rows: usize) -> String {
+    format!(
+        "INSERT INTO events ({}) VALUES {}",
+        EVENT_COLUMNS.join(", "),
+        crate::placeholders(first, EVENT_PARAMS, rows)
+    )
 }
 
 /// Events per statement: well under SQLite's limit of 32,766 parameters.
@@ -137,13 +149,9 @@ pub(crate) const EVENTS_PER_STATEMENT: usize = 1_000;
 /// trigger moves the chain head along.
 macro_rules! append {
     ($tx:expr, $head:expr, $events:expr) => {{
-        let (rows, _) = $crate::chain::linked(&$head, $events);
+        let rows = $crate::chain::linked(&$head, $events);
         for chunk in rows.chunks($crate::chain::EVENTS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO events ({}) VALUES {}",
-                $crate::chain::EVENT_COLUMNS,
-                $crate::chain::event_values(1, chunk.len())
-            );
+            let sql = $crate::chain::insert_events(1, chunk.len());
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
                 query = $crate::chain::bind_event!(query, row);

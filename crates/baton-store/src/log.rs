@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::batch::Writes;
+use crate::batch::{Before, Writes};
 use crate::chain::append;
-use crate::state::StateQuery;
+use crate::state::{Footprint, StateQuery};
 use crate::{Store, StoreError, micros, on_pool, write_tx};
 
 /// How often `open` asks for the guide in force when it keeps changing
@@ -153,8 +153,23 @@ pub(crate) fn record_json(d: &Decision) -> Result<String, StoreError> {
     serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// The columns a change saves, in the order [`bind_save!`] binds them;
-/// then come the decision's id and the version it was read at, the guard.
+/// The columns a decision row is given when it is opened and keeps, in
+/// the order [`bind_insert!`] binds them before the [`SAVED_COLUMNS`].
+const OPENED_COLUMNS: [&str; 10] = [
+    "id",
+    "team",
+    "type",
+    "title",
+    "requester",
+    "framework",
+    "rule",
+    "guide_version",
+    "domains",
+    "opened_at",
+];
+
+/// The columns every change saves, in the order [`bind_saved!`] binds
+/// them.
 pub(crate) const SAVED_COLUMNS: [&str; 10] = [
     "decider",
     "decided_by",
@@ -168,10 +183,39 @@ pub(crate) const SAVED_COLUMNS: [&str; 10] = [
     "record",
 ];
 
-/// Binds a decision `$d`, its record JSON `$record` and the version it was
-/// read at, for [`SAVED_COLUMNS`].
-macro_rules! bind_save {
-    ($query:expr, $d:expr, $record:expr, $read_version:expr) => {{
+/// The parameters of one decision row.
+pub(crate) const DECISION_PARAMS: usize = OPENED_COLUMNS.len() + SAVED_COLUMNS.len();
+
+/// Every column of a decision row, in the order [`bind_insert!`] binds
+/// them.
+pub(crate) fn decision_columns() -> String {
+    let columns: Vec<&str> = OPENED_COLUMNS
+        .iter()
+        .chain(&SAVED_COLUMNS)
+        .copied()
+        .collect();
+    columns.join(", ")
+}
+
+/// Inserts `rows` new decisions whose parameters are numbered from
+/// `$first`, bound by [`bind_insert!`] one decision after another.
+pub(crate) fn insert_decisions(first: usize, rows: usize) -> String {
+    format!(
+        "INSERT INTO decisions ({}) VALUES {}",
+        decision_columns(),
+        crate::placeholders(first, DECISION_PARAMS, rows)
+    )
+}
+
+/// The `domains` column: the decision's domains as a JSON array.
+pub(crate) fn domains_column(d: &Decision) -> String {
+    serde_json::to_string(&d.domains).unwrap_or_default()
+}
+
+/// Binds the [`SAVED_COLUMNS`] of decision `$d`, whose record JSON is
+/// `$record`, to `$query`.
+macro_rules! bind_saved {
+    ($query:expr, $d:expr, $record:expr) => {{
         let d: &baton_core::lifecycle::Decision = $d;
         $query
             .bind(&d.decider)
@@ -184,56 +228,39 @@ macro_rules! bind_save {
             .bind(d.review_on.map(|day| day.to_string()))
             .bind(d.version)
             .bind($record)
+    }};
+}
+pub(crate) use bind_saved;
+
+/// Binds a changed decision `$d` for an update of its [`SAVED_COLUMNS`]
+/// guarded by the version it was read at: then its id and that version.
+macro_rules! bind_save {
+    ($query:expr, $d:expr, $record:expr, $read_version:expr) => {{
+        let d: &baton_core::lifecycle::Decision = $d;
+        $crate::log::bind_saved!($query, d, $record)
             .bind(d.id)
             .bind($read_version)
     }};
 }
 pub(crate) use bind_save;
 
-/// Every column of a decision row: the queryable ones and the record.
-macro_rules! decision_columns {
-    () => {
-        "id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record"
-    };
-}
-
-/// [`decision_columns!`], in the order [`bind_insert!`] binds them.
-pub(crate) const DECISION_COLUMNS: &str = decision_columns!();
-pub(crate) const DECISION_PARAMS: usize = 20;
-
-/// Inserts a new decision row. Bound by [`bind_insert!`].
-pub(crate) const INSERT_DECISION: &str = concat!(
-    "INSERT INTO decisions (",
-    decision_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
-);
-
-/// Binds a decision `$d` and its record JSON `$record` to
-/// [`INSERT_DECISION`].
+/// Binds a new decision `$d` and its record JSON `$record` to
+/// [`insert_decisions`]: every column, in [`decision_columns`] order.
 macro_rules! bind_insert {
     ($query:expr, $d:expr, $record:expr) => {{
         let d: &baton_core::lifecycle::Decision = $d;
-        $query
+        let query = $query
             .bind(d.id)
             .bind(&d.team)
             .bind(&d.decision_type)
             .bind(&d.title)
             .bind(&d.requester)
-            .bind(&d.decider)
-            .bind(&d.decided_by)
-            .bind(d.status.as_str())
             .bind(d.resolution.framework.as_str())
             .bind(&d.resolution.rule)
             .bind(&d.resolution.guide_version)
-            .bind(serde_json::to_string(&d.domains).unwrap_or_default())
-            .bind(d.opened_at)
-            .bind(d.decided_at)
-            .bind(d.escalated)
-            .bind(d.overridden)
-            .bind(d.outcome.as_ref().map(|o| o.result.as_str()))
-            .bind(d.review_on.map(|day| day.to_string()))
-            .bind(d.version)
-            .bind($record)
+            .bind($crate::log::domains_column(d))
+            .bind(d.opened_at);
+        $crate::log::bind_saved!(query, d, $record)
     }};
 }
 pub(crate) use bind_insert;
@@ -253,7 +280,10 @@ fn action_plan(
         let (decision, events) = lifecycle::apply(&current, &actor, &action, at, &directory)?;
         Ok(Writes {
             decision,
-            read_version: Some(current.version),
+            before: Some(Before {
+                version: current.version,
+                footprint: Footprint::of(&current),
+            }),
             events,
         })
     }
@@ -301,7 +331,7 @@ impl Store {
                 );
                 Ok(Some(Writes {
                     decision,
-                    read_version: None,
+                    before: None,
                     events: vec![event],
                 }))
             };
@@ -451,7 +481,8 @@ impl Store {
                 d.opened_at = micros(d.opened_at);
                 d.decided_at = d.decided_at.map(micros);
                 let json = record_json(&d)?;
-                bind_insert!(sqlx::query(INSERT_DECISION), &d, json)
+                let sql = sqlx::AssertSqlSafe(insert_decisions(1, 1));
+                bind_insert!(sqlx::query(sql), &d, json)
                     .execute(&mut *tx)
                     .await?;
                 events.push(lifecycle::Event {

@@ -8,7 +8,6 @@ use baton_core::Guide;
 use baton_core::lifecycle::{Decision, OutcomeResult, Status};
 use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 use crate::{Backend, Store, StoreError, on_pool};
 
@@ -353,24 +352,16 @@ fn weights(result: &str) -> (f64, f64) {
 
 /// What one decision row contributes to the org state [`state_sql!`]
 /// reads: the columns its `load`, `history` and `track` rows look at.
-/// Kept apart from [`Decision`] so that a stored record can be read for it
-/// without parsing the whole resolution.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct Footprint {
     team: String,
-    #[serde(rename = "type")]
     decision_type: String,
     domains: Vec<String>,
     status: Status,
     decider: String,
     decided_at: Option<DateTime<Utc>>,
     decided_by: Option<String>,
-    outcome: Option<Judged>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct Judged {
-    result: OutcomeResult,
+    outcome: Option<OutcomeResult>,
 }
 
 impl Footprint {
@@ -383,14 +374,8 @@ impl Footprint {
             decider: d.decider.clone(),
             decided_at: d.decided_at,
             decided_by: d.decided_by.clone(),
-            outcome: d.outcome.as_ref().map(|o| Judged { result: o.result }),
+            outcome: d.outcome.as_ref().map(|o| o.result),
         }
-    }
-
-    /// The footprint of a stored record; `None` when it does not parse
-    /// (reading it fails elsewhere, with the reason).
-    pub(crate) fn of_record(record: &str) -> Option<Self> {
-        serde_json::from_str(record).ok()
     }
 }
 
@@ -450,8 +435,8 @@ impl Tally {
         if let Some(decided_at) = row.decided_at {
             self.count_history(row, by, decided_at, sign);
         }
-        if let Some(outcome) = &row.outcome {
-            let (s, f) = weights(outcome.result.as_str());
+        if let Some(outcome) = row.outcome {
+            let (s, f) = weights(outcome.as_str());
             let sign = f64::from(sign);
             for domain in &row.domains {
                 let people = self.org.track.entry(domain.clone()).or_default();

@@ -39,7 +39,7 @@ use sqlx::{Postgres, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::chain;
-use crate::state::StateQuery;
+use crate::state::{Footprint, StateQuery};
 use crate::{Backend, Store, StoreError};
 
 mod plan;
@@ -59,9 +59,17 @@ const GATHER_YIELDS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Writes {
     pub decision: Decision,
-    /// The version the record was read at; `None` for a new decision.
-    pub read_version: Option<i64>,
+    /// The decision as read, before this change; `None` for a new one.
+    pub before: Option<Before>,
     pub events: Vec<Event>,
+}
+
+/// What a change read of the decision it changes: the version that guards
+/// its save, and the row's part in the org state, which the change moves.
+#[derive(Debug)]
+pub(crate) struct Before {
+    pub version: i64,
+    pub footprint: Footprint,
 }
 
 /// A job's work: what it reads under the write lock, and its plan over
@@ -318,7 +326,7 @@ macro_rules! commit_batch {
                 let (head, reads) = $read(&mut tx, $jobs).await?;
                 let planned = plan::plan($jobs, head.decisions, reads);
                 if !planned.rows.is_empty() {
-                    let (events, _) = chain::linked(&head, plan::events(&planned.answers));
+                    let events = chain::linked(&head, plan::events(&planned.answers));
                     $write(&mut tx, &planned.rows, &events).await?;
                 }
                 tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;

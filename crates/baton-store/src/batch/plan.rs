@@ -109,10 +109,10 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
         };
         let id = writes.decision.id;
         if !reads.tallies.is_empty() {
-            let before = reads.records.get(&id).and_then(|r| Footprint::of_record(r));
+            let before = writes.before.as_ref().map(|b| &b.footprint);
             let after = Footprint::of(&writes.decision);
             for tally in &mut reads.tallies {
-                tally.moved(before.as_ref(), &after);
+                tally.moved(before, &after);
             }
         }
         reads.records.insert(id, record.clone());
@@ -138,7 +138,7 @@ fn keep(rows: &mut Vec<Row>, row_of: &mut HashMap<i64, usize>, writes: &Writes, 
             rows.push(Row {
                 decision: writes.decision.clone(),
                 record,
-                read_version: writes.read_version,
+                read_version: writes.before.as_ref().map(|b| b.version),
             });
         }
     }

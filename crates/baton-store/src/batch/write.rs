@@ -14,12 +14,14 @@ use sqlx::{PgConnection, SqliteConnection};
 
 use super::Failed;
 use super::plan::{self, Reads, Row};
-use crate::chain::{EVENT_COLUMNS, EVENT_PARAMS, EVENTS_PER_STATEMENT, Head, Linked, bind_event};
-use crate::log::{DECISION_COLUMNS, DECISION_PARAMS, SAVED_COLUMNS, bind_insert, bind_save};
+use crate::StoreError;
+use crate::chain::{EVENT_PARAMS, EVENTS_PER_STATEMENT, Head, Linked, bind_event, insert_events};
+use crate::log::{
+    DECISION_PARAMS, SAVED_COLUMNS, bind_insert, bind_save, domains_column, insert_decisions,
+};
 use crate::state::{
     POSTGRES_HEAD, SQLITE_HEAD, Tally, bind_state, fetch_state, head_and_records, text_row,
 };
-use crate::{StoreError, placeholders};
 
 /// Reads what `$jobs` need in the write transaction `$tx`, which holds the
 /// write lock: in one statement the chain head, the records `$ids` (bound
@@ -98,10 +100,7 @@ fn sqlite_sql(inserts: usize, saves: usize, events: usize) -> String {
     let mut statements = Vec::new();
     let mut next = 1;
     if inserts > 0 {
-        statements.push(format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {}",
-            placeholders(next, DECISION_PARAMS, inserts)
-        ));
+        statements.push(insert_decisions(next, inserts));
         next += DECISION_PARAMS * inserts;
     }
     let width = SAVED_COLUMNS.len();
@@ -122,10 +121,7 @@ fn sqlite_sql(inserts: usize, saves: usize, events: usize) -> String {
     let mut left = events;
     while left > 0 {
         let rows = left.min(EVENTS_PER_STATEMENT);
-        statements.push(format!(
-            "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
-            placeholders(next, EVENT_PARAMS, rows)
-        ));
+        statements.push(insert_events(next, rows));
         next += EVENT_PARAMS * rows;
         left -= rows;
     }
@@ -224,8 +220,7 @@ pub(super) async fn write_postgres(
             .resolution
             .guide_version
             .as_str()))
-        .bind(column!(new, |r| serde_json::to_string(&r.decision.domains)
-            .unwrap_or_default()))
+        .bind(column!(new, |r| domains_column(&r.decision)))
         .bind(column!(new, |r| r.decision.opened_at));
     let query = bind_saved_columns!(query, new);
     let query = bind_saved_columns!(query, saved)
@@ -251,6 +246,7 @@ pub(super) async fn write_postgres(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log::decision_columns;
 
     #[test]
     fn sqlite_numbers_inserts_then_saves_then_events() {
@@ -278,16 +274,9 @@ mod tests {
 
     #[test]
     fn postgres_writes_the_columns_the_other_statements_name() {
-        let inserted = format!(
-            "id, team, type, title, requester, framework, rule, guide_version, domains, opened_at, {}",
-            SAVED_COLUMNS.join(", ")
+        assert!(
+            WRITE_POSTGRES.contains(&format!("INSERT INTO decisions ({})", decision_columns()))
         );
-        assert!(WRITE_POSTGRES.contains(&format!("INSERT INTO decisions ({inserted})")));
-        let mut ours: Vec<&str> = inserted.split(", ").collect();
-        let mut theirs: Vec<&str> = DECISION_COLUMNS.split(", ").collect();
-        ours.sort_unstable();
-        theirs.sort_unstable();
-        assert_eq!(ours, theirs);
         let set: Vec<String> = SAVED_COLUMNS
             .iter()
             .map(|c| format!("{c} = v.{c}"))
@@ -297,6 +286,9 @@ mod tests {
             "AS v ({}, id, read_version)",
             SAVED_COLUMNS.join(", ")
         )));
-        assert!(WRITE_POSTGRES.contains(&format!("INSERT INTO events ({EVENT_COLUMNS})")));
+        assert!(WRITE_POSTGRES.contains(&format!(
+            "INSERT INTO events ({})",
+            crate::chain::EVENT_COLUMNS.join(", ")
+        )));
     }
 }
