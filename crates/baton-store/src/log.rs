@@ -535,11 +535,14 @@ impl Store {
     /// the decider: the load `max_load` limits.
     pub async fn open_load(&self, person: &str) -> Result<u32, StoreError> {
         let n: i64 = on_pool!(self, |pool| {
-            sqlx::query("SELECT COUNT(*) AS n FROM decisions WHERE decider = $1 AND status IN ('routed', 'deliberating', 'checking')")
-                .bind(person)
-                .fetch_one(pool)
-                .await?
-                .try_get("n")?
+            sqlx::query(concat!(
+                "SELECT COUNT(*) AS n FROM decisions WHERE decider = $1 AND status IN ",
+                crate::state::load_statuses!()
+            ))
+            .bind(person)
+            .fetch_one(pool)
+            .await?
+            .try_get("n")?
         });
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }

@@ -11,6 +11,15 @@ use chrono::{DateTime, Utc};
 
 use crate::{Backend, Store, StoreError, on_pool};
 
+/// The statuses whose decisions weigh on their decider's load, as SQL:
+/// SPEC §4.2's open decisions, [`Status::counts_toward_load`].
+macro_rules! load_statuses {
+    () => {
+        "('routed', 'deliberating', 'checking')"
+    };
+}
+pub(crate) use load_statuses;
+
 /// One statement, four kinds of rows, every column text: `load` (person,
 /// count), `history` (person, type, decided_at), `track` (person,
 /// domains as JSON, `outcome:count`) and `versions` (the directory and
@@ -25,7 +34,7 @@ macro_rules! state_sql {
     ($decided_at:literal, $types:literal) => {
         concat!(
             "SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
- WHERE status IN ('routed', 'deliberating', 'checking') GROUP BY decider
+ WHERE status IN ", load_statuses!(), " GROUP BY decider
 UNION ALL
 SELECT 'history', decided_by, type, ", $decided_at, " FROM decisions
  WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4 ", $types, "
@@ -38,45 +47,6 @@ SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS T
         )
     };
 }
-
-/// The statement in each dialect, with history of the spread types only
-/// (`$5`, a JSON array: the `decisions_history` index finds just those
-/// rows) or of every type (`$5` is NULL). Two statements rather than one
-/// `$5 IS NULL OR …`, which a prepared statement's generic plan cannot use
-/// the index for.
-macro_rules! sqlite_types {
-    () => {
-        state_sql!(
-            "decided_at",
-            "AND type IN (SELECT value FROM json_each($5))"
-        )
-    };
-}
-macro_rules! sqlite_all {
-    () => {
-        state_sql!("decided_at", "AND $5 IS NULL")
-    };
-}
-macro_rules! postgres_types {
-    () => {
-        state_sql!(
-            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-            "AND type = ANY(ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))"
-        )
-    };
-}
-macro_rules! postgres_all {
-    () => {
-        state_sql!(
-            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-            "AND $5::text IS NULL"
-        )
-    };
-}
-const SQLITE_TYPES: &str = sqlite_types!();
-const SQLITE_ALL: &str = sqlite_all!();
-const POSTGRES_TYPES: &str = postgres_types!();
-const POSTGRES_ALL: &str = postgres_all!();
 
 /// The chain head (`seq`, `hash`, `decisions`) and the records of the
 /// decisions `$ids` names, as rows of the same four text columns: a write
@@ -97,27 +67,50 @@ SELECT 'record', CAST(id AS TEXT), record, '' FROM decisions WHERE id ",
 /// an array on PostgreSQL.
 pub(crate) const SQLITE_HEAD: &str = head_and_records!("IN (SELECT value FROM json_each($1))");
 pub(crate) const POSTGRES_HEAD: &str = head_and_records!("= ANY($1)");
-/// [`head_and_records!`], the ids in `$6`, then the org state.
-const SQLITE_HEAD_TYPES: &str = concat!(
-    head_and_records!("IN (SELECT value FROM json_each($6))"),
-    "\nUNION ALL\n",
-    sqlite_types!()
-);
-const SQLITE_HEAD_ALL: &str = concat!(
-    head_and_records!("IN (SELECT value FROM json_each($6))"),
-    "\nUNION ALL\n",
-    sqlite_all!()
-);
-const POSTGRES_HEAD_TYPES: &str = concat!(
-    head_and_records!("= ANY($6)"),
-    "\nUNION ALL\n",
-    postgres_types!()
-);
-const POSTGRES_HEAD_ALL: &str = concat!(
-    head_and_records!("= ANY($6)"),
-    "\nUNION ALL\n",
-    postgres_all!()
-);
+
+/// The org-state statement in a dialect, with history of the spread types
+/// only (`filtered`: `$5`, a JSON array, so the `decisions_history` index
+/// finds just those rows) or of every type (`$5` is NULL); alone, or after
+/// [`head_and_records!`] with the ids in `$6`. Two statements rather than
+/// one `$5 IS NULL OR …`, which a prepared statement's generic plan cannot
+/// use the index for.
+fn statement(postgres: bool, filtered: bool, after_head: bool) -> &'static str {
+    macro_rules! both {
+        ($decided_at:literal, $types:literal, $ids:literal) => {
+            (
+                state_sql!($decided_at, $types),
+                concat!(
+                    head_and_records!($ids),
+                    "\nUNION ALL\n",
+                    state_sql!($decided_at, $types)
+                ),
+            )
+        };
+    }
+    let (alone, after) = match (postgres, filtered) {
+        (false, true) => both!(
+            "decided_at",
+            "AND type IN (SELECT value FROM json_each($5))",
+            "IN (SELECT value FROM json_each($6))"
+        ),
+        (false, false) => both!(
+            "decided_at",
+            "AND $5 IS NULL",
+            "IN (SELECT value FROM json_each($6))"
+        ),
+        (true, true) => both!(
+            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            "AND type = ANY(ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))",
+            "= ANY($6)"
+        ),
+        (true, false) => both!(
+            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            "AND $5::text IS NULL",
+            "= ANY($6)"
+        ),
+    };
+    if after_head { after } else { alone }
+}
 
 impl Store {
     /// What the resolver needs to know about the org at `at` to route a
@@ -150,33 +143,17 @@ impl Store {
 /// load limits count every decision opened before).
 #[derive(Debug, Clone)]
 pub(crate) struct StateQuery {
-    pub sql: &'static str,
-    /// [`StateQuery::sql`] after [`head_and_records!`], the ids in `$6`.
-    pub with_head: &'static str,
+    postgres: bool,
     /// Whether any rule has a spread window, so history is read at all.
     pub spread: bool,
     pub team: String,
     pub from: DateTime<Utc>,
     pub at: DateTime<Utc>,
-    /// The types any spread rule counts, as JSON; `None` when one counts all.
-    pub types: Option<String>,
+    /// The types any spread rule counts; `None` when one counts all.
+    pub types: Option<BTreeSet<String>>,
 }
 
 impl StateQuery {
-    /// Whether `other` reads the same rows but for its window.
-    pub(crate) fn reads_like(&self, other: &Self) -> bool {
-        self.sql == other.sql
-            && self.spread == other.spread
-            && self.team == other.team
-            && self.types == other.types
-    }
-
-    /// Widens the window to hold `other`'s too.
-    pub(crate) fn widen(&mut self, other: &Self) {
-        self.from = self.from.min(other.from);
-        self.at = self.at.max(other.at);
-    }
-
     /// The history of every instant in `[early, late]` is read: a superset
     /// the resolver narrows to each rule's exact window.
     pub(crate) fn new(
@@ -190,16 +167,8 @@ impl StateQuery {
             .iter()
             .filter_map(|r| r.spread.as_ref().map(|s| s.window))
             .max();
-        let types = spread_types(guide);
-        let (sql, with_head) = match (backend, types.is_some()) {
-            (Backend::Sqlite(_), true) => (SQLITE_TYPES, SQLITE_HEAD_TYPES),
-            (Backend::Sqlite(_), false) => (SQLITE_ALL, SQLITE_HEAD_ALL),
-            (Backend::Postgres(_), true) => (POSTGRES_TYPES, POSTGRES_HEAD_TYPES),
-            (Backend::Postgres(_), false) => (POSTGRES_ALL, POSTGRES_HEAD_ALL),
-        };
         Self {
-            sql,
-            with_head,
+            postgres: matches!(backend, Backend::Postgres(_)),
             spread: widest.is_some(),
             team: guide.team.clone(),
             from: crate::shifted(
@@ -207,8 +176,36 @@ impl StateQuery {
                 -widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono()),
             ),
             at: crate::shifted(late, chrono::TimeDelta::zero()),
-            types,
+            types: spread_types(guide),
         }
+    }
+
+    /// The statement, binding `$1` to `$5`.
+    pub(crate) fn sql(&self) -> &'static str {
+        statement(self.postgres, self.types.is_some(), false)
+    }
+
+    /// The statement after [`head_and_records!`], the ids in `$6`.
+    pub(crate) fn sql_after_head(&self) -> &'static str {
+        statement(self.postgres, self.types.is_some(), true)
+    }
+
+    /// `$5`: the spread types as a JSON array.
+    pub(crate) fn types_json(&self) -> Option<String> {
+        self.types
+            .as_ref()
+            .and_then(|types| serde_json::to_string(types).ok())
+    }
+
+    /// Whether `other` reads the same rows but for its window.
+    pub(crate) fn reads_like(&self, other: &Self) -> bool {
+        self.spread == other.spread && self.team == other.team && self.types == other.types
+    }
+
+    /// Widens the window to hold `other`'s too.
+    pub(crate) fn widen(&mut self, other: &Self) {
+        self.from = self.from.min(other.from);
+        self.at = self.at.max(other.at);
     }
 }
 
@@ -221,27 +218,40 @@ macro_rules! bind_state {
             .bind(&q.team)
             .bind(q.from)
             .bind(q.at)
-            .bind(&q.types)
+            .bind(q.types_json())
     }};
 }
 pub(crate) use bind_state;
+
+/// Runs the bound `$query` on `$executor` (a pool or `&mut *tx`) and
+/// evaluates to its rows of four text columns, as every org-state
+/// statement answers.
+macro_rules! fetch_text_rows {
+    ($executor:expr, $query:expr) => {
+        $query
+            .fetch_all($executor)
+            .await?
+            .iter()
+            .map($crate::state::text_row)
+            .collect::<Result<Vec<[String; 4]>, sqlx::Error>>()?
+    };
+}
+pub(crate) use fetch_text_rows;
 
 /// Runs a [`StateQuery`] on `$executor` (a pool or `&mut *tx`) and
 /// evaluates to its rows, for [`parse`].
 macro_rules! fetch_state {
     ($executor:expr, $query:expr) => {{
         let q: &$crate::state::StateQuery = &$query;
-        $crate::state::bind_state!(sqlx::query(q.sql), q)
-            .fetch_all($executor)
-            .await?
-            .iter()
-            .map($crate::state::text_row)
-            .collect::<Result<Vec<[String; 4]>, sqlx::Error>>()?
+        $crate::state::fetch_text_rows!(
+            $executor,
+            $crate::state::bind_state!(sqlx::query(q.sql()), q)
+        )
     }};
 }
 pub(crate) use fetch_state;
 
-/// A row of four text columns, as every org-state statement answers.
+/// A row of four text columns.
 pub(crate) fn text_row<R: sqlx::Row>(r: &R) -> Result<[String; 4], sqlx::Error>
 where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -255,6 +265,15 @@ where
     ])
 }
 
+/// A number the store wrote as text, or why it is not one.
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{what} `{text}` is not a number: {e}")))
+}
+
 /// Takes the chain head and the records out of the rows of a
 /// [`head_and_records!`] statement, leaving the org state's.
 pub(crate) fn head_and_records(
@@ -262,10 +281,6 @@ pub(crate) fn head_and_records(
 ) -> Result<(crate::chain::Head, HashMap<i64, String>), StoreError> {
     let mut head = None;
     let mut records = HashMap::new();
-    let number = |text: &str, what: &str| {
-        text.parse::<i64>()
-            .map_err(|e| StoreError::Corrupt(format!("{what} `{text}` is not a number: {e}")))
-    };
     let mut error = None;
     rows.retain_mut(|[kind, person, a, b]| {
         let read = match kind.as_str() {
@@ -304,10 +319,14 @@ pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), St
     for [kind, person, a, b] in rows {
         match kind.as_str() {
             "versions" => {
-                versions = (a.parse().unwrap_or(0), b.parse().unwrap_or(0));
+                versions = (
+                    number(&a, "the directory version")?,
+                    number(&b, "the guide version")?,
+                );
             }
             "load" => {
-                state.load.insert(person, b.parse().unwrap_or(u32::MAX));
+                let load = number(&b, "a load")?;
+                state.load.insert(person, load);
             }
             "history" => {
                 let decided_at = DateTime::parse_from_rfc3339(&b)
@@ -323,10 +342,12 @@ pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), St
             }
             _ => {
                 let (result, count) = b.rsplit_once(':').unwrap_or((b.as_str(), "1"));
-                let n: f64 = count.parse().unwrap_or(1.0);
+                let n: f64 = number(count, "an outcome count")?;
                 let (s, f) = weights(result);
                 let (s, f) = (s * n, f * n);
-                for domain in serde_json::from_str::<Vec<String>>(&a).unwrap_or_default() {
+                let domains: Vec<String> = serde_json::from_str(&a)
+                    .map_err(|e| StoreError::Corrupt(format!("domains `{a}` do not parse: {e}")))?;
+                for domain in domains {
                     let o = track.entry((person.clone(), domain)).or_default();
                     o.success += s;
                     o.failure += f;
@@ -387,25 +408,16 @@ pub(crate) struct Tally {
     pub query: StateQuery,
     pub org: OrgState,
     pub versions: (i64, i64),
-    /// The types whose history is read; `None` for every type.
-    types: Option<BTreeSet<String>>,
 }
 
 impl Tally {
     /// The state `query` read as `rows`.
     pub(crate) fn new(query: StateQuery, rows: Vec<[String; 4]>) -> Result<Self, StoreError> {
         let (org, versions) = parse(rows)?;
-        let types = match &query.types {
-            None => None,
-            Some(json) => Some(serde_json::from_str(json).map_err(|e| {
-                StoreError::Corrupt(format!("spread types `{json}` do not parse: {e}"))
-            })?),
-        };
         Ok(Self {
             query,
             org,
             versions,
-            types,
         })
     }
 
@@ -462,6 +474,7 @@ impl Tally {
         let read = self.query.spread
             && row.team == self.query.team
             && self
+                .query
                 .types
                 .as_ref()
                 .is_none_or(|types| types.contains(&row.decision_type));
@@ -483,14 +496,14 @@ impl Tally {
     }
 }
 
-/// The decision types the guide's `spread` rules count, as a JSON array;
-/// `None` when some spread rule counts every type.
-fn spread_types(guide: &Guide) -> Option<String> {
-    let mut types = std::collections::BTreeSet::new();
+/// The decision types the guide's `spread` rules count; `None` when some
+/// spread rule counts every type.
+fn spread_types(guide: &Guide) -> Option<BTreeSet<String>> {
+    let mut types = BTreeSet::new();
     for rule in guide.rules.iter().filter(|r| r.spread.is_some()) {
         types.extend(rule.types.as_ref()?.iter().cloned());
     }
-    serde_json::to_string(&types).ok()
+    Some(types)
 }
 
 #[cfg(test)]
@@ -551,7 +564,8 @@ mod tests {
             .collect();
         assert_eq!(counted.len(), 3);
         let clause = format!("status IN ({})", counted.join(", "));
-        for sql in [SQLITE_TYPES, SQLITE_ALL, POSTGRES_TYPES, POSTGRES_ALL] {
+        for (postgres, filtered) in [(false, true), (false, false), (true, true), (true, false)] {
+            let sql = statement(postgres, filtered, false);
             assert!(sql.contains(&clause), "{sql}");
         }
     }

@@ -20,7 +20,7 @@ use crate::log::{
     DECISION_PARAMS, SAVED_COLUMNS, bind_insert, bind_save, domains_column, insert_decisions,
 };
 use crate::state::{
-    POSTGRES_HEAD, SQLITE_HEAD, Tally, bind_state, fetch_state, head_and_records, text_row,
+    POSTGRES_HEAD, SQLITE_HEAD, Tally, bind_state, fetch_state, fetch_text_rows, head_and_records,
 };
 
 /// Reads what `$jobs` need in the write transaction `$tx`, which holds the
@@ -35,15 +35,9 @@ macro_rules! read {
         let first = queries.next();
         let query = match &first {
             None => sqlx::query($head_only),
-            Some(state) => bind_state!(sqlx::query(state.with_head), state),
+            Some(state) => bind_state!(sqlx::query(state.sql_after_head()), state),
         };
-        let mut rows = query
-            .bind($bound)
-            .fetch_all(&mut *$tx)
-            .await?
-            .iter()
-            .map(text_row)
-            .collect::<Result<Vec<[String; 4]>, sqlx::Error>>()?;
+        let mut rows = fetch_text_rows!(&mut *$tx, query.bind($bound));
         let (head, records) = head_and_records(&mut rows)?;
         let mut reads = Reads {
             records,
