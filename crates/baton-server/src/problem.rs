@@ -130,10 +130,6 @@ pub async fn everywhere(request: axum::extract::Request, next: axum::middleware:
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
         .unwrap_or_default();
     let code = match status {
-        // The same code as the handlers' own checks of their parameters.
-        StatusCode::BAD_REQUEST if text.starts_with("Failed to deserialize query string") => {
-            "invalid_query"
-        }
         StatusCode::BAD_REQUEST => "bad_request",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",

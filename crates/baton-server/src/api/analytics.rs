@@ -2,7 +2,7 @@
 //! computed by the core's analytics from the log, and the log itself.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use baton_core::analytics::{self, Alert, Metrics, Scope, Window};
 use baton_core::feedback::{Tally, enps_tally};
 use baton_core::lifecycle::Decision;
@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+use super::decisions::Params;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
@@ -81,7 +82,7 @@ impl Inputs {
 pub async fn metrics(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<MetricsQuery>,
+    Params(query): Params<MetricsQuery>,
 ) -> Result<Json<MetricsView>, Problem> {
     let (from, to) = super::window::window(query.from, query.to, Utc::now(), |to| {
         to - Duration::days(30)
@@ -112,7 +113,7 @@ pub struct AlertsQuery {
 pub async fn alerts(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<AlertsQuery>,
+    Params(query): Params<AlertsQuery>,
 ) -> Result<Json<Vec<Alert>>, Problem> {
     let team = query.team.as_deref();
     if let Some(t) = team {
@@ -150,7 +151,7 @@ pub struct AuditQuery {
 pub async fn audit(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<AuditQuery>,
+    Params(query): Params<AuditQuery>,
 ) -> Result<Json<Vec<AuditEvent>>, Problem> {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(

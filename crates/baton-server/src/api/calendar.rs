@@ -3,15 +3,17 @@
 //! Calendar clients subscribe to a URL and cannot send headers, so these
 //! feeds also take the token as `?token=`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use baton_core::Guide;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 
+use super::decisions::Params;
 use crate::{AppState, Problem};
 
+/// Unknown parameters are let through: calendar clients add their own.
 #[derive(Debug, Deserialize)]
 pub struct FeedQuery {
     token: Option<String>,
@@ -145,7 +147,7 @@ pub async fn rotation(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((team, file)): Path<(String, String)>,
-    Query(q): Query<FeedQuery>,
+    Params(q): Params<FeedQuery>,
 ) -> Result<Response, Problem> {
     authenticate(&state, &headers, &q).await?;
     let Some(name) = file.strip_suffix(".ics") else {

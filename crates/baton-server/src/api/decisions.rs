@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
 use baton_store::{DecisionFilter, Opening, Verified};
 use chrono::Utc;
@@ -78,6 +79,22 @@ pub async fn open(
     ))
 }
 
+/// Query parameters whose rejections are problem documents: 400
+/// `invalid_query` naming the parameter at fault, as the handlers' own
+/// checks of their parameters answer.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Params(value))
+            .map_err(|rejection| Problem::bad_query(rejection.body_text()))
+    }
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -100,7 +117,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> Result<Json<Vec<Decision>>, Problem> {
     let status = match q.status.as_deref() {
         None => None,

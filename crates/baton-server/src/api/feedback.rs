@@ -3,7 +3,7 @@
 //! each voter's validated level.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_core::feedback::{self, Question, RankedVote, Tally};
 use baton_core::lifecycle::Role;
@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::decisions::Params;
 use crate::api::decisions::Body;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
@@ -60,7 +61,7 @@ pub struct TeamQuery {
 pub async fn list_surveys(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<TeamQuery>,
+    Params(query): Params<TeamQuery>,
 ) -> Result<Json<Vec<Survey>>, Problem> {
     Ok(Json(state.store.surveys(query.team.as_deref()).await?))
 }

@@ -2,7 +2,7 @@
 //! admins (the directory) and stewards (guides), every version kept.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use baton_core::lifecycle::Role;
@@ -10,6 +10,7 @@ use baton_core::org::{EndorsementEntry, OrgFile};
 use baton_store::Applied;
 use serde::{Deserialize, Serialize};
 
+use super::decisions::Params;
 use crate::api::decisions::Body;
 use crate::auth::Caller;
 use crate::{AppState, Problem};
@@ -138,7 +139,7 @@ pub async fn person(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query<super::calendar::FeedQuery>,
+    Params(query): Params<super::calendar::FeedQuery>,
 ) -> Result<Response, Problem> {
     if let Some(person) = id.strip_suffix(".ics") {
         return super::calendar::person(state, headers, person, query).await;

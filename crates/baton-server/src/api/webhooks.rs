@@ -2,13 +2,13 @@
 //! what became of each delivery.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_core::lifecycle::{EVENT_KINDS, Role};
 use baton_store::webhooks::{Delivery, Webhook};
 use serde::{Deserialize, Serialize};
 
-use crate::api::decisions::Body;
+use crate::api::decisions::{Body, Params};
 use crate::auth::Caller;
 use crate::{AppState, Problem};
 
@@ -125,7 +125,7 @@ pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Query(query): Query<DeliveriesQuery>,
+    Params(query): Params<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, Problem> {
     caller.require(&[Role::Admin], "read webhook deliveries")?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
