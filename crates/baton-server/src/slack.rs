@@ -52,7 +52,7 @@ pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Resul
     let sent: i64 = timestamp
         .parse()
         .map_err(|_| unauthorized("X-Slack-Request-Timestamp is not a number"))?;
-    if (now - sent).abs() > REPLAY_WINDOW_SECONDS {
+    if now.abs_diff(sent) > REPLAY_WINDOW_SECONDS.unsigned_abs() {
         return Err(unauthorized(
             "the request is older than five minutes (or from the future): refused as a replay",
         ));
@@ -60,15 +60,7 @@ pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Resul
     let given = header("x-slack-signature")
         .and_then(|s| s.strip_prefix("v0="))
         .ok_or_else(|| unauthorized("X-Slack-Signature is missing"))?;
-    let given: Vec<u8> = (0..32)
-        .map(|i| {
-            given
-                .get(2 * i..2 * i + 2)
-                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect::<Option<_>>()
-        .filter(|_| given.len() == 64)
+    let given = crate::signing::unhex(given)
         .ok_or_else(|| unauthorized("X-Slack-Signature must be v0= and 64 hex digits"))?;
     crate::signing::mac(secret, &[b"v0:", timestamp.as_bytes(), b":", body])
         .ok_or_else(|| unauthorized("the signing secret is unusable"))?
@@ -362,5 +354,19 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_timestamp_at_the_edge_of_i64_is_refused_not_a_panic() {
+        for timestamp in [i64::MIN, i64::MAX] {
+            let err = verify(
+                SECRET,
+                &headers(&timestamp.to_string(), SIGNATURE),
+                BODY.as_bytes(),
+                1_531_420_618,
+            )
+            .unwrap_err();
+            assert!(err.detail.contains("replay"), "{}", err.detail);
+        }
     }
 }
