@@ -48,3 +48,10 @@ pub use resolve::{OrgState, Request, Resolution, ResolveError, resolve};
 pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// Whether `t` lies within the years 1 to 9999: what both stores hold,
+/// and far enough inside chrono's range that arithmetic on windows and
+/// deadlines around it cannot overflow.
+pub fn in_stored_years(t: chrono::DateTime<chrono::Utc>) -> bool {
+    (1..=9999).contains(&chrono::Datelike::year(&t))
+}

@@ -12,7 +12,7 @@ pub mod state;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use output::{
@@ -107,7 +107,7 @@ impl<'a> Run<'a> {
                 explanation: explain,
             });
         }
-        if !(1..=9999).contains(&req.at.year()) {
+        if !crate::in_stored_years(req.at) {
             return Err(ResolveError {
                 code: ErrorCode::InvalidRequest,
                 message: format!(

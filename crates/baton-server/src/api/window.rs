@@ -1,18 +1,19 @@
 //! The `from`/`to` windows that several endpoints take in their query.
 
-use chrono::{DateTime, Datelike, Utc};
+use baton_core::instant;
+use chrono::{DateTime, Utc};
 
 use crate::Problem;
 
-/// `t`, when it lies within the years 1 to 9999: what both stores hold,
-/// and far enough inside chrono's range that a window's arithmetic cannot
-/// overflow (which would panic).
-pub(crate) fn within_years(name: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, Problem> {
-    if (1..=9999).contains(&t.year()) {
+/// `t`, when it lies within the years both stores hold
+/// ([`baton_core::in_stored_years`]).
+fn within_years(name: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, Problem> {
+    if baton_core::in_stored_years(t) {
         Ok(t)
     } else {
         Err(Problem::bad_query(format!(
-            "`{name}` ({t}) is outside the years 1 to 9999"
+            "`{name}` ({}) is outside the years 1 to 9999",
+            instant(t)
         )))
     }
 }
@@ -30,7 +31,9 @@ pub(crate) fn window(
     let from = within_years("from", from.unwrap_or_else(|| default_from(to)))?;
     if from >= to {
         return Err(Problem::bad_query(format!(
-            "`from` ({from}) must be before `to` ({to})"
+            "`from` ({}) must be before `to` ({})",
+            instant(from),
+            instant(to)
         )));
     }
     Ok((from, to))
@@ -58,13 +61,22 @@ mod tests {
     fn ends_beyond_the_stored_years_or_reversed_are_refused() {
         let now = at("2026-03-01T00:00:00Z");
         let back = |to: DateTime<Utc>| to - TimeDelta::days(30);
-        for (from, to) in [
-            (None, Some(at("-262143-01-15T00:00:00Z"))),
-            (Some(at("+20000-01-01T00:00:00Z")), None),
-            (Some(now), Some(now)),
+        for (from, to, said) in [
+            (
+                None,
+                Some(at("-262143-01-15T00:00:00Z")),
+                "outside the years",
+            ),
+            (
+                Some(at("0000-06-01T00:00:00Z")),
+                Some(now),
+                "outside the years",
+            ),
+            (Some(now), Some(now), "must be before"),
         ] {
             let problem = window(from, to, now, back).unwrap_err();
             assert_eq!(problem.code, "invalid_query", "{from:?} {to:?}");
+            assert!(problem.detail.contains(said), "{}", problem.detail);
         }
     }
 }
