@@ -191,23 +191,21 @@ pub fn tally(
     let tallies = questions
         .iter()
         .map(|q| {
-            let answered = answers(&q.id).len();
-            if answered < MIN_RESPONSES {
-                return (q.id.clone(), Tally::Hidden { answers: answered });
+            let given = answers(&q.id);
+            if given.len() < MIN_RESPONSES {
+                let answers = given.len();
+                return (q.id.clone(), Tally::Hidden { answers });
             }
             let tally = match q.kind {
                 QuestionKind::Enps => {
-                    let scores: Vec<u64> = answers(&q.id)
-                        .into_iter()
-                        .filter_map(|v| v.as_u64())
-                        .collect();
+                    let scores: Vec<u64> = given.into_iter().filter_map(|v| v.as_u64()).collect();
                     enps_tally(&scores)
                 }
                 QuestionKind::Scale => {
                     let mut distribution = [0usize; 5];
                     let mut sum = 0u64;
                     let mut n = 0usize;
-                    for s in answers(&q.id).into_iter().filter_map(|v| v.as_u64()) {
+                    for s in given.into_iter().filter_map(|v| v.as_u64()) {
                         if let Some(slot) = distribution.get_mut((s as usize).wrapping_sub(1)) {
                             *slot += 1;
                             sum += s;
@@ -222,7 +220,7 @@ pub fn tally(
                 }
                 QuestionKind::YesNo => {
                     let (mut yes, mut no) = (0, 0);
-                    for b in answers(&q.id).into_iter().filter_map(|v| v.as_bool()) {
+                    for b in given.into_iter().filter_map(|v| v.as_bool()) {
                         if b {
                             yes += 1;
                         } else {
@@ -236,7 +234,7 @@ pub fn tally(
                     }
                 }
                 QuestionKind::Text => {
-                    let mut texts: Vec<String> = answers(&q.id)
+                    let mut texts: Vec<String> = given
                         .into_iter()
                         .filter_map(|v| v.as_str())
                         .map(|s| s.trim().to_owned())
