@@ -1128,6 +1128,8 @@ async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let (status, _) = app.get("sam", "/api/v1/metrics?team=nope").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.get("sam", "/api/v1/alerts?team=nope").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, body) = app.get("sam", "/api/v1/metrics?from=yesterday").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         // Thirty days before this `to` is beyond what chrono can hold: a

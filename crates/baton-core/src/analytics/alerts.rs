@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::watchdogs;
-use super::{Guides, decided_by};
+use super::{Guides, Scope, decided_by};
 use crate::Guide;
 use crate::guide::file::Settings;
 use crate::lifecycle::Decision;
@@ -52,8 +52,10 @@ pub struct Alert {
     pub evidence: serde_json::Value,
 }
 
-/// Every watchdog alert as of `now`, for every team that has a guide or
-/// decisions in the log, sorted by team, kind and subject.
+/// Every watchdog alert as of `now`, for every team in `scope` that has a
+/// guide or decisions in the log, sorted by team, kind and subject.
+/// `decisions` is the whole log even for one team: fatigue counts what a
+/// person decides for every team.
 ///
 /// Each team's watchdogs look back over its `watch.window` ending at `now`
 /// — `(now − window, now]`, the same interval `spread` uses for the same
@@ -64,6 +66,7 @@ pub fn alerts(
     decisions: &[Decision],
     directory: &Directory,
     guides: &[&Guide],
+    scope: Scope<'_>,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
     let index = Guides::new(guides);
@@ -72,6 +75,7 @@ pub fn alerts(
         .iter()
         .map(|g| g.team.as_str())
         .chain(decisions.iter().map(|d| d.team.as_str()))
+        .filter(|team| scope.covers(team))
         .collect();
     let mut out = Vec::new();
     for team in teams {

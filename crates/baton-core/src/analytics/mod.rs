@@ -41,11 +41,15 @@ pub enum Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn includes(self, decision: &Decision) -> bool {
+    fn covers(self, team: &str) -> bool {
         match self {
             Self::Org => true,
-            Self::Team(team) => decision.team == team,
+            Self::Team(scoped) => scoped == team,
         }
+    }
+
+    fn includes(self, decision: &Decision) -> bool {
+        self.covers(&decision.team)
     }
 
     fn has_member(self, person: &crate::org::Person) -> bool {

@@ -121,18 +121,16 @@ pub async fn alerts(
         state.store.guide(t).await?;
     }
     // Fatigue is counted across every team a person decides for, so the
-    // whole org is read and this team's alerts kept.
+    // whole org is read even for one team's alerts.
     let inputs = Inputs::read(&state, None).await?;
-    let mut alerts = analytics::alerts(
+    let scope = team.map_or(Scope::Org, Scope::Team);
+    Ok(Json(analytics::alerts(
         &inputs.decisions,
         &inputs.directory,
         &inputs.guides(),
+        scope,
         Utc::now(),
-    );
-    if let Some(t) = team {
-        alerts.retain(|a| a.team == t);
-    }
-    Ok(Json(alerts))
+    )))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::analytics::{Alert, AlertKind, alerts};
+use crate::analytics::{Alert, AlertKind, Scope, alerts};
 use crate::lifecycle::OutcomeResult::{Failure, Success};
 
 /// The watch window is 30d, so the alerts of `day(40)` look at days 10–40.
@@ -9,7 +9,7 @@ fn now() -> DateTime<Utc> {
 
 fn run_with(log: &[Decision], directory: &Directory) -> Vec<Alert> {
     let g = guide();
-    alerts(log, directory, &[&g], now())
+    alerts(log, directory, &[&g], Scope::Org, now())
 }
 
 fn run(log: &[Decision]) -> Vec<Alert> {
@@ -79,6 +79,26 @@ fn bus_factor_flags_a_domain_a_rule_needs_with_fewer_than_two_qualified() {
         );
     let now = Directory::load("org.yaml", &org).unwrap();
     assert!(of(AlertKind::BusFactor, &run_with(&[], &now)).is_empty());
+}
+
+#[test]
+fn one_teams_alerts_are_the_orgs_for_that_team_and_count_work_done_elsewhere() {
+    // kim decides three chores for `core` and two for another team in the
+    // last week: four is past `max_weekly` only counting both.
+    let mut log: Vec<Decision> = (1..=5)
+        .map(|i| opened(i, "chore", "kim", day(34 + i)).decided(hours(1)))
+        .collect();
+    for d in log.iter_mut().take(2) {
+        d.team = "other".into();
+    }
+    let g = guide();
+    let directory = directory();
+    let org = alerts(&log, &directory, &[&g], Scope::Org, now());
+    let core = alerts(&log, &directory, &[&g], Scope::Team("core"), now());
+    let org_for_core: Vec<Alert> = org.into_iter().filter(|a| a.team == "core").collect();
+    assert_eq!(core, org_for_core);
+    assert!(core.iter().all(|a| a.team == "core"));
+    assert_eq!(of(AlertKind::Fatigue, &core).len(), 1, "{core:#?}");
 }
 
 #[test]

@@ -55,6 +55,7 @@ fn a_decision_made_through_the_lifecycle_is_measured_and_its_review_comes_due() 
         &log,
         &g.directory,
         &[&g],
+        Scope::Org,
         "2026-04-01T08:00:00Z".parse().unwrap(),
     );
     let due: Vec<&str> = found
