@@ -113,7 +113,8 @@ impl App {
 
     /// Opens a platform incident as ana and has its decider decide it with
     /// `decide`; the decision's id.
-    async fn open_and_decide(&self, title: &str, decide: Value) -> i64 {
+    /// Ana opens a platform incident titled `title`: the decision.
+    async fn open_incident(&self, title: &str) -> Value {
         let (status, d) = self
             .post(
                 "ana",
@@ -122,6 +123,11 @@ impl App {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{d}");
+        d
+    }
+
+    async fn open_and_decide(&self, title: &str, decide: Value) -> i64 {
+        let d = self.open_incident(title).await;
         let id = d["id"].as_i64().unwrap();
         let decider = d["decider"].as_str().unwrap();
         let (status, body) = self
@@ -214,14 +220,7 @@ async fn resolve_answers_the_spec_shape_for_the_tokens_person() {
 #[tokio::test]
 async fn a_decision_is_opened_argued_and_decided_over_http() {
     each_backend(|app| async move {
-        let (status, d) = app
-            .post(
-                "ana",
-                "/api/v1/decisions",
-                json!({"team": "platform", "type": "incident", "title": "Disk full"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{d}");
+        let d = app.open_incident("Disk full").await;
         assert_eq!(d["requester"], "ana", "the requester is the token's person");
         let id = d["id"].as_i64().unwrap();
         let decider = d["decider"].as_str().unwrap().to_owned();
@@ -455,7 +454,7 @@ async fn the_deadline_task_escalates_overdue_decisions_once() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_decisions_by_state() {
     each_backend(|app| async move {
-        app.post("ana", "/api/v1/decisions", json!({"team": "platform", "type": "incident", "title": "Disk full"})).await;
+        app.open_incident("Disk full").await;
         app.post("ana", "/api/v1/resolve", json!({"team": "platform", "type": "incident"})).await;
         app.get("ana", "/api/v1/decisions/1").await;
         let (status, body, content_type) = app.call(None, reqwest::Method::GET, "/metrics", None).await;
@@ -647,14 +646,7 @@ async fn a_change_through_one_replica_is_seen_by_another_at_once() {
             after["escalation"]["deadline"], "2026-03-05T12:00:00Z",
             "replica b sees replica a's guide"
         );
-        let (status, d) = a
-            .post(
-                "ana",
-                "/api/v1/decisions",
-                json!({"team": "platform", "type": "incident", "title": "Disk full"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
+        let d = a.open_incident("Disk full").await;
         let (status, seen) = b
             .get("sam", &format!("/api/v1/decisions/{}", d["id"]))
             .await;
@@ -1301,12 +1293,7 @@ async fn every_error_is_a_problem_document_even_from_the_framework() {
 async fn decisions_list_by_window_and_refuses_a_negative_offset() {
     each_backend(|app| async move {
         for title in ["One", "Two"] {
-            app.post(
-                "ana",
-                "/api/v1/decisions",
-                json!({"team": "platform", "type": "incident", "title": title}),
-            )
-            .await;
+            app.open_incident(title).await;
         }
         let hour = chrono::Duration::hours(1);
         let stamp =

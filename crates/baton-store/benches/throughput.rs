@@ -48,6 +48,18 @@ fn t0() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// An incident of the example guide, opened by ana.
+fn incident(title: String, at: DateTime<Utc>) -> Opening {
+    Opening {
+        team: "platform".into(),
+        decision_type: "incident".into(),
+        title,
+        context: serde_json::json!({}),
+        requester: "ana".into(),
+        at,
+    }
+}
+
 /// One row in its own transaction.
 async fn raw_insert(store: &Store, id: i64, body: &str) {
     macro_rules! in_own_transaction {
@@ -71,15 +83,10 @@ async fn raw_insert(store: &Store, id: i64, body: &str) {
 /// Opens an incident and decides it.
 async fn open_and_decide(store: &Store, n: usize) {
     let at = t0() + TimeDelta::seconds(n as i64);
-    let opening = Opening {
-        team: "platform".into(),
-        decision_type: "incident".into(),
-        title: format!("incident {n}"),
-        context: serde_json::json!({}),
-        requester: "ana".into(),
-        at,
-    };
-    let d = store.open(&opening).await.unwrap();
+    let d = store
+        .open(&incident(format!("incident {n}"), at))
+        .await
+        .unwrap();
     let decider = Actor {
         person: d.decider.clone(),
         role: Role::Member,
@@ -141,15 +148,11 @@ async fn baton_round(store: &Store, callers: usize, start: usize) -> f64 {
 async fn tick_round(store: &Store, round: usize) -> f64 {
     let opened_at = t0() + TimeDelta::days(30 * (round as i64 + 1));
     for i in 0..OPS {
-        let opening = Opening {
-            team: "platform".into(),
-            decision_type: "incident".into(),
-            title: format!("unattended {round}.{i}"),
-            context: serde_json::json!({}),
-            requester: "ana".into(),
-            at: opened_at + TimeDelta::seconds(i as i64),
-        };
-        store.open(&opening).await.unwrap();
+        let at = opened_at + TimeDelta::seconds(i as i64);
+        store
+            .open(&incident(format!("unattended {round}.{i}"), at))
+            .await
+            .unwrap();
     }
     let began = Instant::now();
     let changed = store.tick(opened_at + TimeDelta::days(2)).await.unwrap();
@@ -177,15 +180,7 @@ async fn measure(name: &str, url: &str) {
         .await
         .unwrap();
     // A body the size of a stored decision record.
-    let opening = Opening {
-        team: "platform".into(),
-        decision_type: "incident".into(),
-        title: "sample".into(),
-        context: serde_json::json!({}),
-        requester: "ana".into(),
-        at: t0(),
-    };
-    let sample = store.open(&opening).await.unwrap();
+    let sample = store.open(&incident("sample".into(), t0())).await.unwrap();
     let body = serde_json::to_string(&sample).unwrap();
     let body: Arc<str> = body.into();
     let mut next = 0;

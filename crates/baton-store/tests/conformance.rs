@@ -136,6 +136,15 @@ fn architecture(requester: &str, at: DateTime<Utc>) -> Opening {
     }
 }
 
+/// An incident titled `title`, opened by ana at `at`.
+fn incident(title: impl Into<String>, at: DateTime<Utc>) -> Opening {
+    Opening {
+        decision_type: "incident".into(),
+        title: title.into(),
+        ..architecture("ana", at)
+    }
+}
+
 /// The `i`th of a run of architecture decisions opened by ana 30 hours
 /// apart, ticked past its consensus check and waiting for its decider.
 async fn architecture_past_check(store: &Store, i: i64) -> Decision {
@@ -360,11 +369,7 @@ async fn load_limits_count_decisions_opened_at_the_same_moment() {
 async fn concurrent_writes_share_commits_yet_each_stands_alone() {
     each_backend(|store| async move {
         applied(&store).await;
-        let incident = |i: i64| Opening {
-            decision_type: "incident".into(),
-            title: format!("incident {i}"),
-            ..architecture("ana", hours(i))
-        };
+        let incident = |i: i64| incident(format!("incident {i}"), hours(i));
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..24 {
             let store = store.clone();
@@ -457,12 +462,8 @@ async fn a_write_the_database_refuses_fails_alone_and_its_batch_still_lands() {
                 let store = store.clone();
                 let title = if i == 7 { "poison".to_owned() } else { format!("incident {i}") };
                 tasks.spawn(async move {
-                    let opening = Opening {
-                        decision_type: "incident".into(),
-                        title: title.clone(),
-                        ..architecture("ana", hours(i))
-                    };
-                    (title, store.open(&opening).await)
+                    let opened = store.open(&incident(title.clone(), hours(i))).await;
+                    (title, opened)
                 });
             }
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -524,14 +525,10 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
         let (mut decided, mut opened, mut positions) = (None, None, Vec::new());
         while_write_locked(&store, async {
             let first = store.clone();
-            let first = tokio::spawn(async move {
-                let opening = Opening {
-                    decision_type: "incident".into(),
-                    title: "first in line".into(),
-                    ..architecture("ana", hours(189))
-                };
-                first.open(&opening).await
-            });
+            let first =
+                tokio::spawn(
+                    async move { first.open(&incident("first in line", hours(189))).await },
+                );
             pause().await;
             let s = store.clone();
             let id = fifth.id;
@@ -595,11 +592,7 @@ async fn a_writer_cancelled_while_waiting_for_the_lock_leaves_no_broken_connecti
             return;
         };
         applied(&store).await;
-        let incident = |i: i64| Opening {
-            decision_type: "incident".into(),
-            title: format!("incident {i}"),
-            ..architecture("ana", hours(i))
-        };
+        let incident = |i: i64| incident(format!("incident {i}"), hours(i));
         let mut open = None;
         while_write_locked(&store, async {
             let s = store.clone();
@@ -674,11 +667,10 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
 async fn concurrent_decides_leave_exactly_one_winner() {
     each_backend(|store| async move {
         applied(&store).await;
-        let incident = Opening {
-            decision_type: "incident".into(),
-            ..architecture("ana", t0())
-        };
-        let d = store.open(&incident).await.unwrap();
+        let d = store
+            .open(&incident("Move sessions to Postgres", t0()))
+            .await
+            .unwrap();
         let mut tasks = Vec::new();
         for i in 0..8 {
             let store = store.clone();
@@ -745,12 +737,10 @@ async fn listing_filters_by_team_type_status_decider_and_text() {
     each_backend(|store| async move {
         applied(&store).await;
         store.open(&architecture("ana", t0())).await.unwrap();
-        let incident = Opening {
-            decision_type: "incident".into(),
-            title: "Disk full on db-3".into(),
-            ..architecture("ana", t0())
-        };
-        store.open(&incident).await.unwrap();
+        store
+            .open(&incident("Disk full on db-3", t0()))
+            .await
+            .unwrap();
         let all = store.list(&DecisionFilter::default()).await.unwrap();
         assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [2, 1]);
         let titles = |filter: DecisionFilter| {
@@ -906,10 +896,7 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
     each_backend(|store| async move {
         applied(&store).await;
         let d = store
-            .open(&Opening {
-                decision_type: "incident".into(),
-                ..architecture("ana", t0())
-            })
+            .open(&incident("Move sessions to Postgres", t0()))
             .await
             .unwrap();
         let decide = Action::Decide {
