@@ -597,14 +597,21 @@ async fn a_writer_cancelled_while_waiting_for_the_lock_leaves_no_broken_connecti
         while_write_locked(&store, async {
             let s = store.clone();
             open = Some(tokio::spawn(async move { s.open(&incident(0)).await }));
-            pause().await;
-            let cancelled: Vec<(bool,)> = sqlx::query_as(
-                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .fetch_all(pool)
-            .await
-            .unwrap();
+            // Wait (up to 10 s) for the writer to wait for the lock.
+            let mut cancelled: Vec<(bool,)> = Vec::new();
+            for _ in 0..200 {
+                cancelled = sqlx::query_as(
+                    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                if !cancelled.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
             assert_eq!(cancelled, vec![(true,)], "the writer waits for the lock");
             pause().await;
         })
@@ -659,6 +666,94 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
             "{unknown:?} are written but cannot be filtered on"
         );
         assert!(kinds.len() >= 10, "{kinds:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_whose_write_misses_a_row_is_rerun_and_only_that_change_refused() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        // A trigger that silently skips one decision's updates stands in
+        // for a row the batch's write did not reach.
+        let skip: &[&str] = match store.kind() {
+            "sqlite" => &["CREATE TRIGGER skip BEFORE UPDATE ON decisions WHEN OLD.title = 'skipped' \
+                 BEGIN SELECT RAISE(IGNORE); END"],
+            _ => &[
+                "CREATE FUNCTION skip() RETURNS trigger AS $$ BEGIN \
+                 IF OLD.title = 'skipped' THEN RETURN NULL; END IF; RETURN NEW; END \
+                 $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER skip BEFORE UPDATE ON decisions FOR EACH ROW EXECUTE FUNCTION skip()",
+            ],
+        };
+        let mut opened = Vec::new();
+        for (i, title) in ["incident 0", "incident 1", "skipped", "incident 3"]
+            .into_iter()
+            .enumerate()
+        {
+            opened.push(store.open(&incident(title, hours(i as i64))).await.unwrap());
+        }
+        for sql in skip {
+            store.raw(sql).await.unwrap();
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        while_write_locked(&store, async {
+            for d in &opened {
+                let (s, d) = (store.clone(), d.clone());
+                tasks.spawn(async move {
+                    let decided = s
+                        .act(d.id, &member(&d.decider), &decide("restart"), hours(30))
+                        .await;
+                    (d, decided)
+                });
+            }
+            pause().await;
+        })
+        .await;
+        for (d, decided) in tasks.join_all().await {
+            if d.title == "skipped" {
+                assert!(matches!(decided, Err(StoreError::Conflict(id)) if id == d.id), "{decided:?}");
+                assert_eq!(store.get(d.id).await.unwrap().status, Status::Routed);
+            } else {
+                assert_eq!(decided.unwrap().status, Status::Decided);
+            }
+        }
+        let report = store.verify().await.unwrap();
+        // Two applies, four opens, three decides.
+        assert_eq!((report.events, report.verified), (2 + 4 + 3, Verified::Intact));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_commit_that_fails_is_reported_as_of_unknown_outcome_and_not_rerun() {
+    each_backend(|store| async move {
+        // A deferred constraint trigger fails the commit itself; only
+        // PostgreSQL has them.
+        if store.kind() != "postgres" {
+            return;
+        }
+        applied(&store).await;
+        let d = store.open(&incident("Disk full", hours(0))).await.unwrap();
+        for sql in [
+            "CREATE FUNCTION refuse_decided() RETURNS trigger AS $$ BEGIN \
+             IF NEW.kind = 'decided' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NULL; END \
+             $$ LANGUAGE plpgsql",
+            "CREATE CONSTRAINT TRIGGER refuse_decided AFTER INSERT ON events \
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_decided()",
+        ] {
+            store.raw(sql).await.unwrap();
+        }
+        let err = store
+            .act(d.id, &member(&d.decider), &decide("restart"), hours(1))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("may or may not have taken effect"), "{err}");
+        // Rolled back, and not tried again behind the caller's back.
+        assert_eq!(store.get(d.id).await.unwrap().status, Status::Routed);
+        assert_eq!(store.events(d.id).await.unwrap().len(), 1);
+        store.open(&incident("after", hours(2))).await.unwrap();
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
     })
     .await;
 }

@@ -399,3 +399,52 @@ async fn commit(
 /// writer's transactions use each statement's one generic plan, which the
 /// table's statistics keep current.
 const BEGIN_POSTGRES: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT 1 FROM chain_head WHERE id = 1 FOR UPDATE";
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::panic,
+        reason = "a test fails loudly, and this one panics on purpose"
+    )]
+
+    use baton_core::examples;
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::Opening;
+
+    #[tokio::test]
+    async fn a_plan_that_panics_fails_alone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("panic.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let at: DateTime<Utc> = "2026-03-01T12:00:00Z".parse().unwrap();
+        store
+            .apply(
+                Some(("org.yaml", examples::ORG)),
+                &[("deference.yaml", examples::GUIDE)],
+                at,
+            )
+            .await
+            .unwrap();
+        let err = store
+            .change(1, |_| panic!("a bug in a plan"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Unavailable(m) if m.contains("nothing was written")),
+            "{err}"
+        );
+        let opening = Opening {
+            team: "platform".into(),
+            decision_type: "incident".into(),
+            title: "after the panic".into(),
+            context: serde_json::json!({}),
+            requester: "ana".into(),
+            at,
+        };
+        assert_eq!(store.open(&opening).await.unwrap().id, 1);
+        store.close().await;
+    }
+}
