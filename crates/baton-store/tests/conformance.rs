@@ -456,7 +456,8 @@ async fn a_write_the_database_refuses_fails_alone_and_its_batch_still_lands() {
         let mut tasks = tokio::task::JoinSet::new();
         // While another transaction holds the write lock, the writer's
         // first batch waits and the other opens queue behind it, so the
-        // poisoned one shares the next batch with six others.
+        // poisoned one shares a batch with others (which batch is the
+        // writer's to cut; every outcome below holds either way).
         while_write_locked(&store, async {
             for i in 0..8 {
                 let store = store.clone();
