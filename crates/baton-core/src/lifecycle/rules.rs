@@ -228,11 +228,25 @@ pub fn due(decision: &Decision, at: DateTime<Utc>) -> bool {
         && r.escalation
             .as_ref()
             .is_some_and(|e| at >= e.deadline && e.to.is_some());
-    let tiebreak_due = decision.status == Status::Deliberating
-        && at >= r.deliberation.deadline
-        && matches!(r.deliberation.tiebreaker, Some(Tiebreaker::Rule(_)))
-        && distinct_options(&decision.positions) > 1;
-    check_over || escalation_due || tiebreak_due
+    check_over || escalation_due || tiebreak_rule(decision, at).is_some()
+}
+
+/// The tiebreaker rule that settles `decision` at `at`, if one does: SPEC
+/// §5 runs it only when deliberation has ended *without agreement* — two
+/// or more options held — and the rule is the guide's, not a person's. An
+/// undecided decision that merely ran out of time escalates instead.
+fn tiebreak_rule(decision: &Decision, at: DateTime<Utc>) -> Option<TieRule> {
+    let r = &decision.resolution;
+    match &r.deliberation.tiebreaker {
+        Some(Tiebreaker::Rule(rule))
+            if decision.status == Status::Deliberating
+                && at >= r.deliberation.deadline
+                && distinct_options(&decision.positions) > 1 =>
+        {
+            Some(*rule)
+        }
+        _ => None,
+    }
 }
 
 fn conflict_state(d: &Decision, what: &str) -> LifecycleError {
@@ -581,12 +595,8 @@ impl Step<'_> {
                 serde_json::json!({"objections": self.d.objections.len()}),
             );
         }
-        if due(self.d, self.at)
-            && self.d.status == Status::Deliberating
-            && let Some(Tiebreaker::Rule(rule)) = &r.deliberation.tiebreaker
-            && self.at >= r.deliberation.deadline
-            && let Some((option, why)) =
-                settle(*rule, &self.d.positions, directory, &self.d.domains)
+        if let Some(rule) = tiebreak_rule(self.d, self.at)
+            && let Some((option, why)) = settle(rule, &self.d.positions, directory, &self.d.domains)
         {
             self.emit_as(
                 "tiebreak",

@@ -362,6 +362,39 @@ fn a_disagreement_at_the_deadline_is_settled_by_the_tiebreaker_rule() {
 }
 
 #[test]
+fn one_position_past_every_deadline_escalates_instead_of_being_settled_by_the_tiebreaker() {
+    let g = guide();
+    let d = opened(&g);
+    let (d, _) = ok(&g, &d, &member("raj"), position("kafka", Some(2)), hours(1));
+    let at = hours(72) + TimeDelta::seconds(1);
+    assert!(due(&d, at), "the escalation is due");
+    let (d, events) = ok(&g, &d, &system(), Action::Tick, at);
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["check_closed", "escalated"]);
+    assert_eq!(
+        (d.status, d.decider.as_str(), d.decided_by.as_deref()),
+        (Status::Escalated, "dana", None)
+    );
+}
+
+#[test]
+fn agreement_at_the_deliberation_deadline_leaves_the_decision_to_the_decider() {
+    let g = guide();
+    let d = deliberating(&g);
+    let (d, _) = ok(
+        &g,
+        &d,
+        &member("lee"),
+        position("postgres", Some(4)),
+        hours(30),
+    );
+    assert!(!due(&d, hours(48)), "no disagreement to settle");
+    let (d, events) = ok(&g, &d, &system(), Action::Tick, hours(48));
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(d.status, Status::Deliberating);
+}
+
+#[test]
 fn outcomes_follow_a_decision_once_and_only_from_the_decider_or_a_steward() {
     let g = guide();
     let d = deliberating(&g);
