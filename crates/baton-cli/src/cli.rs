@@ -236,6 +236,11 @@ pub enum Command {
         /// six months of decisions) and print an admin token.
         #[arg(long)]
         demo: bool,
+        /// Start the server's clock at this RFC 3339 instant instead of the
+        /// system time; it runs on at real speed. For demos and tests that
+        /// must behave the same on any day.
+        #[arg(long, env = "BATON_CLOCK", value_name = "TS")]
+        clock: Option<String>,
     },
     /// Create and revoke API tokens.
     #[command(subcommand)]

@@ -49,6 +49,9 @@ impl Replica {
     fn start(dir: &Path, db: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["serve", "--listen", "127.0.0.1:0", "--tick-every", "1"])
+            // The same start whatever day the test runs; each replica's
+            // clock runs on from when it started, as real clocks drift.
+            .args(["--clock", "2026-04-01T09:00:00Z"])
             .current_dir(dir)
             .env("BATON_DB", db)
             .stdout(Stdio::piped())

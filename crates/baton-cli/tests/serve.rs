@@ -59,14 +59,14 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
     );
     assert_eq!(refused.status.code(), Some(1));
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("BATON_DB", "sqlite://./baton.db")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = common::spawn(
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env("BATON_DB", "sqlite://./baton.db")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
     let mut first = String::new();
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut first)
@@ -143,17 +143,18 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
     );
 }
 
-/// Starts `baton serve --demo` in `dir`; returns the child, its address and
-/// the admin token it printed.
-fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env_remove("BATON_DB")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+/// Starts `baton serve --demo` in `dir` with its clock pinned at `clock`;
+/// returns the child, its address and the admin token it printed.
+fn serve_demo(dir: &std::path::Path, clock: &str) -> (common::KillOnDrop, String, String) {
+    let mut server = common::spawn(
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["--tick-every", "1", "--clock", clock])
+            .current_dir(dir)
+            .env_remove("BATON_DB")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let address = common::address_of(&first);
@@ -165,14 +166,69 @@ fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
     (server, address, token)
 }
 
-fn stop(mut server: std::process::Child) {
+fn stop(mut server: common::KillOnDrop) {
     assert!(common::stop(&mut server).success());
+}
+
+/// When the demo is first seeded, and a later start's clock.
+const SEEDED: &str = "2026-06-01T10:00:00Z";
+const LATER: &str = "2027-07-06T10:00:00Z";
+
+fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    text.parse().unwrap()
+}
+
+fn decisions(address: &str, token: &str, query: &str) -> Vec<serde_json::Value> {
+    let (status, body) = get(
+        address,
+        &format!("/api/v1/decisions?limit=5000{query}"),
+        Some(token),
+    );
+    assert_eq!(status, 200, "{body}");
+    common::json_of(&body).as_array().expect("a list").clone()
+}
+
+/// Each open state holds at least three decisions, there are open and
+/// closed surveys and a poll, and something waits for the admin's person.
+#[track_caller]
+fn assert_live(address: &str, token: &str, now: &str) {
+    // Let the server's own tick run at least once.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for status in ["routed", "checking", "deliberating", "escalated"] {
+        let held = decisions(address, token, &format!("&status={status}")).len();
+        assert!(held >= 3, "{held} {status} at {now}");
+    }
+    let waiting = decisions(address, token, "&decider=dana")
+        .into_iter()
+        .filter(|d| d["status"] != "decided" && d["status"] != "withdrawn")
+        .count();
+    assert!(waiting > 0, "nothing waits for dana at {now}");
+    let surveys = common::json_of(&get(address, "/api/v1/surveys", Some(token)).1);
+    let now = instant(now);
+    let (open, closed): (Vec<_>, Vec<_>) = surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|s| instant(s["closes_at"].as_str().unwrap()) > now);
+    assert!(!open.is_empty() && !closed.is_empty(), "{surveys}");
+    let shown = closed.iter().any(|s| {
+        let id = s["id"].as_i64().unwrap();
+        get(
+            address,
+            &format!("/api/v1/surveys/{id}/results"),
+            Some(token),
+        )
+        .0 == 200
+    });
+    assert!(shown, "a closed survey shows its results: {surveys}");
+    let (status, poll) = get(address, "/api/v1/polls/1", Some(token));
+    assert_eq!(status, 200, "{poll}");
 }
 
 #[test]
 fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, address, token) = serve_demo(dir.path());
+    let (server, address, token) = serve_demo(dir.path(), SEEDED);
     assert!(dir.path().join("baton.db").exists(), "the embedded default");
 
     let (_, org) = get(&address, "/api/v1/org", Some(&token));
@@ -187,36 +243,27 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
         );
         assert_eq!(status, 200, "{guide}");
     }
-    let listed = common::json_of(&get(&address, "/api/v1/decisions?limit=1000", Some(&token)).1);
-    let decisions = listed.as_array().expect("a list");
-    assert!(decisions.len() > 250, "{} decisions", decisions.len());
-    let oldest = decisions
+    let first = decisions(&address, &token, "");
+    assert!(first.len() > 250, "{} decisions", first.len());
+    let oldest = first
         .iter()
         .filter_map(|d| d["opened_at"].as_str())
         .min()
         .unwrap();
-    let oldest: chrono::DateTime<chrono::Utc> = oldest.parse().unwrap();
-    assert!(chrono::Utc::now() - oldest > chrono::Duration::days(170));
-    let with_outcome = decisions.iter().filter(|d| !d["outcome"].is_null()).count();
+    assert!(instant(SEEDED) - instant(oldest) > chrono::Duration::days(170));
+    let with_outcome = first.iter().filter(|d| !d["outcome"].is_null()).count();
     assert!(with_outcome > 100, "{with_outcome} outcomes");
     for status in ["decided", "withdrawn"] {
-        assert!(decisions.iter().any(|d| d["status"] == status), "{status}");
+        assert!(first.iter().any(|d| d["status"] == status), "{status}");
     }
-    assert!(decisions.iter().any(|d| d["override"] == true));
-    assert!(
-        decisions
-            .iter()
-            .any(|d| d["status"] != "decided" && d["status"] != "withdrawn"),
-        "some are still open"
-    );
+    assert!(first.iter().any(|d| d["override"] == true));
+    assert_live(&address, &token, SEEDED);
 
     // The history is rich enough for the analytics to say something.
-    let from = (chrono::Utc::now() - chrono::Duration::days(190))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let metrics = common::json_of(
         &get(
             &address,
-            &format!("/api/v1/metrics?from={from}"),
+            "/api/v1/metrics?from=2025-11-01T00:00:00Z",
             Some(&token),
         )
         .1,
@@ -229,6 +276,10 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
             > 100
     );
     assert!(metrics["override_rate"].as_f64().unwrap() > 0.0);
+    assert!(
+        metrics["enps"].is_object(),
+        "closed surveys count: {metrics}"
+    );
     let alerts = common::json_of(&get(&address, "/api/v1/alerts", Some(&token)).1);
     assert!(!alerts.as_array().unwrap().is_empty(), "{alerts}");
 
@@ -236,11 +287,41 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
     assert_eq!(verified["verified"]["status"], "intact", "{verified}");
     stop(server);
 
-    // A second run reuses the demo and prints a new token.
-    let (server, address, again) = serve_demo(dir.path());
+    // 400 days on, a start reuses the demo, prints a new token and appends
+    // what keeps it live: the history is never rewritten.
+    let (server, address, again) = serve_demo(dir.path(), LATER);
     assert_ne!(again, token);
-    let listed = common::json_of(&get(&address, "/api/v1/decisions?limit=1000", Some(&again)).1);
-    assert_eq!(listed.as_array().unwrap().len(), decisions.len());
+    assert_live(&address, &again, LATER);
+    let later = decisions(&address, &again, "");
+    assert!(later.len() > first.len());
+    let opened = |list: &[serde_json::Value]| -> std::collections::BTreeMap<i64, String> {
+        list.iter()
+            .map(|d| {
+                (
+                    d["id"].as_i64().unwrap(),
+                    d["opened_at"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (opened(&first), opened(&later));
+    for (id, at) in &before {
+        assert_eq!(
+            after.get(id),
+            Some(at),
+            "decision {id} kept as it was opened"
+        );
+    }
+    for (id, at) in &after {
+        if !before.contains_key(id) {
+            assert!(
+                instant(at) >= instant(LATER),
+                "decision {id} is opened now, not back-dated"
+            );
+        }
+    }
+    let verified = common::json_of(&get(&address, "/api/v1/audit/verify", Some(&again)).1);
+    assert_eq!(verified["verified"]["status"], "intact", "{verified}");
     stop(server);
 }
 

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::lifecycle::{Decision, OutcomeResult};
+use crate::lifecycle::{Decision, OutcomeResult, Status};
 use crate::org::Directory;
 
 /// The demo directory: 36 people in three teams under one CTO.
@@ -86,6 +86,8 @@ pub enum Act {
         notes: &'static str,
     },
     Withdraw,
+    /// The holder hands the decision up to the escalation target.
+    Escalate,
 }
 
 /// One step of a decision's course.
@@ -495,6 +497,304 @@ fn outcome(roll: f64, overridden: bool) -> Act {
         (OutcomeResult::Failure, "Reverted; see the retro.")
     };
     Act::Outcome { result, notes }
+}
+
+/// An open state the demo keeps in view on every start, so that whoever
+/// opens it finds decisions in each part of the lifecycle whatever day it
+/// is: the history ends where the seeding ended, and its open decisions
+/// move on with the tick like any others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Opened, nobody has spoken yet.
+    Routed,
+    /// In its consensus check: objections to who decides are open.
+    Checking,
+    /// Positions are being gathered.
+    Deliberating,
+    /// Handed up to the escalation target.
+    Escalated,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Routed,
+        Stage::Checking,
+        Stage::Deliberating,
+        Stage::Escalated,
+    ];
+
+    pub fn status(self) -> Status {
+        match self {
+            Stage::Routed => Status::Routed,
+            Stage::Checking => Status::Checking,
+            Stage::Deliberating => Status::Deliberating,
+            Stage::Escalated => Status::Escalated,
+        }
+    }
+}
+
+/// How many decisions each [`Stage`] holds when the demo starts.
+pub const LIVE_EACH: usize = 3;
+
+/// Requests whose rules put a fresh decision in a stage, or (with its
+/// [`live_course`]) keep it there for days: no consensus check and no
+/// deadline that moves a routed or deliberating one, a 24-hour check, an
+/// escalation target above the holder.
+/// One request of [`LIVE`].
+#[derive(Clone, Copy)]
+struct LiveRequest {
+    team: &'static str,
+    decision_type: &'static str,
+    requester: &'static str,
+    title: &'static str,
+    options: [&'static str; 2],
+}
+
+const fn r(
+    team: &'static str,
+    decision_type: &'static str,
+    requester: &'static str,
+    title: &'static str,
+    options: [&'static str; 2],
+) -> LiveRequest {
+    LiveRequest {
+        team,
+        decision_type,
+        requester,
+        title,
+        options,
+    }
+}
+
+const LIVE: [(Stage, [LiveRequest; 3]); 4] = [
+    (
+        Stage::Routed,
+        [
+            r(
+                "platform",
+                "hiring",
+                "kim",
+                "Hire a second staff engineer",
+                ["open", "defer"],
+            ),
+            r(
+                "mobile",
+                "design",
+                "kwame",
+                "Redesign the settings screen",
+                ["grouped", "flat"],
+            ),
+            r(
+                "payments",
+                "experiment",
+                "aisha",
+                "Offer pay-later at checkout",
+                ["test", "skip"],
+            ),
+        ],
+    ),
+    (
+        Stage::Checking,
+        [
+            r(
+                "platform",
+                "architecture",
+                "ana",
+                "Move search to OpenSearch",
+                ["opensearch", "keep-postgres"],
+            ),
+            r(
+                "mobile",
+                "architecture",
+                "lucia",
+                "Adopt Compose for new screens",
+                ["compose", "views"],
+            ),
+            r(
+                "platform",
+                "architecture",
+                "ben",
+                "Cache sessions in Redis",
+                ["redis", "postgres"],
+            ),
+        ],
+    ),
+    (
+        Stage::Deliberating,
+        [
+            r(
+                "platform",
+                "prioritization",
+                "zoe",
+                "Next sprint: billing export or SSO polish",
+                ["export", "sso"],
+            ),
+            r(
+                "payments",
+                "experiment",
+                "noor",
+                "Show the fee breakdown on the receipt",
+                ["show", "hide"],
+            ),
+            r(
+                "platform",
+                "prioritization",
+                "theo",
+                "Take on the flaky-test budget now",
+                ["now", "next-quarter"],
+            ),
+        ],
+    ),
+    (
+        Stage::Escalated,
+        [
+            r(
+                "platform",
+                "incident",
+                "raj",
+                "Throttle the nightly export job",
+                ["throttle", "reschedule"],
+            ),
+            r(
+                "payments",
+                "incident",
+                "marco",
+                "Hold settlements for one partner bank",
+                ["hold", "continue"],
+            ),
+            r(
+                "mobile",
+                "release",
+                "kwame",
+                "Ship 5.13 with the known tablet crash",
+                ["go", "no-go"],
+            ),
+        ],
+    ),
+];
+
+/// The `n`th decision (counting from 0) opened at `now` to hold `stage`.
+pub fn live(stage: Stage, n: usize, now: DateTime<Utc>) -> Planned {
+    let requests = LIVE
+        .iter()
+        .find(|(s, _)| *s == stage)
+        .map_or(&LIVE[0].1, |(_, requests)| requests);
+    let request = requests[n % requests.len()];
+    Planned {
+        team: request.team,
+        decision_type: request.decision_type,
+        title: request.title.to_owned(),
+        options: request.options,
+        context: serde_json::json!({}),
+        requester: request.requester,
+        at: now,
+        fate: Fate::Decided,
+        luck: 0.5,
+    }
+}
+
+/// What puts a [`live`] decision, just opened, in its stage.
+pub fn live_course(stage: Stage, planned: &Planned, decision: &Decision) -> Vec<Step> {
+    let at = decision.opened_at;
+    match stage {
+        Stage::Routed | Stage::Checking => Vec::new(),
+        Stage::Deliberating => {
+            let r = &decision.resolution;
+            let voice = r
+                .roster
+                .input
+                .iter()
+                .chain(&r.roster.agree)
+                .find(|p| **p != decision.decider)
+                .cloned()
+                .unwrap_or_else(|| decision.requester.clone());
+            vec![Step {
+                at,
+                who: Who::Person(voice),
+                act: Act::Position {
+                    option: planned.options[0],
+                    rationale: "Smaller change, and we can measure it within the sprint.",
+                    confidence: 4,
+                    risk: 2,
+                },
+            }]
+        }
+        Stage::Escalated => vec![Step {
+            at,
+            who: Who::Decider,
+            act: Act::Escalate,
+        }],
+    }
+}
+
+/// One survey of the demo, with the responses it gets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedSurvey {
+    pub team: &'static str,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Who answers, when, and what (standard questions, SPEC §7).
+    pub responses: Vec<(
+        String,
+        DateTime<Utc>,
+        serde_json::Map<String, serde_json::Value>,
+    )>,
+}
+
+/// The team names of the demo, in the order of [`GUIDES`].
+pub const TEAM_NAMES: [&str; 3] = ["platform", "payments", "mobile"];
+
+/// A survey per team: `closed` ones ran in the history and closed with
+/// enough answers to show results; open ones start at `now`, run 14 days
+/// and have two answers so far — results stay hidden until a third.
+pub fn surveys(directory: &Directory, now: DateTime<Utc>, closed: bool) -> Vec<PlannedSurvey> {
+    let mut rng = SplitMix(if closed { 41 } else { 43 });
+    TEAM_NAMES
+        .iter()
+        .map(|&team| {
+            let (created_at, closes_at, answering, title) = if closed {
+                (
+                    now - Duration::days(45),
+                    now - Duration::days(31),
+                    6,
+                    "Quarterly pulse: how we decide",
+                )
+            } else {
+                (now, now + Duration::days(14), 2, "Pulse: how we decide now")
+            };
+            let members = directory
+                .people()
+                .filter(|(_, p)| p.teams.iter().any(|t| t == team))
+                .map(|(_, p)| p.id.clone());
+            let responses = members
+                .take(answering)
+                .enumerate()
+                .map(|(i, person)| {
+                    let score = 5 + rng.below(6) as u64;
+                    let mut answers = serde_json::Map::new();
+                    answers.insert("enps".into(), score.into());
+                    answers.insert("heard".into(), rng.chance(75).into());
+                    answers.insert("misapplied".into(), rng.chance(20).into());
+                    // Open surveys are answered as the demo starts: never
+                    // after `now`.
+                    let at = if closed {
+                        created_at + Duration::hours(2 + 5 * i as i64)
+                    } else {
+                        now
+                    };
+                    (person, at, answers)
+                })
+                .collect();
+            PlannedSurvey {
+                team,
+                title: title.to_owned(),
+                created_at,
+                closes_at,
+                responses,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

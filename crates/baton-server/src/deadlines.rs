@@ -7,14 +7,16 @@ use std::time::Duration;
 
 use baton_store::Store;
 
-/// Ticks the store every `every` until the task is dropped or aborted.
-pub fn spawn(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+use crate::Clock;
+
+/// Ticks the store every `every`, at `clock`'s time, until the task is dropped or aborted.
+pub fn spawn(store: Store, every: Duration, clock: Clock) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match store.tick(chrono::Utc::now()).await {
+            match store.tick(clock.now()).await {
                 Ok(changed) => {
                     for d in changed {
                         tracing::info!(decision = d.id, status = d.status.as_str(), decider = %d.decider, "deadline processed");

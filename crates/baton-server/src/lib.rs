@@ -13,6 +13,7 @@
 
 pub(crate) mod api;
 mod auth;
+pub mod clock;
 pub mod deadlines;
 pub mod metrics;
 pub mod openapi;
@@ -30,6 +31,7 @@ use baton_store::Store;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
+pub use clock::Clock;
 pub use problem::Problem;
 
 /// Request bodies larger than this are refused with 413.
@@ -42,6 +44,9 @@ pub struct AppState {
     pub metrics: std::sync::Arc<metrics::Metrics>,
     /// Slack's signing secret; without it the Slack endpoint is off.
     pub slack_secret: Option<slack::Secret>,
+    /// "Now" for every request: the system clock, or one pinned by
+    /// `serve --clock`.
+    pub clock: clock::Clock,
 }
 
 impl AppState {
@@ -50,7 +55,13 @@ impl AppState {
             store,
             metrics: Default::default(),
             slack_secret: None,
+            clock: clock::Clock::system(),
         }
+    }
+
+    pub fn with_clock(mut self, clock: clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn with_slack_secret(mut self, secret: Option<String>) -> Self {

@@ -181,7 +181,7 @@ async fn who(
     };
     let team = team(state, named).await?;
     let guide = state.store.guide(&team).await?;
-    let at = chrono::Utc::now();
+    let at = state.clock.now();
     let org = state.store.org_state(&guide, at).await?;
     let request = baton_core::Request {
         decision_type: (*decision_type).to_owned(),
@@ -237,7 +237,7 @@ async fn open(
             title: title.join(" "),
             context: context(&pairs),
             requester,
-            at: chrono::Utc::now(),
+            at: state.clock.now(),
         })
         .await?;
     Ok((
@@ -284,7 +284,7 @@ async fn decide(
                 role: Role::Member,
             },
             &action,
-            chrono::Utc::now(),
+            state.clock.now(),
         )
         .await?;
     Ok((

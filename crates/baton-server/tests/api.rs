@@ -20,16 +20,26 @@ use serde_json::{Value, json};
 
 const SLACK_SECRET: &str = "test-signing-secret";
 
+/// Where every test server's clock starts: a Wednesday inside the example
+/// rotations, the same whatever day the tests run.
+const PINNED: &str = "2026-04-01T09:00:00Z";
+
+fn pinned() -> baton_server::Clock {
+    baton_server::Clock::starting_at(PINNED.parse().unwrap())
+}
+
 struct App {
     base: String,
     store: Store,
     tokens: HashMap<&'static str, String>,
     http: reqwest::Client,
+    clock: baton_server::Clock,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 async fn spawn_app(store: Store) -> App {
-    let now = chrono::Utc::now();
+    let clock = pinned();
+    let now = clock.now();
     store
         .apply(
             Some(("org.yaml", examples::ORG)),
@@ -55,7 +65,9 @@ async fn spawn_app(store: Store) -> App {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(baton_server::run(
         listener,
-        AppState::new(store.clone()).with_slack_secret(Some(SLACK_SECRET.into())),
+        AppState::new(store.clone())
+            .with_clock(clock)
+            .with_slack_secret(Some(SLACK_SECRET.into())),
         async {
             let _ = rx.await;
         },
@@ -65,11 +77,17 @@ async fn spawn_app(store: Store) -> App {
         store,
         tokens,
         http: baton_server::http_client(std::time::Duration::from_secs(10)).unwrap(),
+        clock,
         _shutdown: tx,
     }
 }
 
 impl App {
+    /// The server's "now".
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     async fn call(
         &self,
         as_who: Option<&str>,
@@ -403,11 +421,12 @@ async fn the_deadline_task_escalates_overdue_decisions_once() {
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display()))
         .await
         .unwrap();
+    let clock = pinned();
     store
         .apply(
             Some(("org.yaml", examples::ORG)),
             &[("deference.yaml", examples::GUIDE)],
-            chrono::Utc::now(),
+            clock.now(),
         )
         .await
         .unwrap();
@@ -419,13 +438,15 @@ async fn the_deadline_task_escalates_overdue_decisions_once() {
             title: "Disk full".into(),
             context: json!({}),
             requester: "ana".into(),
-            at: chrono::Utc::now() - chrono::TimeDelta::hours(3),
+            at: clock.now() - chrono::TimeDelta::hours(3),
         })
         .await
         .unwrap();
     // Two replicas' worth of deadline tasks on one store.
-    let a = baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20));
-    let b = baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20));
+    let a =
+        baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20), clock);
+    let b =
+        baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20), clock);
     let mut escalated = false;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -894,7 +915,7 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
             StatusCode::FORBIDDEN,
             "members do not create surveys: {body}"
         );
-        let closes_at = chrono::Utc::now() + chrono::Duration::seconds(3);
+        let closes_at = app.now() + chrono::Duration::seconds(3);
         let (status, survey) = app
             .post(
                 "dana",
@@ -965,7 +986,7 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
             .await;
         assert_eq!(results["shown"], false, "{results}");
         assert_eq!(results["responses"], 3);
-        let wait = (closes_at - chrono::Utc::now())
+        let wait = (closes_at - app.now())
             .to_std()
             .unwrap_or_default();
         tokio::time::sleep(wait + std::time::Duration::from_millis(100)).await;
@@ -1081,7 +1102,7 @@ async fn confidence_polls_rank_votes_with_validated_levels() {
 #[tokio::test]
 async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
     each_backend(|app| async move {
-        let today = chrono::Utc::now().date_naive().to_string();
+        let today = app.now().date_naive().to_string();
         let mut ids = Vec::new();
         for title in ["Disk full", "Cert expiry", "Queue backlog"] {
             let decide = json!({"option": "fix", "rationale": "r", "review_on": today});
@@ -1298,7 +1319,7 @@ async fn decisions_list_by_window_and_refuses_a_negative_offset() {
         let hour = chrono::Duration::hours(1);
         let stamp =
             |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let now = chrono::Utc::now();
+        let now = app.now();
         let (_, inside) = app
             .get(
                 "sam",

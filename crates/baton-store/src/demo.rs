@@ -117,7 +117,146 @@ pub async fn seed(
         }
     }
     store.tick(now).await?;
+    for survey in demo::surveys(&directory, now, true) {
+        run_survey(store, &survey).await?;
+    }
+    // A confidence poll on the latest decided architecture decision: the
+    // history's, settled since.
+    let decided = store
+        .list(&crate::DecisionFilter {
+            team: Some("platform".into()),
+            decision_type: Some("architecture".into()),
+            status: Some(lifecycle::Status::Decided),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await?;
+    if let Some(d) = decided.first() {
+        run_poll(store, d, d.opened_at + Duration::hours(1)).await?;
+    }
     Ok(seeded)
+}
+
+/// What [`liven`] added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Livened {
+    /// Decisions opened now, to keep each open state in view.
+    pub decisions: usize,
+    pub surveys: usize,
+    pub polls: usize,
+}
+
+/// Appends what keeps the demo live at `now`, on every start: deadlines
+/// that have passed are processed first (never lengthened, history never
+/// rewritten), then decisions are opened *now* until each open state of
+/// [`demo::Stage`] holds [`demo::LIVE_EACH`], and each team gets an open
+/// survey if it has none, and a poll on an open decision.
+pub async fn liven(store: &Store, now: DateTime<Utc>) -> Result<Livened, StoreError> {
+    store.tick(now).await?;
+    let mut livened = Livened::default();
+    let counts = store.counts_by_status().await?;
+    let mut first_checking = None;
+    for stage in demo::Stage::ALL {
+        let status = stage.status();
+        let mut held = counts
+            .iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| usize::try_from(*n).unwrap_or(usize::MAX));
+        // A request may route somewhere the script did not expect (its
+        // expert at full load, say): try a few more, never loop for ever.
+        for n in 0..2 * demo::LIVE_EACH {
+            if held >= demo::LIVE_EACH {
+                break;
+            }
+            let planned = demo::live(stage, n, now);
+            let decision = match store.open(&opening(&planned)).await {
+                Ok(d) => d,
+                Err(StoreError::Resolve(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            livened.decisions += 1;
+            let mut current = decision.clone();
+            for step in demo::live_course(stage, &planned, &decision) {
+                let (actor, action) = action(&step, &current);
+                match store.act(decision.id, &actor, &action, now).await {
+                    Ok(d) => current = d,
+                    Err(StoreError::Lifecycle(_) | StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if current.status == status {
+                held += 1;
+                if stage == demo::Stage::Checking && first_checking.is_none() {
+                    first_checking = Some(current);
+                }
+            }
+        }
+    }
+    let open_surveys = store
+        .surveys(None)
+        .await?
+        .into_iter()
+        .filter(|s| s.closes_at.is_some_and(|c| c > now))
+        .map(|s| s.team)
+        .collect::<Vec<_>>();
+    let directory = store.directory().await?;
+    for survey in demo::surveys(&directory, now, false) {
+        if !open_surveys.iter().any(|t| t == survey.team) {
+            run_survey(store, &survey).await?;
+            livened.surveys += 1;
+        }
+    }
+    if let Some(d) = first_checking {
+        run_poll(store, &d, now).await?;
+        livened.polls += 1;
+    }
+    Ok(livened)
+}
+
+/// Creates a scripted survey and gives its responses.
+async fn run_survey(store: &Store, survey: &demo::PlannedSurvey) -> Result<(), StoreError> {
+    let created = store
+        .create_survey(
+            survey.team,
+            &survey.title,
+            Vec::new(),
+            Some(survey.closes_at),
+            demo::ADMIN,
+            survey.created_at,
+        )
+        .await?;
+    for (person, at, answers) in &survey.responses {
+        store.respond(created.id, person, answers, *at).await?;
+    }
+    Ok(())
+}
+
+/// A "who feels most confident?" poll on `decision`, answered by its
+/// roster's voices.
+async fn run_poll(
+    store: &Store,
+    decision: &lifecycle::Decision,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let domain = decision.domains.first().map(String::as_str);
+    let poll = store
+        .create_poll(
+            &decision.team,
+            &format!("Who feels most confident about “{}”?", decision.title),
+            domain,
+            Some(decision.id),
+            &decision.requester,
+            at,
+        )
+        .await?;
+    let r = &decision.resolution;
+    let voters = std::iter::once(&r.decider)
+        .chain(&r.backups)
+        .chain(&r.roster.input);
+    for (i, person) in voters.take(3).enumerate() {
+        store.vote(poll.id, person, 5 - (i as u8 % 3), at).await?;
+    }
+    Ok(())
 }
 
 /// One queued piece of the history.
@@ -182,6 +321,7 @@ fn action(step: &Step, current: &lifecycle::Decision) -> (Actor, Action) {
             notes: (*notes).to_owned(),
         },
         Act::Withdraw => Action::Withdraw,
+        Act::Escalate => Action::Escalate,
     };
     (Actor { person, role }, action)
 }

@@ -145,7 +145,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             tick_every,
             demo,
-        } => serve::run(&db, &listen, tick_every, demo),
+            clock,
+        } => serve::run(&db, &listen, tick_every, demo, clock.as_deref()),
         Command::Token(command) => token::run(command),
         Command::Export { db, format, out } => export::run(&db, format, out.as_deref()),
         Command::Import {

@@ -6,14 +6,25 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use baton_core::demo;
 use baton_core::lifecycle::Role;
-use baton_server::AppState;
+use baton_server::{AppState, Clock};
 use baton_store::Store;
-use chrono::Utc;
 
 use super::store::connect;
 use crate::cli::Db;
 
-pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCode> {
+pub fn run(
+    db: &Db,
+    listen: &str,
+    tick_every: u64,
+    demo: bool,
+    clock: Option<&str>,
+) -> Result<ExitCode> {
+    let clock = match clock {
+        None => Clock::system(),
+        Some(text) => Clock::starting_at(
+            super::who::parse_at(Some(text)).context("--clock needs an RFC 3339 instant")?,
+        ),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -27,7 +38,7 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
         .block_on(async {
             let store = connect(&db.db).await?;
             let admin_token = if demo {
-                Some(prepare_demo(&store, &db.db).await?)
+                Some(prepare_demo(&store, &db.db, clock).await?)
             } else {
                 None
             };
@@ -50,12 +61,14 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
             let deadlines = baton_server::deadlines::spawn(
                 store.clone(),
                 std::time::Duration::from_secs(tick_every),
+                clock,
             );
             let webhooks = baton_server::webhooks::spawn(
                 store.clone(),
                 baton_server::webhooks::Config::default(),
             );
             let state = AppState::new(store)
+                .with_clock(clock)
                 .with_slack_secret(std::env::var("BATON_SLACK_SIGNING_SECRET").ok());
             baton_server::run(listener, state, shutdown()).await?;
             deadlines.abort();
@@ -68,15 +81,16 @@ pub fn run(db: &Db, listen: &str, tick_every: u64, demo: bool) -> Result<ExitCod
 }
 
 /// Seeds an empty store with the demo organisation (or reuses one seeded
-/// before) and returns a fresh admin token for it. A store holding any other
+/// before), brings it up to now (`liven`) and returns a fresh admin token
+/// for it. A store holding any other
 /// organisation is refused: the demo must never mix with real data.
-async fn prepare_demo(store: &Store, url: &str) -> Result<String> {
+async fn prepare_demo(store: &Store, url: &str, clock: Clock) -> Result<String> {
     use baton_store::demo::DemoState;
     match baton_store::demo::demo_state(store).await? {
         DemoState::Empty => {
             eprintln!("seeding {url} with the demo organisation…");
             let bar = indicatif::ProgressBar::new(0);
-            let seeded = baton_store::demo::seed(store, Utc::now(), |done, total| {
+            let seeded = baton_store::demo::seed(store, clock.now(), |done, total| {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
             })
@@ -97,8 +111,17 @@ async fn prepare_demo(store: &Store, url: &str) -> Result<String> {
              run the demo on a new store, e.g. `baton serve --demo --db sqlite://./baton-demo.db`"
         ),
     }
+    let livened = baton_store::demo::liven(store, clock.now())
+        .await
+        .context("cannot bring the demo up to now")?;
+    if livened != baton_store::demo::Livened::default() {
+        eprintln!(
+            "demo: opened {} decisions now, so that each open state holds some; {} new surveys, {} new polls",
+            livened.decisions, livened.surveys, livened.polls
+        );
+    }
     let (_, token) = store
-        .create_token(demo::ADMIN, Role::Admin, Utc::now())
+        .create_token(demo::ADMIN, Role::Admin, clock.now())
         .await
         .context("cannot create the demo's admin token")?;
     Ok(token)

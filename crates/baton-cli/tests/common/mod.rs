@@ -72,6 +72,36 @@ pub fn json_of(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
+/// A child process that ends with the test, pass or fail: a panicking
+/// test must not leave a `baton serve` running after the test binary exits.
+pub struct KillOnDrop(pub Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // Already gone after `stop`: both calls then fail harmlessly.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `command`, to be killed when the guard drops.
+pub fn spawn(command: &mut Command) -> KillOnDrop {
+    KillOnDrop(command.spawn().unwrap())
+}
+
 /// Sends SIGTERM and waits for the process to end.
 pub fn stop(child: &mut Child) -> ExitStatus {
     let _ = Command::new("kill")

@@ -84,7 +84,7 @@ pub async fn metrics(
     _caller: Caller,
     Params(query): Params<MetricsQuery>,
 ) -> Result<Json<MetricsView>, Problem> {
-    let (from, to) = super::window::window(query.from, query.to, Utc::now(), |to| {
+    let (from, to) = super::window::window(query.from, query.to, state.clock.now(), |to| {
         to - Duration::days(30)
     })?;
     let team = query.team.as_deref();
@@ -97,7 +97,10 @@ pub async fn metrics(
         scope,
         Window { from, to },
     );
-    let scores = state.store.enps_scores(team, from, to, Utc::now()).await?;
+    let scores = state
+        .store
+        .enps_scores(team, from, to, state.clock.now())
+        .await?;
     let enps = (scores.len() >= baton_core::feedback::MIN_RESPONSES).then(|| enps_tally(&scores));
     Ok(Json(MetricsView { metrics, enps }))
 }
@@ -129,7 +132,7 @@ pub async fn alerts(
         &inputs.directory,
         &inputs.guides(),
         scope,
-        Utc::now(),
+        state.clock.now(),
     )))
 }
 

@@ -22,8 +22,7 @@ pub struct FeedQuery {
 }
 
 /// The window a feed covers: 30 days back to 180 days ahead by default.
-fn window(q: &FeedQuery) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
-    let now = Utc::now();
+fn window(q: &FeedQuery, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
     let (from, to) = super::window::window(q.from, q.to, now + TimeDelta::days(180), |_| {
         now - TimeDelta::days(30)
     })?;
@@ -86,9 +85,9 @@ struct Event {
     summary: String,
 }
 
-fn calendar(name: &str, events: &[Event]) -> Response {
+fn calendar(name: &str, events: &[Event], now: DateTime<Utc>) -> Response {
     let mut out = String::new();
-    let now = stamp(Utc::now());
+    let now = stamp(now);
     for l in [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -153,7 +152,7 @@ pub async fn rotation(
     let Some(name) = file.strip_suffix(".ics") else {
         return Err(Problem::not_found("rotation feeds end in `.ics`"));
     };
-    let (from, to) = window(&q)?;
+    let (from, to) = window(&q, state.clock.now())?;
     let guide = state.store.guide(&team).await?;
     if guide.rotation(name).is_none() {
         return Err(Problem::not_found(format!(
@@ -163,6 +162,7 @@ pub async fn rotation(
     Ok(calendar(
         &format!("{team} {name}"),
         &shift_events(&guide, name, None, from, to),
+        state.clock.now(),
     ))
 }
 
@@ -175,7 +175,7 @@ pub async fn person(
     q: FeedQuery,
 ) -> Result<Response, Problem> {
     authenticate(&state, &headers, &q).await?;
-    let (from, to) = window(&q)?;
+    let (from, to) = window(&q, state.clock.now())?;
     if state.store.directory().await?.find(id).is_none() {
         return Err(Problem::not_found(format!(
             "`{id}` is not in the directory"
@@ -210,7 +210,11 @@ pub async fn person(
         }
     }
     events.sort_by_key(|e| e.start);
-    Ok(calendar(&format!("{id} duties"), &events))
+    Ok(calendar(
+        &format!("{id} duties"),
+        &events,
+        state.clock.now(),
+    ))
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub async fn open(
         title: body.title,
         context: body.context.unwrap_or_else(|| serde_json::json!({})),
         requester: caller.person,
-        at: Utc::now(),
+        at: state.clock.now(),
     };
     let d = state.store.open(&opening).await?;
     Ok((
@@ -279,7 +279,7 @@ pub async fn act(
     };
     let d = state
         .store
-        .act(id, &caller.actor(), &action, Utc::now())
+        .act(id, &caller.actor(), &action, state.clock.now())
         .await?;
     Ok(Json(state.store.document_of(&d).await?))
 }

@@ -45,7 +45,7 @@ pub async fn create_survey(
             body.questions,
             body.closes_at,
             &caller.person,
-            Utc::now(),
+            state.clock.now(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(survey)))
@@ -115,7 +115,7 @@ pub async fn respond(
     }
     state
         .store
-        .respond(id, &caller.person, &body.answers, Utc::now())
+        .respond(id, &caller.person, &body.answers, state.clock.now())
         .await?;
     Ok(StatusCode::CREATED)
 }
@@ -141,7 +141,7 @@ pub async fn survey_results(
 ) -> Result<Json<SurveyResults>, Problem> {
     let survey = state.store.survey(id).await?;
     let responses = state.store.responses(id).await?;
-    let closed = survey.closes_at.is_none_or(|c| c <= Utc::now());
+    let closed = survey.closes_at.is_none_or(|c| c <= state.clock.now());
     let results = if closed {
         feedback::tally(&survey.questions, &responses)
     } else {
@@ -228,7 +228,7 @@ pub async fn create_poll(
             domain.as_deref(),
             body.decision,
             &caller.person,
-            Utc::now(),
+            state.clock.now(),
         )
         .await?;
     Ok((
@@ -275,7 +275,7 @@ pub async fn vote(
     caller.may_write()?;
     state
         .store
-        .vote(id, &caller.person, body.confidence, Utc::now())
+        .vote(id, &caller.person, body.confidence, state.clock.now())
         .await?;
     Ok(Json(poll_view(&state, id).await?))
 }

@@ -36,7 +36,7 @@ pub async fn put_org(
     Ok(Json(
         state
             .store
-            .apply(Some(("org", &text)), &[], chrono::Utc::now())
+            .apply(Some(("org", &text)), &[], state.clock.now())
             .await?,
     ))
 }
@@ -71,7 +71,7 @@ pub async fn put_guide(
     Ok(Json(
         state
             .store
-            .apply(None, &[(&name, &text)], chrono::Utc::now())
+            .apply(None, &[(&name, &text)], state.clock.now())
             .await?,
     ))
 }
@@ -113,7 +113,7 @@ pub async fn endorse(
         Json(
             state
                 .store
-                .apply_over(Some(base), Some(("org", &json)), &[], chrono::Utc::now())
+                .apply_over(Some(base), Some(("org", &json)), &[], state.clock.now())
                 .await?,
         ),
     ))

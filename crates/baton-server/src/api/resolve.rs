@@ -33,7 +33,7 @@ pub async fn resolve(
     Body(body): Body<ResolveBody>,
 ) -> Result<Json<baton_core::Resolution>, Problem> {
     let guide = state.store.guide_at(&body.team, caller.snapshot).await?;
-    let at = body.at.unwrap_or_else(Utc::now);
+    let at = body.at.unwrap_or_else(|| state.clock.now());
     let org = state
         .store
         .org_state_at(&guide, at, caller.snapshot)

@@ -78,7 +78,7 @@ pub async fn subscribe(
             &body.events,
             body.secret.as_deref(),
             &caller.person,
-            chrono::Utc::now(),
+            state.clock.now(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(Subscribed { webhook, secret })))
@@ -102,7 +102,7 @@ pub async fn unsubscribe(
     caller.require(&[Role::Admin], "unsubscribe webhooks")?;
     if state
         .store
-        .unsubscribe_webhook(id, &caller.person, chrono::Utc::now())
+        .unsubscribe_webhook(id, &caller.person, state.clock.now())
         .await?
     {
         Ok(StatusCode::NO_CONTENT)
