@@ -199,6 +199,11 @@ pub enum Command {
     Verify {
         #[command(flatten)]
         db: Db,
+        /// A head printed by an earlier verify (`SEQ:HASH`): also detect a
+        /// chain truncated or recomputed since.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Option<baton_store::NotedHead>,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },

@@ -4,19 +4,19 @@
 //! after it, and `verify` names the first break.
 
 use baton_core::lifecycle::Event;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-
-use crate::{Store, StoreError, on_pool};
 
 /// The `prev_hash` of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The canonical JSON of an event at position `seq`: keys sorted (serde_json
-/// maps are ordered), no whitespace, instants in RFC 3339 UTC.
-pub(crate) fn body(seq: i64, event: &Event) -> String {
-    let value = serde_json::json!({
+/// maps are ordered), no whitespace, instants in RFC 3339 UTC. The last
+/// event of each change to a decision also carries `record`, the
+/// [`record_digest`] of the decision's stored record after the change, so
+/// that `verify` proves the rows everyone reads, not just the events.
+pub(crate) fn body(seq: i64, event: &Event, record: Option<&str>) -> String {
+    let mut value = serde_json::json!({
         "seq": seq,
         "decision": if event.decision > 0 { serde_json::json!(event.decision) } else { serde_json::Value::Null },
         "kind": event.kind,
@@ -24,7 +24,16 @@ pub(crate) fn body(seq: i64, event: &Event) -> String {
         "at": baton_core::instant(event.at),
         "data": event.data,
     });
+    if let Some(digest) = record {
+        value["record"] = serde_json::json!(digest);
+    }
     value.to_string()
+}
+
+/// The SHA-256 (hex) of a decision's stored `record` text, as its last
+/// event carries it.
+pub(crate) fn record_digest(record: &str) -> String {
+    format!("{:x}", Sha256::digest(record.as_bytes()))
 }
 
 pub(crate) fn link(prev: &str, body: &str) -> String {
@@ -75,18 +84,41 @@ pub(crate) struct Linked<'e> {
     pub hash: String,
 }
 
-/// `events` linked after `head`, in order.
+/// An event to chain, with the [`record_digest`] it carries when it is the
+/// last event of a change to a decision.
+pub(crate) type Entry<'e> = (&'e Event, Option<String>);
+
+/// Events about no decision, or whose change writes no record: nothing to
+/// digest.
+pub(crate) fn bare<'e>(
+    events: impl IntoIterator<Item = &'e Event>,
+) -> impl Iterator<Item = Entry<'e>> {
+    events.into_iter().map(|e| (e, None))
+}
+
+/// The entries of one change to a decision: its events, the last carrying
+/// the digest of `record`, the decision's record as written.
+pub(crate) fn change<'e>(events: &'e [Event], record: &str) -> impl Iterator<Item = Entry<'e>> {
+    let last = events.len().saturating_sub(1);
+    let digest = record_digest(record);
+    events
+        .iter()
+        .enumerate()
+        .map(move |(i, e)| (e, (i == last).then(|| digest.clone())))
+}
+
+/// `entries` linked after `head`, in order.
 pub(crate) fn linked<'e>(
     head: &Head,
-    events: impl IntoIterator<Item = &'e Event>,
+    entries: impl IntoIterator<Item = Entry<'e>>,
 ) -> Vec<Linked<'e>> {
     let mut seq = head.seq;
     let mut prev = head.hash.clone();
-    events
+    entries
         .into_iter()
-        .map(|event| {
+        .map(|(event, record)| {
             seq += 1;
-            let body = body(seq, event);
+            let body = body(seq, event, record.as_deref());
             let hash = link(&prev, &body);
             Linked {
                 seq,
@@ -145,11 +177,12 @@ pub(crate) fn insert_events(first: usize, rows: usize) -> String {
 /// Events per statement: well under SQLite's limit of 32,766 parameters.
 pub(crate) const EVENTS_PER_STATEMENT: usize = 1_000;
 
-/// Appends `events` after `$head` inside the write transaction `$tx`; a
-/// trigger moves the chain head along.
+/// Appends `$entries` ([`Entry`]s) after `$head` inside the write
+/// transaction `$tx`; a trigger moves the chain head along. With a bare
+/// list of events, none carries a record digest.
 macro_rules! append {
-    ($tx:expr, $head:expr, $events:expr) => {{
-        let rows = $crate::chain::linked(&$head, $events);
+    (entries $tx:expr, $head:expr, $entries:expr) => {{
+        let rows = $crate::chain::linked(&$head, $entries);
         for chunk in rows.chunks($crate::chain::EVENTS_PER_STATEMENT) {
             let sql = $crate::chain::insert_events(1, chunk.len());
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -159,138 +192,11 @@ macro_rules! append {
             query.execute(&mut *$tx).await?;
         }
     }};
+    ($tx:expr, $head:expr, $events:expr) => {
+        $crate::chain::append!(entries $tx, $head, $crate::chain::bare($events))
+    };
 }
 pub(crate) use append;
-
-/// What `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChainReport {
-    pub events: i64,
-    pub head: String,
-    pub verified: Verified,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Verified {
-    Intact,
-    /// The first event whose link does not hold, and why.
-    Broken {
-        seq: i64,
-        reason: String,
-    },
-}
-
-/// Rows read per query while verifying, so a long log is never held whole.
-const PAGE: i64 = 10_000;
-
-impl Store {
-    /// Recomputes the whole chain and reports the first broken link.
-    pub async fn verify(&self) -> Result<ChainReport, StoreError> {
-        let mut expected_seq = 1i64;
-        let mut prev = GENESIS.to_owned();
-        loop {
-            let rows: Vec<(i64, String, String, String)> = on_pool!(self, |pool| {
-                sqlx::query("SELECT seq, body, prev_hash, hash FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2")
-                    .bind(expected_seq)
-                    .bind(PAGE)
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(|r| Ok((r.try_get("seq")?, r.try_get("body")?, r.try_get("prev_hash")?, r.try_get("hash")?)))
-                    .collect::<Result<_, sqlx::Error>>()?
-            });
-            let done = (rows.len() as i64) < PAGE;
-            for (seq, body, prev_hash, hash) in rows {
-                if let Some(reason) = check_link(expected_seq, &prev, seq, &body, &prev_hash, &hash)
-                {
-                    return Ok(ChainReport {
-                        events: seq - 1,
-                        head: prev,
-                        verified: Verified::Broken {
-                            seq: expected_seq.min(seq),
-                            reason,
-                        },
-                    });
-                }
-                prev = hash;
-                expected_seq += 1;
-            }
-            if done {
-                break;
-            }
-        }
-        let count = expected_seq - 1;
-        let (head_seq, head_hash): (i64, String) = on_pool!(self, |pool| {
-            let row = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1")
-                .fetch_one(pool)
-                .await?;
-            (row.try_get("seq")?, row.try_get("hash")?)
-        });
-        let verified = if head_seq != count || head_hash != prev {
-            Verified::Broken {
-                seq: count + 1,
-                reason: format!(
-                    "the chain head records {head_seq} events ending in {}, but {count} events are stored ending in {}",
-                    short(&head_hash),
-                    short(&prev)
-                ),
-            }
-        } else {
-            Verified::Intact
-        };
-        Ok(ChainReport {
-            events: count,
-            head: prev,
-            verified,
-        })
-    }
-}
-
-/// Why the stored event at `seq` does not continue the chain, if it does not.
-fn check_link(
-    expected_seq: i64,
-    prev: &str,
-    seq: i64,
-    body: &str,
-    prev_hash: &str,
-    hash: &str,
-) -> Option<String> {
-    if seq != expected_seq {
-        return Some(format!(
-            "event {expected_seq} is missing (the next stored event is {seq})"
-        ));
-    }
-    let claimed = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("seq").and_then(serde_json::Value::as_i64));
-    if claimed != Some(seq) {
-        return Some(format!(
-            "event {seq} holds the body of event {}",
-            claimed.map_or("?".into(), |c| c.to_string())
-        ));
-    }
-    if prev_hash != prev {
-        return Some(format!(
-            "event {seq} links to {} but the event before it hashes to {}",
-            short(prev_hash),
-            short(prev)
-        ));
-    }
-    let recomputed = link(prev, body);
-    if recomputed != hash {
-        return Some(format!(
-            "event {seq} was changed: its content hashes to {}, not the stored {}",
-            short(&recomputed),
-            short(hash)
-        ));
-    }
-    None
-}
-
-fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
-}
 
 #[cfg(test)]
 mod tests {
@@ -302,32 +208,5 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(a, link(GENESIS, "{ }"));
         assert_ne!(a, link(&a, "{}"));
-    }
-
-    #[test]
-    fn each_kind_of_tampering_is_named() {
-        let b1 = r#"{"seq":1}"#;
-        let h1 = link(GENESIS, b1);
-        assert_eq!(check_link(1, GENESIS, 1, b1, GENESIS, &h1), None);
-        assert!(
-            check_link(1, GENESIS, 1, r#"{"seq":1,"x":1}"#, GENESIS, &h1)
-                .unwrap()
-                .contains("was changed")
-        );
-        assert!(
-            check_link(1, GENESIS, 2, b1, GENESIS, &h1)
-                .unwrap()
-                .contains("missing")
-        );
-        assert!(
-            check_link(1, GENESIS, 1, r#"{"seq":2}"#, GENESIS, &h1)
-                .unwrap()
-                .contains("body of event 2")
-        );
-        assert!(
-            check_link(2, &h1, 2, r#"{"seq":2}"#, GENESIS, "x")
-                .unwrap()
-                .contains("links to")
-        );
     }
 }

@@ -29,6 +29,7 @@ mod snapshot;
 mod state;
 pub mod tokens;
 pub mod transfer;
+mod verify;
 mod versions;
 pub mod watch;
 pub mod webhooks;
@@ -41,10 +42,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use chain::{ChainReport, Verified};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
 pub use snapshot::Snapshot;
+pub use verify::{ChainReport, NotedHead, Verified};
 
 pub use versions::Applied;
 

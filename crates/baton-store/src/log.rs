@@ -474,6 +474,7 @@ impl Store {
         let ids = write_tx!(self, |tx, head| {
             let mut ids = Vec::with_capacity(records.len());
             let mut events = Vec::with_capacity(records.len());
+            let mut digests = Vec::with_capacity(records.len());
             for (id, record) in (head.decisions + 1..).zip(records) {
                 let mut d = record.clone();
                 d.id = id;
@@ -482,9 +483,10 @@ impl Store {
                 d.decided_at = d.decided_at.map(micros);
                 let json = record_json(&d)?;
                 let sql = sqlx::AssertSqlSafe(insert_decisions(1, 1));
-                bind_insert!(sqlx::query(sql), &d, json)
+                bind_insert!(sqlx::query(sql), &d, &json)
                     .execute(&mut *tx)
                     .await?;
+                digests.push(Some(crate::chain::record_digest(&json)));
                 events.push(lifecycle::Event {
                     decision: d.id,
                     kind: "imported".into(),
@@ -494,7 +496,7 @@ impl Store {
                 });
                 ids.push(id);
             }
-            append!(tx, head, &events);
+            append!(entries tx, head, events.iter().zip(digests));
             ids
         });
         Ok(ids)

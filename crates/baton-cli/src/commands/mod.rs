@@ -139,7 +139,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             json,
         ),
         Command::Tick { db, at } => tick::run(&db, at.as_deref()),
-        Command::Verify { db, json } => verify::run(&db, json),
+        Command::Verify { db, head, json } => verify::run(&db, head.as_ref(), json),
         Command::Serve {
             db,
             listen,

@@ -1,28 +1,33 @@
-//! `baton verify`: recompute the audit chain.
+//! `baton verify`: recompute the audit chain and prove every stored row
+//! from it.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
-use baton_store::Verified;
+use baton_store::{NotedHead, Verified};
 
 use super::store::{block_on, connect};
 use crate::cli::Db;
 
-pub fn run(db: &Db, json: bool) -> Result<ExitCode> {
+pub fn run(db: &Db, head: Option<&NotedHead>, json: bool) -> Result<ExitCode> {
     block_on(async {
         let store = connect(&db.db).await?;
-        let report = store.verify().await?;
+        let report = store.verify_against(head).await?;
         if json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
             match &report.verified {
                 Verified::Intact => println!(
-                    "chain intact: {} events, head {}",
-                    report.events, report.head
+                    "chain intact: {} events, head {}; {} decisions and {} directory and guide versions match it",
+                    report.events, report.head, report.decisions, report.versions
                 ),
-                Verified::Broken { seq, reason } => {
-                    println!("chain broken at event {seq}: {reason}")
-                }
+                Verified::Broken { reason, .. } => println!("chain broken: {reason}"),
+            }
+            if report.unproven > 0 {
+                eprintln!(
+                    "warning: {} decisions were last changed before events carried record digests: their records are not proven by the chain",
+                    report.unproven
+                );
             }
         }
         Ok(if report.verified == Verified::Intact {

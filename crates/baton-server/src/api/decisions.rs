@@ -284,13 +284,28 @@ pub async fn act(
     Ok(Json(state.store.document_of(&d).await?))
 }
 
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyQuery {
+    /// A head an earlier verify printed, `SEQ:HASH`: also detect a chain
+    /// truncated or recomputed since.
+    head: Option<String>,
+}
+
 pub async fn verify(
     State(state): State<AppState>,
     _caller: Caller,
+    Params(query): Params<VerifyQuery>,
 ) -> Result<Json<baton_store::ChainReport>, Problem> {
-    let report = state.store.verify().await?;
+    let noted = query
+        .head
+        .as_deref()
+        .map(str::parse::<baton_store::NotedHead>)
+        .transpose()
+        .map_err(|e| Problem::bad_query(format!("`head`: {e}")))?;
+    let report = state.store.verify_against(noted.as_ref()).await?;
     if let Verified::Broken { seq, reason } = &report.verified {
-        tracing::warn!(seq, %reason, "audit chain broken");
+        tracing::warn!(?seq, %reason, "audit chain broken");
     }
     Ok(Json(report))
 }

@@ -326,7 +326,7 @@ macro_rules! commit_batch {
                 let (head, reads) = $read(&mut tx, $jobs).await?;
                 let planned = plan::plan($jobs, head.decisions, reads);
                 if !planned.rows.is_empty() {
-                    let events = chain::linked(&head, plan::events(&planned.answers));
+                    let events = chain::linked(&head, plan::entries(&planned));
                     $write(&mut tx, &planned.rows, &events).await?;
                 }
                 tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;

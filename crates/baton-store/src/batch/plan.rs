@@ -41,6 +41,9 @@ pub(super) struct Row {
 pub(super) struct Planned {
     pub answers: Vec<Answer>,
     pub rows: Vec<Row>,
+    /// Per answer, the record its change wrote (`None` for an answer that
+    /// writes nothing): its last event carries the record's digest.
+    pub records: Vec<Option<String>>,
 }
 
 /// The state queries the batch's opens run, one per kind, each widened to
@@ -76,6 +79,7 @@ pub(super) fn record_ids(jobs: &[Job]) -> Vec<i64> {
 /// id stored.
 pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned {
     let mut answers = Vec::with_capacity(jobs.len());
+    let mut records = Vec::with_capacity(jobs.len());
     let mut rows: Vec<Row> = Vec::new();
     let mut row_of: HashMap<i64, usize> = HashMap::new();
     for job in jobs {
@@ -97,6 +101,7 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
             Ok(Some(writes)) if !writes.events.is_empty() => writes,
             other => {
                 answers.push(other);
+                records.push(None);
                 continue;
             }
         };
@@ -104,6 +109,7 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
             Ok(record) => record,
             Err(e) => {
                 answers.push(Err(e));
+                records.push(None);
                 continue;
             }
         };
@@ -117,10 +123,15 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
         }
         reads.records.insert(id, record.clone());
         last_id = last_id.max(id);
-        keep(&mut rows, &mut row_of, &writes, record);
+        keep(&mut rows, &mut row_of, &writes, record.clone());
         answers.push(Ok(Some(writes)));
+        records.push(Some(record));
     }
-    Planned { answers, rows }
+    Planned {
+        answers,
+        rows,
+        records,
+    }
 }
 
 /// Adds a job's decision row to those the batch writes: a decision written
@@ -144,10 +155,13 @@ fn keep(rows: &mut Vec<Row>, row_of: &mut HashMap<i64, usize>, writes: &Writes, 
     }
 }
 
-/// The events of every write in `answers`, in order: the batch's events.
-pub(super) fn events(answers: &[Answer]) -> impl Iterator<Item = &baton_core::lifecycle::Event> {
-    answers
+/// The events of every write in `planned`, in order, each change's last
+/// carrying the digest of the record it wrote: the batch's chain entries.
+pub(super) fn entries(planned: &Planned) -> impl Iterator<Item = crate::chain::Entry<'_>> {
+    planned
+        .answers
         .iter()
-        .filter_map(|a| a.as_ref().ok().and_then(Option::as_ref))
-        .flat_map(|w| w.events.iter())
+        .zip(&planned.records)
+        .filter_map(|(a, record)| Some((a.as_ref().ok()?.as_ref()?, record.as_deref()?)))
+        .flat_map(|(w, record)| crate::chain::change(&w.events, record))
 }
