@@ -216,6 +216,14 @@ pub enum Command {
         /// A file (a directory for madr); default standard output.
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
+        /// With --format csv: the directory's people (id, teams, rank,
+        /// leader) instead of the decisions.
+        #[arg(long, conflicts_with = "types")]
+        people: bool,
+        /// With --format csv: each team's decision types (team, type,
+        /// impact, frequency, target in seconds) instead of the decisions.
+        #[arg(long)]
+        types: bool,
     },
     /// Import decisions, all or nothing: a CSV of past decisions, or a JSON/NDJSON export.
     Import {
@@ -225,8 +233,16 @@ pub enum Command {
         /// Default: from the file's extension.
         #[arg(long, value_enum)]
         format: Option<ImportFormat>,
+        /// The instant recorded for the import's audit events (default now).
         #[arg(long)]
         at: Option<String>,
+        /// Accept people who are not in the directory (a sheet of the past
+        /// names people who have left); the summary lists them.
+        #[arg(long)]
+        allow_departed: bool,
+        /// Check everything and print the summary, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Serve the HTTP API (SPEC §8.2) over the store.
     Serve {

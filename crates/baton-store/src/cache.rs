@@ -19,6 +19,10 @@ pub(crate) struct Cache {
     /// For actions that read nobody from the directory.
     pub(crate) empty_directory: Arc<Directory>,
     directory: Mutex<Option<(i64, Arc<Directory>)>>,
+    /// Directory versions other than the one in force, for judging history
+    /// by the directory of its day. A version never changes, so an entry
+    /// never goes stale; the map is only kept small.
+    past: Mutex<HashMap<i64, Arc<Directory>>>,
     guides: Mutex<HashMap<String, CachedGuide>>,
     known: Mutex<Known>,
     /// The single-flight chain-head reader behind [`crate::Store::snapshot`].
@@ -66,6 +70,7 @@ impl Default for Cache {
         Self {
             empty_directory: Arc::new(Directory::empty()),
             directory: Mutex::default(),
+            past: Mutex::default(),
             guides: Mutex::default(),
             known: Mutex::default(),
             heads: Arc::default(),
@@ -85,6 +90,24 @@ impl Cache {
     pub(crate) fn keep_directory(&self, version: i64, directory: &Arc<Directory>) {
         if let Ok(mut slot) = self.directory.lock() {
             *slot = Some((version, Arc::clone(directory)));
+        }
+    }
+
+    /// Directory `version`, whether in force or past.
+    pub(crate) fn any_directory(&self, version: i64) -> Option<Arc<Directory>> {
+        self.directory(version)
+            .or_else(|| self.past.lock().ok()?.get(&version).cloned())
+    }
+
+    pub(crate) fn keep_past_directory(&self, version: i64, directory: &Arc<Directory>) {
+        /// Past versions kept at most: a store whose every endorsement made
+        /// a version has many, each the size of the directory.
+        const MAX_PAST: usize = 64;
+        if let Ok(mut past) = self.past.lock() {
+            if past.len() >= MAX_PAST {
+                past.clear();
+            }
+            past.insert(version, Arc::clone(directory));
         }
     }
 

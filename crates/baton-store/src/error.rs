@@ -38,6 +38,9 @@ pub enum StoreError {
     /// writer stopped, a commit's outcome is unknown.
     #[error("the store cannot answer: {0}")]
     Unavailable(String),
+    /// Rows of an import that cannot be imported; nothing was.
+    #[error("{n} bad rows, so nothing was imported:\n{rows}", n = .0.count(), rows = .0)]
+    Import(crate::transfer::ImportErrors),
 }
 
 impl StoreError {
@@ -51,7 +54,7 @@ impl StoreError {
     /// A stable code for programs: `conflict`, `forbidden`, `not_found`, …
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadUrl(_) | Self::Load(_) => "invalid",
+            Self::BadUrl(_) | Self::Load(_) | Self::Import(_) => "invalid",
             Self::Connect { .. }
             | Self::Database(_)
             | Self::Migrate(_)

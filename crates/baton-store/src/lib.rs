@@ -24,6 +24,7 @@ mod chain;
 pub mod demo;
 mod error;
 pub mod feedback;
+mod import;
 mod log;
 mod snapshot;
 mod state;
@@ -47,6 +48,7 @@ pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
 pub use snapshot::Snapshot;
 pub use verify::{ChainReport, NotedHead, Verified};
 
+pub use import::ImportOptions;
 pub use versions::Applied;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

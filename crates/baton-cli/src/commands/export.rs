@@ -1,64 +1,142 @@
-//! `baton export`: every decision as JSON, NDJSON, CSV or MADR records.
+//! `baton export`: every decision as JSON, NDJSON, CSV or MADR records,
+//! read page by page and written as it goes; with `--people` or `--types`,
+//! the directory's people or the teams' decision types as CSV, so that SQL
+//! over the three files alone reproduces SPEC §6.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use baton_store::DecisionFilter;
-use baton_store::transfer::{madr, madr_file_name, write_csv};
+use baton_core::analytics::Judge;
+use baton_store::Store;
+use baton_store::transfer::{DecisionCsv, madr, madr_file_name, write_people, write_types};
 
 use super::store::{block_on, connect};
 use crate::cli::{Db, ExportFormat};
 
-pub fn run(db: &Db, format: ExportFormat, out: Option<&Path>) -> Result<ExitCode> {
+/// What `--format csv` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Decisions,
+    People,
+    Types,
+}
+
+/// Decisions read per page.
+const PAGE: i64 = 5_000;
+
+pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> Result<ExitCode> {
     if format == ExportFormat::Madr && out.is_none() {
         bail!("--format madr writes one file per decision: name a directory with --out DIR");
     }
+    if table != Table::Decisions && format != ExportFormat::Csv {
+        bail!("--people and --types are CSV tables: use them with --format csv");
+    }
     block_on(async {
         let store = connect(&db.db).await?;
-        let mut decisions = store.list(&DecisionFilter::default()).await?;
-        decisions.reverse();
-        let bar = indicatif::ProgressBar::new(decisions.len() as u64);
-        let text = match format {
-            ExportFormat::Csv => write_csv(&decisions)?,
-            ExportFormat::Json | ExportFormat::Ndjson => {
-                let mut docs = Vec::with_capacity(decisions.len());
-                for d in decisions {
-                    docs.push(store.document_of(&d).await?);
-                    bar.inc(1);
-                }
-                if format == ExportFormat::Json {
-                    serde_json::to_string_pretty(&docs)? + "\n"
-                } else {
-                    docs.iter().map(|d| d.to_string() + "\n").collect()
-                }
-            }
-            ExportFormat::Madr => {
-                let dir = out.unwrap_or(Path::new("."));
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
-                for d in &decisions {
-                    let path = dir.join(madr_file_name(d));
-                    std::fs::write(&path, madr(d))
-                        .with_context(|| format!("cannot write `{}`", path.display()))?;
-                    bar.inc(1);
-                }
-                bar.finish_and_clear();
-                println!(
-                    "wrote {} decision records to {}",
-                    decisions.len(),
-                    dir.display()
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-        };
-        bar.finish_and_clear();
-        match out {
-            Some(path) => std::fs::write(path, text)
-                .with_context(|| format!("cannot write `{}`", path.display()))?,
-            None => std::io::stdout().write_all(text.as_bytes())?,
+        if format == ExportFormat::Madr {
+            return madr_records(&store, out.unwrap_or(Path::new("."))).await;
         }
+        let sink: Box<dyn Write> = match out {
+            Some(path) => Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?,
+            ),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        let mut sink = std::io::BufWriter::new(sink);
+        let guides = {
+            let mut guides = Vec::new();
+            for team in store.teams().await? {
+                guides.push(store.guide(&team).await?);
+            }
+            guides
+        };
+        let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
+        match (format, table) {
+            (ExportFormat::Csv, Table::People) => {
+                write_people(&mut sink, &*store.directory().await?, &guides)?;
+            }
+            (ExportFormat::Csv, Table::Types) => {
+                write_types(&mut sink, &guides)?;
+            }
+            (ExportFormat::Csv, Table::Decisions) => {
+                let directories = store.directories().await?;
+                let judge = Judge::new(&directories, &guides);
+                let mut csv = DecisionCsv::new(&mut sink)?;
+                each_page(&store, |page| {
+                    for d in page {
+                        csv.row(d, &judge)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                csv.finish()?;
+            }
+            (_, _) => {
+                let ndjson = format == ExportFormat::Ndjson;
+                if !ndjson {
+                    sink.write_all(b"[")?;
+                }
+                let mut first = true;
+                let mut after = 0;
+                loop {
+                    let page = store.decisions_after(after, PAGE).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    for d in &page {
+                        let doc = store.document_of(d).await?;
+                        if ndjson {
+                            writeln!(sink, "{doc}")?;
+                        } else {
+                            let sep = if first { "\n" } else { ",\n" };
+                            write!(sink, "{sep}{}", serde_json::to_string_pretty(&doc)?)?;
+                        }
+                        first = false;
+                    }
+                }
+                if !ndjson {
+                    sink.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+                }
+            }
+        }
+        sink.flush()?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Calls `write` with each page of the log, oldest first.
+async fn each_page(
+    store: &Store,
+    mut write: impl FnMut(&[baton_core::lifecycle::Decision]) -> Result<()>,
+) -> Result<()> {
+    let mut after = 0;
+    loop {
+        let page = store.decisions_after(after, PAGE).await?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        write(&page)?;
+    }
+}
+
+async fn madr_records(store: &Store, dir: &Path) -> Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut written = 0;
+    let mut after = 0;
+    loop {
+        let page = store.decisions_after(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for d in &page {
+            let path = dir.join(madr_file_name(d));
+            std::fs::write(&path, madr(d))
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            written += 1;
+        }
+    }
+    println!("wrote {written} decision records to {}", dir.display());
+    Ok(ExitCode::SUCCESS)
 }

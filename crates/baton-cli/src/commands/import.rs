@@ -1,24 +1,35 @@
 //! `baton import`: decisions from a CSV of past decisions or a JSON/NDJSON
-//! export, in one transaction: a bad line imports nothing.
+//! export, read a row at a time and written in one transaction: one bad row
+//! imports nothing, and every bad row is named.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Result, anyhow};
-use baton_store::transfer::{parse_csv, parse_json, parse_ndjson};
+use anyhow::{Context, Result, anyhow};
+use baton_store::transfer::{self, Catalog, ImportError, Item};
+use baton_store::{ImportOptions, StoreError};
 
 use super::store::{block_on, connect};
 use crate::cli::{Db, ImportFormat};
 use crate::commands::who::parse_at;
-use crate::files;
+
+pub struct Options<'a> {
+    pub at: Option<&'a str>,
+    pub allow_departed: bool,
+    pub dry_run: bool,
+}
+
+type Checked = Result<Item, Vec<ImportError>>;
 
 pub fn run(
     db: &Db,
     file: &Path,
     format: Option<ImportFormat>,
-    at: Option<&str>,
+    options: Options<'_>,
 ) -> Result<ExitCode> {
-    let at = parse_at(at)?;
+    let at = parse_at(options.at)?;
     let format = match format {
         Some(f) => f,
         None => match file.extension().and_then(|e| e.to_str()) {
@@ -33,37 +44,100 @@ pub fn run(
             }
         },
     };
-    let text = files::read(file)?;
-    let parsed = match format {
-        ImportFormat::Csv => parse_csv(&text),
-        ImportFormat::Json => parse_json(&text),
-        ImportFormat::Ndjson => parse_ndjson(&text),
-    };
-    let records = match parsed {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!(
-                "error[invalid]: {}:{e}; nothing was imported",
-                file.display()
-            );
-            return Ok(ExitCode::from(1));
-        }
-    };
+    let open = || File::open(file).with_context(|| format!("cannot read `{}`", file.display()));
+    let name = file.display().to_string();
     block_on(async {
         let store = connect(&db.db).await?;
-        let spinner = indicatif::ProgressBar::new_spinner()
-            .with_message(format!("importing {} decisions", records.len()));
-        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-        let ids = store
-            .import(&records, &file.display().to_string(), at)
-            .await?;
-        spinner.finish_and_clear();
-        match (ids.first(), ids.last()) {
-            (Some(first), Some(last)) => {
-                println!("imported {} decisions as {first}..{last}", ids.len())
+        let catalog = store.catalog(options.allow_departed).await?;
+        let items: Box<dyn Iterator<Item = Checked>> = match format {
+            ImportFormat::Csv => match transfer::sheet(BufReader::new(open()?)) {
+                Ok(sheet) => {
+                    let catalog = catalog.clone();
+                    Box::new(sheet.map(move |row| row.and_then(|r| catalog.row(r))))
+                }
+                Err(errors) => return Ok(refused(&name, &errors, 0)),
+            },
+            ImportFormat::Ndjson => records(transfer::ndjson(BufReader::new(open()?)), &catalog),
+            ImportFormat::Json => records(transfer::json(open()?), &catalog),
+        };
+        let bar = indicatif::ProgressBar::new_spinner().with_message(format!("reading {name}"));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg}: {human_pos} rows ({per_sec})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        let import = ImportOptions {
+            source: name.clone(),
+            at,
+            dry_run: options.dry_run,
+        };
+        let result = store
+            .import(items, &catalog, &import, |n| {
+                if n % 1024 == 0 {
+                    bar.set_position(n);
+                }
+            })
+            .await;
+        bar.finish_and_clear();
+        let summary = match result {
+            Ok(summary) => summary,
+            Err(StoreError::Import(errors)) => {
+                return Ok(refused(&name, &errors.errors, errors.more));
             }
-            _ => println!("imported 0 decisions"),
+            Err(e) => return Err(e.into()),
+        };
+        let verb = if summary.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
+        let ids = summary
+            .ids
+            .map(|(first, last)| format!(" as {first}..{last}"))
+            .unwrap_or_default();
+        println!(
+            "{verb} {} decisions{ids}: {} decided before, {} opened and routed by their guide, {} already imported (skipped)",
+            summary.past + summary.opened,
+            summary.past,
+            summary.opened,
+            summary.skipped
+        );
+        if !summary.departed.is_empty() {
+            let names: Vec<&str> = summary.departed.iter().map(String::as_str).collect();
+            println!(
+                "people not in the directory, accepted as departed: {}",
+                names.join(", ")
+            );
+        }
+        if summary.dry_run {
+            println!("dry run: nothing was written");
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Records of an export, checked against `catalog`.
+fn records(
+    read: impl Iterator<Item = transfer::Sent> + 'static,
+    catalog: &Catalog,
+) -> Box<dyn Iterator<Item = Checked>> {
+    let catalog = catalog.clone();
+    Box::new(read.map(move |r| r.and_then(|(place, d)| catalog.record(place, d))))
+}
+
+/// Names every bad row (`more` beyond those kept) and says nothing was
+/// imported: exit 1.
+fn refused(name: &str, errors: &[ImportError], more: u64) -> ExitCode {
+    for e in errors {
+        eprintln!("error[invalid]: {name}: {e}");
+    }
+    if more > 0 {
+        eprintln!("error[invalid]: {name}: … and {more} more");
+    }
+    eprintln!(
+        "nothing was imported: {} bad rows",
+        errors.len() as u64 + more
+    );
+    ExitCode::from(1)
 }

@@ -148,13 +148,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             clock,
         } => serve::run(&db, &listen, tick_every, demo, clock.as_deref()),
         Command::Token(command) => token::run(command),
-        Command::Export { db, format, out } => export::run(&db, format, out.as_deref()),
+        Command::Export {
+            db,
+            format,
+            out,
+            people,
+            types,
+        } => {
+            let table = match (people, types) {
+                (true, _) => export::Table::People,
+                (_, true) => export::Table::Types,
+                _ => export::Table::Decisions,
+            };
+            export::run(&db, format, table, out.as_deref())
+        }
         Command::Import {
             db,
             file,
             format,
             at,
-        } => import::run(&db, &file, format, at.as_deref()),
+            allow_departed,
+            dry_run,
+        } => import::run(
+            &db,
+            &file,
+            format,
+            import::Options {
+                at: at.as_deref(),
+                allow_departed,
+                dry_run,
+            },
+        ),
         Command::Test { files, tests, json } => test::run(&files, &tests, json),
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::stats::{gini, median, nearest_rank, rate};
-use super::{Guides, Scope, Window, decided_by, is_expert};
+use super::{Directories, Judge, Scope, Window, decided_by};
 use crate::Guide;
 use crate::lifecycle::{Decision, OutcomeResult};
 use crate::org::Directory;
@@ -49,20 +49,33 @@ pub struct TypeTimes {
     pub p90_seconds: i64,
 }
 
-/// How unevenly authority is spread over the people who could hold it.
+/// How unevenly authority is spread over the people who could hold it
+/// (SPEC §6): the team's members, zeros included. Decisions of the team
+/// decided by someone outside it (an escalation target, a departed person)
+/// are not in that distribution; they are counted beside it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Concentration {
-    /// The population the Gini coefficient is over: the team's members
-    /// (everyone, for the org), plus anyone outside it who decided one of
-    /// its decisions — an outsider deciding is concentration too.
+    /// The population the Gini coefficient is over: the team's members in
+    /// the current directory (everyone in it, for the org).
     pub people: usize,
-    /// `null` when nobody decided anything.
+    /// `null` when no member decided anything.
     pub gini: Option<f64>,
-    /// Most decisions; ties go to the first id.
+    /// The member with most decisions; ties go to the first id.
     pub top_decider: Option<String>,
+    /// The top decider's share of the decisions members decided.
     pub top_share: Option<f64>,
-    /// Per-person decided counts; the zeros are left out, since for the org
+    /// Per-member decided counts; the zeros are left out, since for the org
     /// they would list the whole directory.
+    pub decided_by: BTreeMap<String, usize>,
+    pub outsiders: Outsiders,
+}
+
+/// Decisions decided by people outside the population.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Outsiders {
+    pub decided: usize,
+    /// Of every decision decided in the window; `null` when none was.
+    pub share: Option<f64>,
     pub decided_by: BTreeMap<String, usize>,
 }
 
@@ -98,16 +111,18 @@ impl Quality {
     }
 }
 
-/// SPEC §6 metrics of `scope` over `window`. Each decision is judged by its
-/// own team's guide (`leader_rank`); teams without one use the defaults.
+/// SPEC §6 metrics of `scope` over `window`. Each decider is judged by the
+/// directory in force when they decided and by their decision's own team's
+/// guide (`leader_rank`; teams without one use the defaults); the
+/// population of the concentration is the current directory's.
 pub fn metrics(
     decisions: &[Decision],
-    directory: &Directory,
+    directories: &Directories,
     guides: &[&Guide],
     scope: Scope<'_>,
     window: Window,
 ) -> Metrics {
-    let guides = Guides::new(guides);
+    let judge = Judge::new(directories, guides);
     let mut opened = 0;
     let mut escalated = 0;
     let mut decided: Vec<(&Decision, &str)> = Vec::new();
@@ -128,12 +143,10 @@ pub fn metrics(
     let mut quality = OutcomeQuality::default();
     for &(d, who) in &decided {
         overridden += usize::from(d.overridden);
-        if let Some(pid) = directory.find(who) {
-            if directory.is_leader(pid, guides.settings(&d.team).leader_rank) {
-                leaders += 1;
-            } else if is_expert(directory, pid, &d.domains) {
-                experts += 1;
-            }
+        match judge.judge(d, who) {
+            Some(j) if j.leader => leaders += 1,
+            Some(j) if j.expert => experts += 1,
+            _ => {}
         }
         if let Some(outcome) = &d.outcome {
             let result = outcome.result;
@@ -168,7 +181,7 @@ pub fn metrics(
         escalation_rate: rate(escalated, opened),
         leader_share: rate(leaders, n),
         expert_share: rate(experts, n),
-        concentration: concentration(&decided, directory, scope),
+        concentration: concentration(&decided, directories.current(), scope),
         override_rate: rate(overridden, n),
         outcome_quality: quality,
     }
@@ -222,19 +235,28 @@ fn concentration(
     directory: &Directory,
     scope: Scope<'_>,
 ) -> Concentration {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, who) in decided {
-        *counts.entry((*who).to_owned()).or_default() += 1;
-    }
-    let mut population: HashMap<&str, u64> = directory
+    let mut members: HashMap<&str, u64> = directory
         .people()
         .filter(|(_, p)| scope.has_member(p))
         .map(|(_, p)| (p.id.as_str(), 0))
         .collect();
-    for (who, &n) in &counts {
-        population.insert(who.as_str(), n as u64);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut outsiders = Outsiders::default();
+    for (_, who) in decided {
+        match members.get_mut(who) {
+            Some(n) => {
+                *n += 1;
+                *counts.entry((*who).to_owned()).or_default() += 1;
+            }
+            None => {
+                outsiders.decided += 1;
+                *outsiders.decided_by.entry((*who).to_owned()).or_default() += 1;
+            }
+        }
     }
-    let values: Vec<u64> = population.values().copied().collect();
+    outsiders.share = rate(outsiders.decided, decided.len());
+    let by_members = decided.len() - outsiders.decided;
+    let values: Vec<u64> = members.values().copied().collect();
     // BTreeMap order is id order, so the first of equal counts wins the tie.
     let top = counts
         .iter()
@@ -246,7 +268,8 @@ fn concentration(
         people: values.len(),
         gini: gini(&values),
         top_decider: top.map(|(who, _)| who.clone()),
-        top_share: top.and_then(|(_, n)| rate(n, decided.len())),
+        top_share: top.and_then(|(_, n)| rate(n, by_members)),
         decided_by: counts,
+        outsiders,
     }
 }

@@ -13,6 +13,7 @@
 //! rule is nobody's.
 
 mod alerts;
+mod judge;
 mod load;
 mod metrics;
 mod stats;
@@ -21,14 +22,15 @@ mod watchdogs;
 use std::collections::HashMap;
 
 pub use alerts::{Alert, AlertKind, alerts};
+pub use judge::{Directories, Judge, Judged};
 pub use metrics::{
-    Concentration, Metrics, OutcomeQuality, Quality, TimeToDecision, TypeTimes, metrics,
+    Concentration, Metrics, OutcomeQuality, Outsiders, Quality, TimeToDecision, TypeTimes, metrics,
 };
 
 use crate::Guide;
 use crate::guide::file::Settings;
 use crate::lifecycle::{Decision, SYSTEM};
-use crate::org::{Directory, Pid};
+use crate::org::Directory;
 
 /// A metric's period: the same half-open `[from, to)` as an absence.
 pub use crate::org::Window;
@@ -68,7 +70,7 @@ impl Scope<'_> {
 }
 
 /// The person whose call a decided decision was; `None` while undecided.
-fn decided_by(decision: &Decision) -> Option<&str> {
+pub fn decided_by(decision: &Decision) -> Option<&str> {
     decision.decided_at?;
     match decision.decided_by.as_deref() {
         Some(person) if person != SYSTEM => Some(person),
@@ -119,16 +121,6 @@ const EXPERT_LEVEL: u8 = 3;
 /// self-declared 5 would count as expertise. One endorsement is the least
 /// that makes the level a validated one.
 const EXPERT_ENDORSEMENTS: u32 = 1;
-
-/// Whether `pid` has a validated level of at least [`EXPERT_LEVEL`] in one
-/// of `domains`, by the resolver's own SPEC §4.3 computation.
-fn is_expert(directory: &Directory, pid: Pid, domains: &[String]) -> bool {
-    domains.iter().any(|domain| {
-        directory
-            .validated_level(pid, domain, EXPERT_ENDORSEMENTS)
-            .is_some_and(|(level, _)| level >= EXPERT_LEVEL)
-    })
-}
 
 #[cfg(test)]
 mod tests;

@@ -400,6 +400,12 @@ impl Compiler<'_> {
                 "the window must be longer than zero",
             );
         }
+        if entry.framework == Some(Framework::Unknown) {
+            self.report.error(
+                format!("{at}.framework"),
+                "`unknown` is only for imported decisions: expected expertise, situational, rotating, hierarchy, delegated or assigned",
+            );
+        }
         let authority = authority?;
         let framework = entry
             .framework

@@ -194,11 +194,16 @@ pub enum Framework {
     Hierarchy,
     Delegated,
     Assigned,
+    /// A past decision imported without one: how it was decided is not
+    /// known. Not for guides, which refuse it.
+    #[schemars(skip)]
+    Unknown,
 }
 
 impl Framework {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Unknown => "unknown",
             Self::Expertise => "expertise",
             Self::Situational => "situational",
             Self::Rotating => "rotating",

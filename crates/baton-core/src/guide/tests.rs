@@ -197,3 +197,12 @@ fn unsupported_versions_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn the_framework_of_imported_decisions_is_not_for_guides() {
+    check_error(
+        "rules:\n  - id: r\n    authority: {person: kim}\n    framework: unknown\n",
+        8,
+        "only for imported decisions",
+    );
+}

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use baton_core::analytics::{self, Alert, Metrics, Scope, Window};
+use baton_core::analytics::{self, Alert, Directories, Metrics, Scope, Window};
 use baton_core::feedback::{Tally, enps_tally};
 use baton_core::lifecycle::Decision;
 use baton_core::{Directory, Guide};
@@ -43,6 +43,8 @@ struct Inputs {
     decisions: Vec<Decision>,
     guides: Vec<Arc<Guide>>,
     directory: Arc<Directory>,
+    /// Every directory version, to judge deciders by the one of their day.
+    directories: Directories,
 }
 
 impl Inputs {
@@ -66,10 +68,12 @@ impl Inputs {
             })
             .await?;
         let directory = state.store.directory().await?;
+        let directories = state.store.directories().await?;
         Ok(Self {
             decisions,
             guides,
             directory,
+            directories,
         })
     }
 
@@ -92,7 +96,7 @@ pub async fn metrics(
     let scope = team.map_or(Scope::Org, Scope::Team);
     let metrics = analytics::metrics(
         &inputs.decisions,
-        &inputs.directory,
+        &inputs.directories,
         &inputs.guides(),
         scope,
         Window { from, to },

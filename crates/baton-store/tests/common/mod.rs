@@ -145,3 +145,24 @@ pub fn incident(title: impl Into<String>, at: DateTime<Utc>) -> Opening {
         ..architecture("ana", at)
     }
 }
+
+/// Imports the CSV `text` as `baton import` would, at `t0()`.
+pub async fn import_csv(
+    store: &Store,
+    text: &str,
+    allow_departed: bool,
+    dry_run: bool,
+) -> Result<baton_store::transfer::Summary, baton_store::StoreError> {
+    use baton_store::transfer;
+    let catalog = store.catalog(allow_departed).await?;
+    let sheet = transfer::sheet(text.as_bytes()).map_err(|errors| {
+        baton_store::StoreError::Import(transfer::ImportErrors { errors, more: 0 })
+    })?;
+    let items = sheet.map(|row| row.and_then(|r| catalog.row(r)));
+    let options = baton_store::ImportOptions {
+        source: "past.csv".into(),
+        at: t0(),
+        dry_run,
+    };
+    store.import(items, &catalog, &options, |_| {}).await
+}

@@ -1,5 +1,5 @@
 use super::*;
-use crate::analytics::{Metrics, Quality, Scope, Window, metrics};
+use crate::analytics::{Directories, Metrics, Quality, Scope, Window, metrics};
 use crate::lifecycle::OutcomeResult::{Failure, Partial, Success};
 
 /// Days `from` to `to` of March 2026, as a metric window.
@@ -10,9 +10,13 @@ fn window(from: i64, to: i64) -> Window {
     }
 }
 
+fn dirs(g: &Guide) -> Directories {
+    Directories::single(Arc::clone(&g.directory))
+}
+
 fn core(log: &[Decision], w: Window) -> Metrics {
     let g = guide();
-    metrics(log, &g.directory, &[&g], Scope::Team("core"), w)
+    metrics(log, &dirs(&g), &[&g], Scope::Team("core"), w)
 }
 
 #[track_caller]
@@ -120,7 +124,7 @@ fn leader_rank_comes_from_the_decisions_own_team_guide() {
             .team("web"),
     ];
     let g = guide_from(&GUIDE.replace("leader_rank: 4", "leader_rank: 3"));
-    let m = metrics(&log, &g.directory, &[&g], Scope::Org, window(0, 7));
+    let m = metrics(&log, &dirs(&g), &[&g], Scope::Org, window(0, 7));
     // raj (rank 3) leads in core's guide; web has none, so the default 4.
     close(m.leader_share, 0.5);
     assert_eq!(m.scope, "org");
@@ -166,18 +170,51 @@ fn everyone_deciding_equally_has_gini_zero_and_ties_go_to_the_first_id() {
 }
 
 #[test]
-fn an_outsider_deciding_joins_the_population_and_the_org_counts_everyone() {
+fn outsiders_deciding_are_counted_beside_the_members_distribution() {
     let log = vec![
         opened(1, "chore", "mgr", day(1))
             .decided(hours(1))
             .overridden_by("out"),
+        opened(2, "chore", "mgr", day(1)).decided(hours(1)),
+        opened(3, "chore", "mgr", day(1))
+            .decided(hours(1))
+            .overridden_by("gone"),
     ];
     let c = core(&log, window(0, 7)).concentration;
-    assert_eq!((c.people, c.top_decider.as_deref()), (6, Some("out")));
+    // Members boss, mgr, kim, raj, ana: counts 0,1,0,0,0.
+    assert_eq!((c.people, c.top_decider.as_deref()), (5, Some("mgr")));
+    close(c.gini, 4.0 / 5.0);
+    close(c.top_share, 1.0);
+    assert_eq!(c.outsiders.decided, 2);
+    close(c.outsiders.share, 2.0 / 3.0);
+    assert_eq!(
+        c.outsiders.decided_by.into_iter().collect::<Vec<_>>(),
+        [("gone".to_owned(), 1), ("out".to_owned(), 1)]
+    );
+    // The org holds everyone in the directory: only `gone` is outside it.
     let g = guide();
-    let org = metrics(&log, &g.directory, &[&g], Scope::Org, window(0, 7));
-    assert_eq!(org.concentration.people, 6);
-    close(org.concentration.gini, 5.0 / 6.0);
+    let org = metrics(&log, &dirs(&g), &[&g], Scope::Org, window(0, 7)).concentration;
+    assert_eq!((org.people, org.outsiders.decided), (6, 1));
+}
+
+#[test]
+fn deciders_are_judged_by_the_directory_in_force_when_they_decided() {
+    // kim, a validated expert, is promoted to rank 5 on day 3.
+    let promoted = ORG.replace(
+        "{id: kim, name: Kim, rank: 2,",
+        "{id: kim, name: Kim, rank: 5,",
+    );
+    let later = Arc::new(Directory::load("org.yaml", &promoted).unwrap());
+    let directories = Directories::new(vec![(day(-30), directory()), (day(3), later)]).unwrap();
+    let log = vec![
+        opened(1, "design", "kim", day(1)).decided(hours(1)),
+        opened(2, "design", "kim", day(2)).decided(hours(20)),
+        opened(3, "design", "kim", day(4)).decided(hours(1)),
+    ];
+    let g = guide();
+    let m = metrics(&log, &directories, &[&g], Scope::Team("core"), window(0, 7));
+    close(m.expert_share, 2.0 / 3.0);
+    close(m.leader_share, 1.0 / 3.0);
 }
 
 #[test]
@@ -259,10 +296,10 @@ fn a_team_scope_counts_only_that_teams_decisions() {
         opened(3, "chore", "out", day(1)).team("web"),
     ];
     let g = guide();
-    let web = metrics(&log, &g.directory, &[&g], Scope::Team("web"), window(0, 7));
+    let web = metrics(&log, &dirs(&g), &[&g], Scope::Team("web"), window(0, 7));
     assert_eq!((web.scope.as_str(), web.decided, web.opened), ("web", 1, 2));
     assert_eq!(web.concentration.people, 1);
-    let org = metrics(&log, &g.directory, &[&g], Scope::Org, window(0, 7));
+    let org = metrics(&log, &dirs(&g), &[&g], Scope::Org, window(0, 7));
     assert_eq!((org.decided, org.opened), (2, 3));
 }
 

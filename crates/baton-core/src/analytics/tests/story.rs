@@ -44,7 +44,13 @@ fn a_decision_made_through_the_lifecycle_is_measured_and_its_review_comes_due() 
         from: "2026-03-01T00:00:00Z".parse().unwrap(),
         to: "2026-04-01T00:00:00Z".parse().unwrap(),
     };
-    let m = metrics(&log, &g.directory, &[&g], Scope::Team("platform"), march);
+    let m = metrics(
+        &log,
+        &crate::analytics::Directories::single(std::sync::Arc::clone(&g.directory)),
+        &[&g],
+        Scope::Team("platform"),
+        march,
+    );
     assert_eq!((m.decided, m.opened), (1, 1));
     assert_eq!(m.time_to_decision.unwrap().p90_seconds, 30 * 3600);
     // kim (rank 2, no reports) holds a validated databases 5.

@@ -1,0 +1,224 @@
+//! Imports: a sheet of past decisions or an export, checked against what
+//! was applied, idempotent by identity, all or nothing, chained.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+mod common;
+
+use baton_core::lifecycle::Status;
+use baton_store::transfer::ImportErrors;
+use baton_store::{DecisionFilter, StoreError, Verified};
+use common::*;
+
+const HEADER: &str = "team,type,title,requester,decider,opened_at,decided_at,outcome\n";
+
+fn sheet(rows: &[&str]) -> String {
+    format!("{HEADER}{}\n", rows.join("\n"))
+}
+
+#[track_caller]
+fn bad_rows(result: Result<baton_store::transfer::Summary, StoreError>) -> ImportErrors {
+    match result {
+        Err(StoreError::Import(errors)) => errors,
+        other => panic!("expected bad rows, got {other:?}"),
+    }
+}
+
+async fn count(store: &baton_store::Store) -> usize {
+    store.list(&DecisionFilter::default()).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn a_sheet_naming_unknown_teams_types_and_people_is_refused_whole_naming_every_row() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = sheet(&[
+            "platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07,success",
+            "platform,architecure,Pick a cache,ana,kim,2026-01-05,2026-01-07,",
+            "platform,architecture,Pick a log,anna,rajj,2026-01-05,2026-01-07,",
+            "marketing,architecture,Pick a font,ana,kim,2026-01-05,2026-01-07,",
+            "platform,architecture,Pick a date,ana,kim,soon,,",
+        ]);
+        let errors = bad_rows(import_csv(&store, &text, false, false).await);
+        let named: Vec<(u64, Option<&str>)> = errors
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (3, Some("type")),
+                (4, Some("requester")),
+                (4, Some("decider")),
+                (5, Some("team")),
+                (6, Some("opened_at"))
+            ],
+            "{errors}"
+        );
+        assert!(
+            errors
+                .to_string()
+                .contains("`architecure` is not a decision type of team platform"),
+            "{errors}"
+        );
+        assert_eq!(count(&store).await, 0, "nothing was imported");
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn people_who_left_pass_with_allow_departed_and_are_listed() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = sheet(&["platform,hiring,Open a role,zed,kim,2026-01-05,2026-01-07,"]);
+        bad_rows(import_csv(&store, &text, false, false).await);
+        let summary = import_csv(&store, &text, true, false).await.unwrap();
+        assert_eq!(summary.departed.into_iter().collect::<Vec<_>>(), ["zed"]);
+        assert_eq!(summary.past, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn importing_the_same_sheet_twice_is_one_decision_each_and_other_content_is_a_conflict() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = sheet(&[
+            "platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07,success",
+            "platform,hiring,Open a role,kim,omar,2026-02-01,2026-02-03,",
+        ]);
+        let first = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((first.past, first.skipped, first.ids), (2, 0, Some((1, 2))));
+        let again = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((again.past, again.skipped, again.ids), (0, 2, None));
+        assert_eq!(count(&store).await, 2);
+        // Same identity (team, type, title, requester, opened_at), other
+        // outcome: named, and nothing of the file is imported.
+        let changed = sheet(&[
+            "platform,hiring,Open another role,kim,omar,2026-02-01,2026-02-03,",
+            "platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07,failure",
+        ]);
+        let errors = bad_rows(import_csv(&store, &changed, false, false).await);
+        assert_eq!(errors.errors.len(), 1, "{errors}");
+        assert_eq!(errors.errors[0].line, 3);
+        assert!(
+            errors.errors[0]
+                .message
+                .contains("imported before (as decision 1)"),
+            "{errors}"
+        );
+        assert_eq!(count(&store).await, 2);
+        // A row's own id is its identity: a repeat inside one file is one.
+        let with_ids = "id,team,type,title,requester,decider,opened_at,decided_at\n\
+                        a-7,platform,hiring,Open a role,kim,omar,2026-03-01,2026-03-02\n\
+                        a-7,platform,hiring,Open a role,kim,omar,2026-03-01,2026-03-02\n";
+        let summary = import_csv(&store, with_ids, false, false).await.unwrap();
+        assert_eq!((summary.past, summary.skipped), (1, 1));
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn imported_decisions_take_their_types_domains_and_an_unknown_framework() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = "Team,TYPE,Title,Requester,Decider,Opened_At,Decided_At,Framework\n\
+                    platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07T10:00:00Z,\n\
+                    platform,architecture,Pick a cache,ana,kim,2026-01-05,2026-01-07,expertise\n";
+        import_csv(&store, text, false, false).await.unwrap();
+        let first = store.get(1).await.unwrap();
+        assert_eq!(first.domains, ["architecture", "databases"]);
+        assert_eq!(first.resolution.framework.as_str(), "unknown");
+        assert_eq!(
+            (first.status, first.decided_by.as_deref()),
+            (Status::Decided, Some("kim"))
+        );
+        assert_eq!(baton_core::instant(first.opened_at), "2026-01-05T00:00:00Z");
+        assert_eq!(
+            store.get(2).await.unwrap().resolution.framework.as_str(),
+            "expertise"
+        );
+        assert_eq!(store.events(1).await.unwrap()[0].kind, "imported");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_undecided_row_is_opened_and_routed_by_its_guide_as_of_its_opened_at() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = sheet(&["platform,architecture,Pick a queue,ana,,2026-03-01T12:00:00Z,,"]);
+        let summary = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((summary.opened, summary.past), (1, 0));
+        let d = store.get(1).await.unwrap();
+        assert_eq!((d.status, d.decider.as_str()), (Status::Checking, "kim"));
+        assert_eq!(d.resolution.rule, "architecture-by-expertise");
+        // It can be decided like any other, once its check has closed.
+        store.tick(hours(25)).await.unwrap();
+        let decide = baton_core::lifecycle::Action::Decide {
+            option: "kafka".into(),
+            rationale: "fits".into(),
+            override_reason: None,
+            review_on: None,
+        };
+        store
+            .act(1, &member("kim"), &decide, hours(26))
+            .await
+            .unwrap();
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_everything_and_writes_nothing() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = sheet(&[
+            "platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07,success",
+            "platform,architecture,Pick a cache,ana,,2026-03-01T12:00:00Z,,",
+        ]);
+        let head = store.verify().await.unwrap().head;
+        let summary = import_csv(&store, &text, false, true).await.unwrap();
+        assert!(summary.dry_run);
+        assert_eq!((summary.past, summary.opened), (1, 1));
+        assert_eq!(count(&store).await, 0);
+        assert_eq!(store.verify().await.unwrap().head, head);
+        let summary = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((summary.past, summary.opened, summary.skipped), (1, 1, 0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let mut text = String::from(HEADER);
+        for i in 0..2_345 {
+            text.push_str(&format!(
+                "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
+            ));
+        }
+        let summary = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((summary.past, summary.ids), (2_345, Some((1, 2_345))));
+        let report = store.verify().await.unwrap();
+        assert_eq!(report.verified, Verified::Intact, "{report:?}");
+        assert_eq!(report.decisions, 2_345);
+        // A bad row at the end keeps every earlier chunk out too.
+        text.push_str("platform,hiring,Role x,kim,omar,never,,\n");
+        let errors =
+            bad_rows(import_csv(&store, &text.replace("Role ", "Post "), false, false).await);
+        assert_eq!(errors.errors[0].line, 2_347);
+        assert_eq!(count(&store).await, 2_345);
+    })
+    .await;
+}
