@@ -2,12 +2,14 @@
 //! an export — all or nothing, in constant memory.
 //!
 //! Items arrive one at a time (parsed and checked by `transfer`) and are
-//! written in chunks inside one write transaction: each chunk's identities
-//! looked up in one statement, its decisions, audit events and identities
-//! inserted in one statement each. A bad row stops the writing but not the
-//! reading, so every bad row is named; then nothing is kept. An undecided
-//! row is resolved by its team's guide as of its `opened_at`, against the
-//! org state the rows before it left.
+//! written in chunks inside one write transaction. For each chunk the
+//! identities are looked up in one statement, then the chunk is prepared in
+//! memory ([`prepare`]: ids, records, events) while the chunk before it is
+//! being inserted, one statement each for decisions, events and identities.
+//! A bad row stops the writing but not the reading, so every bad row is
+//! named; then nothing is kept. An undecided row is resolved by its team's
+//! guide as of its `opened_at`, against the org state the rows before it
+//! left, so the chunks before it are written first.
 
 use std::collections::HashMap;
 
@@ -19,12 +21,14 @@ use sqlx::Row as _;
 use crate::chain::{self, EVENT_PARAMS, Head, bind_event, insert_events};
 use crate::log::{DECISION_PARAMS, OPERATOR, bind_insert, insert_decisions, record_json};
 use crate::state::{StateQuery, fetch_state};
-use crate::transfer::{Catalog, ImportError, ImportErrors, Item, Summary, What};
+use crate::transfer::{Catalog, ImportError, ImportErrors, Item, SheetRow, Summary, What};
 use crate::{Backend, Store, StoreError, micros, on_pool};
 
 /// Decisions per chunk: one statement each for their rows, events and
 /// identities, well under SQLite's 32,766 parameters.
 const CHUNK: usize = 1_000;
+
+const _: () = assert!(CHUNK * DECISION_PARAMS < 32_766 && CHUNK * EVENT_PARAMS < 32_766);
 
 /// What an import is, beside its items.
 #[derive(Debug, Clone)]
@@ -37,7 +41,7 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-/// A decision ready to write, with its event.
+/// A decision ready to write, with its identity and event.
 struct Ready {
     key: String,
     content: String,
@@ -46,17 +50,181 @@ struct Ready {
     event: Event,
 }
 
-/// Finds every imported identity among `keys` (a JSON array): its content
+/// Every imported identity among `$1` (a JSON array of keys): its content
 /// digest and decision.
 const IMPORTED_SQLITE: &str =
     "SELECT key, content, decision_id FROM imports WHERE key IN (SELECT value FROM json_each($1))";
 const IMPORTED_POSTGRES: &str = "SELECT key, content, decision_id FROM imports WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))";
+
+/// The triggers SQLite runs per row to keep `chain_head` in step: an import
+/// drops them inside its transaction and moves the head once at the end
+/// (rolling back restores them).
+const HEAD_TRIGGERS: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('decisions', 'events') ORDER BY name";
+
+/// The secondary indexes of the tables an import fills. A large import on
+/// SQLite drops them inside its transaction once it has written
+/// [`BULK_AFTER`] rows (and as many as the store held), and builds them
+/// again before it reads through them or commits: one sort instead of a
+/// random insert per row into each, which churns a cache-sized working set.
+const SECONDARY_INDEXES: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('decisions', 'events') AND sql IS NOT NULL ORDER BY name";
+
+/// Rows an import writes before it considers dropping the indexes.
+const BULK_AFTER: i64 = 20_000;
+
+/// The page cache of an import's connection, in KiB (SQLite's default is
+/// 2 MiB): fixed, so memory does not grow with the file.
+const IMPORT_CACHE_KIB: i64 = 65_536;
 
 fn insert_imports(rows: usize) -> String {
     format!(
         "INSERT INTO imports (key, content, decision_id) VALUES {}",
         crate::placeholders(1, 3, rows)
     )
+}
+
+/// What an import has seen of identities: those stored before it began
+/// (looked up chunk by chunk) and those it has prepared itself.
+type Known = HashMap<String, (String, i64)>;
+
+/// Where an import stands while it writes.
+struct Progress<'a> {
+    options: &'a ImportOptions,
+    at: DateTime<Utc>,
+    /// The id the next new decision takes.
+    next_id: i64,
+    summary: Summary,
+    errors: ImportErrors,
+}
+
+impl Progress<'_> {
+    /// `chunk`'s decisions with ids, records and events, skipping
+    /// identities seen before with the same content and naming those seen
+    /// with other content; `opened` is `Some(decision)` for an undecided row
+    /// the caller resolved.
+    fn prepare(&mut self, chunk: Vec<(Item, Option<Decision>)>, known: &mut Known) -> Vec<Ready> {
+        let mut ready = Vec::with_capacity(chunk.len());
+        for (item, opened) in chunk {
+            if let Some((content, id)) = known.get(&item.key) {
+                if *content == item.content {
+                    self.summary.skipped += 1;
+                } else {
+                    self.errors.push(ImportError::new(
+                        item.line,
+                        format!(
+                            "this row was imported before (as decision {id}) with other content: change it there, or give this row another identity"
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let is_open = opened.is_some();
+            let decision = match (item.what, opened) {
+                (_, Some(d)) => d,
+                (What::Past(d), None) => *d,
+                (What::Open { .. }, None) => continue,
+            };
+            match self.ready(item.key, item.content, item.line, decision, is_open) {
+                Ok(r) => {
+                    known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
+                    ready.push(r);
+                }
+                Err(e) => self.errors.push(ImportError::new(
+                    item.line,
+                    format!("cannot be stored: {e}"),
+                )),
+            }
+        }
+        ready
+    }
+
+    fn ready(
+        &mut self,
+        key: String,
+        content: String,
+        line: u64,
+        mut decision: Decision,
+        opened: bool,
+    ) -> Result<Ready, StoreError> {
+        let id = self.next_id;
+        let original = decision.id;
+        decision.id = id;
+        decision.version = 1;
+        decision.opened_at = micros(decision.opened_at);
+        decision.decided_at = decision.decided_at.map(micros);
+        let record = record_json(&decision)?;
+        let mut data = serde_json::json!({
+            "source": self.options.source,
+            "line": line,
+            "key": key,
+            "status": decision.status,
+        });
+        if original > 0 {
+            data["original_id"] = original.into();
+        }
+        if opened {
+            data["opened"] = true.into();
+        }
+        let event = Event {
+            decision: id,
+            kind: "imported".into(),
+            actor: OPERATOR.into(),
+            at: self.at,
+            data,
+        };
+        self.next_id += 1;
+        if opened {
+            self.summary.opened += 1;
+        } else {
+            self.summary.past += 1;
+        }
+        self.summary.ids = Some((self.summary.ids.map_or(id, |(first, _)| first), id));
+        Ok(Ready {
+            key,
+            content,
+            decision,
+            record,
+            event,
+        })
+    }
+}
+
+/// The decision an undecided row opens: routed by its team's guide with
+/// `state`, as of its `opened_at`.
+fn open_row(
+    catalog: &Catalog,
+    row: &SheetRow,
+    withdrawn: bool,
+    state: &baton_core::resolve::OrgState,
+) -> Result<Decision, String> {
+    let guide = catalog
+        .guides
+        .get(&row.team)
+        .ok_or_else(|| format!("team `{}` has no guide", row.team))?;
+    let request = Request {
+        decision_type: row.decision_type.clone(),
+        title: row.title.clone(),
+        context: serde_json::json!({}),
+        requester: Some(row.requester.clone()),
+        at: micros(row.opened_at),
+    };
+    let resolution = baton_core::resolve(guide, state, &request).map_err(|e| {
+        format!(
+            "an undecided row is routed by its guide, and this one cannot be: {} ({})",
+            e.message,
+            e.code.as_str()
+        )
+    })?;
+    let domains = guide
+        .types
+        .get(&row.decision_type)
+        .map(|t| t.domains.clone())
+        .unwrap_or_default();
+    let (mut d, _) = lifecycle::open(0, &row.title, domains, serde_json::json!({}), resolution);
+    d.escalated = row.escalated;
+    if withdrawn {
+        d.status = lifecycle::Status::Withdrawn;
+    }
+    Ok(d)
 }
 
 impl Store {
@@ -87,146 +255,124 @@ impl Store {
         options: &ImportOptions,
         mut progress: impl FnMut(u64),
     ) -> Result<Summary, StoreError> {
-        let at = micros(options.at);
-        let (begin, head_sql, imported_sql) = match self.backend {
-            Backend::Sqlite(_) => ("BEGIN IMMEDIATE", chain::READ_HEAD, IMPORTED_SQLITE),
-            Backend::Postgres(_) => ("BEGIN", chain::LOCK_HEAD, IMPORTED_POSTGRES),
+        let sqlite = matches!(self.backend, Backend::Sqlite(_));
+        let (begin, head_sql, imported_sql) = if sqlite {
+            ("BEGIN IMMEDIATE", chain::READ_HEAD, IMPORTED_SQLITE)
+        } else {
+            ("BEGIN", chain::LOCK_HEAD, IMPORTED_POSTGRES)
         };
-        let mut summary = Summary {
-            dry_run: options.dry_run,
-            ..Summary::default()
+        // Thousands of parameters a statement: SQLite binds them by position.
+        let dialect = |sql: String| if sqlite { crate::positional(&sql) } else { sql };
+        // A full chunk's statements, written once.
+        let full = (
+            dialect(insert_decisions(1, CHUNK)),
+            dialect(insert_events(1, CHUNK)),
+            dialect(insert_imports(CHUNK)),
+        );
+        let statements = |rows: usize| {
+            if rows == CHUNK {
+                full.clone()
+            } else {
+                (
+                    dialect(insert_decisions(1, rows)),
+                    dialect(insert_events(1, rows)),
+                    dialect(insert_imports(rows)),
+                )
+            }
         };
-        let mut errors = ImportErrors::default();
+        let mut state = Progress {
+            options,
+            at: micros(options.at),
+            next_id: 0,
+            summary: Summary {
+                dry_run: options.dry_run,
+                ..Summary::default()
+            },
+            errors: ImportErrors::default(),
+        };
+        let mut items = items.peekable();
         on_pool!(self, |pool| {
-            let mut tx = pool.begin_with(begin).await?;
-            let row = sqlx::query(head_sql).fetch_one(&mut *tx).await?;
-            let mut head = Head::from_row(&row)?;
-            let mut pending: Vec<Item> = Vec::with_capacity(CHUNK);
+            let mut conn = pool.acquire().await?;
+            if sqlite {
+                let sql = format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let outcome = async {
+                let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+                let row = sqlx::query(head_sql).fetch_one(&mut *tx).await?;
+                let mut head = Head::from_row(&row)?;
+                state.next_id = head.decisions + 1;
+                let held_before = head.decisions;
+                // The secondary indexes dropped for a bulk load, to build again.
+                let mut dropped: Vec<String> = Vec::new();
+                let mut bulk_possible = sqlite;
+                let mut triggers: Vec<String> = Vec::new();
+                if sqlite {
+                    for row in sqlx::query(HEAD_TRIGGERS).fetch_all(&mut *tx).await? {
+                        let name: String = row.try_get("name")?;
+                        triggers.push(row.try_get("sql")?);
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER \"{name}\"")))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
 
-            // Writes `pending`: looks up their identities, skips the ones
-            // imported before, resolves the undecided, inserts the rest.
-            macro_rules! flush {
-                () => {{
-                    let chunk = std::mem::take(&mut pending);
-                    if !chunk.is_empty() {
-                        let keys: Vec<&str> = chunk.iter().map(|i| i.key.as_str()).collect();
+                // Builds the dropped indexes again.
+                macro_rules! rebuild {
+                    () => {{
+                        for sql in std::mem::take(&mut dropped) {
+                            sqlx::query(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }};
+                }
+
+                // The identities of `$keys` stored before, into a fresh map.
+                macro_rules! look_up {
+                    ($keys:expr) => {{
+                        let keys: Vec<&str> = $keys;
                         let keys = serde_json::to_string(&keys)
                             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        let mut known: HashMap<String, (String, i64)> = HashMap::new();
-                        for row in sqlx::query(imported_sql).bind(keys).fetch_all(&mut *tx).await? {
+                        let mut known = Known::new();
+                        for row in sqlx::query(imported_sql)
+                            .bind(keys)
+                            .fetch_all(&mut *tx)
+                            .await?
+                        {
                             known.insert(
                                 row.try_get("key")?,
                                 (row.try_get("content")?, row.try_get("decision_id")?),
                             );
                         }
-                        let mut ready: Vec<Ready> = Vec::with_capacity(chunk.len());
-                        for item in chunk {
-                            if let Some((content, id)) = known.get(&item.key) {
-                                if *content == item.content {
-                                    summary.skipped += 1;
-                                } else {
-                                    errors.push(ImportError::new(
-                                        item.line,
-                                        format!(
-                                            "this row was imported before (as decision {id}) with other content: change it there, or give this row another identity"
-                                        ),
-                                    ));
-                                }
-                                continue;
-                            }
-                            let id = head.decisions + 1;
-                            let line = item.line;
-                            let (decision, opened) = match item.what {
-                                What::Past(d) => (*d, false),
-                                What::Open { row, withdrawn } => {
-                                    let Some(guide) = catalog.guides.get(&row.team) else {
-                                        errors.push(ImportError::at(line, "team", format!("team `{}` has no guide", row.team)));
-                                        continue;
-                                    };
-                                    let opened_at = micros(row.opened_at);
-                                    let query = StateQuery::new(&self.backend, guide, opened_at, opened_at);
-                                    let (state, _) = crate::state::parse(fetch_state!(&mut *tx, query))?;
-                                    let request = Request {
-                                        decision_type: row.decision_type.clone(),
-                                        title: row.title.clone(),
-                                        context: serde_json::json!({}),
-                                        requester: Some(row.requester.clone()),
-                                        at: opened_at,
-                                    };
-                                    let resolution = match baton_core::resolve(guide, &state, &request) {
-                                        Ok(r) => r,
-                                        Err(e) => {
-                                            errors.push(ImportError::new(
-                                                line,
-                                                format!("an undecided row is routed by its guide, and this one cannot be: {} ({})", e.message, e.code.as_str()),
-                                            ));
-                                            continue;
-                                        }
-                                    };
-                                    let domains = guide
-                                        .types
-                                        .get(&row.decision_type)
-                                        .map(|t| t.domains.clone())
-                                        .unwrap_or_default();
-                                    let (mut d, _) = lifecycle::open(id, &row.title, domains, serde_json::json!({}), resolution);
-                                    d.escalated = row.escalated;
-                                    if withdrawn {
-                                        d.status = lifecycle::Status::Withdrawn;
-                                    }
-                                    (d, true)
-                                }
-                            };
-                            let original = decision.id;
-                            let mut decision = decision;
-                            decision.id = id;
-                            decision.version = 1;
-                            decision.opened_at = micros(decision.opened_at);
-                            decision.decided_at = decision.decided_at.map(micros);
-                            let record = record_json(&decision)?;
-                            let event = Event {
-                                decision: id,
-                                kind: "imported".into(),
-                                actor: OPERATOR.into(),
-                                at,
-                                data: serde_json::json!({
-                                    "source": options.source,
-                                    "line": line,
-                                    "key": item.key,
-                                    "content": item.content,
-                                    "original_id": (original > 0).then_some(original),
-                                    "status": decision.status,
-                                    "opened": opened,
-                                }),
-                            };
-                            head.decisions = id;
-                            if opened {
-                                summary.opened += 1;
-                            } else {
-                                summary.past += 1;
-                            }
-                            summary.ids = Some((summary.ids.map_or(id, |(first, _)| first), id));
-                            known.insert(item.key.clone(), (item.content.clone(), id));
-                            ready.push(Ready {
-                                key: item.key,
-                                content: item.content,
-                                decision,
-                                record,
-                                event,
-                            });
-                        }
-                        if errors.is_empty() && !ready.is_empty() {
-                            let sql = sqlx::AssertSqlSafe(insert_decisions(1, ready.len()));
-                            let mut query = sqlx::query(sql).persistent(ready.len() == CHUNK);
-                            for r in &ready {
+                        known
+                    }};
+                }
+
+                // Inserts `$ready` (decisions, their chained events, their
+                // identities), moving the chain head along.
+                macro_rules! insert {
+                    ($ready:expr) => {{
+                        let ready: &[Ready] = $ready;
+                        if !ready.is_empty() {
+                            let full = ready.len() == CHUNK;
+                            let (decisions_sql, events_sql, imports_sql) = statements(ready.len());
+                            let sql = sqlx::AssertSqlSafe(decisions_sql);
+                            let mut query = sqlx::query(sql).persistent(full);
+                            for r in ready {
                                 query = bind_insert!(query, &r.decision, &r.record);
                             }
                             query.execute(&mut *tx).await?;
                             let linked = chain::linked(
                                 &head,
-                                ready.iter().map(|r| (&r.event, Some(chain::record_digest(&r.record)))),
+                                ready
+                                    .iter()
+                                    .map(|r| (&r.event, Some(chain::record_digest(&r.record)))),
                             );
-                            let sql = sqlx::AssertSqlSafe(insert_events(1, linked.len()));
-                            let mut query = sqlx::query(sql).persistent(ready.len() == CHUNK);
+                            let sql = sqlx::AssertSqlSafe(events_sql);
+                            let mut query = sqlx::query(sql).persistent(full);
                             for row in &linked {
                                 query = bind_event!(query, row);
                             }
@@ -235,55 +381,161 @@ impl Store {
                                 head.seq = last.seq;
                                 head.hash = last.hash.clone();
                             }
-                            let sql = sqlx::AssertSqlSafe(insert_imports(ready.len()));
-                            let mut query = sqlx::query(sql).persistent(ready.len() == CHUNK);
-                            for r in &ready {
+                            let sql = sqlx::AssertSqlSafe(imports_sql);
+                            let mut query = sqlx::query(sql).persistent(full);
+                            for r in ready {
                                 query = query.bind(&r.key).bind(&r.content).bind(r.decision.id);
                             }
                             query.execute(&mut *tx).await?;
+                            head.decisions = head
+                                .decisions
+                                .max(ready.last().map_or(0, |r| r.decision.id));
                         }
-                    }
-                }};
-            }
+                    }};
+                }
 
-            for item in items {
-                summary.read += 1;
-                progress(summary.read);
-                let item = match item {
-                    Ok(item) => item,
-                    Err(bad) => {
-                        for e in bad {
-                            errors.push(e);
+                // The prepared chunk waiting for its insert, and its identities
+                // (the next chunk's lookup cannot see them yet).
+                let mut waiting: Vec<Ready> = Vec::new();
+                loop {
+                    let mut chunk: Vec<(Item, Option<Decision>)> = Vec::with_capacity(CHUNK);
+                    // An undecided row is routed on everything before it: it
+                    // makes a chunk of its own, after the rest are written.
+                    let mut open = None;
+                    while chunk.len() < CHUNK {
+                        let Some(next) = items.next() else { break };
+                        state.summary.read += 1;
+                        progress(state.summary.read);
+                        match next {
+                            Err(bad) => {
+                                for e in bad {
+                                    state.errors.push(e);
+                                }
+                            }
+                            Ok(item) => {
+                                state.summary.departed.extend(item.departed.iter().cloned());
+                                if matches!(item.what, What::Open { .. }) {
+                                    open = Some(item);
+                                    break;
+                                }
+                                chunk.push((item, None));
+                            }
                         }
-                        continue;
                     }
-                };
-                summary.departed.extend(item.departed.iter().cloned());
-                let resolves = matches!(item.what, What::Open { .. });
-                if resolves {
-                    // It is routed on what the rows before it left.
-                    flush!();
+                    if chunk.is_empty() && open.is_none() && items.peek().is_none() {
+                        break;
+                    }
+                    let writing = state.errors.is_empty();
+                    let written = state.next_id - 1 - held_before;
+                    if bulk_possible && writing && written >= BULK_AFTER.max(held_before) {
+                        bulk_possible = false;
+                        for row in sqlx::query(SECONDARY_INDEXES).fetch_all(&mut *tx).await? {
+                            let name: String = row.try_get("name")?;
+                            dropped.push(row.try_get("sql")?);
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    let mut known = look_up!(chunk.iter().map(|(i, _)| i.key.as_str()).collect());
+                    for r in &waiting {
+                        known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
+                    }
+                    // The chunk before is inserted while this one is prepared.
+                    let before = std::mem::take(&mut waiting);
+                    let (inserted, prepared) = tokio::join!(
+                        async {
+                            if writing {
+                                insert!(&before);
+                            }
+                            Ok::<(), StoreError>(())
+                        },
+                        async { state.prepare(chunk, &mut known) }
+                    );
+                    inserted?;
+                    waiting = prepared;
+                    if let Some(item) = open {
+                        if state.errors.is_empty() {
+                            insert!(&waiting);
+                        }
+                        waiting.clear();
+                        let (row, withdrawn) = match &item.what {
+                            What::Open { row, withdrawn } => (row.as_ref().clone(), *withdrawn),
+                            What::Past(_) => continue,
+                        };
+                        // The org state is read through the indexes.
+                        rebuild!();
+                        let guide = catalog.guides.get(&row.team);
+                        let org = match guide {
+                            Some(guide) => {
+                                let at = micros(row.opened_at);
+                                let query = StateQuery::new(&self.backend, guide, at, at);
+                                crate::state::parse(fetch_state!(&mut *tx, query))?.0
+                            }
+                            None => Default::default(),
+                        };
+                        let mut known = look_up!(vec![item.key.as_str()]);
+                        match open_row(catalog, &row, withdrawn, &org) {
+                            Ok(d) => {
+                                let ready = state.prepare(vec![(item, Some(d))], &mut known);
+                                if state.errors.is_empty() {
+                                    insert!(&ready);
+                                }
+                            }
+                            Err(message) => state.errors.push(ImportError::new(item.line, message)),
+                        }
+                    }
+                    if !state.errors.is_empty() {
+                        waiting.clear();
+                    }
                 }
-                pending.push(item);
-                if resolves || pending.len() >= CHUNK {
-                    flush!();
+                if state.errors.is_empty() {
+                    insert!(&waiting);
+                }
+                if !state.errors.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(Err(()));
+                }
+                rebuild!();
+                if sqlite {
+                    sqlx::query(
+                        "UPDATE chain_head SET seq = $1, hash = $2, decisions = $3 WHERE id = 1",
+                    )
+                    .bind(head.seq)
+                    .bind(&head.hash)
+                    .bind(head.decisions)
+                    .execute(&mut *tx)
+                    .await?;
+                    for sql in triggers {
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                if options.dry_run {
+                    tx.rollback().await?;
+                } else {
+                    tx.commit().await?;
+                }
+                Ok::<_, StoreError>(Ok(()))
+            }
+            .await;
+            if sqlite {
+                // The connection goes back to the pool with the usual cache;
+                // one that cannot be reset is not pooled.
+                if sqlx::query("PRAGMA cache_size = -2000")
+                    .execute(&mut *conn)
+                    .await
+                    .is_err()
+                {
+                    conn.close_on_drop();
                 }
             }
-            flush!();
-            if !errors.is_empty() {
-                tx.rollback().await?;
-                return Err(StoreError::Import(errors));
-            }
-            if options.dry_run {
-                tx.rollback().await?;
-            } else {
-                tx.commit().await?;
+            match outcome? {
+                Ok(()) => {}
+                Err(()) => return Err(StoreError::Import(state.errors)),
             }
         });
-        Ok(summary)
+        Ok(state.summary)
     }
 }
-
-/// The parameters of one chunk's statements, for the record: each stays
-/// under SQLite's limit.
-const _: () = assert!(CHUNK * DECISION_PARAMS < 32_766 && CHUNK * EVENT_PARAMS < 32_766);

@@ -66,8 +66,8 @@ impl<W: Write> DecisionCsv<W> {
             d.status.as_str().to_owned(),
             d.resolution.framework.as_str().to_owned(),
             d.resolution.rule.clone(),
-            baton_core::instant(d.opened_at),
-            d.decided_at.map(baton_core::instant).unwrap_or_default(),
+            exact(d.opened_at),
+            d.decided_at.map(exact).unwrap_or_default(),
             d.escalated.to_string(),
             d.overridden.to_string(),
             d.outcome
@@ -86,6 +86,12 @@ impl<W: Write> DecisionCsv<W> {
         self.out.flush()?;
         self.out.into_inner().map_err(|e| e.into_error().into())
     }
+}
+
+/// An instant as stored, to the microsecond when it has a fraction: SQL
+/// over the file must see the times baton computes with.
+fn exact(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// The directory's people: `id, teams` (joined with `;`), `rank`, and

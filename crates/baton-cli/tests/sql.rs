@@ -1,0 +1,210 @@
+//! SPEC §6 says any SQL engine over `baton export` gives baton's numbers.
+//! This checks it: the demo's history (three teams, six months, overrides,
+//! escalations, tiebreaks, outcomes), with a frequent decider promoted to a
+//! formal leader midway, is exported as CSV, every metric but eNPS is
+//! recomputed by DuckDB from `tests/sql/metrics.py` over the decision and
+//! people CSVs alone, and compared with `GET /api/v1/metrics` of a real
+//! server, for the org and each team over several windows.
+//!
+//! DuckDB comes from PyPI: `BATON_TEST_PYTHON` names a Python that has it
+//! (the test command, `.ci/test`, makes one). Without it the test fails: it
+//! never passes by skipping.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// When the demo is seeded, and when kim (the platform's database expert,
+/// rank 2) is promoted to rank 4, a formal leader, inside its history.
+const SEEDED: &str = "2026-06-01T10:00:00Z";
+const PROMOTED: &str = "2026-03-15T00:00:00Z";
+
+const WINDOWS: [(&str, &str); 4] = [
+    ("2025-11-01T00:00:00Z", "2026-06-02T00:00:00Z"),
+    ("2026-02-01T00:00:00Z", "2026-04-01T00:00:00Z"),
+    ("2026-03-15T00:00:00Z", "2026-03-29T12:00:00Z"),
+    ("2026-05-20T00:00:00Z", "2026-06-01T10:00:00Z"),
+];
+
+fn python() -> String {
+    std::env::var("BATON_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "BATON_TEST_PYTHON must name a Python with DuckDB: run the tests with `.ci/test`, \
+             which makes one (see README.md)"
+        )
+    })
+}
+
+fn baton(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(dir)
+        .env("BATON_DB", "sqlite://./baton.db")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `baton serve --demo` at `SEEDED`, until dropped: its address and token.
+fn serve(dir: &Path) -> (common::KillOnDrop, String, String) {
+    let mut server = common::spawn(
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--clock",
+                SEEDED,
+            ])
+            .current_dir(dir)
+            .env("BATON_DB", "sqlite://./baton.db")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let address = common::address_of(&lines.next().unwrap().unwrap());
+    let token = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    (server, address, token)
+}
+
+/// What DuckDB makes of the CSVs for one scope and window.
+fn duckdb(dir: &Path, team: Option<&str>, (from, to): (&str, &str)) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/metrics.py");
+    let out = Command::new(python())
+        .arg(script)
+        .args(["decisions.csv", "people.csv", team.unwrap_or("-"), from, to])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "metrics.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every difference between `ours` and `theirs`, by JSON path; numbers
+/// within 1e-9 are the same.
+fn differences(path: &str, ours: &Value, theirs: &Value, out: &mut Vec<String>) {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let (x, y) = (
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                );
+                differences(&format!("{path}.{k}"), x, y, out);
+            }
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            if (a - b).abs() > 1e-9 * a.abs().max(1.0) {
+                out.push(format!("{path}: baton {a}, DuckDB {b}"));
+            }
+        }
+        (a, b) if a != b => out.push(format!("{path}: baton {a}, DuckDB {b}")),
+        _ => {}
+    }
+}
+
+#[test]
+fn duckdb_over_the_csv_export_reproduces_every_metric_of_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    // Seed the demo, then promote kim from the middle of its history on.
+    let (mut first, _, _) = serve(dir.path());
+    assert!(common::stop(&mut first).success());
+    let org = baton(dir.path(), &["export", "--format", "csv", "--people"]);
+    assert!(org.contains("kim,platform,2,false"), "{org}");
+    let demo_org = baton_core_demo_org();
+    let promoted = demo_org.replace(
+        "{id: kim, name: Kim Lee, title: Senior Engineer, rank: 2,",
+        "{id: kim, name: Kim Lee, title: Staff Engineer, rank: 4,",
+    );
+    assert_ne!(promoted, demo_org);
+    std::fs::write(dir.path().join("promoted.yaml"), promoted).unwrap();
+    baton(
+        dir.path(),
+        &["apply", "--org", "promoted.yaml", "--at", PROMOTED],
+    );
+
+    let (_server, address, token) = serve(dir.path());
+    let csv = baton(dir.path(), &["export", "--format", "csv"]);
+    std::fs::write(dir.path().join("decisions.csv"), &csv).unwrap();
+    let people = baton(dir.path(), &["export", "--format", "csv", "--people"]);
+    std::fs::write(dir.path().join("people.csv"), people).unwrap();
+    // kim decided as an expert before the promotion, as a leader after.
+    let kim: Vec<&str> = csv
+        .lines()
+        .filter(|l| !l.contains('"') && l.split(',').nth(14) == Some("kim"))
+        .collect();
+    assert!(
+        kim.iter().any(|l| l.ends_with(",false,true")),
+        "kim as an expert"
+    );
+    assert!(
+        kim.iter().any(|l| l.ends_with(",true,true")),
+        "kim as a leader"
+    );
+
+    let mut compared = 0;
+    for team in [None, Some("platform"), Some("payments"), Some("mobile")] {
+        for window in WINDOWS {
+            let query = format!(
+                "/api/v1/metrics?from={}&to={}{}",
+                window.0,
+                window.1,
+                team.map(|t| format!("&team={t}")).unwrap_or_default()
+            );
+            let (status, body) = common::http(&address, "GET", &query, Some(&token), None);
+            assert_eq!(status, 200, "{body}");
+            let mut ours = common::json_of(&body);
+            for key in ["window", "scope", "enps"] {
+                ours.as_object_mut().unwrap().remove(key);
+            }
+            let theirs = duckdb(dir.path(), team, window);
+            let mut found = Vec::new();
+            differences("", &ours, &theirs, &mut found);
+            assert!(
+                found.is_empty(),
+                "{} over {window:?}:\n{}",
+                team.unwrap_or("org"),
+                found.join("\n")
+            );
+            assert!(ours["decided"].as_u64().unwrap() > 0 || window.0 > "2026-05");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 16);
+}
+
+/// The demo's directory, as `serve --demo` applies it.
+fn baton_core_demo_org() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../baton-core/demo-data/org.yaml");
+    std::fs::read_to_string(path).unwrap()
+}
