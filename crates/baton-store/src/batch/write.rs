@@ -129,7 +129,8 @@ pub(super) async fn write_sqlite(
 ) -> Result<(), Failed> {
     let (inserts, saves): (Vec<&Row>, Vec<&Row>) =
         rows.iter().partition(|r| r.read_version.is_none());
-    let sql = sqlite_sql(inserts.len(), saves.len(), events.len());
+    // Anonymous placeholders bind in linear time (see `positional`).
+    let sql = crate::positional(&sqlite_sql(inserts.len(), saves.len(), events.len()));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
     for row in &inserts {
         query = bind_insert!(query, &row.decision, &row.record);
