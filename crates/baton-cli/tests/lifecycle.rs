@@ -275,6 +275,42 @@ fn a_bad_csv_line_is_named_and_nothing_is_imported() {
 }
 
 #[test]
+fn import_names_every_bad_row_accepts_departed_people_on_request_and_can_dry_run() {
+    let log = Log::new();
+    let sheet = "team,type,title,requester,decider,opened_at,decided_at\n\
+                 platform,architecure,Pick a queue,ana,kim,2025-06-02,2025-06-03\n\
+                 platform,architecture,Pick a cache,anna,rajj,2025-06-02,2025-06-03\n\
+                 marketing,architecture,Pick a font,ana,kim,2025-06-02,2025-06-03\n";
+    std::fs::write(log.dir.path().join("past.csv"), sheet).unwrap();
+    let run = log.baton(&["import", "past.csv"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for named in [
+        "line 2, field `type`",
+        "line 3, field `requester`: `anna`",
+        "line 3, field `decider`: `rajj`",
+        "line 4, field `team`: team `marketing`",
+        "nothing was imported: 4 bad rows",
+    ] {
+        assert!(run.stderr.contains(named), "{named}: {}", run.stderr);
+    }
+    let good = "team,type,title,requester,decider,opened_at,decided_at\n\
+                platform,architecture,Pick a cache,anna,kim,2025-06-02,2025-06-03\n";
+    std::fs::write(log.dir.path().join("past.csv"), good).unwrap();
+    let dry = log.ok(&["import", "past.csv", "--allow-departed", "--dry-run"]);
+    assert!(dry.contains("would import 1 decisions"), "{dry}");
+    assert!(dry.contains("accepted as departed: anna"), "{dry}");
+    assert_eq!(
+        log.ok(&["log"]).lines().count(),
+        1,
+        "a dry run writes nothing"
+    );
+    log.ok(&["import", "past.csv", "--allow-departed"]);
+    let again = log.ok(&["import", "past.csv", "--allow-departed"]);
+    assert!(again.contains("1 already imported (skipped)"), "{again}");
+    assert_eq!(log.ok(&["log"]).lines().count(), 2);
+}
+
+#[test]
 fn madr_records_carry_status_deciders_options_and_positions() {
     let log = Log::new();
     decided(&log);

@@ -213,7 +213,9 @@ async fn main() {
     let rate = rows as f64 / took;
 
     if std::env::var("BATON_BENCH_VERIFY").as_deref() == Ok("0") {
-        println!("  baton import   {took:>8.1} s  {rate:>9.0} rows/s");
+        println!(
+            "  baton import   {took:>8.1} s  {rate:>9.0} rows/s, heap peak {anon_peak:.0} MiB"
+        );
         return;
     }
     let started = Instant::now();
