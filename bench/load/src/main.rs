@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use baton_core::examples;
 use baton_core::lifecycle::Role;
 use baton_server::AppState;
-use baton_store::{Opening, Store};
+use baton_app::{App, Caller, OpenRequest};
 use clap::Parser;
 use serde_json::{Value, json};
 
@@ -168,31 +168,33 @@ fn main() -> Result<()> {
 /// Starts baton (example org and guide, one decision, a member token) and
 /// the bare endpoint; returns their addresses, the token and the decision.
 async fn start(url: &str) -> Result<(std::net::SocketAddr, std::net::SocketAddr, String, i64)> {
-    let store = Store::connect(url).await.context("cannot open the store")?;
+    let service = App::connect(url).await.context("cannot open the store")?;
     let now = chrono::Utc::now();
-    store
+    service
         .apply(
             Some(("org.yaml", examples::ORG)),
             &[("deference.yaml", examples::GUIDE)],
             now,
         )
         .await?;
-    let (_, token) = store.create_token("ana", Role::Member, now).await?;
-    let decision = store
-        .open(&Opening {
-            team: "platform".into(),
-            decision_type: "architecture".into(),
-            title: "Move sessions to Postgres".into(),
-            context: json!({}),
-            requester: "ana".into(),
-            at: now,
-        })
+    let (_, token) = service.create_token("ana", Role::Member, now).await?;
+    let decision = service
+        .open(
+            &Caller::new("ana", Role::Member),
+            OpenRequest {
+                team: "platform".into(),
+                decision_type: "architecture".into(),
+                title: "Move sessions to Postgres".into(),
+                context: json!({}),
+            },
+            now,
+        )
         .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let baton = listener.local_addr()?;
     tokio::spawn(baton_server::run(
         listener,
-        AppState::new(store),
+        AppState::new(service),
         std::future::pending(),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -202,7 +202,7 @@ pub enum Command {
         /// A head printed by an earlier verify (`SEQ:HASH`): also detect a
         /// chain truncated or recomputed since.
         #[arg(long, value_name = "SEQ:HASH")]
-        head: Option<baton_store::NotedHead>,
+        head: Option<baton_app::NotedHead>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -323,7 +323,7 @@ pub struct WhoArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Db {
     /// The store: sqlite://PATH or postgres://USER@HOST/DATABASE.
-    #[arg(long, env = "BATON_DB", default_value = baton_store::DEFAULT_URL, value_name = "URL")]
+    #[arg(long, env = "BATON_DB", default_value = baton_app::DEFAULT_STORE, value_name = "URL")]
     pub db: String,
 }
 

@@ -14,10 +14,13 @@
 //! - [`demo`]: the demo organisation and its scripted history.
 //! - [`feedback`]: anonymous surveys and confidence polls (SPEC §7).
 //! - [`analytics`]: SPEC §6 metrics and watchdog alerts, from the decision log.
+//! - [`access`]: the order of roles, what each permits, and the role a
+//!   person holds for a team at an instant (with the guide's `grants`).
 //!
 //! This crate does no I/O: callers hand it file contents and org state, and
 //! it hands back values. It is synchronous and has no global state.
 
+pub mod access;
 pub mod analytics;
 pub mod condition;
 pub mod demo;

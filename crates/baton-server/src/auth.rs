@@ -2,42 +2,23 @@
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use baton_core::lifecycle::{Actor, Role};
+use baton_app::Session;
 
 use crate::{AppState, Problem};
 
-/// The authenticated caller.
+/// The authenticated caller of a request, and the store's state when it
+/// was authenticated. What they may do is the application's to say.
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub person: String,
-    pub role: Role,
-    /// The store's state when the request was authenticated: reads that
-    /// can be served from what was cached at this position are.
-    pub snapshot: baton_store::Snapshot,
-}
+pub struct Signed(pub Session);
 
-impl Caller {
-    pub fn actor(&self) -> Actor {
-        Actor {
-            person: self.person.clone(),
-            role: self.role,
-        }
-    }
-
-    /// Refuses viewers: they read, they do not write.
-    pub fn may_write(&self) -> Result<(), Problem> {
-        if self.role == Role::Viewer {
-            Err(Problem::forbidden(format!(
-                "`{}` holds a viewer token and cannot write",
-                self.person
-            )))
-        } else {
-            Ok(())
-        }
+impl std::ops::Deref for Signed {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.0
     }
 }
 
-impl Caller {
+impl Signed {
     /// Authenticates from request headers: `Authorization: Bearer TOKEN`.
     pub async fn from_headers(
         state: &AppState,
@@ -61,33 +42,11 @@ impl Caller {
     /// Authenticates a token however it came (a header, a calendar feed's
     /// `?token=`).
     pub async fn from_secret(state: &AppState, secret: &str) -> Result<Self, Problem> {
-        let snapshot = state.store.snapshot().await?;
-        let token = state
-            .store
-            .authenticate_at(secret.trim(), snapshot)
-            .await?
-            .ok_or_else(|| Problem::unauthorized("the token is unknown or revoked"))?;
-        Ok(Self {
-            person: token.person,
-            role: token.role,
-            snapshot,
-        })
-    }
-
-    /// Refuses callers whose role is not among `roles`.
-    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), Problem> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(Problem::forbidden(format!(
-                "`{}` may not {what}",
-                self.person
-            )))
-        }
+        Ok(Self(state.app.authenticate(secret).await?))
     }
 }
 
-impl<S> FromRequestParts<S> for Caller
+impl<S> FromRequestParts<S> for Signed
 where
     AppState: FromRef<S>,
     S: Send + Sync,

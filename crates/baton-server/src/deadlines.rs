@@ -5,18 +5,19 @@
 
 use std::time::Duration;
 
-use baton_store::Store;
+use baton_app::App;
 
 use crate::Clock;
 
-/// Ticks the store every `every`, at `clock`'s time, until the task is dropped or aborted.
-pub fn spawn(store: Store, every: Duration, clock: Clock) -> tokio::task::JoinHandle<()> {
+/// Ticks every `every`, at `clock`'s time, until the task is dropped or
+/// aborted.
+pub fn spawn(app: App, every: Duration, clock: Clock) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match store.tick(clock.now()).await {
+            match app.tick(clock.now()).await {
                 Ok(changed) => {
                     for d in changed {
                         tracing::info!(decision = d.id, status = d.status.as_str(), decider = %d.decider, "deadline processed");

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use baton_store::Store;
+use baton_app::App;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
@@ -40,7 +40,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub store: Store,
+    pub app: App,
     pub metrics: std::sync::Arc<metrics::Metrics>,
     /// Slack's signing secret; without it the Slack endpoint is off.
     pub slack_secret: Option<slack::Secret>,
@@ -50,9 +50,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store) -> Self {
+    pub fn new(app: App) -> Self {
         Self {
-            store,
+            app,
             metrics: Default::default(),
             slack_secret: None,
             clock: clock::Clock::system(),

@@ -131,7 +131,7 @@ pub async fn render(State(state): State<AppState>) -> Result<Response, Problem> 
         h.render(&mut out, "baton_resolution_duration_seconds", "");
     }
     out.push_str("# HELP baton_decisions Decisions by state.\n# TYPE baton_decisions gauge\n");
-    for (status, n) in state.store.counts_by_status().await? {
+    for (status, n) in state.app.counts_by_status().await? {
         let _ = writeln!(out, "baton_decisions{{status=\"{status}\"}} {n}");
     }
     Ok((

@@ -10,20 +10,19 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Value, json};
 
 use crate::Problem;
-use crate::api::analytics::MetricsView;
 use crate::api::decisions::{
     DecideBody, DelegateBody, OpenBody, OutcomeBody, PositionBody, ReasonBody, SupersedeBody,
 };
-use crate::api::feedback::{
-    PollBody, PollView, ResponseBody, SurveyBody, SurveyResults, SurveyView, VoteBody,
-};
-use crate::api::org::{EndorsementBody, PersonView};
+use crate::api::feedback::{PollBody, ResponseBody, SurveyBody, VoteBody};
+use crate::api::org::EndorsementBody;
 use crate::api::resolve::ResolveBody;
-use crate::api::webhooks::{SubscribeBody, Subscribed};
+use crate::api::webhooks::SubscribeBody;
+use baton_app::MetricsView;
+use baton_app::{
+    AuditEvent, Delivery, PersonView, PollView, Subscribed, Survey, SurveyResults, SurveyView,
+    Webhook,
+};
 use baton_core::analytics::Alert;
-use baton_store::AuditEvent;
-use baton_store::feedback::Survey;
-use baton_store::webhooks::{Delivery, Webhook};
 
 struct Builder {
     generator: SchemaGenerator,

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use baton_store::StoreError;
+use baton_app::{ErrorKind, Failure};
 use serde::Serialize;
 
 /// An error answer: status, stable code, human detail, and optional extras
@@ -75,33 +75,33 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<StoreError> for Problem {
-    fn from(err: StoreError) -> Self {
-        let code = err.code();
-        let status = match code {
-            "forbidden" => StatusCode::FORBIDDEN,
-            "conflict" => StatusCode::CONFLICT,
-            "not_found" | "unknown_type" | "unknown_person" => StatusCode::NOT_FOUND,
-            "store" => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        let explanation = match &err {
-            StoreError::Resolve(r) => Some(r.explanation.clone()),
-            StoreError::Load(errors) => Some(errors.0.iter().map(ToString::to_string).collect()),
-            _ => None,
-        };
-        // Keep database internals out of answers; they are logged.
-        let detail = if status.is_server_error() {
+/// The HTTP status of each kind of failure: the one place it is chosen.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid | ErrorKind::Unresolvable => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::StoreFull => StatusCode::INSUFFICIENT_STORAGE,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl<E: Failure> From<E> for Problem {
+    fn from(err: E) -> Self {
+        let status = status_of(err.kind());
+        // Keep the store's internals out of answers; they are logged.
+        let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %err, "request failed");
             "the store failed; see the server log".to_owned()
         } else {
             err.to_string()
         };
-        if status.is_server_error() {
-            tracing::error!(error = %err, "store error");
-        }
         Self {
-            explanation,
-            ..Problem::new(status, code, detail)
+            explanation: err.explanation(),
+            ..Problem::new(status, err.code(), detail)
         }
     }
 }

@@ -9,8 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use baton_core::lifecycle::{Action, Actor, Role};
-use baton_store::{Opening, StoreError};
+use baton_core::lifecycle::Action;
 use hmac::Mac;
 use serde::Deserialize;
 
@@ -127,70 +126,40 @@ pub async fn command(
     };
     Ok(match answer {
         Ok((in_channel, text)) => reply(in_channel, text),
-        Err(e) => reply(false, format!("{} ({})", e, e.code())),
+        Err(Refusal(text)) => reply(false, text),
     })
 }
 
-async fn team(state: &AppState, named: Option<&str>) -> Result<String, StoreError> {
-    if let Some(t) = named {
-        return Ok(t.to_owned());
-    }
-    let teams = state.store.teams().await?;
-    match teams.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => Err(StoreError::Missing(
-            "no team has a guide yet: run `baton apply --guide deference.yaml`".into(),
-        )),
-        _ => Err(StoreError::Missing(format!(
-            "there are several teams: say team=NAME, one of {}",
-            teams.join(", ")
-        ))),
+/// A command's refusal, as Slack shows it: the message and its code.
+struct Refusal(String);
+
+impl<E: baton_app::Failure> From<E> for Refusal {
+    fn from(e: E) -> Self {
+        Refusal(format!("{e} ({})", e.code()))
     }
 }
 
-async fn person(state: &AppState, user_id: &str) -> Result<Option<String>, StoreError> {
-    let dir = state.store.directory().await?;
-    Ok(dir.by_slack(user_id).map(|p| dir.id(p).to_owned()))
+type Answer = Result<(bool, String), Refusal>;
+
+fn context(pairs: &[&str]) -> Result<serde_json::Value, Refusal> {
+    baton_core::resolve::context_of(pairs).map_err(|e| Refusal(format!("{e} (invalid)")))
 }
 
-async fn acting(state: &AppState, user_id: &str) -> Result<String, StoreError> {
-    person(state, user_id).await?.ok_or_else(|| {
-        StoreError::Lifecycle(baton_core::lifecycle::LifecycleError::Forbidden(format!(
-            "Slack user {user_id} is not mapped to a person: add `slack: {user_id}` to them in org.yaml"
-        )))
-    })
-}
-
-fn context(pairs: &[&str]) -> serde_json::Value {
-    let map = pairs
-        .iter()
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_owned(), baton_core::resolve::context_value(v)))
-        .collect::<serde_json::Map<_, _>>();
-    serde_json::Value::Object(map)
-}
-
-async fn who(
-    state: &AppState,
-    user_id: &str,
-    named: Option<&str>,
-    rest: &[&str],
-) -> Result<(bool, String), StoreError> {
+async fn who(state: &AppState, user_id: &str, named: Option<&str>, rest: &[&str]) -> Answer {
     let Some((decision_type, pairs)) = rest.split_first() else {
         return Ok((false, HELP.to_owned()));
     };
-    let team = team(state, named).await?;
-    let guide = state.store.guide(&team).await?;
-    let at = state.clock.now();
-    let org = state.store.org_state(&guide, at).await?;
+    let team = state.app.team_or_only(named).await?;
+    // Anyone in the workspace may ask; a mapped person asks as themselves.
+    let requester = state.app.slack_caller(user_id).await?.map(|c| c.person);
     let request = baton_core::Request {
         decision_type: (*decision_type).to_owned(),
         title: String::new(),
-        context: context(pairs),
-        requester: person(state, user_id).await?,
-        at,
+        context: context(pairs)?,
+        requester,
+        at: state.clock.now(),
     };
-    let r = baton_core::resolve(&guide, &org, &request)?;
+    let r = state.app.who(&team, request).await?;
     let mut text = format!(
         "*{}* decides `{}` for {} (rule `{}`, {})",
         r.decider,
@@ -212,16 +181,11 @@ async fn who(
     Ok((true, text))
 }
 
-async fn open(
-    state: &AppState,
-    user_id: &str,
-    named: Option<&str>,
-    rest: &[&str],
-) -> Result<(bool, String), StoreError> {
+async fn open(state: &AppState, user_id: &str, named: Option<&str>, rest: &[&str]) -> Answer {
     let Some((decision_type, words)) = rest.split_first() else {
         return Ok((false, HELP.to_owned()));
     };
-    let requester = acting(state, user_id).await?;
+    let caller = state.app.slack_actor(user_id).await?;
     let (pairs, title): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| w.contains('='));
     if title.is_empty() {
         return Ok((
@@ -229,17 +193,13 @@ async fn open(
             "a decision needs a title: `/baton open TYPE TITLE…`".to_owned(),
         ));
     }
-    let d = state
-        .store
-        .open(&Opening {
-            team: team(state, named).await?,
-            decision_type: (*decision_type).to_owned(),
-            title: title.join(" "),
-            context: context(&pairs),
-            requester,
-            at: state.clock.now(),
-        })
-        .await?;
+    let request = baton_app::OpenRequest {
+        team: state.app.team_or_only(named).await?,
+        decision_type: (*decision_type).to_owned(),
+        title: title.join(" "),
+        context: context(&pairs)?,
+    };
+    let d = state.app.open(&caller, request, state.clock.now()).await?;
     Ok((
         true,
         format!(
@@ -252,18 +212,14 @@ async fn open(
     ))
 }
 
-async fn decide(
-    state: &AppState,
-    user_id: &str,
-    rest: &[&str],
-) -> Result<(bool, String), StoreError> {
+async fn decide(state: &AppState, user_id: &str, rest: &[&str]) -> Answer {
     let (Some(id), Some(option)) = (
         rest.first().and_then(|i| i.parse::<i64>().ok()),
         rest.get(1),
     ) else {
         return Ok((false, HELP.to_owned()));
     };
-    let person = acting(state, user_id).await?;
+    let caller = state.app.slack_actor(user_id).await?;
     let rationale = if rest.len() > 2 {
         rest[2..].join(" ")
     } else {
@@ -276,16 +232,8 @@ async fn decide(
         review_on: None,
     };
     let d = state
-        .store
-        .act(
-            id,
-            &Actor {
-                person,
-                role: Role::Member,
-            },
-            &action,
-            state.clock.now(),
-        )
+        .app
+        .act(&caller, id, &action, state.clock.now())
         .await?;
     Ok((
         true,

@@ -8,8 +8,7 @@
 
 use std::time::Duration;
 
-use baton_store::webhooks::{Attempt, Outgoing};
-use baton_store::{Store, StoreError};
+use baton_app::{App, Attempt, Outgoing, ReadError};
 use chrono::Utc;
 
 /// The signature header's name.
@@ -48,7 +47,7 @@ pub fn sign(secret: &str, body: &[u8]) -> Option<String> {
 }
 
 /// Runs delivery passes every `config.every` until the task is aborted.
-pub fn spawn(store: Store, config: Config) -> tokio::task::JoinHandle<()> {
+pub fn spawn(app: App, config: Config) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let client = match crate::http_client(config.timeout) {
             Ok(c) => c,
@@ -61,7 +60,7 @@ pub fn spawn(store: Store, config: Config) -> tokio::task::JoinHandle<()> {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            if let Err(e) = pass(&store, &client, &config).await {
+            if let Err(e) = pass(&app, &client, &config).await {
                 tracing::warn!(error = %e, "webhook pass failed; will retry");
             }
         }
@@ -73,17 +72,17 @@ pub fn spawn(store: Store, config: Config) -> tokio::task::JoinHandle<()> {
 /// timeouts) and a slow receiver holds up nobody else. Returns how many
 /// attempts were made.
 pub async fn pass(
-    store: &Store,
+    app: &App,
     client: &reqwest::Client,
     config: &Config,
-) -> Result<usize, StoreError> {
+) -> Result<usize, ReadError> {
     let now = Utc::now();
     // A failure to queue must not stop what is already queued from going.
-    if let Err(e) = store.queue_deliveries(now, 500).await {
+    if let Err(e) = app.queue_deliveries(now, 500).await {
         tracing::warn!(error = %e, "queueing webhook deliveries failed; will retry");
     }
     let lease = chrono::Duration::from_std(config.timeout * 2).unwrap_or(chrono::Duration::MAX);
-    let claimed = store.claim_deliveries(now, now + lease, 50).await?;
+    let claimed = app.claim_deliveries(now, now + lease, 50).await?;
     let attempts = claimed.len();
     let mut sending = tokio::task::JoinSet::new();
     for outgoing in claimed {
@@ -109,7 +108,7 @@ pub async fn pass(
         }
         // One failed record must not abort the sends still in flight: the
         // delivery's claim lapses and it is tried again.
-        match store.record_attempt(&outgoing, &attempt, Utc::now()).await {
+        match app.record_attempt(&outgoing, &attempt, Utc::now()).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 delivery = outgoing.id,

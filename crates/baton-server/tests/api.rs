@@ -11,10 +11,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use baton_app::App as Service;
+use baton_app::{Caller, OpenRequest};
 use baton_core::examples;
 use baton_core::lifecycle::Role;
 use baton_server::AppState;
-use baton_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -30,17 +31,22 @@ fn pinned() -> baton_server::Clock {
 
 struct App {
     base: String,
-    store: Store,
+    /// The application the server runs over, for what a test sets up or
+    /// checks beside the HTTP API.
+    service: Service,
+    /// Its store's URL, for the tests that read its tables directly.
+    url: String,
     tokens: HashMap<&'static str, String>,
     http: reqwest::Client,
     clock: baton_server::Clock,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn spawn_app(store: Store) -> App {
+async fn spawn_app(url: &str) -> App {
+    let service = Service::connect(url).await.unwrap();
     let clock = pinned();
     let now = clock.now();
-    store
+    service
         .apply(
             Some(("org.yaml", examples::ORG)),
             &[("deference.yaml", examples::GUIDE)],
@@ -57,7 +63,7 @@ async fn spawn_app(store: Store) -> App {
         ("dana", Role::Admin),
         ("sam", Role::Viewer),
     ] {
-        let (_, secret) = store.create_token(person, role, now).await.unwrap();
+        let (_, secret) = service.create_token(person, role, now).await.unwrap();
         tokens.insert(person, secret);
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -65,7 +71,7 @@ async fn spawn_app(store: Store) -> App {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(baton_server::run(
         listener,
-        AppState::new(store.clone())
+        AppState::new(service.clone())
             .with_clock(clock)
             .with_slack_secret(Some(SLACK_SECRET.into())),
         async {
@@ -74,7 +80,8 @@ async fn spawn_app(store: Store) -> App {
     ));
     App {
         base,
-        store,
+        service,
+        url: url.to_owned(),
         tokens,
         http: baton_server::http_client(std::time::Duration::from_secs(10)).unwrap(),
         clock,
@@ -163,7 +170,7 @@ where
 {
     each_store_url(|url| {
         let story = &story;
-        async move { story(spawn_app(Store::connect(&url).await.unwrap()).await).await }
+        async move { story(spawn_app(&url).await).await }
     })
     .await;
 }
@@ -418,11 +425,11 @@ async fn endorsements_are_made_in_the_callers_name_and_never_for_themselves() {
 #[tokio::test]
 async fn the_deadline_task_escalates_overdue_decisions_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display()))
+    let service = Service::connect(&format!("sqlite://{}", dir.path().join("d.db").display()))
         .await
         .unwrap();
     let clock = pinned();
-    store
+    service
         .apply(
             Some(("org.yaml", examples::ORG)),
             &[("deference.yaml", examples::GUIDE)],
@@ -431,26 +438,34 @@ async fn the_deadline_task_escalates_overdue_decisions_once() {
         .await
         .unwrap();
     // An incident opened three hours ago: its 2h escalation deadline passed.
-    let opened = store
-        .open(&baton_store::Opening {
-            team: "platform".into(),
-            decision_type: "incident".into(),
-            title: "Disk full".into(),
-            context: json!({}),
-            requester: "ana".into(),
-            at: clock.now() - chrono::TimeDelta::hours(3),
-        })
+    let opened = service
+        .open(
+            &Caller::new("ana", Role::Member),
+            OpenRequest {
+                team: "platform".into(),
+                decision_type: "incident".into(),
+                title: "Disk full".into(),
+                context: json!({}),
+            },
+            clock.now() - chrono::TimeDelta::hours(3),
+        )
         .await
         .unwrap();
     // Two replicas' worth of deadline tasks on one store.
-    let a =
-        baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20), clock);
-    let b =
-        baton_server::deadlines::spawn(store.clone(), std::time::Duration::from_millis(20), clock);
+    let a = baton_server::deadlines::spawn(
+        service.clone(),
+        std::time::Duration::from_millis(20),
+        clock,
+    );
+    let b = baton_server::deadlines::spawn(
+        service.clone(),
+        std::time::Duration::from_millis(20),
+        clock,
+    );
     let mut escalated = false;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        if store.get(opened.id).await.unwrap().escalated {
+        if service.show(opened.id).await.unwrap().0.escalated {
             escalated = true;
             break;
         }
@@ -462,10 +477,11 @@ async fn the_deadline_task_escalates_overdue_decisions_once() {
         escalated,
         "the deadline task escalated the overdue decision"
     );
-    let kinds: Vec<String> = store
-        .events(opened.id)
+    let kinds: Vec<String> = service
+        .show(opened.id)
         .await
         .unwrap()
+        .1
         .into_iter()
         .map(|e| e.kind)
         .collect();
@@ -627,27 +643,32 @@ where
             std::process::id(),
             chrono::Utc::now().timestamp_subsec_nanos()
         );
-        let admin = Store::connect(&admin_url)
+        use sqlx::Connection as _;
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
             .expect("BATON_TEST_DATABASE_URL is set but unreachable");
-        admin.raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         let base = admin_url
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         story(format!("{base}/{name}")).await;
-        admin
-            .raw(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .await
-            .unwrap();
-        admin.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     }
 }
 
 #[tokio::test]
 async fn a_change_through_one_replica_is_seen_by_another_at_once() {
     each_store_url(|url| async move {
-        let a = spawn_app(Store::connect(&url).await.unwrap()).await;
-        let b = spawn_app(Store::connect(&url).await.unwrap()).await;
+        let a = spawn_app(&url).await;
+        let b = spawn_app(&url).await;
         let ask = json!({"team": "platform", "type": "architecture", "at": "2026-03-01T12:00:00Z"});
         let (_, before) = b.post("ana", "/api/v1/resolve", ask.clone()).await;
         assert_eq!(before["escalation"]["deadline"], "2026-03-04T12:00:00Z");
@@ -810,7 +831,7 @@ async fn webhooks_are_signed_retried_with_backoff_and_recorded() {
         };
         let started = std::time::Instant::now();
         loop {
-            baton_server::webhooks::pass(&app.store, &client, &config)
+            baton_server::webhooks::pass(&app.service, &client, &config)
                 .await
                 .unwrap();
             let (_, dead_deliveries) = app
@@ -930,7 +951,7 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
             4,
             "the standard survey"
         );
-        let events_before = app.store.verify().await.unwrap().events;
+        let events_before = app.service.verify(None).await.unwrap().events;
 
         let answer = |who: &'static str, answers: Value| {
             let app = &app;
@@ -1014,15 +1035,16 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
         // Nothing stored links an answer to a person: the response rows hold
         // no person and no time at all, and answering wrote no audit event
         // (whose actor and instant would).
-        let rows: Vec<(Vec<String>, String)> = match app.store.backend() {
-            baton_store::Backend::Sqlite(pool) => sqlx::query("SELECT * FROM survey_responses")
+        let backend = Backend::connect(&app.url).await;
+        let rows: Vec<(Vec<String>, String)> = match &backend {
+            Backend::Sqlite(pool) => sqlx::query("SELECT * FROM survey_responses")
                 .fetch_all(pool)
                 .await
                 .unwrap()
                 .iter()
                 .map(|r| (column_names(r), sqlx::Row::get(r, "answers")))
                 .collect(),
-            baton_store::Backend::Postgres(pool) => sqlx::query("SELECT * FROM survey_responses")
+            Backend::Postgres(pool) => sqlx::query("SELECT * FROM survey_responses")
                 .fetch_all(pool)
                 .await
                 .unwrap()
@@ -1031,7 +1053,7 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
                 .collect(),
         };
         assert_eq!(rows.len(), 3);
-        if let baton_store::Backend::Postgres(pool) = app.store.backend() {
+        if let Backend::Postgres(pool) = &backend {
             // Not even PostgreSQL's row transaction ids pair a participant
             // with one response: a mark shares its xid with every response
             // or with none.
@@ -1051,7 +1073,7 @@ async fn surveys_are_anonymous_once_per_person_and_hidden_below_three_responses(
                 assert!(!answers.contains(who), "{answers}");
             }
         }
-        assert_eq!(app.store.verify().await.unwrap().events, events_before);
+        assert_eq!(app.service.verify(None).await.unwrap().events, events_before);
     })
     .await;
 }
@@ -1350,7 +1372,7 @@ async fn decisions_list_by_window_and_refuses_a_negative_offset() {
 async fn a_client_that_trickles_its_request_head_is_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("b.db").display()))
+    let service = Service::connect(&format!("sqlite://{}", dir.path().join("b.db").display()))
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1360,7 +1382,7 @@ async fn a_client_that_trickles_its_request_head_is_cut_off() {
     };
     tokio::spawn(baton_server::run_with(
         listener,
-        AppState::new(store),
+        AppState::new(service),
         std::future::pending(),
         limits,
     ));
@@ -1406,4 +1428,21 @@ async fn an_instant_at_the_end_of_time_is_refused_not_a_crash() {
         }
     })
     .await;
+}
+
+/// A store's database, read directly: for the checks of what is stored
+/// that the application does not show (anonymity).
+enum Backend {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Backend {
+    async fn connect(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Backend::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+        } else {
+            Backend::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+        }
+    }
 }

@@ -137,6 +137,20 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The roles of `person`'s live tokens.
+    pub async fn token_roles(&self, person: &str) -> Result<Vec<Role>, StoreError> {
+        let roles: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query("SELECT role FROM tokens WHERE person = $1 AND revoked_at IS NULL")
+                .bind(person)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("role"))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        Ok(roles.iter().filter_map(|r| parse_role(r)).collect())
+    }
+
     /// The person and role a live token speaks for.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
         let row: Option<(i64, String, String)> = on_pool!(self, |pool| {

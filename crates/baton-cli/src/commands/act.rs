@@ -5,9 +5,10 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use baton_core::lifecycle::{Action, Actor, Decision};
+use baton_app::Caller;
+use baton_core::lifecycle::{Action, Decision};
 
-use super::store::{block_on, connect, refusal};
+use super::app::{block_on, connect, refusal};
 use crate::cli::Acting;
 use crate::commands::who::parse_at;
 
@@ -16,16 +17,13 @@ pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
     // The command line is a local tool: its user acts in the name given
     // with --as and the role given with --role; on the server both come
     // from the token.
-    let actor = Actor {
-        person: acting.person.clone(),
-        role: acting.role.into(),
-    };
+    let caller = Caller::new(acting.person.clone(), acting.role.into());
     block_on(async {
-        let store = connect(&acting.db.db).await?;
-        match store.act(id, &actor, &action, at).await {
+        let app = connect(&acting.db.db).await?;
+        match app.act(&caller, id, &action, at).await {
             Ok(d) if acting.json => println!(
                 "{}",
-                serde_json::to_string_pretty(&store.document_of(&d).await?)?
+                serde_json::to_string_pretty(&app.document(&d).await?)?
             ),
             Ok(d) => println!("{}", summary(&d, &action)),
             Err(e) => return refusal(e, acting.json),

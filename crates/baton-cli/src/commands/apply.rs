@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use super::store::{block_on, connect};
+use super::app::{block_on, connect};
 use crate::cli::Db;
 use crate::commands::who::parse_at;
 use crate::files;
@@ -28,12 +28,12 @@ pub fn run(
         .map(|p| files::read(p).map(|t| (p.display().to_string(), t)))
         .collect::<Result<Vec<_>>>()?;
     block_on(async {
-        let store = connect(&db.db).await?;
+        let app = connect(&db.db).await?;
         let guides: Vec<(&str, &str)> = guide_texts
             .iter()
             .map(|(n, t)| (n.as_str(), t.as_str()))
             .collect();
-        let applied = store
+        let applied = app
             .apply(
                 org_text.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
                 &guides,

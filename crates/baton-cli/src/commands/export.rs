@@ -8,11 +8,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use baton_app::App;
+use baton_app::transfer::{DecisionCsv, madr, madr_file_name, write_people, write_types};
 use baton_core::analytics::Judge;
-use baton_store::Store;
-use baton_store::transfer::{DecisionCsv, madr, madr_file_name, write_people, write_types};
 
-use super::store::{block_on, connect};
+use super::app::{block_on, connect};
 use crate::cli::{Db, ExportFormat};
 
 /// What `--format csv` writes.
@@ -34,9 +34,9 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
         bail!("--people and --types are CSV tables: use them with --format csv");
     }
     block_on(async {
-        let store = connect(&db.db).await?;
+        let app = connect(&db.db).await?;
         if format == ExportFormat::Madr {
-            return madr_records(&store, out.unwrap_or(Path::new("."))).await;
+            return madr_records(&app, out.unwrap_or(Path::new("."))).await;
         }
         let sink: Box<dyn Write> = match out {
             Some(path) => Box::new(
@@ -46,26 +46,20 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
             None => Box::new(std::io::stdout().lock()),
         };
         let mut sink = std::io::BufWriter::new(sink);
-        let guides = {
-            let mut guides = Vec::new();
-            for team in store.teams().await? {
-                guides.push(store.guide(&team).await?);
-            }
-            guides
-        };
+        let guides = app.guides().await?;
         let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
         match (format, table) {
             (ExportFormat::Csv, Table::People) => {
-                write_people(&mut sink, &*store.directory().await?, &guides)?;
+                write_people(&mut sink, &*app.directory().await?, &guides)?;
             }
             (ExportFormat::Csv, Table::Types) => {
                 write_types(&mut sink, &guides)?;
             }
             (ExportFormat::Csv, Table::Decisions) => {
-                let directories = store.directories().await?;
+                let directories = app.directories().await?;
                 let judge = Judge::new(&directories, &guides);
                 let mut csv = DecisionCsv::new(&mut sink)?;
-                each_page(&store, |page| {
+                each_page(&app, |page| {
                     for d in page {
                         csv.row(d, &judge)?;
                     }
@@ -82,11 +76,11 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
                 let mut first = true;
                 let mut after = 0;
                 loop {
-                    let page = store.decisions_after(after, PAGE).await?;
+                    let page = app.decisions_after(after, PAGE).await?;
                     let Some(last) = page.last() else { break };
                     after = last.id;
                     for d in &page {
-                        let doc = store.document_of(d).await?;
+                        let doc = app.document(d).await?;
                         if ndjson {
                             writeln!(sink, "{doc}")?;
                         } else {
@@ -108,12 +102,12 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
 
 /// Calls `write` with each page of the log, oldest first.
 async fn each_page(
-    store: &Store,
+    app: &App,
     mut write: impl FnMut(&[baton_core::lifecycle::Decision]) -> Result<()>,
 ) -> Result<()> {
     let mut after = 0;
     loop {
-        let page = store.decisions_after(after, PAGE).await?;
+        let page = app.decisions_after(after, PAGE).await?;
         let Some(last) = page.last() else {
             return Ok(());
         };
@@ -122,12 +116,12 @@ async fn each_page(
     }
 }
 
-async fn madr_records(store: &Store, dir: &Path) -> Result<ExitCode> {
+async fn madr_records(app: &App, dir: &Path) -> Result<ExitCode> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let mut written = 0;
     let mut after = 0;
     loop {
-        let page = store.decisions_after(after, PAGE).await?;
+        let page = app.decisions_after(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         for d in &page {

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use baton_store::transfer::{self, Catalog, ImportError, Item};
-use baton_store::{ImportOptions, StoreError};
+use baton_app::transfer::{self, Catalog, ImportError, Item};
+use baton_app::{ImportFailure, ImportOptions};
 
-use super::store::{block_on, connect};
+use super::app::{block_on, connect};
 use crate::cli::{Db, ImportFormat};
 use crate::commands::who::parse_at;
 
@@ -47,8 +47,8 @@ pub fn run(
     let open = || File::open(file).with_context(|| format!("cannot read `{}`", file.display()));
     let name = file.display().to_string();
     block_on(async {
-        let store = connect(&db.db).await?;
-        let catalog = store.catalog(options.allow_departed).await?;
+        let app = connect(&db.db).await?;
+        let catalog = app.catalog(options.allow_departed).await?;
         let items: Box<dyn Iterator<Item = Checked>> = match format {
             ImportFormat::Csv => match transfer::sheet(BufReader::new(open()?)) {
                 Ok(sheet) => {
@@ -72,7 +72,7 @@ pub fn run(
             at,
             dry_run: options.dry_run,
         };
-        let result = store
+        let result = app
             .import(items, &catalog, &import, |n| {
                 if n % 1024 == 0 {
                     bar.set_position(n);
@@ -82,7 +82,7 @@ pub fn run(
         bar.finish_and_clear();
         let summary = match result {
             Ok(summary) => summary,
-            Err(StoreError::Import(errors)) => {
+            Err(ImportFailure::BadRows(errors)) => {
                 return Ok(refused(&name, &errors.errors, errors.more));
             }
             Err(e) => return Err(e.into()),

@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use baton_app::DecisionFilter;
 use baton_core::lifecycle::Status;
-use baton_store::DecisionFilter;
 
-use super::store::{block_on, connect};
+use super::app::{block_on, connect};
 use crate::cli::Db;
 
 pub fn run(
@@ -24,8 +24,8 @@ pub fn run(
         filter.status = Some(parsed);
     }
     block_on(async {
-        let store = connect(&db.db).await?;
-        let decisions = store.list(&filter).await?;
+        let app = connect(&db.db).await?;
+        let decisions = app.list(&filter).await?;
         if json {
             println!("{}", serde_json::to_string_pretty(&decisions)?);
             return Ok(ExitCode::SUCCESS);

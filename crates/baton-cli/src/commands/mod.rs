@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod act;
+mod app;
 mod apply;
 mod check;
 mod export;
@@ -11,7 +12,6 @@ mod open;
 mod schema;
 mod serve;
 mod show;
-mod store;
 mod test;
 mod tick;
 mod token;
@@ -22,8 +22,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use baton_app::DecisionFilter;
 use baton_core::lifecycle::{Action, OutcomeResult};
-use baton_store::DecisionFilter;
 
 use crate::cli::{Cli, Command, OutcomeArg};
 

@@ -3,9 +3,10 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use baton_store::Opening;
+use baton_app::{Caller, OpenRequest};
+use baton_core::lifecycle::Role;
 
-use super::store::{block_on, connect, refusal};
+use super::app::{block_on, connect, refusal};
 use crate::cli::Db;
 use crate::commands::who::{parse_at, parse_ctx};
 
@@ -21,20 +22,21 @@ pub struct Args<'a> {
 }
 
 pub fn run(args: &Args<'_>) -> Result<ExitCode> {
-    let opening = Opening {
+    let request = OpenRequest {
         team: args.team.to_owned(),
         decision_type: args.decision_type.to_owned(),
         title: args.title.to_owned(),
         context: parse_ctx(args.ctx)?,
-        requester: args.person.to_owned(),
-        at: parse_at(args.at)?,
     };
+    let at = parse_at(args.at)?;
+    // Anyone who can open the store may open a decision as themselves.
+    let caller = Caller::new(args.person, Role::Member);
     block_on(async {
-        let store = connect(&args.db.db).await?;
-        match store.open(&opening).await {
+        let app = connect(&args.db.db).await?;
+        match app.open(&caller, request, at).await {
             Ok(d) if args.json => println!(
                 "{}",
-                serde_json::to_string_pretty(&store.document_of(&d).await?)?
+                serde_json::to_string_pretty(&app.document(&d).await?)?
             ),
             Ok(d) => println!("{}", d.id),
             Err(e) => return refusal(e, args.json),

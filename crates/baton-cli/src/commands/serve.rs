@@ -3,13 +3,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use baton_app::App;
 use baton_core::demo;
-use baton_core::lifecycle::Role;
 use baton_server::{AppState, Clock};
-use baton_store::Store;
 
-use super::store::connect;
+use super::app::connect;
 use crate::cli::Db;
 
 pub fn run(
@@ -36,9 +35,9 @@ pub fn run(
         .build()
         .context("cannot start the async runtime")?
         .block_on(async {
-            let store = connect(&db.db).await?;
+            let app = connect(&db.db).await?;
             let admin_token = if demo {
-                Some(prepare_demo(&store, &db.db, clock).await?)
+                Some(prepare_demo(&app, &db.db, clock).await?)
             } else {
                 None
             };
@@ -46,7 +45,7 @@ pub fn run(
                 .await
                 .with_context(|| format!("cannot listen on `{listen}`"))?;
             let address = listener.local_addr()?;
-            let mut banner = format!("baton serving http://{address} ({} store)\n", store.kind());
+            let mut banner = format!("baton serving http://{address} ({} store)\n", app.backend());
             if let Some(token) = admin_token {
                 banner.push_str(&format!(
                     "admin token ({}): {token}\ntry: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions\n",
@@ -54,20 +53,20 @@ pub fn run(
                 ));
             }
             say(&banner);
-            let watcher = store
+            let watcher = app
                 .watch()
                 .await
                 .context("cannot listen for changes from other replicas")?;
             let deadlines = baton_server::deadlines::spawn(
-                store.clone(),
+                app.clone(),
                 std::time::Duration::from_secs(tick_every),
                 clock,
             );
             let webhooks = baton_server::webhooks::spawn(
-                store.clone(),
+                app.clone(),
                 baton_server::webhooks::Config::default(),
             );
-            let state = AppState::new(store)
+            let state = AppState::new(app)
                 .with_clock(clock)
                 .with_slack_secret(std::env::var("BATON_SLACK_SIGNING_SECRET").ok());
             baton_server::run(listener, state, shutdown()).await?;
@@ -81,50 +80,36 @@ pub fn run(
 }
 
 /// Seeds an empty store with the demo organisation (or reuses one seeded
-/// before), brings it up to now (`liven`) and returns a fresh admin token
-/// for it. A store holding any other
-/// organisation is refused: the demo must never mix with real data.
-async fn prepare_demo(store: &Store, url: &str, clock: Clock) -> Result<String> {
-    use baton_store::demo::DemoState;
-    match baton_store::demo::demo_state(store).await? {
-        DemoState::Empty => {
-            eprintln!("seeding {url} with the demo organisation…");
-            let bar = indicatif::ProgressBar::new(0);
-            let seeded = baton_store::demo::seed(store, clock.now(), |done, total| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-            })
-            .await
-            .context("cannot seed the demo organisation")?;
-            bar.finish_and_clear();
-            eprintln!(
-                "demo: {} people, {} teams, {} decisions, {} actions",
-                seeded.people, seeded.teams, seeded.decisions, seeded.actions
-            );
-        }
-        DemoState::Seeded => {}
-        DemoState::Interrupted => bail!(
-            "`{url}` holds a demo whose seeding was interrupted: remove it and run `baton serve --demo` again"
-        ),
-        DemoState::Other => bail!(
-            "`{url}` already holds an organisation that is not the demo: \
-             run the demo on a new store, e.g. `baton serve --demo --db sqlite://./baton-demo.db`"
-        ),
-    }
-    let livened = baton_store::demo::liven(store, clock.now())
+/// before), brings it up to now and returns a fresh admin token for it.
+async fn prepare_demo(app: &App, url: &str, clock: Clock) -> Result<String> {
+    let bar = indicatif::ProgressBar::new(0);
+    let mut announced = false;
+    let prepared = app
+        .prepare_demo(clock.now(), |done, total| {
+            if !announced {
+                eprintln!("seeding {url} with the demo organisation…");
+                announced = true;
+            }
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
         .await
-        .context("cannot bring the demo up to now")?;
-    if livened != baton_store::demo::Livened::default() {
+        .with_context(|| format!("cannot prepare the demo on `{url}`"))?;
+    bar.finish_and_clear();
+    if let Some(seeded) = &prepared.seeded {
+        eprintln!(
+            "demo: {} people, {} teams, {} decisions, {} actions",
+            seeded.people, seeded.teams, seeded.decisions, seeded.actions
+        );
+    }
+    let livened = &prepared.livened;
+    if *livened != baton_app::Livened::default() {
         eprintln!(
             "demo: opened {} decisions now, so that each open state holds some; {} new surveys, {} new polls",
             livened.decisions, livened.surveys, livened.polls
         );
     }
-    let (_, token) = store
-        .create_token(demo::ADMIN, Role::Admin, clock.now())
-        .await
-        .context("cannot create the demo's admin token")?;
-    Ok(token)
+    Ok(prepared.token)
 }
 
 /// Writes to stdout in one piece, ignoring a closed stdout: a server must

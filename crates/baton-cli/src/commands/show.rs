@@ -6,18 +6,18 @@ use std::process::ExitCode;
 use anyhow::Result;
 use baton_core::lifecycle::Decision;
 
-use super::store::{block_on, connect, refusal};
+use super::app::{block_on, connect, refusal};
 use crate::cli::Db;
 
 pub fn run(id: i64, db: &Db, json: bool) -> Result<ExitCode> {
     block_on(async {
-        let store = connect(&db.db).await?;
-        let (d, events) = match store.get_with_events(id).await {
+        let app = connect(&db.db).await?;
+        let (d, events) = match app.show(id).await {
             Ok(found) => found,
             Err(e) => return refusal(e, json),
         };
         if json {
-            let document = baton_store::document(&d, &events)?;
+            let document = baton_app::App::document_of(&d, &events)?;
             println!("{}", serde_json::to_string_pretty(&document)?);
         } else {
             print!("{}", render(&d, &events));
@@ -26,7 +26,7 @@ pub fn run(id: i64, db: &Db, json: bool) -> Result<ExitCode> {
     })
 }
 
-fn render(d: &Decision, events: &[baton_store::StoredEvent]) -> String {
+fn render(d: &Decision, events: &[baton_app::StoredEvent]) -> String {
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_owned()

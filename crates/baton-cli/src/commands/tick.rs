@@ -4,15 +4,15 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::store::{block_on, connect};
+use super::app::{block_on, connect};
 use crate::cli::Db;
 use crate::commands::who::parse_at;
 
 pub fn run(db: &Db, at: Option<&str>) -> Result<ExitCode> {
     let at = parse_at(at)?;
     block_on(async {
-        let store = connect(&db.db).await?;
-        let changed = store.tick(at).await?;
+        let app = connect(&db.db).await?;
+        let changed = app.tick(at).await?;
         for d in &changed {
             println!(
                 "decision {}: {} (decider {})",

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use baton_core::lifecycle::Role;
 
-use super::store::{block_on, connect, refusal};
+use super::app::{block_on, connect, refusal};
 use crate::cli::TokenCommand;
 
 pub fn run(command: TokenCommand) -> Result<ExitCode> {
@@ -13,8 +13,8 @@ pub fn run(command: TokenCommand) -> Result<ExitCode> {
         TokenCommand::Create { db, person, role } => {
             let role = Role::from(role);
             block_on(async {
-                let store = connect(&db.db).await?;
-                match store.create_token(&person, role, chrono::Utc::now()).await {
+                let app = connect(&db.db).await?;
+                match app.create_token(&person, role, chrono::Utc::now()).await {
                     Ok((info, secret)) => {
                         eprintln!(
                             "token {} for {} ({:?}); it is shown only now",
@@ -28,13 +28,13 @@ pub fn run(command: TokenCommand) -> Result<ExitCode> {
             })
         }
         TokenCommand::Revoke { db, id } => block_on(async {
-            let store = connect(&db.db).await?;
-            if store.revoke_token(id, chrono::Utc::now()).await? {
-                println!("token {id} revoked");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                eprintln!("error[not_found]: no live token {id}");
-                Ok(ExitCode::from(1))
+            let app = connect(&db.db).await?;
+            match app.revoke_token(id, chrono::Utc::now()).await {
+                Ok(()) => {
+                    println!("token {id} revoked");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refusal(e, false),
             }
         }),
     }

@@ -4,15 +4,15 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use baton_store::{NotedHead, Verified};
+use baton_app::{NotedHead, Verified};
 
-use super::store::{block_on, connect};
+use super::app::{block_on, connect};
 use crate::cli::Db;
 
 pub fn run(db: &Db, head: Option<&NotedHead>, json: bool) -> Result<ExitCode> {
     block_on(async {
-        let store = connect(&db.db).await?;
-        let report = store.verify_against(head).await?;
+        let app = connect(&db.db).await?;
+        let report = app.verify(head).await?;
         if json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {

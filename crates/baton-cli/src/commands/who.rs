@@ -40,17 +40,7 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
 /// `key=value` pairs into a JSON object; values are JSON where they parse
 /// (`rows=5000000` is a number, `urgent=true` a boolean), strings otherwise.
 pub fn parse_ctx(pairs: &[String]) -> Result<serde_json::Value> {
-    let mut map = serde_json::Map::new();
-    for pair in pairs {
-        let Some((key, value)) = pair.split_once('=') else {
-            bail!("--ctx `{pair}` is not KEY=VALUE");
-        };
-        if key.is_empty() {
-            bail!("--ctx `{pair}` has an empty key");
-        }
-        map.insert(key.to_owned(), baton_core::resolve::context_value(value));
-    }
-    Ok(serde_json::Value::Object(map))
+    baton_core::resolve::context_of(pairs).map_err(|e| anyhow::anyhow!("--ctx {e}"))
 }
 
 pub fn parse_at(at: Option<&str>) -> Result<DateTime<Utc>> {
@@ -84,7 +74,7 @@ fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCod
         "requester": request.requester,
         "at": request.at,
     });
-    let (status, text) = super::store::block_on(async {
+    let (status, text) = super::app::block_on(async {
         let client = baton_server::http_client(std::time::Duration::from_secs(30))?;
         let response = client
             .post(&url)

@@ -36,6 +36,7 @@ pub fn compile(file: &str, text: &str, directory: Arc<Directory>) -> Result<Guid
     c.roles();
     let types = c.types();
     let rules = c.rules(&types);
+    let steward_grants = c.grants();
     let Compiler {
         report,
         roles,
@@ -57,6 +58,7 @@ pub fn compile(file: &str, text: &str, directory: Arc<Directory>) -> Result<Guid
         rotations,
         rotation_index,
         expertise,
+        steward_grants,
         env: condition::environment(),
         source: parsed,
         file_name: file.to_owned(),
@@ -451,6 +453,32 @@ impl Compiler<'_> {
 
     /// A list of selectors; `single` says the list was written as one
     /// selector, so paths do not get an index.
+    /// `grants.steward`: selectors that name people without a request, so
+    /// never the requester or their managers.
+    fn grants(&mut self) -> Vec<Sel> {
+        let file = self.file;
+        let mut out = Vec::new();
+        for (i, selector) in file.grants.steward.iter().enumerate() {
+            let at = format!("grants.steward[{i}]");
+            let Some(sel) = self.selector(selector, &at) else {
+                continue;
+            };
+            let mut needs_request = false;
+            sel.walk(&mut |s| {
+                needs_request |= matches!(s, Sel::Requester | Sel::ManagerOfRequester);
+            });
+            if needs_request {
+                self.report.error(
+                    at,
+                    "a grant names people without a request: `requester` and `manager_of` name nobody here",
+                );
+            } else {
+                out.push(sel);
+            }
+        }
+        out
+    }
+
     fn selectors(&mut self, list: &[Selector], at: &str, single: bool) -> Option<Vec<Sel>> {
         let mut out = Vec::with_capacity(list.len());
         let mut ok = true;

@@ -26,6 +26,27 @@ pub struct GuideFile {
     /// Tried in order; the first that matches wins.
     #[serde(default)]
     pub rules: Vec<RuleEntry>,
+    /// Roles given to whoever a selector names at the moment of an action,
+    /// beside the roles tokens carry: the deference steward who rotates
+    /// quarterly, say.
+    #[serde(default, skip_serializing_if = "Grants::is_empty")]
+    pub grants: Grants,
+}
+
+/// Roles a guide gives, for its team's decisions and guide.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grants {
+    /// Whoever these name holds the `steward` role: a person, a role's or
+    /// a rotation's holder, an expertise query's qualified people.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steward: Vec<Selector>,
+}
+
+impl Grants {
+    pub fn is_empty(&self) -> bool {
+        self.steward.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -40,6 +40,9 @@ pub struct Guide {
     pub rotations: Vec<Rotation>,
     pub rotation_index: HashMap<String, usize>,
     pub expertise: Vec<ExpertiseIndex>,
+    /// `grants.steward`, compiled: who holds the steward role for this
+    /// team at a given instant.
+    pub steward_grants: Vec<Sel>,
     pub(crate) env: crate::condition::Environment,
     /// The file as parsed, for lints and for `GET …/guide`.
     pub source: GuideFile,
@@ -110,6 +113,36 @@ impl Guide {
 
     pub fn rotation_at(&self, index: usize) -> Option<&Rotation> {
         self.rotations.get(index)
+    }
+
+    /// Whether `grants.steward` names `pid` at `at`. A role, a rotation or
+    /// `any_of` names its first person, as in roster lists; an expertise
+    /// query names its qualified people (its `top`).
+    pub fn grants_steward(&self, pid: Pid, at: DateTime<Utc>) -> bool {
+        self.steward_grants
+            .iter()
+            .any(|sel| self.names(sel, pid, at))
+    }
+
+    fn names(&self, sel: &Sel, pid: Pid, at: DateTime<Utc>) -> bool {
+        match sel {
+            Sel::Person(p) => *p == pid,
+            Sel::Role(name, _) => self.role_holder(name, at) == Some(pid),
+            Sel::Rotation(r) => self
+                .rotations
+                .get(*r)
+                .and_then(|rotation| rotation.holder_at(&self.directory, at).ok())
+                .is_some_and(|h| h.holder == pid),
+            Sel::Expertise { index, top, .. } => self.expertise.get(*index).is_some_and(|ix| {
+                ix.ranked
+                    .iter()
+                    .take(top.map_or(usize::MAX, |t| t as usize))
+                    .any(|q| q.pid == pid)
+            }),
+            Sel::AnyOf(list) => list.iter().any(|s| self.names(s, pid, at)),
+            // Refused at compile time: a grant has no requester.
+            Sel::Requester | Sel::ManagerOfRequester => false,
+        }
     }
 
     /// The person who holds `role` at `at`, if anyone does.

@@ -103,7 +103,7 @@ pub fn apply(
     at: DateTime<Utc>,
     directory: &Directory,
 ) -> Result<(Decision, Vec<Event>), LifecycleError> {
-    if actor.role == Role::Viewer {
+    if !actor.role.can_write() {
         return Err(LifecycleError::Forbidden(format!(
             "`{}` is a viewer and cannot act",
             actor.person

@@ -27,6 +27,24 @@ pub fn context_value(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
 }
 
+/// `KEY=VALUE` pairs as people type them into a context object (values by
+/// [`context_value`]), the same from the command line and from Slack: a
+/// pair without `=`, or with an empty key, is refused, never dropped.
+pub fn context_of<S: AsRef<str>>(pairs: &[S]) -> Result<serde_json::Value, String> {
+    let mut map = serde_json::Map::new();
+    for pair in pairs {
+        let pair = pair.as_ref();
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!("`{pair}` is not KEY=VALUE"));
+        };
+        if key.is_empty() {
+            return Err(format!("`{pair}` has an empty key"));
+        }
+        map.insert(key.to_owned(), context_value(value));
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
 use crate::condition::{self, Condition};
 use crate::guide::{Guide, RoleTarget, Rule, Sel};
 use crate::org::{Directory, Pid};

@@ -37,7 +37,7 @@ fn window(q: &FeedQuery, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<
 /// The caller, from the Authorization header or else `?token=`.
 async fn authenticate(state: &AppState, headers: &HeaderMap, q: &FeedQuery) -> Result<(), Problem> {
     if headers.contains_key(header::AUTHORIZATION) {
-        return crate::auth::Caller::from_headers(state, headers)
+        return crate::auth::Signed::from_headers(state, headers)
             .await
             .map(|_| ());
     }
@@ -46,7 +46,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap, q: &FeedQuery) -> R
             "a token is required: `Authorization: Bearer TOKEN` or `?token=TOKEN`",
         ));
     };
-    crate::auth::Caller::from_secret(state, secret)
+    crate::auth::Signed::from_secret(state, secret)
         .await
         .map(|_| ())
 }
@@ -153,7 +153,7 @@ pub async fn rotation(
         return Err(Problem::not_found("rotation feeds end in `.ics`"));
     };
     let (from, to) = window(&q, state.clock.now())?;
-    let guide = state.store.guide(&team).await?;
+    let guide = state.app.guide(&team).await?;
     if guide.rotation(name).is_none() {
         return Err(Problem::not_found(format!(
             "team `{team}` has no rotation `{name}`"
@@ -176,24 +176,23 @@ pub async fn person(
 ) -> Result<Response, Problem> {
     authenticate(&state, &headers, &q).await?;
     let (from, to) = window(&q, state.clock.now())?;
-    if state.store.directory().await?.find(id).is_none() {
+    if state.app.directory().await?.find(id).is_none() {
         return Err(Problem::not_found(format!(
             "`{id}` is not in the directory"
         )));
     }
     let mut events = Vec::new();
-    for team in state.store.teams().await? {
-        let guide = state.store.guide(&team).await?;
+    for guide in state.app.guides().await? {
         for name in guide.rotation_index.keys() {
             events.extend(shift_events(&guide, name, Some(id), from, to));
         }
     }
-    let open = baton_store::DecisionFilter {
+    let open = baton_app::DecisionFilter {
         decider: Some(id.to_owned()),
         ..Default::default()
     };
     for d in state
-        .store
+        .app
         .list(&open)
         .await?
         .into_iter()

@@ -5,13 +5,13 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use baton_app::{App, DecisionFilter, OpenRequest, Verified};
 use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
-use baton_store::{DecisionFilter, Opening, Verified};
 use chrono::Utc;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::auth::Caller;
+use crate::auth::Signed;
 use crate::{AppState, Problem};
 
 /// A JSON body whose rejections are problem documents: 400 naming what is
@@ -60,23 +60,20 @@ pub struct OpenBody {
 
 pub async fn open(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Body(body): Body<OpenBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), Problem> {
-    caller.may_write()?;
-    let opening = Opening {
+    let request = OpenRequest {
         team: body.team,
         decision_type: body.decision_type,
         title: body.title,
         context: body.context.unwrap_or_else(|| serde_json::json!({})),
-        requester: caller.person,
-        at: state.clock.now(),
     };
-    let d = state.store.open(&opening).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.document_of(&d).await?),
-    ))
+    let d = state
+        .app
+        .open(&signed.caller, request, state.clock.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(state.app.document(&d).await?)))
 }
 
 /// Query parameters whose rejections are problem documents: 400
@@ -116,7 +113,7 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Caller,
+    _signed: Signed,
     Params(q): Params<ListQuery>,
 ) -> Result<Json<Vec<Decision>>, Problem> {
     let status = match q.status.as_deref() {
@@ -139,16 +136,16 @@ pub async fn list(
         limit: Some(q.limit.unwrap_or(50).clamp(1, 500)),
         offset: q.offset,
     };
-    Ok(Json(state.store.list(&filter).await?))
+    Ok(Json(state.app.list(&filter).await?))
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    let found = state.store.decision_at(id, caller.snapshot).await?;
-    Ok(Json(baton_store::document(&found.0, &found.1)?))
+    let found = state.app.show_at(&signed, id).await?;
+    Ok(Json(App::document_of(&found.0, &found.1)?))
 }
 
 /// The bodies of the actions, tagged by the path segment.
@@ -214,11 +211,10 @@ fn parse<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Problem> {
 
 pub async fn act(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Path((id, action)): Path<(i64, String)>,
     Body(body): Body<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    caller.may_write()?;
     let action = match action.as_str() {
         "position" => {
             let b: PositionBody = parse(body)?;
@@ -278,10 +274,10 @@ pub async fn act(
         }
     };
     let d = state
-        .store
-        .act(id, &caller.actor(), &action, state.clock.now())
+        .app
+        .act(&signed.caller, id, &action, state.clock.now())
         .await?;
-    Ok(Json(state.store.document_of(&d).await?))
+    Ok(Json(state.app.document(&d).await?))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -294,16 +290,16 @@ pub struct VerifyQuery {
 
 pub async fn verify(
     State(state): State<AppState>,
-    _caller: Caller,
+    _signed: Signed,
     Params(query): Params<VerifyQuery>,
-) -> Result<Json<baton_store::ChainReport>, Problem> {
+) -> Result<Json<baton_app::ChainReport>, Problem> {
     let noted = query
         .head
         .as_deref()
-        .map(str::parse::<baton_store::NotedHead>)
+        .map(str::parse::<baton_app::NotedHead>)
         .transpose()
         .map_err(|e| Problem::bad_query(format!("`head`: {e}")))?;
-    let report = state.store.verify_against(noted.as_ref()).await?;
+    let report = state.app.verify(noted.as_ref()).await?;
     if let Verified::Broken { seq, reason } = &report.verified {
         tracing::warn!(?seq, %reason, "audit chain broken");
     }

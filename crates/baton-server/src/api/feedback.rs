@@ -1,20 +1,18 @@
 //! `/api/v1/surveys` and `/api/v1/polls` (SPEC §7): anonymous surveys whose
-//! results show from three responses on, and confidence polls ranked with
-//! each voter's validated level.
+//! results show once closed with three responses, and confidence polls
+//! ranked with each voter's validated level.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baton_core::feedback::{self, Question, RankedVote, Tally};
-use baton_core::lifecycle::Role;
-use baton_store::feedback::{Poll, Survey};
+use baton_app::{PollRequest, PollView, Survey, SurveyRequest, SurveyResults, SurveyView};
+use baton_core::feedback::Question;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
 
 use super::decisions::Params;
 use crate::api::decisions::Body;
-use crate::auth::Caller;
+use crate::auth::Signed;
 use crate::{AppState, Problem};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -32,21 +30,18 @@ pub struct SurveyBody {
 /// `POST /api/v1/surveys`: stewards and admins.
 pub async fn create_survey(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Body(body): Body<SurveyBody>,
 ) -> Result<(StatusCode, Json<Survey>), Problem> {
-    caller.require(&[Role::Admin, Role::Steward], "create surveys")?;
-    state.store.guide(&body.team).await?;
+    let request = SurveyRequest {
+        team: body.team,
+        title: body.title,
+        questions: body.questions,
+        closes_at: body.closes_at,
+    };
     let survey = state
-        .store
-        .create_survey(
-            &body.team,
-            &body.title,
-            body.questions,
-            body.closes_at,
-            &caller.person,
-            state.clock.now(),
-        )
+        .app
+        .create_survey(&signed.caller, request, state.clock.now())
         .await?;
     Ok((StatusCode::CREATED, Json(survey)))
 }
@@ -60,29 +55,19 @@ pub struct TeamQuery {
 /// `GET /api/v1/surveys[?team=T]`: newest first, with response counts.
 pub async fn list_surveys(
     State(state): State<AppState>,
-    _caller: Caller,
+    _signed: Signed,
     Params(query): Params<TeamQuery>,
 ) -> Result<Json<Vec<Survey>>, Problem> {
-    Ok(Json(state.store.surveys(query.team.as_deref()).await?))
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct SurveyView {
-    #[serde(flatten)]
-    survey: Survey,
-    /// Whether the caller has answered (never what they answered).
-    answered: bool,
+    Ok(Json(state.app.surveys(query.team.as_deref()).await?))
 }
 
 /// `GET /api/v1/surveys/{id}`.
 pub async fn show_survey(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<SurveyView>, Problem> {
-    let survey = state.store.survey(id).await?;
-    let answered = state.store.has_responded(id, &caller.person).await?;
-    Ok(Json(SurveyView { survey, answered }))
+    Ok(Json(state.app.survey(&signed.caller, id).await?))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -97,76 +82,25 @@ pub struct ResponseBody {
 /// Only members of the survey's team answer.
 pub async fn respond(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Path(id): Path<i64>,
     Body(body): Body<ResponseBody>,
 ) -> Result<StatusCode, Problem> {
-    caller.may_write()?;
-    let survey = state.store.survey(id).await?;
-    let directory = state.store.directory().await?;
-    let member = directory
-        .find(&caller.person)
-        .is_some_and(|p| directory.person(p).teams.contains(&survey.team));
-    if !member {
-        return Err(Problem::forbidden(format!(
-            "`{}` is not in team `{}`, whose survey this is",
-            caller.person, survey.team
-        )));
-    }
     state
-        .store
-        .respond(id, &caller.person, &body.answers, state.clock.now())
+        .app
+        .respond(&signed.caller, id, &body.answers, state.clock.now())
         .await?;
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct SurveyResults {
-    survey: i64,
-    responses: usize,
-    /// False until [`feedback::MIN_RESPONSES`] responses exist.
-    shown: bool,
-    /// Question id → tally; `null` while hidden.
-    results: Option<BTreeMap<String, Tally>>,
-    detail: String,
-}
-
 /// `GET /api/v1/surveys/{id}/results`: shown once the survey has closed
-/// with at least three responses. While it is open only the count shows:
-/// results that moved with each answer would show each answer.
+/// with at least three responses.
 pub async fn survey_results(
     State(state): State<AppState>,
-    _caller: Caller,
+    _signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<SurveyResults>, Problem> {
-    let survey = state.store.survey(id).await?;
-    let responses = state.store.responses(id).await?;
-    let closed = survey.closes_at.is_none_or(|c| c <= state.clock.now());
-    let results = if closed {
-        feedback::tally(&survey.questions, &responses)
-    } else {
-        None
-    };
-    let detail = match (&results, survey.closes_at) {
-        (Some(_), _) => format!("{} responses", responses.len()),
-        (None, Some(c)) if !closed => format!(
-            "results are shown when the survey closes at {} ({} responses so far)",
-            baton_core::instant(c),
-            responses.len()
-        ),
-        _ => format!(
-            "results are shown from {} responses on, so that no answer can be traced to a person ({} responses)",
-            feedback::MIN_RESPONSES,
-            responses.len()
-        ),
-    };
-    Ok(Json(SurveyResults {
-        survey: id,
-        responses: responses.len(),
-        shown: results.is_some(),
-        results,
-        detail,
-    }))
+    Ok(Json(state.app.survey_results(id, state.clock.now()).await?))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -181,80 +115,32 @@ pub struct PollBody {
     decision: Option<i64>,
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct PollView {
-    #[serde(flatten)]
-    poll: Poll,
-    /// Most confident first; among equals, the higher validated level.
-    votes: Vec<RankedVote>,
-}
-
 /// `POST /api/v1/polls`: any writer.
 pub async fn create_poll(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Body(body): Body<PollBody>,
 ) -> Result<(StatusCode, Json<PollView>), Problem> {
-    caller.may_write()?;
-    state.store.guide(&body.team).await?;
-    let decision = match body.decision {
-        None => None,
-        Some(id) => match state.store.get(id).await {
-            Ok(d) if d.team == body.team => Some(d),
-            Ok(d) => {
-                return Err(Problem::invalid(format!(
-                    "`decision`: decision {id} belongs to team `{}`, not `{}`",
-                    d.team, body.team
-                )));
-            }
-            Err(baton_store::StoreError::NotFound(_)) => {
-                return Err(Problem::invalid(format!(
-                    "`decision`: decision {id} does not exist"
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        },
-    };
-    let domain = match (&body.domain, &decision) {
-        (Some(d), _) => Some(d.clone()),
-        (None, Some(d)) => d.domains.first().cloned(),
-        (None, None) => None,
+    let request = PollRequest {
+        team: body.team,
+        question: body.question,
+        domain: body.domain,
+        decision: body.decision,
     };
     let poll = state
-        .store
-        .create_poll(
-            &body.team,
-            &body.question,
-            domain.as_deref(),
-            body.decision,
-            &caller.person,
-            state.clock.now(),
-        )
+        .app
+        .create_poll(&signed.caller, request, state.clock.now())
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PollView {
-            poll,
-            votes: Vec::new(),
-        }),
-    ))
-}
-
-async fn poll_view(state: &AppState, id: i64) -> Result<PollView, Problem> {
-    let poll = state.store.poll(id).await?;
-    let votes = state.store.votes(id).await?;
-    let directory = state.store.directory().await?;
-    let votes = feedback::rank_votes(&votes, &directory, poll.domain.as_deref());
-    Ok(PollView { poll, votes })
+    Ok((StatusCode::CREATED, Json(poll)))
 }
 
 /// `GET /api/v1/polls/{id}`: the poll and its ranked votes.
 pub async fn show_poll(
     State(state): State<AppState>,
-    _caller: Caller,
+    _signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<PollView>, Problem> {
-    Ok(Json(poll_view(&state, id).await?))
+    Ok(Json(state.app.poll(id).await?))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -268,14 +154,14 @@ pub struct VoteBody {
 /// earlier vote.
 pub async fn vote(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Path(id): Path<i64>,
     Body(body): Body<VoteBody>,
 ) -> Result<Json<PollView>, Problem> {
-    caller.may_write()?;
-    state
-        .store
-        .vote(id, &caller.person, body.confidence, state.clock.now())
-        .await?;
-    Ok(Json(poll_view(&state, id).await?))
+    Ok(Json(
+        state
+            .app
+            .vote(&signed.caller, id, body.confidence, state.clock.now())
+            .await?,
+    ))
 }

@@ -2,11 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
+use baton_app::ResolveRequest;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::api::decisions::Body;
-use crate::auth::Caller;
+use crate::auth::Signed;
 use crate::{AppState, Problem};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -29,25 +30,19 @@ pub struct ResolveBody {
 
 pub async fn resolve(
     State(state): State<AppState>,
-    caller: Caller,
+    signed: Signed,
     Body(body): Body<ResolveBody>,
 ) -> Result<Json<baton_core::Resolution>, Problem> {
-    let guide = state.store.guide_at(&body.team, caller.snapshot).await?;
     let at = body.at.unwrap_or_else(|| state.clock.now());
-    let org = state
-        .store
-        .org_state_at(&guide, at, caller.snapshot)
-        .await?;
-    let request = baton_core::Request {
+    let request = ResolveRequest {
+        team: body.team,
         decision_type: body.decision_type,
         title: body.title,
         context: body.context.unwrap_or_else(|| serde_json::json!({})),
-        requester: Some(body.requester.unwrap_or(caller.person)),
-        at,
+        requester: body.requester,
     };
     let started = std::time::Instant::now();
-    let resolved = baton_core::resolve(&guide, &org, &request);
+    let resolved = state.app.resolve(&signed, request, at).await;
     state.metrics.observe_resolution(started.elapsed());
-    let resolution = resolved.map_err(baton_store::StoreError::from)?;
-    Ok(Json(resolution))
+    Ok(Json(resolved?))
 }
