@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use axum::Json;
 use axum::routing::{get, post};
+use baton_app::{App, Caller, OpenRequest};
 use baton_core::examples;
 use baton_core::lifecycle::Role;
 use baton_server::AppState;
-use baton_app::{App, Caller, OpenRequest};
 use clap::Parser;
 use serde_json::{Value, json};
 

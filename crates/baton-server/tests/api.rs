@@ -37,6 +37,7 @@ struct App {
     /// Its store's URL, for the tests that read its tables directly.
     url: String,
     tokens: HashMap<&'static str, String>,
+    token_ids: HashMap<&'static str, i64>,
     http: reqwest::Client,
     clock: baton_server::Clock,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -55,6 +56,7 @@ async fn spawn_app(url: &str) -> App {
         .await
         .unwrap();
     let mut tokens = HashMap::new();
+    let mut token_ids = HashMap::new();
     for (person, role) in [
         ("ana", Role::Member),
         ("kim", Role::Member),
@@ -63,8 +65,9 @@ async fn spawn_app(url: &str) -> App {
         ("dana", Role::Admin),
         ("sam", Role::Viewer),
     ] {
-        let (_, secret) = service.create_token(person, role, now).await.unwrap();
+        let (info, secret) = service.create_token(person, role, now).await.unwrap();
         tokens.insert(person, secret);
+        token_ids.insert(person, info.id);
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -83,6 +86,7 @@ async fn spawn_app(url: &str) -> App {
         service,
         url: url.to_owned(),
         tokens,
+        token_ids,
         http: baton_server::http_client(std::time::Duration::from_secs(10)).unwrap(),
         clock,
         _shutdown: tx,
@@ -564,6 +568,121 @@ async fn slack_commands_are_verified_and_act_only_for_mapped_people() {
         assert_eq!(d["requester"], "kim");
     })
     .await;
+}
+
+#[tokio::test]
+async fn slack_acts_with_the_persons_own_role_and_refuses_a_malformed_pair() {
+    each_backend(|app| async move {
+        let now = chrono::Utc::now().timestamp();
+        let open = "user_id=U024BE7LH&text=open+incident+Disk+full";
+        let (_, body) = slack(&app, open, now, SLACK_SECRET).await;
+        assert!(
+            body["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Opened decision 1"),
+            "{body}"
+        );
+        // kim keeps only a viewer token: from Slack too, kim now only reads.
+        app.service
+            .revoke_token(app.token_ids["kim"], app.now())
+            .await
+            .unwrap();
+        app.service
+            .create_token("kim", Role::Viewer, app.now())
+            .await
+            .unwrap();
+        let decide = "user_id=U024BE7LH&text=decide+1+restart";
+        let (_, body) = slack(&app, decide, now, SLACK_SECRET).await;
+        let text = body["text"].as_str().unwrap();
+        assert!(
+            text.contains("viewer") && text.ends_with("(forbidden)"),
+            "{body}"
+        );
+        let (_, body) = slack(&app, open, now, SLACK_SECRET).await;
+        assert!(
+            body["text"].as_str().unwrap().ends_with("(forbidden)"),
+            "{body}"
+        );
+        let (_, d) = app.get("sam", "/api/v1/decisions/1").await;
+        assert_eq!(d["status"], "routed", "nothing was decided: {d}");
+        // A pair without `=` is refused as `--ctx` refuses it, not dropped.
+        let who = "user_id=U0STRANGER&text=who+architecture+urgency";
+        let (_, body) = slack(&app, who, now, SLACK_SECRET).await;
+        assert_eq!(
+            body["text"], "`urgency` is not KEY=VALUE (invalid)",
+            "{body}"
+        );
+        let who = "user_id=U0STRANGER&text=who+architecture+%3Dcritical";
+        let (_, body) = slack(&app, who, now, SLACK_SECRET).await;
+        assert!(
+            body["text"].as_str().unwrap().contains("empty key"),
+            "{body}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_guide_grants_the_steward_role_to_its_rotations_holder() {
+    each_backend(|app| async move {
+        // On the pinned clock (2026-04-01) the weekly on-call rotation from
+        // 2026-01-01 (kim, raj, lee) is held by lee.
+        let guide = format!(
+            "{}\ngrants:\n  steward: [{{rotation: on-call}}]\n",
+            examples::GUIDE
+        );
+        let put = |who: &'static str, body: String| {
+            app.http
+                .put(format!("{}/api/v1/teams/platform/guide", app.base))
+                .bearer_auth(&app.tokens[who])
+                .body(body)
+                .send()
+        };
+        let status = put("dana", guide.clone()).await.unwrap().status();
+        assert_eq!(status, StatusCode::OK);
+        let (_, holder) = app
+            .post(
+                "ana",
+                "/api/v1/resolve",
+                json!({"team": "platform", "type": "incident"}),
+            )
+            .await;
+        let holder = holder["decider"].as_str().unwrap().to_owned();
+        let other = if holder == "kim" { "raj" } else { "kim" };
+        let edited = guide.replace("target: 72h", "target: 96h");
+        let refused = put(other_static(other), edited.clone()).await.unwrap();
+        assert_eq!(
+            refused.status(),
+            StatusCode::FORBIDDEN,
+            "{other} holds no grant"
+        );
+        let granted = put(other_static(&holder), edited).await.unwrap();
+        assert_eq!(
+            granted.status(),
+            StatusCode::OK,
+            "{holder} holds on-call: a steward now"
+        );
+        // Surveys likewise: the holder may open one, the others may not.
+        let survey = json!({"team": "platform", "title": "Pulse"});
+        let (status, _) = app
+            .post(other_static(other), "/api/v1/surveys", survey.clone())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, body) = app
+            .post(other_static(&holder), "/api/v1/surveys", survey)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    })
+    .await;
+}
+
+/// The token name of a person the test app made a token for.
+fn other_static(person: &str) -> &'static str {
+    ["ana", "kim", "raj", "lee", "dana", "sam"]
+        .into_iter()
+        .find(|p| *p == person)
+        .unwrap_or_else(|| panic!("no token for {person}"))
 }
 
 #[tokio::test]

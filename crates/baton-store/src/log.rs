@@ -369,15 +369,6 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(Decision, bool), StoreError> {
         let at = micros(at);
-        if let Action::Supersede { by } = action {
-            if *by == id {
-                return Err(StoreError::Lifecycle(lifecycle::LifecycleError::Invalid(
-                    format!("decision {id} cannot supersede itself"),
-                )));
-            }
-            // The successor must exist; `NotFound` names it.
-            self.get(*by).await?;
-        }
         // Only a delegation (whom to), a tick (tiebreaks rank expertise) and
         // an override (anyone may decide with a reason, so they must at least
         // be someone) read the directory; every other action is judged by
