@@ -57,3 +57,26 @@ where
         Self::from_headers(&AppState::from_ref(state), &parts.headers).await
     }
 }
+
+/// A signed request needs a bearer token: the document says so, and that
+/// it may be refused with 401.
+impl aide::OperationInput for Signed {
+    fn operation_input(
+        _ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) {
+        operation
+            .security
+            .push(std::iter::once(("bearer".to_owned(), Vec::new())).collect());
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut aide::generate::GenContext,
+        _operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        vec![(
+            Some(aide::openapi::StatusCode::Code(401)),
+            crate::problem::response(ctx, "no token, or one that is unknown or revoked"),
+        )]
+    }
+}

@@ -82,13 +82,14 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error>
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(api::routes())
-        .route("/metrics", axum::routing::get(metrics::render))
-        .route("/openapi.json", axum::routing::get(openapi::serve))
+    let (routes, document) = openapi::build();
+    routes
         .route(
-            "/integrations/slack/command",
-            axum::routing::post(slack::command),
+            "/openapi.json",
+            axum::routing::get(move || {
+                let document = std::sync::Arc::clone(&document);
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
         )
         // A bug that panics in a handler answers 500 (made a problem
         // document below) instead of dropping the connection.

@@ -75,6 +75,72 @@ impl IntoResponse for Problem {
     }
 }
 
+/// A problem-document response for the OpenAPI document.
+pub fn response(
+    ctx: &mut aide::generate::GenContext,
+    description: &str,
+) -> aide::openapi::Response {
+    let schema = ctx.schema.subschema_for::<Problem>();
+    aide::openapi::Response {
+        description: description.to_owned(),
+        content: std::iter::once((
+            "application/problem+json".to_owned(),
+            aide::openapi::MediaType {
+                schema: Some(aide::openapi::SchemaObject {
+                    json_schema: schema,
+                    example: None,
+                    external_docs: None,
+                }),
+                ..Default::default()
+            },
+        ))
+        .collect(),
+        ..Default::default()
+    }
+}
+
+/// Every answer a handler may give instead of its success: documented once,
+/// for every operation that can fail.
+impl aide::OperationOutput for Problem {
+    type Inner = Self;
+
+    fn operation_response(
+        ctx: &mut aide::generate::GenContext,
+        _operation: &mut aide::openapi::Operation,
+    ) -> Option<aide::openapi::Response> {
+        Some(response(
+            ctx,
+            "a problem document (RFC 9457) with a stable `code`",
+        ))
+    }
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        _operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        [
+            (403, "the caller may not do this"),
+            (404, "what the request names does not exist"),
+            (409, "the state does not allow it now"),
+            (
+                422,
+                "the request is invalid, or the guide names nobody for it",
+            ),
+            (500, "a bug or data baton did not write"),
+            (503, "the store cannot be reached"),
+            (507, "the store is full"),
+        ]
+        .into_iter()
+        .map(|(code, what)| {
+            (
+                Some(aide::openapi::StatusCode::Code(code)),
+                response(ctx, what),
+            )
+        })
+        .collect()
+    }
+}
+
 /// The HTTP status of each kind of failure: the one place it is chosen.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {

@@ -14,7 +14,7 @@ use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
 
 /// What `apply` stored: new versions only; an unchanged file is not stored
 /// again.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Applied {
     /// The directory version now in force and whether this call stored it.
     pub org_version: i64,
@@ -23,7 +23,7 @@ pub struct Applied {
     pub guides: Vec<AppliedGuide>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AppliedGuide {
     pub team: String,
     pub version: i64,

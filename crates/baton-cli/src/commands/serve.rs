@@ -52,6 +52,7 @@ pub fn run(
                     demo::ADMIN
                 ));
             }
+            let stop = shutdown();
             say(&banner);
             let watcher = app
                 .watch()
@@ -69,7 +70,7 @@ pub fn run(
             let state = AppState::new(app)
                 .with_clock(clock)
                 .with_slack_secret(std::env::var("BATON_SLACK_SIGNING_SECRET").ok());
-            baton_server::run(listener, state, shutdown()).await?;
+            baton_server::run(listener, state, stop).await?;
             deadlines.abort();
             webhooks.abort();
             if let Some(w) = watcher {
@@ -121,24 +122,33 @@ fn say(text: &str) {
     let _ = out.flush();
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on SIGTERM or Ctrl-C, listening from the moment
+/// it is made: made before the banner is printed, a signal sent as soon as
+/// the banner is read still stops the server cleanly.
+fn shutdown() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(unix)]
+    let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(terminate) => {}
+                () = wait(interrupt) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -8,7 +8,7 @@ use baton_core::analytics::{Alert, Window};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use super::decisions::Params;
+use super::extract::Params;
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 

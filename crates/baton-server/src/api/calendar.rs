@@ -10,14 +10,17 @@ use baton_core::Guide;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 
-use super::decisions::Params;
+use super::extract::{Params, RotationPath};
 use crate::{AppState, Problem};
 
 /// Unknown parameters are let through: calendar clients add their own.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct FeedQuery {
+    /// The API token, for calendar clients that cannot send headers.
     token: Option<String>,
+    /// Start of the feed (RFC 3339); default 30 days ago.
     from: Option<DateTime<Utc>>,
+    /// End of the feed (RFC 3339); default 180 days ahead.
     to: Option<DateTime<Utc>>,
 }
 
@@ -145,7 +148,7 @@ fn shift_events(
 pub async fn rotation(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((team, file)): Path<(String, String)>,
+    Path(RotationPath { team, file }): Path<RotationPath>,
     Params(q): Params<FeedQuery>,
 ) -> Result<Response, Problem> {
     authenticate(&state, &headers, &q).await?;

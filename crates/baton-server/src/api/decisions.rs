@@ -1,51 +1,16 @@
 //! Decisions: open, list, show, act — always as the token's person.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use baton_app::{App, DecisionFilter, OpenRequest, Verified};
 use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
 use chrono::Utc;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
+use super::extract::{Body, IdPath, Params};
 use crate::auth::Signed;
 use crate::{AppState, Problem};
-
-/// A JSON body whose rejections are problem documents: 400 naming what is
-/// wrong, 413 when too large, 415 without a JSON content type.
-pub struct Body<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Body(value)),
-            Err(rejection) => Err(match &rejection {
-                JsonRejection::JsonDataError(e) => {
-                    Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-                }
-                JsonRejection::JsonSyntaxError(e) => {
-                    Problem::new(StatusCode::BAD_REQUEST, "malformed_json", e.body_text())
-                }
-                JsonRejection::MissingJsonContentType(_) => Problem::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as JSON with `Content-Type: application/json`",
-                ),
-                JsonRejection::BytesRejection(_) => Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
-                ),
-                other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
-            }),
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,22 +39,6 @@ pub async fn open(
         .open(&signed.caller, request, state.clock.now())
         .await?;
     Ok((StatusCode::CREATED, Json(state.app.document(&d).await?)))
-}
-
-/// Query parameters whose rejections are problem documents: 400
-/// `invalid_query` naming the parameter at fault, as the handlers' own
-/// checks of their parameters answer.
-pub struct Params<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| Params(value))
-            .map_err(|rejection| Problem::bad_query(rejection.body_text()))
-    }
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -142,7 +91,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let found = state.app.show_at(&signed, id).await?;
     Ok(Json(App::document_of(&found.0, &found.1)?))
@@ -193,10 +142,6 @@ pub struct OutcomeBody {
     notes: String,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EmptyBody {}
-
 /// `supersede`: the later decision that replaces this one.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -204,78 +149,99 @@ pub struct SupersedeBody {
     pub by: i64,
 }
 
-fn parse<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Problem> {
-    serde_json::from_value(body)
-        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()))
+/// A body that asks for one lifecycle action.
+pub trait ActionBody: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'static {
+    fn action(self) -> Action;
 }
 
-pub async fn act(
+impl ActionBody for PositionBody {
+    fn action(self) -> Action {
+        Action::Position {
+            option: self.option,
+            rationale: self.rationale,
+            confidence: self.confidence,
+            risk: self.risk,
+            reversible: self.reversible,
+        }
+    }
+}
+
+impl ActionBody for ReasonBody {
+    fn action(self) -> Action {
+        Action::Object {
+            reason: self.reason,
+        }
+    }
+}
+
+impl ActionBody for DelegateBody {
+    fn action(self) -> Action {
+        Action::Delegate {
+            to: self.to,
+            reason: self.reason,
+        }
+    }
+}
+
+impl ActionBody for DecideBody {
+    fn action(self) -> Action {
+        Action::Decide {
+            option: self.option,
+            rationale: self.rationale,
+            override_reason: self.override_reason,
+            review_on: self.review_on,
+        }
+    }
+}
+
+impl ActionBody for OutcomeBody {
+    fn action(self) -> Action {
+        Action::Outcome {
+            result: self.result,
+            notes: self.notes,
+        }
+    }
+}
+
+impl ActionBody for SupersedeBody {
+    fn action(self) -> Action {
+        Action::Supersede { by: self.by }
+    }
+}
+
+/// `escalate`: no fields.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateBody {}
+
+impl ActionBody for EscalateBody {
+    fn action(self) -> Action {
+        Action::Escalate
+    }
+}
+
+/// `withdraw`: no fields.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {}
+
+impl ActionBody for WithdrawBody {
+    fn action(self) -> Action {
+        Action::Withdraw
+    }
+}
+
+/// `POST /api/v1/decisions/{id}/ACTION`: the token's person takes the
+/// action the body names.
+pub async fn act<B: ActionBody>(
     State(state): State<AppState>,
     signed: Signed,
-    Path((id, action)): Path<(i64, String)>,
-    Body(body): Body<serde_json::Value>,
+    Path(IdPath { id }): Path<IdPath>,
+    Body(body): Body<B>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    let action = match action.as_str() {
-        "position" => {
-            let b: PositionBody = parse(body)?;
-            Action::Position {
-                option: b.option,
-                rationale: b.rationale,
-                confidence: b.confidence,
-                risk: b.risk,
-                reversible: b.reversible,
-            }
-        }
-        "object" => Action::Object {
-            reason: parse::<ReasonBody>(body)?.reason,
-        },
-        "delegate" => {
-            let b: DelegateBody = parse(body)?;
-            Action::Delegate {
-                to: b.to,
-                reason: b.reason,
-            }
-        }
-        "decide" => {
-            let b: DecideBody = parse(body)?;
-            Action::Decide {
-                option: b.option,
-                rationale: b.rationale,
-                override_reason: b.override_reason,
-                review_on: b.review_on,
-            }
-        }
-        "escalate" => {
-            parse::<EmptyBody>(body)?;
-            Action::Escalate
-        }
-        "outcome" => {
-            let b: OutcomeBody = parse(body)?;
-            Action::Outcome {
-                result: b.result,
-                notes: b.notes,
-            }
-        }
-        "withdraw" => {
-            parse::<EmptyBody>(body)?;
-            Action::Withdraw
-        }
-        "supersede" => Action::Supersede {
-            by: parse::<SupersedeBody>(body)?.by,
-        },
-        other => {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "unknown_action",
-                format!(
-                    "`{other}` is not an action: position, object, delegate, decide, escalate, outcome, withdraw or supersede"
-                ),
-            ));
-        }
-    };
     let d = state
         .app
-        .act(&signed.caller, id, &action, state.clock.now())
+        .act(&signed.caller, id, &body.action(), state.clock.now())
         .await?;
     Ok(Json(state.app.document(&d).await?))
 }

@@ -2,6 +2,7 @@
 //! results show once closed with three responses, and confidence polls
 //! ranked with each voter's validated level.
 
+use crate::api::extract::IdPath;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,8 +11,8 @@ use baton_core::feedback::Question;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::decisions::Params;
-use crate::api::decisions::Body;
+use super::extract::Params;
+use crate::api::extract::Body;
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 
@@ -65,7 +66,7 @@ pub async fn list_surveys(
 pub async fn show_survey(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
 ) -> Result<Json<SurveyView>, Problem> {
     Ok(Json(state.app.survey(&signed.caller, id).await?))
 }
@@ -83,7 +84,7 @@ pub struct ResponseBody {
 pub async fn respond(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
     Body(body): Body<ResponseBody>,
 ) -> Result<StatusCode, Problem> {
     state
@@ -98,7 +99,7 @@ pub async fn respond(
 pub async fn survey_results(
     State(state): State<AppState>,
     _signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
 ) -> Result<Json<SurveyResults>, Problem> {
     Ok(Json(state.app.survey_results(id, state.clock.now()).await?))
 }
@@ -138,7 +139,7 @@ pub async fn create_poll(
 pub async fn show_poll(
     State(state): State<AppState>,
     _signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
 ) -> Result<Json<PollView>, Problem> {
     Ok(Json(state.app.poll(id).await?))
 }
@@ -155,7 +156,7 @@ pub struct VoteBody {
 pub async fn vote(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
     Body(body): Body<VoteBody>,
 ) -> Result<Json<PollView>, Problem> {
     Ok(Json(

@@ -1,6 +1,7 @@
 //! The directory and the guides: read by anyone with a token, changed by
 //! admins (the directory) and stewards (guides), every version kept.
 
+use crate::api::extract::{PersonPath, TeamPath};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use baton_app::{Applied, PersonView};
 use serde::Deserialize;
 
-use super::decisions::Params;
-use crate::api::decisions::Body;
+use super::extract::Params;
+use crate::api::extract::Body;
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 
@@ -37,7 +38,7 @@ pub async fn put_org(
 pub async fn get_guide(
     State(state): State<AppState>,
     _signed: Signed,
-    Path(team): Path<String>,
+    Path(TeamPath { team }): Path<TeamPath>,
 ) -> Result<String, Problem> {
     Ok(state.app.guide_text(&team).await?)
 }
@@ -47,7 +48,7 @@ pub async fn get_guide(
 pub async fn put_guide(
     State(state): State<AppState>,
     signed: Signed,
-    Path(team): Path<String>,
+    Path(TeamPath { team }): Path<TeamPath>,
     text: String,
 ) -> Result<Json<Applied>, Problem> {
     Ok(Json(
@@ -91,7 +92,7 @@ pub async fn endorse(
 pub async fn person(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    Path(PersonPath { id }): Path<PersonPath>,
     Params(query): Params<super::calendar::FeedQuery>,
 ) -> Result<Response, Problem> {
     if let Some(person) = id.strip_suffix(".ics") {

@@ -6,7 +6,7 @@ use baton_app::ResolveRequest;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::api::decisions::Body;
+use crate::api::extract::Body;
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use baton_app::{Delivery, SubscribeRequest, Subscribed, Webhook};
 use serde::Deserialize;
 
-use crate::api::decisions::{Body, Params};
+use crate::api::extract::{Body, IdPath, Params};
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 
@@ -54,7 +54,7 @@ pub async fn list(
 pub async fn unsubscribe(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
 ) -> Result<StatusCode, Problem> {
     state
         .app
@@ -74,7 +74,7 @@ pub struct DeliveriesQuery {
 pub async fn deliveries(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<i64>,
+    Path(IdPath { id }): Path<IdPath>,
     Params(query): Params<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, Problem> {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);

@@ -1,0 +1,141 @@
+//! What handlers take from a request, with rejections that are problem
+//! documents, and with what each adds to the OpenAPI document: a JSON body
+//! ([`Body`]), query parameters ([`Params`]), and the path's own
+//! parameters (the `*Path` structs, so that every one is named and typed).
+
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response, StatusCode as DocStatus};
+use aide::operation::OperationInput;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::Problem;
+
+/// A JSON body whose rejections are problem documents: 400 naming what is
+/// wrong, 413 when too large, 415 without a JSON content type.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(match &rejection {
+                JsonRejection::JsonDataError(e) => {
+                    Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+                }
+                JsonRejection::JsonSyntaxError(e) => {
+                    Problem::new(StatusCode::BAD_REQUEST, "malformed_json", e.body_text())
+                }
+                JsonRejection::MissingJsonContentType(_) => Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as JSON with `Content-Type: application/json`",
+                ),
+                JsonRejection::BytesRejection(_) => Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
+                ),
+                other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
+            }),
+        }
+    }
+}
+
+impl<T: JsonSchema> OperationInput for Body<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        <Json<T> as OperationInput>::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Vec<(Option<DocStatus>, Response)> {
+        [
+            (
+                400,
+                "the body is not JSON, or not the JSON this operation takes",
+            ),
+            (413, "the body is larger than the server takes"),
+            (415, "the body is not sent as `application/json`"),
+        ]
+        .into_iter()
+        .map(|(code, what)| {
+            (
+                Some(DocStatus::Code(code)),
+                crate::problem::response(ctx, what),
+            )
+        })
+        .collect()
+    }
+}
+
+/// Query parameters whose rejections are problem documents: 400
+/// `invalid_query` naming the parameter at fault, as the handlers' own
+/// checks of their parameters answer.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Params(value))
+            .map_err(|rejection| Problem::bad_query(rejection.body_text()))
+    }
+}
+
+impl<T: JsonSchema> OperationInput for Params<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        <Query<T> as OperationInput>::operation_input(ctx, operation);
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Vec<(Option<DocStatus>, Response)> {
+        vec![(
+            Some(DocStatus::Code(400)),
+            crate::problem::response(ctx, "a query parameter is unknown or does not parse"),
+        )]
+    }
+}
+
+/// `/…/{id}` of a decision, survey, poll or webhook.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct IdPath {
+    /// Its number.
+    pub id: i64,
+}
+
+/// `/api/v1/teams/{team}/…`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TeamPath {
+    /// The team, as its guide names it.
+    pub team: String,
+}
+
+/// `/api/v1/people/{id}`: a person's id, or `ID.ics` for their calendar.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PersonPath {
+    /// The person's id; with `.ics`, their calendar feed.
+    pub id: String,
+}
+
+/// `/api/v1/rotations/{team}/{name}.ics`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RotationPath {
+    /// The team whose guide defines the rotation.
+    pub team: String,
+    /// The rotation's name followed by `.ics`.
+    pub file: String,
+}
