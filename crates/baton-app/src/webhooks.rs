@@ -2,7 +2,7 @@
 //! delivery task queues, claims and records attempts.
 
 use baton_core::access::Permission;
-use baton_core::lifecycle::EVENT_KINDS;
+use baton_core::lifecycle::EventKind;
 use baton_store::webhooks::{Attempt, Delivery, Outgoing, Webhook};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -57,11 +57,11 @@ fn check(request: &SubscribeRequest) -> Result<String, WebhookError> {
     if let Some(unknown) = request
         .events
         .iter()
-        .find(|k| !EVENT_KINDS.contains(&k.as_str()))
+        .find(|k| !EventKind::parse(k).is_some_and(EventKind::about_decisions))
     {
         return Err(WebhookError::UnknownEvent(
             unknown.clone(),
-            EVENT_KINDS.join(", "),
+            EventKind::decision_texts(),
         ));
     }
     if request.secret.as_deref().is_some_and(|s| s.len() < 16) {

@@ -34,15 +34,6 @@ impl Role {
     pub fn can_write(self) -> bool {
         self != Role::Viewer
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Steward => "steward",
-            Role::Member => "member",
-            Role::Viewer => "viewer",
-        }
-    }
 }
 
 /// Something only some roles may do.

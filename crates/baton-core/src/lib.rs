@@ -39,6 +39,7 @@ pub mod rotation;
 pub mod schema;
 mod splitmix;
 pub mod synthetic;
+pub(crate) mod text;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, LoadErrors, Severity};

@@ -154,7 +154,7 @@ macro_rules! bind_event {
         $query
             .bind(row.seq)
             .bind(row.decision)
-            .bind(&row.event.kind)
+            .bind(row.event.kind.as_str())
             .bind(&row.event.actor)
             .bind(row.event.at)
             .bind(&row.body)

@@ -95,7 +95,7 @@ impl Store {
                 .await?;
             let event = Event {
                 decision: 0,
-                kind: "survey_created".into(),
+                kind: baton_core::lifecycle::EventKind::SurveyCreated,
                 actor: by.to_owned(),
                 at,
                 data: serde_json::json!({"survey": id, "team": team, "title": title}),
@@ -344,7 +344,7 @@ impl Store {
                 .await?;
             let event = Event {
                 decision: decision.unwrap_or(0),
-                kind: "poll_created".into(),
+                kind: baton_core::lifecycle::EventKind::PollCreated,
                 actor: by.to_owned(),
                 at,
                 data: serde_json::json!({"poll": id, "question": question, "domain": domain}),

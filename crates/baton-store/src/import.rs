@@ -166,7 +166,7 @@ impl Progress<'_> {
         }
         let event = Event {
             decision: id,
-            kind: "imported".into(),
+            kind: baton_core::lifecycle::EventKind::Imported,
             actor: OPERATOR.into(),
             at: self.at,
             data,

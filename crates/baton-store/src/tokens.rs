@@ -23,21 +23,6 @@ pub(crate) fn hash(secret: &str) -> String {
     format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Steward => "steward",
-        Role::Member => "member",
-        Role::Viewer => "viewer",
-    }
-}
-
-pub fn parse_role(text: &str) -> Option<Role> {
-    [Role::Admin, Role::Steward, Role::Member, Role::Viewer]
-        .into_iter()
-        .find(|r| role_name(*r) == text)
-}
-
 /// 256 random bits as hex after `prefix`: token and webhook secrets.
 pub(crate) fn random_secret(prefix: &str) -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
@@ -73,17 +58,17 @@ impl Store {
             sqlx::query("INSERT INTO tokens (id, person, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(person)
-                .bind(role_name(role))
+                .bind(role.as_str())
                 .bind(hash(&secret))
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
             let event = Event {
                 decision: 0,
-                kind: "token_created".into(),
+                kind: baton_core::lifecycle::EventKind::TokenCreated,
                 actor: OPERATOR.into(),
                 at,
-                data: serde_json::json!({"token": id, "person": person, "role": role_name(role)}),
+                data: serde_json::json!({"token": id, "person": person, "role": role.as_str()}),
             };
             append!(tx, head, std::slice::from_ref(&event));
             id
@@ -113,7 +98,7 @@ impl Store {
             if done == 1 {
                 let event = Event {
                     decision: 0,
-                    kind: "token_revoked".into(),
+                    kind: baton_core::lifecycle::EventKind::TokenRevoked,
                     actor: OPERATOR.into(),
                     at,
                     data: serde_json::json!({"token": id}),
@@ -148,7 +133,7 @@ impl Store {
                 .map(|r| r.try_get("role"))
                 .collect::<Result<_, sqlx::Error>>()?
         });
-        Ok(roles.iter().filter_map(|r| parse_role(r)).collect())
+        Ok(roles.iter().filter_map(|r| Role::parse(r)).collect())
     }
 
     /// The person and role a live token speaks for.
@@ -166,7 +151,7 @@ impl Store {
             .transpose()?
         });
         Ok(row.and_then(|(id, person, role)| {
-            parse_role(&role).map(|role| TokenInfo { id, person, role })
+            Role::parse(&role).map(|role| TokenInfo { id, person, role })
         }))
     }
 }

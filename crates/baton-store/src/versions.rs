@@ -120,7 +120,7 @@ impl Store {
                     .await?;
                 events.push(Event {
                     decision: 0,
-                    kind: "org_applied".into(),
+                    kind: baton_core::lifecycle::EventKind::OrgApplied,
                     actor: crate::log::OPERATOR.into(),
                     at,
                     data: serde_json::json!({"version": applied.org_version, "digest": org_digest}),
@@ -156,7 +156,7 @@ impl Store {
                     .await?;
                     events.push(Event {
                         decision: 0,
-                        kind: "guide_applied".into(),
+                        kind: baton_core::lifecycle::EventKind::GuideApplied,
                         actor: crate::log::OPERATOR.into(),
                         at,
                         data: serde_json::json!({"team": team, "version": next, "digest": guide_digest}),

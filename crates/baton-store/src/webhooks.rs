@@ -139,7 +139,7 @@ impl Store {
                 .await?;
             let event = Event {
                 decision: 0,
-                kind: "webhook_subscribed".into(),
+                kind: baton_core::lifecycle::EventKind::WebhookSubscribed,
                 actor: by.to_owned(),
                 at,
                 // The audit log is readable by every token holder: a URL can
@@ -181,7 +181,7 @@ impl Store {
             if done {
                 let event = Event {
                     decision: 0,
-                    kind: "webhook_unsubscribed".into(),
+                    kind: baton_core::lifecycle::EventKind::WebhookUnsubscribed,
                     actor: by.to_owned(),
                     at,
                     data: serde_json::json!({"webhook": id}),

@@ -550,7 +550,10 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
         }
         let unknown: Vec<&String> = kinds
             .iter()
-            .filter(|k| !baton_core::lifecycle::EVENT_KINDS.contains(&k.as_str()))
+            .filter(|k| {
+                !baton_core::lifecycle::EventKind::parse(k)
+                    .is_some_and(baton_core::lifecycle::EventKind::about_decisions)
+            })
             .collect();
         assert!(
             unknown.is_empty(),

@@ -10,7 +10,7 @@ mod model;
 mod rules;
 
 pub use model::{
-    Action, Actor, Decision, EVENT_KINDS, Event, Objection, Outcome, OutcomeResult, Position, Role,
+    Action, Actor, Decision, Event, EventKind, Objection, Outcome, OutcomeResult, Position, Role,
     Status,
 };
 pub use rules::{LifecycleError, SYSTEM, apply, due, open, settle};

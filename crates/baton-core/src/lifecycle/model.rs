@@ -5,45 +5,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::resolve::Resolution;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Routed,
-    Checking,
-    Deliberating,
-    Decided,
-    Escalated,
-    Withdrawn,
-    Superseded,
+crate::text::text_enum! {
+    /// Where a decision stands (SPEC §5).
+    pub enum Status {
+        Routed = "routed",
+        Checking = "checking",
+        Deliberating = "deliberating",
+        Decided = "decided",
+        Escalated = "escalated",
+        Withdrawn = "withdrawn",
+        Superseded = "superseded",
+    }
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Routed => "routed",
-            Self::Checking => "checking",
-            Self::Deliberating => "deliberating",
-            Self::Decided => "decided",
-            Self::Escalated => "escalated",
-            Self::Withdrawn => "withdrawn",
-            Self::Superseded => "superseded",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Routed,
-            Self::Checking,
-            Self::Deliberating,
-            Self::Decided,
-            Self::Escalated,
-            Self::Withdrawn,
-            Self::Superseded,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
     /// Still waiting for a decision, escalated ones included.
     pub fn is_open(self) -> bool {
         self.counts_toward_load() || self == Self::Escalated
@@ -57,14 +32,14 @@ impl Status {
     }
 }
 
-/// Who may do what beyond their place on a roster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Steward,
-    Member,
-    Viewer,
+crate::text::text_enum! {
+    /// Who may do what beyond their place on a roster.
+    pub enum Role {
+        Admin = "admin",
+        Steward = "steward",
+        Member = "member",
+        Viewer = "viewer",
+    }
 }
 
 /// The person acting, and their role. Nobody acts in another's name: the
@@ -96,27 +71,12 @@ pub struct Objection {
     pub at: DateTime<Utc>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeResult {
-    Success,
-    Partial,
-    Failure,
-}
-
-impl OutcomeResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::Partial => "partial",
-            Self::Failure => "failure",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Success, Self::Partial, Self::Failure]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+crate::text::text_enum! {
+    /// How a decision turned out.
+    pub enum OutcomeResult {
+        Success = "success",
+        Partial = "partial",
+        Failure = "failure",
     }
 }
 
@@ -226,34 +186,68 @@ impl Action {
     }
 }
 
+crate::text::text_enum! {
+    /// What an audit event records.
+    pub enum EventKind {
+        Opened = "opened",
+        Position = "position",
+        Objection = "objection",
+        Delegated = "delegated",
+        Decided = "decided",
+        Escalated = "escalated",
+        Rerouted = "rerouted",
+        CheckClosed = "check_closed",
+        Tiebreak = "tiebreak",
+        Outcome = "outcome",
+        Withdrawn = "withdrawn",
+        Superseded = "superseded",
+        Imported = "imported",
+        PollCreated = "poll_created",
+        OrgApplied = "org_applied",
+        GuideApplied = "guide_applied",
+        TokenCreated = "token_created",
+        TokenRevoked = "token_revoked",
+        SurveyCreated = "survey_created",
+        WebhookSubscribed = "webhook_subscribed",
+        WebhookUnsubscribed = "webhook_unsubscribed",
+    }
+}
+
+impl EventKind {
+    /// Whether events of this kind are about a decision: what webhook
+    /// subscribers may filter on (the others are about the directory,
+    /// guides, tokens, surveys and webhooks themselves).
+    pub fn about_decisions(self) -> bool {
+        !matches!(
+            self,
+            EventKind::OrgApplied
+                | EventKind::GuideApplied
+                | EventKind::TokenCreated
+                | EventKind::TokenRevoked
+                | EventKind::SurveyCreated
+                | EventKind::WebhookSubscribed
+                | EventKind::WebhookUnsubscribed
+        )
+    }
+
+    /// The kinds about decisions, by their text, for messages.
+    pub fn decision_texts() -> String {
+        Self::ALL
+            .iter()
+            .filter(|k| k.about_decisions())
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// One entry of the audit log, before it is chained.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// 0 for events about no decision.
     pub decision: i64,
-    /// `opened`, `position`, `objection`, `delegated`, `decided`,
-    /// `escalated`, `tiebreak`, `check_closed`, `outcome`, `withdrawn`,
-    /// `superseded`.
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: String,
     pub at: DateTime<Utc>,
     pub data: serde_json::Value,
 }
-
-/// Every kind of event the lifecycle and the log write about a decision:
-/// what webhook subscribers may filter on.
-pub const EVENT_KINDS: [&str; 14] = [
-    "opened",
-    "position",
-    "objection",
-    "delegated",
-    "decided",
-    "escalated",
-    "rerouted",
-    "check_closed",
-    "tiebreak",
-    "outcome",
-    "withdrawn",
-    "superseded",
-    "imported",
-    "poll_created",
-];

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Action, Actor, Decision, Event, Objection, Outcome, Position, Role, Status};
+use super::model::{
+    Action, Actor, Decision, Event, EventKind, Objection, Outcome, Position, Role, Status,
+};
 use crate::guide::file::{OnObjection, TieRule, Tiebreaker};
 use crate::org::Directory;
 use crate::resolve::Resolution;
@@ -81,7 +83,7 @@ pub fn open(
     };
     let event = Event {
         decision: id,
-        kind: "opened".into(),
+        kind: EventKind::Opened,
         actor: requester,
         at,
         data: serde_json::json!({
@@ -181,7 +183,7 @@ pub fn apply(
                 at,
             });
             step.emit(
-                "outcome",
+                EventKind::Outcome,
                 serde_json::json!({"result": result, "notes": notes}),
             );
         }
@@ -191,7 +193,7 @@ pub fn apply(
                 return Err(conflict_state(step.d, "withdraw"));
             }
             step.d.status = Status::Withdrawn;
-            step.emit("withdrawn", serde_json::json!({}));
+            step.emit(EventKind::Withdrawn, serde_json::json!({}));
         }
         Action::Supersede { by } => {
             step.requester_or_admin(actor, "supersede")?;
@@ -200,7 +202,7 @@ pub fn apply(
             }
             step.d.status = Status::Superseded;
             step.d.superseded_by = Some(*by);
-            step.emit("superseded", serde_json::json!({"by": by}));
+            step.emit(EventKind::Superseded, serde_json::json!({"by": by}));
         }
         Action::Tick => {
             if actor.person != SYSTEM {
@@ -302,14 +304,14 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    fn emit(&mut self, kind: &str, data: serde_json::Value) {
+    fn emit(&mut self, kind: EventKind, data: serde_json::Value) {
         self.emit_as(kind, self.actor.to_owned(), data);
     }
 
-    fn emit_as(&mut self, kind: &str, actor: String, data: serde_json::Value) {
+    fn emit_as(&mut self, kind: EventKind, actor: String, data: serde_json::Value) {
         self.events.push(Event {
             decision: self.d.id,
-            kind: kind.into(),
+            kind,
             actor,
             at: self.at,
             data,
@@ -386,7 +388,7 @@ impl Step<'_> {
             self.d.status = Status::Deliberating;
         }
         self.emit(
-            "position",
+            EventKind::Position,
             serde_json::json!({"option": option, "rationale": rationale, "confidence": confidence, "risk": risk, "reversible": reversible}),
         );
         Ok(())
@@ -415,7 +417,7 @@ impl Step<'_> {
         });
         let before = self.d.decider.clone();
         self.emit(
-            "objection",
+            EventKind::Objection,
             serde_json::json!({"reason": reason, "decider": before}),
         );
         match check.on_objection {
@@ -432,7 +434,7 @@ impl Step<'_> {
                         self.d.decider = next.clone();
                         self.d.delegate = None;
                         self.emit_as(
-                            "rerouted",
+                            EventKind::Rerouted,
                             SYSTEM.into(),
                             serde_json::json!({"from": before, "to": next, "why": "objection"}),
                         );
@@ -472,7 +474,10 @@ impl Step<'_> {
             return Err(conflict_state(self.d, "delegate"));
         }
         self.d.delegate = Some(to.to_owned());
-        self.emit("delegated", serde_json::json!({"to": to, "reason": reason}));
+        self.emit(
+            EventKind::Delegated,
+            serde_json::json!({"to": to, "reason": reason}),
+        );
         Ok(())
     }
 
@@ -529,7 +534,7 @@ impl Step<'_> {
         };
         self.d.review_on = review_on;
         self.emit(
-            "decided",
+            EventKind::Decided,
             serde_json::json!({"option": option, "rationale": rationale, "override": !entitled, "override_reason": self.d.override_reason, "review_on": review_on}),
         );
         Ok(())
@@ -568,7 +573,7 @@ impl Step<'_> {
             self.actor.to_owned()
         };
         self.emit_as(
-            "escalated",
+            EventKind::Escalated,
             actor,
             serde_json::json!({"from": from, "to": to, "automatic": automatic}),
         );
@@ -590,7 +595,7 @@ impl Step<'_> {
                 Status::Deliberating
             };
             self.emit_as(
-                "check_closed",
+                EventKind::CheckClosed,
                 SYSTEM.into(),
                 serde_json::json!({"objections": self.d.objections.len()}),
             );
@@ -599,7 +604,7 @@ impl Step<'_> {
             && let Some((option, why)) = settle(rule, &self.d.positions, directory, &self.d.domains)
         {
             self.emit_as(
-                "tiebreak",
+                EventKind::Tiebreak,
                 SYSTEM.into(),
                 serde_json::json!({"rule": rule, "option": option, "why": why}),
             );
@@ -609,7 +614,7 @@ impl Step<'_> {
             self.d.option = Some(option.clone());
             self.d.rationale = Some(why.clone());
             self.emit_as(
-                "decided",
+                EventKind::Decided,
                 SYSTEM.into(),
                 serde_json::json!({"option": option, "rationale": why, "override": false}),
             );

@@ -35,7 +35,7 @@ fn opened(g: &Guide) -> Decision {
     let resolution = resolve(g, &OrgState::default(), &req).unwrap();
     let domains = g.types["architecture"].domains.clone();
     let (d, event) = open(7, &req.title, domains, req.context.clone(), resolution);
-    assert_eq!(event.kind, "opened");
+    assert_eq!(event.kind.as_str(), "opened");
     d
 }
 
@@ -106,7 +106,7 @@ fn deliberating(g: &Guide) -> Decision {
         hours(1),
     );
     let (d, events) = ok(g, &d, &system(), Action::Tick, hours(25));
-    assert_eq!(events[0].kind, "check_closed");
+    assert_eq!(events[0].kind.as_str(), "check_closed");
     assert_eq!(d.status, Status::Deliberating);
     d
 }
@@ -224,7 +224,7 @@ fn the_decider_decides_once_and_a_second_decide_conflicts() {
     let d = deliberating(&g);
     let (d, events) = ok(&g, &d, &member("kim"), decide("postgres", None), hours(26));
     assert_eq!((d.status, d.overridden), (Status::Decided, false));
-    assert_eq!(events[0].kind, "decided");
+    assert_eq!(events[0].kind.as_str(), "decided");
     assert_eq!(d.version, 4);
     let err = refused(&g, &d, &member("kim"), decide("mysql", None), hours(27));
     assert_eq!(err.code(), "conflict");
@@ -353,7 +353,7 @@ fn a_disagreement_at_the_deadline_is_settled_by_the_tiebreaker_rule() {
     );
     assert!(!due(&d, hours(47)));
     let (d, events) = ok(&g, &d, &system(), Action::Tick, hours(48));
-    assert_eq!(events[0].kind, "tiebreak");
+    assert_eq!(events[0].kind.as_str(), "tiebreak");
     assert_eq!(
         (d.status, d.option.as_deref()),
         (Status::Decided, Some("postgres"))
