@@ -44,11 +44,14 @@ impl App {
             DemoState::Interrupted => return Err(DemoError::Interrupted),
             DemoState::Other => return Err(DemoError::NotTheDemo),
         };
-        let livened = baton_store::demo::liven(&self.store, now).await?;
+        // The admin token marks the seed as complete: made before the demo
+        // is brought up to now, so a failure there leaves a demo that the
+        // next start reuses and brings up to its own now.
         let (_, token) = self
             .store
             .create_token(demo::ADMIN, Role::Admin, now)
             .await?;
+        let livened = baton_store::demo::liven(&self.store, now).await?;
         Ok(Prepared {
             seeded,
             livened,

@@ -86,10 +86,14 @@ impl Failure for StoreFailure {
                 ErrorCode::InvalidRequest => ErrorKind::Invalid,
                 _ => ErrorKind::Unresolvable,
             },
-            StoreError::Connect { .. } | StoreError::Unavailable(_) => ErrorKind::Unavailable,
-            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Corrupt(_) => {
-                ErrorKind::Internal
-            }
+            StoreError::Connect { .. } => ErrorKind::Unavailable,
+            // `Unavailable` also reports a commit whose outcome is unknown:
+            // not an answer a client should retry blindly (a retry could
+            // write twice), so not "try again later".
+            StoreError::Unavailable(_)
+            | StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_) => ErrorKind::Internal,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Imports and exports.
 
-use baton_store::transfer::{Catalog, ImportError as RowError, ImportErrors, Item, Summary};
+use baton_store::transfer::{Catalog, ImportError as RowError, ImportErrors, Summary, Unchecked};
 use baton_store::{ImportOptions, StoreError};
 
 use crate::App;
@@ -29,7 +29,7 @@ impl App {
     /// Imports `items` all or nothing; every bad row is named.
     pub async fn import(
         &self,
-        items: impl Iterator<Item = Result<Item, Vec<RowError>>>,
+        items: impl Iterator<Item = Result<Unchecked, Vec<RowError>>>,
         catalog: &Catalog,
         options: &ImportOptions,
         progress: impl FnMut(u64),

@@ -167,10 +167,20 @@ mod tests {
     }
 
     #[test]
-    fn a_grant_cannot_name_the_requester() {
-        let text = "version: 1\nteam: core\ngrants:\n  steward: [{requester: true}]\nrules: []\n";
-        let dir = Arc::new(Directory::load("org.yaml", ORG).unwrap_or_else(|e| panic!("{e}")));
-        let err = crate::compile_guide("deference.yaml", text, dir).unwrap_err();
-        assert!(err.to_string().contains("grants.steward[0]"), "{err}");
+    fn a_grant_cannot_name_the_requester_or_an_expertise_query() {
+        for (selector, said) in [
+            ("{requester: true}", "without a request"),
+            ("{expertise: {domain: db}}", "endorsements"),
+        ] {
+            let text =
+                format!("version: 1\nteam: core\ngrants:\n  steward: [{selector}]\nrules: []\n");
+            let dir = Arc::new(Directory::load("org.yaml", ORG).unwrap_or_else(|e| panic!("{e}")));
+            let err = crate::compile_guide("deference.yaml", &text, dir).unwrap_err();
+            let err = err.to_string();
+            assert!(
+                err.contains("grants.steward[0]") && err.contains(said),
+                "{err}"
+            );
+        }
     }
 }

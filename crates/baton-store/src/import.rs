@@ -21,7 +21,7 @@ use sqlx::Row as _;
 use crate::chain::{self, EVENT_PARAMS, Head, bind_event, insert_events};
 use crate::log::{DECISION_PARAMS, OPERATOR, bind_insert, insert_decisions, record_json};
 use crate::state::{StateQuery, fetch_state};
-use crate::transfer::{Catalog, ImportError, ImportErrors, Item, SheetRow, Summary, What};
+use crate::transfer::{Catalog, ImportError, ImportErrors, SheetRow, Summary, Unchecked, What};
 use crate::{Backend, Store, StoreError, micros, on_pool};
 
 /// Decisions per chunk: one statement each for their rows, events and
@@ -97,44 +97,88 @@ struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    /// `chunk`'s decisions with ids, records and events, skipping
-    /// identities seen before with the same content and naming those seen
-    /// with other content; `opened` is `Some(decision)` for an undecided row
-    /// the caller resolved.
-    fn prepare(&mut self, chunk: Vec<(Item, Option<Decision>)>, known: &mut Known) -> Vec<Ready> {
+    /// Whether an identity was imported before: then the row is skipped
+    /// (same content) or named as a conflict (other content).
+    fn seen(&mut self, unchecked: &Unchecked, known: &Known) -> bool {
+        let Some((content, id)) = known.get(&unchecked.key) else {
+            return false;
+        };
+        if *content == unchecked.content {
+            self.summary.skipped += 1;
+        } else {
+            self.errors.push(ImportError::new(
+                unchecked.line,
+                format!(
+                    "this row was imported before (as decision {id}) with other content: change it there, or give this row another identity"
+                ),
+            ));
+        }
+        true
+    }
+
+    /// `chunk`'s decisions with ids, records and events: identities seen
+    /// before are skipped (or named), the rest checked against `catalog`.
+    fn prepare(
+        &mut self,
+        chunk: Vec<Unchecked>,
+        known: &mut Known,
+        catalog: &Catalog,
+    ) -> Vec<Ready> {
         let mut ready = Vec::with_capacity(chunk.len());
-        for (item, opened) in chunk {
-            if let Some((content, id)) = known.get(&item.key) {
-                if *content == item.content {
-                    self.summary.skipped += 1;
-                } else {
-                    self.errors.push(ImportError::new(
-                        item.line,
-                        format!(
-                            "this row was imported before (as decision {id}) with other content: change it there, or give this row another identity"
-                        ),
-                    ));
-                }
+        for unchecked in chunk {
+            if self.seen(&unchecked, known) {
                 continue;
             }
-            let is_open = opened.is_some();
-            let decision = match (item.what, opened) {
-                (_, Some(d)) => d,
-                (What::Past(d), None) => *d,
-                (What::Open { .. }, None) => continue,
-            };
-            match self.ready(item.key, item.content, item.line, decision, is_open) {
-                Ok(r) => {
-                    known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
-                    ready.push(r);
+            let item = match catalog.check(unchecked) {
+                Ok(item) => item,
+                Err(bad) => {
+                    for e in bad {
+                        self.errors.push(e);
+                    }
+                    continue;
                 }
-                Err(e) => self.errors.push(ImportError::new(
-                    item.line,
-                    format!("cannot be stored: {e}"),
-                )),
-            }
+            };
+            self.summary.departed.extend(item.departed.iter().cloned());
+            let What::Past(decision) = item.what else {
+                continue;
+            };
+            self.keep(
+                item.key,
+                item.content,
+                item.line,
+                *decision,
+                false,
+                known,
+                &mut ready,
+            );
         }
         ready
+    }
+
+    /// Makes `decision` ready to write and notes its identity as seen.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one row's parts, kept apart from its owner"
+    )]
+    fn keep(
+        &mut self,
+        key: String,
+        content: String,
+        line: u64,
+        decision: Decision,
+        opened: bool,
+        known: &mut Known,
+        ready: &mut Vec<Ready>,
+    ) {
+        match self.ready(key, content, line, decision, opened) {
+            Ok(r) => {
+                known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
+                ready.push(r);
+            }
+            Err(e) => self
+                .errors
+                .push(ImportError::new(line, format!("cannot be stored: {e}"))),
+        }
     }
 
     fn ready(
@@ -219,8 +263,10 @@ fn open_row(
         .get(&row.decision_type)
         .map(|t| t.domains.clone())
         .unwrap_or_default();
+    // Opened afresh: its lifecycle runs from `opened_at` (deadlines,
+    // escalation), so a sheet's `escalated` or `deliberating` of an
+    // undecided row is not carried over.
     let (mut d, _) = lifecycle::open(0, &row.title, domains, serde_json::json!({}), resolution);
-    d.escalated = row.escalated;
     if withdrawn {
         d.status = lifecycle::Status::Withdrawn;
     }
@@ -250,7 +296,7 @@ impl Store {
     /// row. `progress` hears how many items have been read.
     pub async fn import(
         &self,
-        items: impl Iterator<Item = Result<Item, Vec<ImportError>>>,
+        items: impl Iterator<Item = Result<Unchecked, Vec<ImportError>>>,
         catalog: &Catalog,
         options: &ImportOptions,
         mut progress: impl FnMut(u64),
@@ -398,7 +444,7 @@ impl Store {
                 // (the next chunk's lookup cannot see them yet).
                 let mut waiting: Vec<Ready> = Vec::new();
                 loop {
-                    let mut chunk: Vec<(Item, Option<Decision>)> = Vec::with_capacity(CHUNK);
+                    let mut chunk: Vec<Unchecked> = Vec::with_capacity(CHUNK);
                     // An undecided row is routed on everything before it: it
                     // makes a chunk of its own, after the rest are written.
                     let mut open = None;
@@ -412,14 +458,11 @@ impl Store {
                                     state.errors.push(e);
                                 }
                             }
-                            Ok(item) => {
-                                state.summary.departed.extend(item.departed.iter().cloned());
-                                if matches!(item.what, What::Open { .. }) {
-                                    open = Some(item);
-                                    break;
-                                }
-                                chunk.push((item, None));
+                            Ok(item) if item.opens => {
+                                open = Some(item);
+                                break;
                             }
+                            Ok(item) => chunk.push(item),
                         }
                     }
                     if chunk.is_empty() && open.is_none() && items.peek().is_none() {
@@ -437,7 +480,7 @@ impl Store {
                                 .await?;
                         }
                     }
-                    let mut known = look_up!(chunk.iter().map(|(i, _)| i.key.as_str()).collect());
+                    let mut known = look_up!(chunk.iter().map(|i| i.key.as_str()).collect());
                     for r in &waiting {
                         known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
                     }
@@ -450,39 +493,63 @@ impl Store {
                             }
                             Ok::<(), StoreError>(())
                         },
-                        async { state.prepare(chunk, &mut known) }
+                        async { state.prepare(chunk, &mut known, catalog) }
                     );
                     inserted?;
                     waiting = prepared;
-                    if let Some(item) = open {
+                    if let Some(unchecked) = open {
                         if state.errors.is_empty() {
                             insert!(&waiting);
                         }
                         waiting.clear();
-                        let (row, withdrawn) = match &item.what {
-                            What::Open { row, withdrawn } => (row.as_ref().clone(), *withdrawn),
-                            What::Past(_) => continue,
-                        };
-                        // The org state is read through the indexes.
-                        rebuild!();
-                        let guide = catalog.guides.get(&row.team);
-                        let org = match guide {
-                            Some(guide) => {
-                                let at = micros(row.opened_at);
-                                let query = StateQuery::new(&self.backend, guide, at, at);
-                                crate::state::parse(fetch_state!(&mut *tx, query))?.0
-                            }
-                            None => Default::default(),
-                        };
-                        let mut known = look_up!(vec![item.key.as_str()]);
-                        match open_row(catalog, &row, withdrawn, &org) {
-                            Ok(d) => {
-                                let ready = state.prepare(vec![(item, Some(d))], &mut known);
-                                if state.errors.is_empty() {
-                                    insert!(&ready);
+                        let known = look_up!(vec![unchecked.key.as_str()]);
+                        if !state.seen(&unchecked, &known) {
+                            let item = catalog.check(unchecked);
+                            match item {
+                                Err(bad) => {
+                                    for e in bad {
+                                        state.errors.push(e);
+                                    }
+                                }
+                                Ok(item) => {
+                                    state.summary.departed.extend(item.departed.iter().cloned());
+                                    let What::Open { row, withdrawn } = &item.what else {
+                                        continue;
+                                    };
+                                    // The org state is read through the indexes.
+                                    rebuild!();
+                                    let org = match catalog.guides.get(&row.team) {
+                                        Some(guide) => {
+                                            let at = micros(row.opened_at);
+                                            let query =
+                                                StateQuery::new(&self.backend, guide, at, at);
+                                            crate::state::parse(fetch_state!(&mut *tx, query))?.0
+                                        }
+                                        None => Default::default(),
+                                    };
+                                    match open_row(catalog, row, *withdrawn, &org) {
+                                        Ok(d) => {
+                                            let mut known = known;
+                                            let mut ready = Vec::new();
+                                            state.keep(
+                                                item.key,
+                                                item.content,
+                                                item.line,
+                                                d,
+                                                true,
+                                                &mut known,
+                                                &mut ready,
+                                            );
+                                            if state.errors.is_empty() {
+                                                insert!(&ready);
+                                            }
+                                        }
+                                        Err(message) => {
+                                            state.errors.push(ImportError::new(item.line, message))
+                                        }
+                                    }
                                 }
                             }
-                            Err(message) => state.errors.push(ImportError::new(item.line, message)),
                         }
                     }
                     if !state.errors.is_empty() {
@@ -533,7 +600,13 @@ impl Store {
             }
             match outcome? {
                 Ok(()) => {}
-                Err(()) => return Err(StoreError::Import(state.errors)),
+                Err(()) => {
+                    // Rows are checked as their chunk is written, after the
+                    // lines that did not parse were named: in file order.
+                    let mut errors = state.errors;
+                    errors.errors.sort_by_key(|e| e.line);
+                    return Err(StoreError::Import(errors));
+                }
             }
         });
         Ok(state.summary)

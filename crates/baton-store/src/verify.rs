@@ -28,7 +28,7 @@ use sqlx::Row;
 
 use crate::chain::{GENESIS, link};
 use crate::log::domains_column;
-use crate::{Store, StoreError, on_pool};
+use crate::{Store, StoreError};
 
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -88,6 +88,24 @@ impl std::str::FromStr for NotedHead {
             hash: hash.to_ascii_lowercase(),
         })
     }
+}
+
+/// One read transaction on either backend: the whole verification reads
+/// one snapshot, so writes landing meanwhile (a busy server) are not taken
+/// for tampering.
+enum Reader {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same body against whichever transaction `$reader` holds.
+macro_rules! on_reader {
+    ($reader:expr, |$tx:ident| $body:expr) => {
+        match $reader {
+            Reader::Sqlite($tx) => $body,
+            Reader::Postgres($tx) => $body,
+        }
+    };
 }
 
 /// Rows read per query, so a long log is never held whole.
@@ -219,10 +237,22 @@ impl Store {
         noted: Option<&NotedHead>,
         report: &mut ChainReport,
     ) -> Result<(), Halt> {
-        let learned = self.verify_chain(noted, report).await?;
-        self.verify_decisions(learned.decisions, report).await?;
-        self.verify_versions(false, learned.orgs, report).await?;
-        self.verify_versions(true, learned.guides, report).await?;
+        // SQLite's deferred transaction reads one snapshot from its first
+        // read on; PostgreSQL needs repeatable read for its statements to.
+        let mut reader = match &self.backend {
+            crate::Backend::Sqlite(pool) => Reader::Sqlite(pool.begin_with("BEGIN").await?),
+            crate::Backend::Postgres(pool) => Reader::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        };
+        let learned = self.verify_chain(&mut reader, noted, report).await?;
+        self.verify_decisions(&mut reader, learned.decisions, report)
+            .await?;
+        self.verify_versions(&mut reader, false, learned.orgs, report)
+            .await?;
+        self.verify_versions(&mut reader, true, learned.guides, report)
+            .await?;
         Ok(())
     }
 
@@ -230,6 +260,7 @@ impl Store {
     /// chain head and the noted head.
     async fn verify_chain(
         &self,
+        reader: &mut Reader,
         noted: Option<&NotedHead>,
         report: &mut ChainReport,
     ) -> Result<Learned, Halt> {
@@ -238,7 +269,7 @@ impl Store {
         let mut prev = GENESIS.to_owned();
         let mut noted_hash = None;
         loop {
-            let rows = self.event_page(expected).await?;
+            let rows = self.event_page(reader, expected).await?;
             let done = (rows.len() as i64) < PAGE;
             for row in rows {
                 check_link(expected, &prev, &row)?;
@@ -257,9 +288,9 @@ impl Store {
             }
         }
         let count = expected - 1;
-        let (head_seq, head_hash): (i64, String) = on_pool!(self, |pool| {
+        let (head_seq, head_hash): (i64, String) = on_reader!(reader, |tx| {
             let row = sqlx::query("SELECT seq, hash FROM chain_head WHERE id = 1")
-                .fetch_one(pool)
+                .fetch_one(&mut **tx)
                 .await?;
             (row.try_get("seq")?, row.try_get("hash")?)
         });
@@ -302,13 +333,13 @@ impl Store {
         Ok(learned)
     }
 
-    async fn event_page(&self, from: i64) -> Result<Vec<EventRow>, Halt> {
+    async fn event_page(&self, reader: &mut Reader, from: i64) -> Result<Vec<EventRow>, Halt> {
         const SQL: &str = "SELECT seq, decision_id, kind, actor, at, body, prev_hash, hash FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2";
-        let rows = on_pool!(self, |pool| {
+        let rows = on_reader!(reader, |tx| {
             let rows = sqlx::query(SQL)
                 .bind(from)
                 .bind(PAGE)
-                .fetch_all(pool)
+                .fetch_all(&mut **tx)
                 .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
@@ -333,12 +364,13 @@ impl Store {
     /// Every decision row against the record its last change wrote.
     async fn verify_decisions(
         &self,
+        reader: &mut Reader,
         mut chained: HashMap<i64, (i64, Option<[u8; 32]>)>,
         report: &mut ChainReport,
     ) -> Result<(), Halt> {
         let mut after = i64::MIN;
         loop {
-            let rows = self.decision_page(after).await?;
+            let rows = self.decision_page(reader, after).await?;
             let done = (rows.len() as i64) < PAGE;
             for row in rows {
                 after = row.id;
@@ -394,13 +426,17 @@ impl Store {
         Ok(())
     }
 
-    async fn decision_page(&self, after: i64) -> Result<Vec<DecisionRow>, Halt> {
+    async fn decision_page(
+        &self,
+        reader: &mut Reader,
+        after: i64,
+    ) -> Result<Vec<DecisionRow>, Halt> {
         const SQL: &str = "SELECT id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record FROM decisions WHERE id > $1 ORDER BY id LIMIT $2";
-        let rows = on_pool!(self, |pool| {
+        let rows = on_reader!(reader, |tx| {
             let rows = sqlx::query(SQL)
                 .bind(after)
                 .bind(PAGE)
-                .fetch_all(pool)
+                .fetch_all(&mut **tx)
                 .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
@@ -446,6 +482,7 @@ impl Store {
     /// that applied it.
     async fn verify_versions(
         &self,
+        reader: &mut Reader,
         guides: bool,
         mut chained: BTreeMap<i64, VersionEvent>,
         report: &mut ChainReport,
@@ -455,7 +492,7 @@ impl Store {
         } else {
             ("org_versions", "org_applied")
         };
-        for row in self.version_rows(guides).await? {
+        for row in self.version_rows(reader, guides).await? {
             let what = if guides {
                 format!("guide version {}", row.id)
             } else {
@@ -522,14 +559,18 @@ impl Store {
         Ok(())
     }
 
-    async fn version_rows(&self, guides: bool) -> Result<Vec<VersionRow>, Halt> {
+    async fn version_rows(
+        &self,
+        reader: &mut Reader,
+        guides: bool,
+    ) -> Result<Vec<VersionRow>, Halt> {
         let sql = if guides {
             "SELECT id, team, digest, body, org_version, applied_at FROM guide_versions ORDER BY id"
         } else {
             "SELECT id, digest, body, applied_at FROM org_versions ORDER BY id"
         };
-        let rows = on_pool!(self, |pool| {
-            let rows = sqlx::query(sql).fetch_all(pool).await?;
+        let rows = on_reader!(reader, |tx| {
+            let rows = sqlx::query(sql).fetch_all(&mut **tx).await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
                 let id: i64 = cell!(row, "id", "a version", None);
@@ -687,18 +728,27 @@ fn check_columns(row: &EventRow) -> Result<Body, Halt> {
 /// What `body` (event `row`) says about decisions and versions.
 fn learn(learned: &mut Learned, row: &EventRow, body: &Body) -> Result<(), Halt> {
     let seq = row.seq;
-    if let Some(decision) = body.decision {
-        let entry = learned.decisions.entry(decision).or_insert((seq, None));
-        entry.0 = seq;
-        if let Some(digest) = &body.record {
-            let Some(bytes) = unhex(digest) else {
-                return broken(
-                    Some(seq),
-                    format!("event {seq}'s record digest `{digest}` is not a SHA-256"),
-                );
-            };
-            entry.1 = Some(bytes);
-        }
+    // A poll about a decision changes nothing of it; every other event
+    // about one is part of a change, whose last event carries the digest of
+    // the record it left (none before digests were written, so a later
+    // change without one leaves the record unproven, never compared with
+    // an older digest).
+    if let Some(decision) = body.decision
+        && body.kind != "poll_created"
+    {
+        let digest = match &body.record {
+            None => None,
+            Some(digest) => match unhex(digest) {
+                Some(bytes) => Some(bytes),
+                None => {
+                    return broken(
+                        Some(seq),
+                        format!("event {seq}'s record digest `{digest}` is not a SHA-256"),
+                    );
+                }
+            },
+        };
+        learned.decisions.insert(decision, (seq, digest));
     }
     let version = || body.data.get("version").and_then(serde_json::Value::as_i64);
     let digest = || {

@@ -520,7 +520,7 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
             .unwrap();
         let catalog = store.catalog(false).await.unwrap();
         let record = store.get(some).await.unwrap();
-        let items = std::iter::once(catalog.record(
+        let items = std::iter::once(baton_store::transfer::Unchecked::record(
             baton_store::transfer::Place {
                 n: 1,
                 record: false,

@@ -222,3 +222,30 @@ async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sheet_imported_before_is_skipped_even_after_its_type_is_gone() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let text = sheet(&["platform,hiring,Open a role,kim,omar,2026-01-05,2026-01-07,"]);
+        import_csv(&store, &text, false, false).await.unwrap();
+        // The team drops the type: the rows already imported stay what they
+        // are, and importing the same sheet again changes nothing.
+        let guide = baton_core::examples::GUIDE.replace(
+            "  hiring: {domains: [people], impact: high, frequency: quarterly, reversible: false, target: 1w}\n",
+            "",
+        );
+        assert_ne!(guide, baton_core::examples::GUIDE);
+        store
+            .apply(None, &[("deference.yaml", &guide)], hours(1))
+            .await
+            .unwrap();
+        let again = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((again.past, again.skipped), (0, 1));
+        // A new row of the gone type is refused, naming it.
+        let new = sheet(&["platform,hiring,Open another role,kim,omar,2026-01-05,2026-01-07,"]);
+        let errors = bad_rows(import_csv(&store, &new, false, false).await);
+        assert_eq!(errors.errors[0].field.as_deref(), Some("type"), "{errors}");
+    })
+    .await;
+}

@@ -367,3 +367,40 @@ async fn verify_reads_the_chain_in_pages_and_ticks_and_imports_carry_record_dige
     })
     .await;
 }
+
+#[tokio::test]
+async fn verify_reads_one_snapshot_while_writes_land() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..60 {
+                    let d = store
+                        .open(&incident(format!("Disk {i}"), hours(i)))
+                        .await
+                        .unwrap();
+                    store
+                        .act(
+                            d.id,
+                            &member("ana"),
+                            &Action::Withdraw,
+                            hours(i) + chrono::TimeDelta::minutes(5),
+                        )
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        let mut checked = 0;
+        while !writer.is_finished() {
+            let report = store.verify().await.unwrap();
+            assert_eq!(report.verified, Verified::Intact, "{report:?}");
+            checked += 1;
+        }
+        writer.await.unwrap();
+        assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
+        assert!(checked > 0);
+    })
+    .await;
+}

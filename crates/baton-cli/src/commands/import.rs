@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use baton_app::transfer::{self, Catalog, ImportError, Item};
+use baton_app::transfer::{self, ImportError, Unchecked};
 use baton_app::{ImportFailure, ImportOptions};
 
 use super::app::{block_on, connect};
@@ -21,7 +21,7 @@ pub struct Options<'a> {
     pub dry_run: bool,
 }
 
-type Checked = Result<Item, Vec<ImportError>>;
+type Read = Result<Unchecked, Vec<ImportError>>;
 
 pub fn run(
     db: &Db,
@@ -49,16 +49,13 @@ pub fn run(
     block_on(async {
         let app = connect(&db.db).await?;
         let catalog = app.catalog(options.allow_departed).await?;
-        let items: Box<dyn Iterator<Item = Checked>> = match format {
+        let items: Box<dyn Iterator<Item = Read>> = match format {
             ImportFormat::Csv => match transfer::sheet(BufReader::new(open()?)) {
-                Ok(sheet) => {
-                    let catalog = catalog.clone();
-                    Box::new(sheet.map(move |row| row.and_then(|r| catalog.row(r))))
-                }
+                Ok(sheet) => Box::new(sheet.map(|row| row.map(Unchecked::row))),
                 Err(errors) => return Ok(refused(&name, &errors, 0)),
             },
-            ImportFormat::Ndjson => records(transfer::ndjson(BufReader::new(open()?)), &catalog),
-            ImportFormat::Json => records(transfer::json(open()?), &catalog),
+            ImportFormat::Ndjson => records(transfer::ndjson(BufReader::new(open()?))),
+            ImportFormat::Json => records(transfer::json(open()?)),
         };
         let bar = indicatif::ProgressBar::new_spinner().with_message(format!("reading {name}"));
         bar.set_style(
@@ -117,13 +114,9 @@ pub fn run(
     })
 }
 
-/// Records of an export, checked against `catalog`.
-fn records(
-    read: impl Iterator<Item = transfer::Sent> + 'static,
-    catalog: &Catalog,
-) -> Box<dyn Iterator<Item = Checked>> {
-    let catalog = catalog.clone();
-    Box::new(read.map(move |r| r.and_then(|(place, d)| catalog.record(place, d))))
+/// Records of an export, as read.
+fn records(read: impl Iterator<Item = transfer::Sent> + 'static) -> Box<dyn Iterator<Item = Read>> {
+    Box::new(read.map(|r| r.and_then(|(place, d)| Unchecked::record(place, d))))
 }
 
 /// Names every bad row (`more` beyond those kept) and says nothing was

@@ -463,14 +463,22 @@ impl Compiler<'_> {
             let Some(sel) = self.selector(selector, &at) else {
                 continue;
             };
-            let mut needs_request = false;
+            let (mut needs_request, mut expertise) = (false, false);
             sel.walk(&mut |s| {
                 needs_request |= matches!(s, Sel::Requester | Sel::ManagerOfRequester);
+                expertise |= matches!(s, Sel::Expertise { .. });
             });
             if needs_request {
                 self.report.error(
                     at,
                     "a grant names people without a request: `requester` and `manager_of` name nobody here",
+                );
+            } else if expertise {
+                // Members endorse one another: a grant by expertise would let
+                // two of them make each other stewards.
+                self.report.error(
+                    at,
+                    "a grant names people by person, role or rotation: an expertise query could be met by endorsements members give each other",
                 );
             } else {
                 out.push(sel);

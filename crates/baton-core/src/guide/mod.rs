@@ -115,9 +115,8 @@ impl Guide {
         self.rotations.get(index)
     }
 
-    /// Whether `grants.steward` names `pid` at `at`. A role, a rotation or
-    /// `any_of` names its first person, as in roster lists; an expertise
-    /// query names its qualified people (its `top`).
+    /// Whether `grants.steward` names `pid` at `at`: a person, or a role's
+    /// or a rotation's holder then (`any_of`: any of these).
     pub fn grants_steward(&self, pid: Pid, at: DateTime<Utc>) -> bool {
         self.steward_grants
             .iter()
@@ -133,15 +132,10 @@ impl Guide {
                 .get(*r)
                 .and_then(|rotation| rotation.holder_at(&self.directory, at).ok())
                 .is_some_and(|h| h.holder == pid),
-            Sel::Expertise { index, top, .. } => self.expertise.get(*index).is_some_and(|ix| {
-                ix.ranked
-                    .iter()
-                    .take(top.map_or(usize::MAX, |t| t as usize))
-                    .any(|q| q.pid == pid)
-            }),
             Sel::AnyOf(list) => list.iter().any(|s| self.names(s, pid, at)),
-            // Refused at compile time: a grant has no requester.
-            Sel::Requester | Sel::ManagerOfRequester => false,
+            // Refused at compile time: a grant has no requester, and
+            // expertise can be endorsed into.
+            Sel::Requester | Sel::ManagerOfRequester | Sel::Expertise { .. } => false,
         }
     }
 

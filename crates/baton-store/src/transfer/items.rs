@@ -52,6 +52,54 @@ pub enum What {
     Open { row: Box<SheetRow>, withdrawn: bool },
 }
 
+/// A row or record as read, before it is checked against the catalog: its
+/// identity is known, so one imported before is skipped before anything
+/// about it is checked again (a person who has left since, a type renamed).
+#[derive(Clone, Debug)]
+pub struct Unchecked {
+    pub line: u64,
+    pub key: String,
+    pub content: String,
+    /// An undecided sheet row: opened and routed by its guide.
+    pub opens: bool,
+    source: Source,
+}
+
+#[derive(Clone, Debug)]
+enum Source {
+    Row(Box<SheetRow>),
+    Record(super::Place, Box<Decision>),
+}
+
+impl Unchecked {
+    pub fn row(row: SheetRow) -> Self {
+        Self {
+            line: row.line,
+            key: row.key(),
+            content: row.content.clone(),
+            opens: row.decided_by().is_none(),
+            source: Source::Row(Box::new(row)),
+        }
+    }
+
+    /// A record of a JSON or NDJSON export: its identity is its id, its
+    /// content the digest of the record as exported.
+    pub fn record(place: super::Place, record: Decision) -> Result<Self, Vec<ImportError>> {
+        let mut canonical = record.clone();
+        canonical.version = 1;
+        let content = serde_json::to_string(&canonical)
+            .map(|text| format!("{:x}", Sha256::digest(text.as_bytes())))
+            .map_err(|e| place.mark(vec![ImportError::new(place.n, e.to_string())]))?;
+        Ok(Self {
+            line: place.n,
+            key: format!("id:{}", record.id),
+            content,
+            opens: false,
+            source: Source::Record(place, Box::new(record)),
+        })
+    }
+}
+
 /// The outcome notes and rule of decisions a sheet brings in.
 const IMPORTED_RULE: &str = "imported";
 
@@ -128,8 +176,18 @@ impl Catalog {
         found
     }
 
+    /// What was read, checked.
+    pub fn check(&self, unchecked: Unchecked) -> Result<Item, Vec<ImportError>> {
+        match unchecked.source {
+            Source::Row(row) => self.row(*row),
+            Source::Record(place, record) => self
+                .checked_record(place.n, *record, unchecked.content)
+                .map_err(|errors| place.mark(errors)),
+        }
+    }
+
     /// A sheet row, checked.
-    pub fn row(&self, row: SheetRow) -> Result<Item, Vec<ImportError>> {
+    fn row(&self, row: SheetRow) -> Result<Item, Vec<ImportError>> {
         let line = row.line;
         let mut errors = Vec::new();
         let mut departed = Vec::new();
@@ -171,13 +229,12 @@ impl Catalog {
         })
     }
 
-    /// A decision record from a JSON or NDJSON export, checked.
-    pub fn record(&self, place: super::Place, record: Decision) -> Result<Item, Vec<ImportError>> {
-        self.checked_record(place.n, record)
-            .map_err(|errors| place.mark(errors))
-    }
-
-    fn checked_record(&self, line: u64, record: Decision) -> Result<Item, Vec<ImportError>> {
+    fn checked_record(
+        &self,
+        line: u64,
+        record: Decision,
+        content: String,
+    ) -> Result<Item, Vec<ImportError>> {
         let mut errors = Vec::new();
         let mut departed = Vec::new();
         self.type_of(line, &record.team, &record.decision_type, &mut errors);
@@ -195,11 +252,6 @@ impl Catalog {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut canonical = record.clone();
-        canonical.version = 1;
-        let content = serde_json::to_string(&canonical)
-            .map(|text| format!("{:x}", Sha256::digest(text.as_bytes())))
-            .map_err(|e| vec![ImportError::new(line, e.to_string())])?;
         Ok(Item {
             line,
             key: format!("id:{}", record.id),

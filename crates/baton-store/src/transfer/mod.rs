@@ -16,7 +16,7 @@ use std::io::{BufRead, Read};
 use baton_core::lifecycle::Decision;
 
 pub use csv_rows::{CSV_COLUMNS, DecisionCsv, write_people, write_types};
-pub use items::{Catalog, Item, Summary, What};
+pub use items::{Catalog, Item, Summary, Unchecked, What};
 
 pub use madr::{madr, madr_file_name};
 pub use sheet::{REQUIRED, Sheet, SheetRow, parse_instant, sheet};
