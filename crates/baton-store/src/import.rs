@@ -19,7 +19,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 
 use crate::chain::{self, EVENT_PARAMS, Head, bind_event, insert_events};
-use crate::log::{DECISION_PARAMS, OPERATOR, bind_insert, insert_decisions, record_json};
+use crate::log::{OPERATOR, record_json};
+use crate::row::{self, bind_insert};
 use crate::state::{StateQuery, fetch_state};
 use crate::transfer::{Catalog, ImportError, ImportErrors, SheetRow, Summary, Unchecked, What};
 use crate::{Backend, Store, StoreError, micros, on_pool};
@@ -28,7 +29,7 @@ use crate::{Backend, Store, StoreError, micros, on_pool};
 /// identities, well under SQLite's 32,766 parameters.
 const CHUNK: usize = 1_000;
 
-const _: () = assert!(CHUNK * DECISION_PARAMS < 32_766 && CHUNK * EVENT_PARAMS < 32_766);
+const _: () = assert!(CHUNK * row::PARAMS < 32_766 && CHUNK * EVENT_PARAMS < 32_766);
 
 /// What an import is, beside its items.
 #[derive(Debug, Clone)]
@@ -311,7 +312,7 @@ impl Store {
         let dialect = |sql: String| if sqlite { crate::positional(&sql) } else { sql };
         // A full chunk's statements, written once.
         let full = (
-            dialect(insert_decisions(1, CHUNK)),
+            dialect(row::insert(1, CHUNK)),
             dialect(insert_events(1, CHUNK)),
             dialect(insert_imports(CHUNK)),
         );
@@ -320,7 +321,7 @@ impl Store {
                 full.clone()
             } else {
                 (
-                    dialect(insert_decisions(1, rows)),
+                    dialect(row::insert(1, rows)),
                     dialect(insert_events(1, rows)),
                     dialect(insert_imports(rows)),
                 )

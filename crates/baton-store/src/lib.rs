@@ -26,6 +26,7 @@ mod error;
 pub mod feedback;
 mod import;
 mod log;
+mod row;
 mod snapshot;
 mod state;
 pub mod tokens;

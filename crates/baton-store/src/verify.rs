@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::chain::{GENESIS, link};
-use crate::log::domains_column;
+use crate::row::{self, Cell, Kind};
 use crate::{Store, StoreError};
 
 /// What `verify` found.
@@ -135,7 +135,7 @@ fn broken<T>(seq: Option<i64>, reason: String) -> Result<T, Halt> {
 
 /// One column of `$row`, or a finding that names it.
 macro_rules! cell {
-    ($row:expr, $column:literal, $what:expr, $seq:expr) => {
+    ($row:expr, $column:expr, $what:expr, $seq:expr) => {
         match $row.try_get($column) {
             Ok(value) => value,
             Err(e) => {
@@ -163,7 +163,8 @@ struct EventRow {
 /// One decision row as stored.
 struct DecisionRow {
     id: i64,
-    columns: Vec<(&'static str, String)>,
+    /// Every column but `record`, as stored.
+    columns: Vec<(&'static row::Column, String)>,
     record: String,
 }
 
@@ -399,8 +400,10 @@ impl Store {
                         return broken(Some(seq), format!("{what}: `record` does not parse: {e}"));
                     }
                 };
-                for ((column, stored), expected) in row.columns.iter().zip(columns_of(&decision)) {
+                for (column, stored) in &row.columns {
+                    let expected = (column.of)(&decision).text();
                     if *stored != expected {
+                        let column = column.name;
                         return broken(
                             Some(seq),
                             format!(
@@ -431,9 +434,14 @@ impl Store {
         reader: &mut Reader,
         after: i64,
     ) -> Result<Vec<DecisionRow>, Halt> {
-        const SQL: &str = "SELECT id, team, type, title, requester, decider, decided_by, status, framework, rule, guide_version, domains, opened_at, decided_at, escalated, overridden, outcome, review_on, version, record FROM decisions WHERE id > $1 ORDER BY id LIMIT $2";
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT {} FROM decisions WHERE id > $1 ORDER BY id LIMIT $2",
+                row::names()
+            )
+        });
         let rows = on_reader!(reader, |tx| {
-            let rows = sqlx::query(SQL)
+            let rows = sqlx::query(SQL.as_str())
                 .bind(after)
                 .bind(PAGE)
                 .fetch_all(&mut **tx)
@@ -442,31 +450,20 @@ impl Store {
             for row in &rows {
                 let id: i64 = cell!(row, "id", "a decision", None);
                 let what = format!("decision {id}");
-                let text = |v: Option<String>| v.unwrap_or_default();
-                let flag = |v: bool| v.to_string();
-                let number = |v: i64| v.to_string();
-                let time = |v: Option<DateTime<Utc>>| v.map(stored_instant).unwrap_or_default();
-                let columns = vec![
-                    ("id", id.to_string()),
-                    ("team", cell!(row, "team", what, None)),
-                    ("type", cell!(row, "type", what, None)),
-                    ("title", cell!(row, "title", what, None)),
-                    ("requester", cell!(row, "requester", what, None)),
-                    ("decider", cell!(row, "decider", what, None)),
-                    ("decided_by", text(cell!(row, "decided_by", what, None))),
-                    ("status", cell!(row, "status", what, None)),
-                    ("framework", cell!(row, "framework", what, None)),
-                    ("rule", cell!(row, "rule", what, None)),
-                    ("guide_version", cell!(row, "guide_version", what, None)),
-                    ("domains", cell!(row, "domains", what, None)),
-                    ("opened_at", time(Some(cell!(row, "opened_at", what, None)))),
-                    ("decided_at", time(cell!(row, "decided_at", what, None))),
-                    ("escalated", flag(cell!(row, "escalated", what, None))),
-                    ("overridden", flag(cell!(row, "overridden", what, None))),
-                    ("outcome", text(cell!(row, "outcome", what, None))),
-                    ("review_on", text(cell!(row, "review_on", what, None))),
-                    ("version", number(cell!(row, "version", what, None))),
-                ];
+                let mut columns = Vec::with_capacity(row::PARAMS - 1);
+                for column in &row::COLUMNS {
+                    let name = column.name;
+                    let stored = match column.kind {
+                        Kind::Int => Cell::Int(cell!(row, name, what, None)),
+                        Kind::Text => Cell::Text(cell!(row, name, what, None)),
+                        Kind::MaybeText => Cell::MaybeText(cell!(row, name, what, None)),
+                        Kind::Time => Cell::Time(cell!(row, name, what, None)),
+                        Kind::MaybeTime => Cell::MaybeTime(cell!(row, name, what, None)),
+                        Kind::Flag => Cell::Flag(cell!(row, name, what, None)),
+                        Kind::Record => continue,
+                    };
+                    columns.push((column, stored.text()));
+                }
                 out.push(DecisionRow {
                     id,
                     columns,
@@ -527,8 +524,8 @@ impl Store {
             if row.applied_at.trunc_subsecs(0) != event.at {
                 differs(
                     "applied_at",
-                    stored_instant(row.applied_at),
-                    stored_instant(event.at),
+                    row::instant(row.applied_at),
+                    row::instant(event.at),
                 )?;
             }
             if row.team != event.team {
@@ -600,42 +597,6 @@ impl Store {
         });
         Ok(rows)
     }
-}
-
-/// The columns a decision row keeps beside its record, in
-/// [`Store::decision_page`]'s order, as the writers derive them from the
-/// record.
-fn columns_of(d: &Decision) -> [String; 19] {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    [
-        d.id.to_string(),
-        d.team.clone(),
-        d.decision_type.clone(),
-        d.title.clone(),
-        d.requester.clone(),
-        d.decider.clone(),
-        text(&d.decided_by),
-        d.status.as_str().to_owned(),
-        d.resolution.framework.as_str().to_owned(),
-        d.resolution.rule.clone(),
-        d.resolution.guide_version.clone(),
-        domains_column(d),
-        stored_instant(d.opened_at),
-        d.decided_at.map(stored_instant).unwrap_or_default(),
-        d.escalated.to_string(),
-        d.overridden.to_string(),
-        d.outcome
-            .as_ref()
-            .map(|o| o.result.as_str().to_owned())
-            .unwrap_or_default(),
-        d.review_on.map(|day| day.to_string()).unwrap_or_default(),
-        d.version.to_string(),
-    ]
-}
-
-/// An instant to the microsecond, as both backends store it.
-fn stored_instant(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Why the stored event `row` does not continue the chain after `prev`
@@ -720,7 +681,7 @@ fn check_columns(row: &EventRow) -> Result<Body, Halt> {
     }
     // The body keeps whole seconds.
     if body.at != row.at.trunc_subsecs(0) {
-        return differs("at", stored_instant(row.at), stored_instant(body.at));
+        return differs("at", row::instant(row.at), row::instant(body.at));
     }
     Ok(body)
 }

@@ -16,9 +16,7 @@ use super::Failed;
 use super::plan::{self, Reads, Row};
 use crate::StoreError;
 use crate::chain::{EVENT_PARAMS, EVENTS_PER_STATEMENT, Head, Linked, bind_event, insert_events};
-use crate::log::{
-    DECISION_PARAMS, SAVED_COLUMNS, bind_insert, bind_save, domains_column, insert_decisions,
-};
+use crate::row::{self, bind_insert, bind_save};
 use crate::state::{
     POSTGRES_HEAD, SQLITE_HEAD, Tally, bind_state, fetch_state, fetch_text_rows, head_and_records,
 };
@@ -94,15 +92,14 @@ fn sqlite_sql(inserts: usize, saves: usize, events: usize) -> String {
     let mut statements = Vec::new();
     let mut next = 1;
     if inserts > 0 {
-        statements.push(insert_decisions(next, inserts));
-        next += DECISION_PARAMS * inserts;
+        statements.push(row::insert(next, inserts));
+        next += row::PARAMS * inserts;
     }
-    let width = SAVED_COLUMNS.len();
+    let width = row::saved_count();
     for _ in 0..saves {
-        let set: Vec<String> = SAVED_COLUMNS
-            .iter()
+        let set: Vec<String> = row::saved()
             .enumerate()
-            .map(|(i, column)| format!("{column} = ${}", next + i))
+            .map(|(i, column)| format!("{} = ${}", column.name, next + i))
             .collect();
         statements.push(format!(
             "UPDATE decisions SET {} WHERE id = ${} AND version = ${}",
@@ -145,24 +142,65 @@ pub(super) async fn write_sqlite(
     check(written, rows.len() + events.len(), rows)
 }
 
-/// The batch's PostgreSQL statement. The events are inserted only when
-/// every new decision was inserted and every changed one saved at the
-/// version it was read at, so the count of events written says whether
-/// all of it was.
-const WRITE_POSTGRES: &str = "WITH inserted AS (
-    INSERT INTO decisions (id, team, type, title, requester, framework, rule, guide_version, domains, opened_at, decider, decided_by, status, decided_at, escalated, overridden, outcome, review_on, version, record)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::boolean[], $16::boolean[], $17::text[], $18::text[], $19::bigint[], $20::text[])
+/// The batch's PostgreSQL statement, made once from the row's columns.
+/// The events are inserted only when every new decision was inserted and
+/// every changed one saved at the version it was read at, so the count of
+/// events written says whether all of it was.
+static WRITE_POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut n = 0;
+    let mut param = |kind: &str| {
+        n += 1;
+        format!("${n}::{kind}[]")
+    };
+    let inserted: Vec<String> = row::COLUMNS
+        .iter()
+        .map(|c| param(c.kind.postgres()))
+        .collect();
+    let saved: Vec<&row::Column> = row::saved().collect();
+    let mut saved_params: Vec<String> = saved.iter().map(|c| param(c.kind.postgres())).collect();
+    saved_params.push(param("bigint"));
+    saved_params.push(param("bigint"));
+    let events: Vec<String> = [
+        "bigint",
+        "bigint",
+        "text",
+        "text",
+        "timestamptz",
+        "text",
+        "text",
+        "text",
+    ]
+    .iter()
+    .map(|kind| param(kind))
+    .collect();
+    let names: Vec<&str> = saved.iter().map(|c| c.name).collect();
+    let set: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();
+    format!(
+        "WITH inserted AS (
+    INSERT INTO decisions ({all})
+    SELECT * FROM unnest({inserted})
     RETURNING 1
 ), saved AS (
-    UPDATE decisions AS d SET decider = v.decider, decided_by = v.decided_by, status = v.status, decided_at = v.decided_at, escalated = v.escalated, overridden = v.overridden, outcome = v.outcome, review_on = v.review_on, version = v.version, record = v.record
-    FROM unnest($21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::boolean[], $26::boolean[], $27::text[], $28::text[], $29::bigint[], $30::text[], $31::bigint[], $32::bigint[])
-        AS v (decider, decided_by, status, decided_at, escalated, overridden, outcome, review_on, version, record, id, read_version)
+    UPDATE decisions AS d SET {set}
+    FROM unnest({saved_params})
+        AS v ({names}, id, read_version)
     WHERE d.id = v.id AND d.version = v.read_version
     RETURNING 1
 )
-INSERT INTO events (seq, decision_id, kind, actor, at, body, prev_hash, hash)
-SELECT * FROM unnest($33::bigint[], $34::bigint[], $35::text[], $36::text[], $37::timestamptz[], $38::text[], $39::text[], $40::text[])
-WHERE (SELECT count(*) FROM inserted) = $41 AND (SELECT count(*) FROM saved) = $42";
+INSERT INTO events ({event_columns})
+SELECT * FROM unnest({events})
+WHERE (SELECT count(*) FROM inserted) = ${counted_new} AND (SELECT count(*) FROM saved) = ${counted_saved}",
+        all = row::names(),
+        inserted = inserted.join(", "),
+        set = set.join(", "),
+        saved_params = saved_params.join(", "),
+        names = names.join(", "),
+        event_columns = crate::chain::EVENT_COLUMNS.join(", "),
+        events = events.join(", "),
+        counted_new = n + 1,
+        counted_saved = n + 2,
+    )
+});
 
 /// One column of `$rows` as an array parameter.
 macro_rules! column {
@@ -171,29 +209,43 @@ macro_rules! column {
     };
 }
 
-/// Binds the [`SAVED_COLUMNS`] of `$rows`, as arrays, to `$query`: the
-/// columns both a new decision and a changed one write.
-macro_rules! bind_saved_columns {
-    ($query:expr, $rows:expr) => {
-        $query
-            .bind(column!($rows, |r| r.decision.decider.as_str()))
-            .bind(column!($rows, |r| r.decision.decided_by.as_deref()))
-            .bind(column!($rows, |r| r.decision.status.as_str()))
-            .bind(column!($rows, |r| r.decision.decided_at))
-            .bind(column!($rows, |r| r.decision.escalated))
-            .bind(column!($rows, |r| r.decision.overridden))
-            .bind(column!($rows, |r| r
-                .decision
-                .outcome
-                .as_ref()
-                .map(|o| o.result.as_str())))
-            .bind(column!($rows, |r| r
-                .decision
-                .review_on
-                .map(|d| d.to_string())))
-            .bind(column!($rows, |r| r.decision.version))
-            .bind(column!($rows, |r| r.record.as_str()))
-    };
+/// Binds `$columns` of `$rows`, each as one array, to `$query`.
+macro_rules! bind_arrays {
+    ($query:expr, $columns:expr, $rows:expr) => {{
+        use row::{Cell, Kind};
+        let mut query = $query;
+        for c in $columns {
+            let cells = || $rows.iter().map(|r| (c.of)(&r.decision));
+            query = match c.kind {
+                Kind::Int => query.bind(column!(cells().collect::<Vec<_>>(), |v| match v {
+                    Cell::Int(v) => *v,
+                    _ => 0,
+                })),
+                Kind::Text => query.bind(column!(cells().collect::<Vec<_>>(), |v| match v {
+                    Cell::Text(v) => v.clone(),
+                    _ => String::new(),
+                })),
+                Kind::MaybeText => query.bind(column!(cells().collect::<Vec<_>>(), |v| match v {
+                    Cell::MaybeText(v) => v.clone(),
+                    _ => None,
+                })),
+                Kind::Time => query.bind(column!(cells().collect::<Vec<_>>(), |v| match v {
+                    Cell::Time(v) => *v,
+                    _ => chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+                })),
+                Kind::MaybeTime => query.bind(column!(cells().collect::<Vec<_>>(), |v| match v {
+                    Cell::MaybeTime(v) => *v,
+                    _ => None,
+                })),
+                Kind::Flag => query.bind(column!(cells().collect::<Vec<_>>(), |v| match v {
+                    Cell::Flag(v) => *v,
+                    _ => false,
+                })),
+                Kind::Record => query.bind(column!($rows, |r| r.record.as_str())),
+            };
+        }
+        query
+    }};
 }
 
 pub(super) async fn write_postgres(
@@ -202,23 +254,9 @@ pub(super) async fn write_postgres(
     events: &[Linked<'_>],
 ) -> Result<(), Failed> {
     let (new, saved): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.read_version.is_none());
-    let query = sqlx::query(WRITE_POSTGRES)
-        .bind(column!(new, |r| r.decision.id))
-        .bind(column!(new, |r| r.decision.team.as_str()))
-        .bind(column!(new, |r| r.decision.decision_type.as_str()))
-        .bind(column!(new, |r| r.decision.title.as_str()))
-        .bind(column!(new, |r| r.decision.requester.as_str()))
-        .bind(column!(new, |r| r.decision.resolution.framework.as_str()))
-        .bind(column!(new, |r| r.decision.resolution.rule.as_str()))
-        .bind(column!(new, |r| r
-            .decision
-            .resolution
-            .guide_version
-            .as_str()))
-        .bind(column!(new, |r| domains_column(&r.decision)))
-        .bind(column!(new, |r| r.decision.opened_at));
-    let query = bind_saved_columns!(query, new);
-    let query = bind_saved_columns!(query, saved)
+    let query = sqlx::query(WRITE_POSTGRES.as_str());
+    let query = bind_arrays!(query, &row::COLUMNS, new);
+    let query = bind_arrays!(query, row::saved(), saved)
         .bind(column!(saved, |r| r.decision.id))
         .bind(column!(saved, |r| r.read_version.unwrap_or_default()));
     let written = query
@@ -241,7 +279,6 @@ pub(super) async fn write_postgres(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::decision_columns;
 
     #[test]
     fn sqlite_numbers_inserts_then_saves_then_events() {
@@ -268,22 +305,20 @@ mod tests {
     }
 
     #[test]
-    fn postgres_writes_the_columns_the_other_statements_name() {
-        assert!(
-            WRITE_POSTGRES.contains(&format!("INSERT INTO decisions ({})", decision_columns()))
-        );
-        let set: Vec<String> = SAVED_COLUMNS
-            .iter()
-            .map(|c| format!("{c} = v.{c}"))
+    fn postgres_writes_every_column_of_the_row_and_saves_the_saved_ones() {
+        let sql = WRITE_POSTGRES.as_str();
+        assert!(sql.contains(&format!("INSERT INTO decisions ({})", row::names())));
+        let set: Vec<String> = row::saved()
+            .map(|c| format!("{0} = v.{0}", c.name))
             .collect();
-        assert!(WRITE_POSTGRES.contains(&format!("SET {}\n", set.join(", "))));
-        assert!(WRITE_POSTGRES.contains(&format!(
-            "AS v ({}, id, read_version)",
-            SAVED_COLUMNS.join(", ")
-        )));
-        assert!(WRITE_POSTGRES.contains(&format!(
+        assert!(sql.contains(&format!("SET {}\n", set.join(", "))));
+        let names: Vec<&str> = row::saved().map(|c| c.name).collect();
+        assert!(sql.contains(&format!("AS v ({}, id, read_version)", names.join(", "))));
+        assert!(sql.contains(&format!(
             "INSERT INTO events ({})",
             crate::chain::EVENT_COLUMNS.join(", ")
         )));
+        let params = row::PARAMS + row::saved_count() + 2 + crate::chain::EVENT_PARAMS + 2;
+        assert!(sql.contains(&format!("${params}")) && !sql.contains(&format!("${}", params + 1)));
     }
 }
