@@ -85,7 +85,7 @@ const fn column(name: &'static str, kind: Kind, saved: bool, of: fn(&Decision) -
 }
 
 /// Every column, in the order writers bind them; `record` last.
-pub(crate) const COLUMNS: [Column; 20] = [
+pub(crate) const COLUMNS: [Column; 21] = [
     column("id", Kind::Int, false, |d| Cell::Int(d.id)),
     column("team", Kind::Text, false, |d| Cell::Text(d.team.clone())),
     column("type", Kind::Text, false, |d| {
@@ -127,6 +127,9 @@ pub(crate) const COLUMNS: [Column; 20] = [
         Cell::MaybeText(d.review_on.map(|day| day.to_string()))
     }),
     column("version", Kind::Int, true, |d| Cell::Int(d.version)),
+    column("routed_decider", Kind::Text, false, |d| {
+        Cell::Text(d.resolution.decider.clone())
+    }),
     column("record", Kind::Record, true, |_| Cell::Record),
 ];
 

@@ -285,12 +285,17 @@ mod tests {
         let sql = sqlite_sql(1, 1, 2);
         let statements: Vec<&str> = sql.split("; ").collect();
         assert_eq!(statements.len(), 3);
-        assert!(statements[0].ends_with("$19, $20)"));
-        assert!(statements[1].starts_with("UPDATE decisions SET decider = $21,"));
-        assert!(statements[1].ends_with("WHERE id = $31 AND version = $32"));
-        assert!(statements[2].ends_with(
-            "($33, $34, $35, $36, $37, $38, $39, $40), ($41, $42, $43, $44, $45, $46, $47, $48)"
-        ));
+        let (n, saved) = (crate::row::PARAMS, crate::row::saved_count());
+        assert!(statements[0].ends_with(&format!("${}, ${n})", n - 1)));
+        assert!(statements[1].starts_with(&format!("UPDATE decisions SET decider = ${},", n + 1)));
+        let (id, version) = (n + saved + 1, n + saved + 2);
+        assert!(statements[1].ends_with(&format!("WHERE id = ${id} AND version = ${version}")));
+        let event = |first: usize| {
+            let params: Vec<String> = (first..first + 8).map(|i| format!("${i}")).collect();
+            format!("({})", params.join(", "))
+        };
+        let events = format!("{}, {}", event(version + 1), event(version + 9));
+        assert!(statements[2].ends_with(&events), "{}", statements[2]);
     }
 
     #[test]
