@@ -28,6 +28,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod examples;
 pub mod feedback;
+pub mod fold;
 pub mod guide;
 pub mod guidetest;
 pub mod ident;

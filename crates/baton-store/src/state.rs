@@ -1,11 +1,15 @@
 //! The resolver's org state, read from the log in one statement:
 //! open-decision load, recent decisions for `spread`, outcomes for track
-//! records.
+//! records. The rules are the core's fold (`baton_core::fold`); this SQL
+//! reads what that fold gives without loading every decision, and a
+//! property test below holds the two to the same answer.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use baton_core::Guide;
-use baton_core::lifecycle::{Decision, OutcomeResult, Status};
+pub(crate) use baton_core::fold::Footprint;
+use baton_core::fold::{Fold, HistoryScope};
+use baton_core::lifecycle::OutcomeResult;
 use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
 
@@ -144,13 +148,10 @@ impl Store {
 #[derive(Debug, Clone)]
 pub(crate) struct StateQuery {
     postgres: bool,
-    /// Whether any rule has a spread window, so history is read at all.
-    pub spread: bool,
+    /// The guide's team, whose guide version the statement reads too.
     pub team: String,
-    pub from: DateTime<Utc>,
-    pub at: DateTime<Utc>,
-    /// The types any spread rule counts; `None` when one counts all.
-    pub types: Option<BTreeSet<String>>,
+    /// The history to read; `None` when no rule has a spread window.
+    pub scope: Option<HistoryScope>,
 }
 
 impl StateQuery {
@@ -162,50 +163,57 @@ impl StateQuery {
         early: DateTime<Utc>,
         late: DateTime<Utc>,
     ) -> Self {
-        let widest = guide
-            .rules
-            .iter()
-            .filter_map(|r| r.spread.as_ref().map(|s| s.window))
-            .max();
         Self {
             postgres: matches!(backend, Backend::Postgres(_)),
-            spread: widest.is_some(),
             team: guide.team.clone(),
-            from: crate::shifted(
-                early,
-                -widest.map_or(chrono::TimeDelta::zero(), |w| w.as_chrono()),
-            ),
-            at: crate::shifted(late, chrono::TimeDelta::zero()),
-            types: spread_types(guide),
+            scope: HistoryScope::for_guide(guide, early, late),
         }
+    }
+
+    fn filtered(&self) -> bool {
+        self.scope.as_ref().is_some_and(|s| s.types.is_some())
     }
 
     /// The statement, binding `$1` to `$5`.
     pub(crate) fn sql(&self) -> &'static str {
-        statement(self.postgres, self.types.is_some(), false)
+        statement(self.postgres, self.filtered(), false)
     }
 
     /// The statement after [`head_and_records!`], the ids in `$6`.
     pub(crate) fn sql_after_head(&self) -> &'static str {
-        statement(self.postgres, self.types.is_some(), true)
+        statement(self.postgres, self.filtered(), true)
+    }
+
+    /// `$3` and `$4`: the history window, held within the years both
+    /// databases store (empty when no history is read).
+    pub(crate) fn window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let held = |t| crate::shifted(t, chrono::TimeDelta::zero());
+        self.scope
+            .as_ref()
+            .map_or((DateTime::UNIX_EPOCH, DateTime::UNIX_EPOCH), |s| {
+                (held(s.from), held(s.to))
+            })
     }
 
     /// `$5`: the spread types as a JSON array.
     pub(crate) fn types_json(&self) -> Option<String> {
-        self.types
+        self.scope
             .as_ref()
+            .and_then(|s| s.types.as_ref())
             .and_then(|types| serde_json::to_string(types).ok())
     }
 
     /// Whether `other` reads the same rows but for its window.
     pub(crate) fn reads_like(&self, other: &Self) -> bool {
-        self.spread == other.spread && self.team == other.team && self.types == other.types
+        let types = |q: &Self| q.scope.as_ref().map(|s| s.types.clone());
+        self.team == other.team && types(self) == types(other)
     }
 
     /// Widens the window to hold `other`'s too.
     pub(crate) fn widen(&mut self, other: &Self) {
-        self.from = self.from.min(other.from);
-        self.at = self.at.max(other.at);
+        if let (Some(mine), Some(theirs)) = (&mut self.scope, &other.scope) {
+            mine.widen(theirs);
+        }
     }
 }
 
@@ -213,11 +221,12 @@ impl StateQuery {
 macro_rules! bind_state {
     ($query:expr, $state:expr) => {{
         let q: &$crate::state::StateQuery = $state;
+        let (from, to) = q.window();
         $query
-            .bind(q.spread)
+            .bind(q.scope.is_some())
             .bind(&q.team)
-            .bind(q.from)
-            .bind(q.at)
+            .bind(from)
+            .bind(to)
             .bind(q.types_json())
     }};
 }
@@ -343,8 +352,11 @@ pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), St
             _ => {
                 let (result, count) = b.rsplit_once(':').unwrap_or((b.as_str(), "1"));
                 let n: f64 = number(count, "an outcome count")?;
-                let (s, f) = weights(result);
-                let (s, f) = (s * n, f * n);
+                let result = OutcomeResult::parse(result).ok_or_else(|| {
+                    StoreError::Corrupt(format!("outcome `{result}` is not an outcome"))
+                })?;
+                let weight = baton_core::fold::weight(result);
+                let (s, f) = (weight.success * n, weight.failure * n);
                 let domains: Vec<String> = serde_json::from_str(&a)
                     .map_err(|e| StoreError::Corrupt(format!("domains `{a}` do not parse: {e}")))?;
                 for domain in domains {
@@ -361,52 +373,13 @@ pub(crate) fn parse(rows: Vec<[String; 4]>) -> Result<(OrgState, (i64, i64)), St
     Ok((state, versions))
 }
 
-/// What one outcome adds to a track record: (successes, failures), a
-/// `partial` half of each (SPEC §4.5).
-fn weights(result: &str) -> (f64, f64) {
-    match result {
-        "success" => (1.0, 0.0),
-        "failure" => (0.0, 1.0),
-        _ => (0.5, 0.5),
-    }
-}
-
-/// What one decision row contributes to the org state [`state_sql!`]
-/// reads: the columns its `load`, `history` and `track` rows look at.
-#[derive(Debug, Clone)]
-pub(crate) struct Footprint {
-    team: String,
-    decision_type: String,
-    domains: Vec<String>,
-    status: Status,
-    decider: String,
-    decided_at: Option<DateTime<Utc>>,
-    decided_by: Option<String>,
-    outcome: Option<OutcomeResult>,
-}
-
-impl Footprint {
-    pub(crate) fn of(d: &Decision) -> Self {
-        Self {
-            team: d.team.clone(),
-            decision_type: d.decision_type.clone(),
-            domains: d.domains.clone(),
-            status: d.status,
-            decider: d.decider.clone(),
-            decided_at: d.decided_at,
-            decided_by: d.decided_by.clone(),
-            outcome: d.outcome.as_ref().map(|o| o.result),
-        }
-    }
-}
-
-/// The org state one [`StateQuery`] read under the write lock, kept as the
-/// database would answer it again while a batch writes: so that a batch
-/// reads the state once, not once per decision it opens.
+/// The org state one [`StateQuery`] read under the write lock, moved as a
+/// batch writes by the core's fold, as the database would answer it again:
+/// so that a batch reads the state once, not once per decision it opens.
 #[derive(Debug)]
 pub(crate) struct Tally {
     pub query: StateQuery,
-    pub org: OrgState,
+    fold: Fold,
     pub versions: (i64, i64),
 }
 
@@ -415,103 +388,32 @@ impl Tally {
     pub(crate) fn new(query: StateQuery, rows: Vec<[String; 4]>) -> Result<Self, StoreError> {
         let (org, versions) = parse(rows)?;
         Ok(Self {
+            fold: Fold::from_state(query.scope.clone(), org),
             query,
-            org,
             versions,
         })
+    }
+
+    pub(crate) fn org(&self) -> &OrgState {
+        self.fold.state()
     }
 
     /// Moves the state as one decision row goes from `before` (`None`: it
     /// was not there) to `after`.
     pub(crate) fn moved(&mut self, before: Option<&Footprint>, after: &Footprint) {
-        if let Some(before) = before {
-            self.count(before, -1);
-        }
-        self.count(after, 1);
-    }
-
-    /// Adds (`sign` 1) or takes away (`sign` -1) one row's rows.
-    fn count(&mut self, row: &Footprint, sign: i8) {
-        if row.status.counts_toward_load() {
-            let load = self.org.load.remove(&row.decider).unwrap_or(0);
-            let load = i64::from(load) + i64::from(sign);
-            if load > 0 {
-                self.org
-                    .load
-                    .insert(row.decider.clone(), u32::try_from(load).unwrap_or(u32::MAX));
-            }
-        }
-        let Some(by) = &row.decided_by else {
-            return;
-        };
-        if let Some(decided_at) = row.decided_at {
-            self.count_history(row, by, decided_at, sign);
-        }
-        if let Some(outcome) = row.outcome {
-            let (s, f) = weights(outcome.as_str());
-            let sign = f64::from(sign);
-            for domain in &row.domains {
-                let people = self.org.track.entry(domain.clone()).or_default();
-                let o = people.entry(by.clone()).or_default();
-                o.success += sign * s;
-                o.failure += sign * f;
-                // Counts are whole or half numbers: exact, so a record
-                // taken back to nothing is nothing, as SQL would leave it.
-                if o.success <= 0.0 && o.failure <= 0.0 {
-                    people.remove(by);
-                }
-                if people.is_empty() {
-                    self.org.track.remove(domain);
-                }
-            }
-        }
-    }
-
-    /// History is whatever the query's window holds; a row outside it is
-    /// outside every window the resolver asks about, so it may be added
-    /// (or be missing when taken away) without changing an answer.
-    fn count_history(&mut self, row: &Footprint, by: &str, decided_at: DateTime<Utc>, sign: i8) {
-        let read = self.query.spread
-            && row.team == self.query.team
-            && self
-                .query
-                .types
-                .as_ref()
-                .is_none_or(|types| types.contains(&row.decision_type));
-        if !read {
-            return;
-        }
-        let history = &mut self.org.history;
-        if sign > 0 {
-            history.push(PastDecision {
-                decision_type: row.decision_type.clone(),
-                decider: by.to_owned(),
-                decided_at,
-            });
-        } else if let Some(i) = history.iter().position(|p| {
-            p.decided_at == decided_at && p.decider == by && p.decision_type == row.decision_type
-        }) {
-            history.swap_remove(i);
-        }
+        self.fold.moved(before, after);
     }
 }
 
-/// The decision types the guide's `spread` rules count; `None` when some
-/// spread rule counts every type.
-fn spread_types(guide: &Guide) -> Option<BTreeSet<String>> {
-    let mut types = BTreeSet::new();
-    for rule in guide.rules.iter().filter(|r| r.spread.is_some()) {
-        types.extend(rule.types.as_ref()?.iter().cloned());
-    }
-    Some(types)
-}
+#[cfg(test)]
+mod agrees_with_fold;
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
 
     use baton_core::examples;
-    use baton_core::lifecycle::{Action, Actor, OutcomeResult, Role};
+    use baton_core::lifecycle::{Action, Actor, Decision, OutcomeResult, Role, Status};
     use chrono::TimeDelta;
 
     use super::*;
@@ -749,7 +651,7 @@ mod tests {
         }
 
         let fresh = read(&store).await.unwrap();
-        let (load, history, track) = comparable(&fresh.org);
+        let (load, history, track) = comparable(fresh.org());
         let carried: u32 = load.iter().map(|(_, n)| n).sum();
         assert_eq!(carried, 2, "two decisions are still open: {load:?}");
         assert_eq!(
@@ -758,7 +660,7 @@ mod tests {
             "three architecture decisions decided: {history:?}"
         );
         assert!(!track.is_empty());
-        assert_eq!(comparable(&tally.org), (load, history, track));
+        assert_eq!(comparable(tally.org()), (load, history, track));
         store.close().await;
     }
 }

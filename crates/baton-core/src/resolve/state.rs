@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrgState {
     /// Open decisions (`routed`, `deliberating`, `checking`) per decider id.
     #[serde(default)]
@@ -25,7 +25,7 @@ pub struct OrgState {
     pub track: HashMap<String, HashMap<String, Outcomes>>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PastDecision {
     #[serde(rename = "type")]
     pub decision_type: String,
@@ -60,6 +60,20 @@ impl OrgState {
             .copied()
             .unwrap_or_default()
             .track_record()
+    }
+
+    /// The same state with its history in one order (by instant, then
+    /// person and type), so that two states compare equal whatever order
+    /// they were read or folded in.
+    pub fn normalized(mut self) -> Self {
+        self.history.sort_by(|a, b| {
+            (a.decided_at, &a.decider, &a.decision_type).cmp(&(
+                b.decided_at,
+                &b.decider,
+                &b.decision_type,
+            ))
+        });
+        self
     }
 
     /// Records `outcomes` for `person` in `domain`, replacing any before.

@@ -90,7 +90,7 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
             }
             Work::State(query, plan) => {
                 match reads.tallies.iter().find(|t| t.query.reads_like(query)) {
-                    Some(tally) => guarded(|| plan(last_id + 1, &tally.org, tally.versions)),
+                    Some(tally) => guarded(|| plan(last_id + 1, tally.org(), tally.versions)),
                     None => Err(StoreError::Unavailable(
                         "the org state for this decision was not read".into(),
                     )),
