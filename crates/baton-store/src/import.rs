@@ -19,11 +19,11 @@ use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 
 use crate::chain::{self, EVENT_PARAMS, Head, bind_event, insert_events};
-use crate::log::{OPERATOR, record_json};
-use crate::row::{self, bind_insert};
+use crate::dialect::Dialect;
+use crate::row::{self, bind_insert, record_json};
 use crate::state::{StateQuery, fetch_state};
 use crate::transfer::{Catalog, ImportError, ImportErrors, SheetRow, Summary, Unchecked, What};
-use crate::{Backend, Store, StoreError, micros, on_pool};
+use crate::{OPERATOR, Store, StoreError, micros, on_pool};
 
 /// Decisions per chunk: one statement each for their rows, events and
 /// identities, well under SQLite's 32,766 parameters.
@@ -53,9 +53,17 @@ struct Ready {
 
 /// Every imported identity among `$1` (a JSON array of keys): its content
 /// digest and decision.
-const IMPORTED_SQLITE: &str =
-    "SELECT key, content, decision_id FROM imports WHERE key IN (SELECT value FROM json_each($1))";
-const IMPORTED_POSTGRES: &str = "SELECT key, content, decision_id FROM imports WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))";
+fn imported_sql(dialect: Dialect) -> &'static str {
+    static SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
+        [Dialect::Sqlite, Dialect::Postgres].map(|d| {
+            format!(
+                "SELECT key, content, decision_id FROM imports WHERE key {}",
+                d.in_texts(1)
+            )
+        })
+    });
+    &SQL[dialect as usize]
+}
 
 /// The triggers SQLite runs per row to keep `chain_head` in step: an import
 /// drops them inside its transaction and moves the head once at the end
@@ -302,14 +310,19 @@ impl Store {
         options: &ImportOptions,
         mut progress: impl FnMut(u64),
     ) -> Result<Summary, StoreError> {
-        let sqlite = matches!(self.backend, Backend::Sqlite(_));
-        let (begin, head_sql, imported_sql) = if sqlite {
-            ("BEGIN IMMEDIATE", chain::READ_HEAD, IMPORTED_SQLITE)
-        } else {
-            ("BEGIN", chain::LOCK_HEAD, IMPORTED_POSTGRES)
+        let dialect = Dialect::of(&self.backend);
+        let sqlite = dialect == Dialect::Sqlite;
+        let (begin, head_sql) = (dialect.begin_write(), dialect.head_for_write());
+        let imported_sql = imported_sql(dialect);
+        // Thousands of parameters a statement: bound by position where that
+        // is what keeps binding linear.
+        let dialect = |sql: String| {
+            if dialect.binds_by_position() {
+                crate::positional(&sql)
+            } else {
+                sql
+            }
         };
-        // Thousands of parameters a statement: SQLite binds them by position.
-        let dialect = |sql: String| if sqlite { crate::positional(&sql) } else { sql };
         // A full chunk's statements, written once.
         let full = (
             dialect(row::insert(1, CHUNK)),

@@ -4,11 +4,15 @@
 //! # Layout
 //! - [`Store`]: one interface over SQLite (the embedded default) and
 //!   PostgreSQL. Each backend has its own migrations; the SQL itself is
-//!   shared and written once, instantiated for each pool by [`on_pool!`].
+//!   shared and written once, instantiated for each pool by `on_pool!`.
 //! - `chain`: the audit chain — canonical event JSON, SHA-256 links, verify.
 //! - `log`: decisions — open, act, tick, get, list.
 //! - `versions`: applying and loading the directory and guides.
-//! - `state`: the resolver's `OrgState`, read from the log.
+//! - `dialect`: everything that differs between SQLite and PostgreSQL.
+//! - `row`: the `decisions` row, declared once for every writer and reader.
+//! - `batch`: group commit for `open` and `act`, above `row` and `state`.
+//! - `state`: the resolver's `OrgState`, read from the log by SQL that a
+//!   property test holds to the core's fold (`baton_core::fold`).
 //! - `watch`: `LISTEN/NOTIFY` between replicas, so caches need not ask.
 //! - `webhooks`, `feedback`, `tokens`, `demo`: subscriptions and their
 //!   deliveries; surveys and polls; API tokens; the demo's seeding.
@@ -22,6 +26,7 @@ mod batch;
 mod cache;
 mod chain;
 pub mod demo;
+mod dialect;
 mod error;
 pub mod feedback;
 mod import;
@@ -44,6 +49,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
 pub use snapshot::Snapshot;
@@ -54,6 +60,9 @@ pub use versions::Applied;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The actor recorded for `apply` and other operator actions.
+pub const OPERATOR: &str = "operator";
 
 /// The default store: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://./baton.db";
@@ -74,61 +83,6 @@ pub enum Backend {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
-
-/// Runs the same body against whichever pool the store holds: the SQL is
-/// written once and type-checked for both drivers.
-macro_rules! on_pool {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &$store.backend {
-            $crate::Backend::Sqlite($pool) => $body,
-            $crate::Backend::Postgres($pool) => $body,
-        }
-    };
-}
-pub(crate) use on_pool;
-
-/// Runs `$body` in a transaction on whichever pool the store holds;
-/// commits when the body succeeds and rolls back when it returns an error.
-/// On SQLite the transaction takes the write lock at once (`BEGIN
-/// IMMEDIATE`); on PostgreSQL it locks only what its statements lock.
-macro_rules! tx {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        match &$store.backend {
-            $crate::Backend::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::Backend::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    }};
-}
-pub(crate) use tx;
-
-/// [`tx!`] holding the store's write lock, with `$head` bound to the chain
-/// head read under it (PostgreSQL's row lock on `chain_head` is the lock).
-/// Decisions' `open` and `act` go through `batch`, which holds the same
-/// lock.
-macro_rules! write_tx {
-    ($store:expr, |$tx:ident, $head:ident| $body:expr) => {{
-        let head_sql = match &$store.backend {
-            $crate::Backend::Sqlite(_) => $crate::chain::READ_HEAD,
-            $crate::Backend::Postgres(_) => $crate::chain::LOCK_HEAD,
-        };
-        $crate::tx!($store, |$tx| {
-            let row = sqlx::query(head_sql).fetch_one(&mut *$tx).await?;
-            let $head = $crate::chain::Head::from_row(&row)?;
-            $body
-        })
-    }};
-}
-pub(crate) use write_tx;
 
 /// The next id of `$table`, read inside [`write_tx!`]: the write lock is
 /// what makes `MAX(id) + 1` safe from a second writer taking it too.
@@ -197,10 +151,7 @@ impl Store {
 
     /// Which backend this is, for messages.
     pub fn kind(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite(_) => "sqlite",
-            Backend::Postgres(_) => "postgres",
-        }
+        dialect::Dialect::of(&self.backend).name()
     }
 
     /// Runs one SQL statement as is: for operators' tools and tests (a
@@ -218,86 +169,5 @@ impl Store {
     pub async fn close(&self) {
         self.writer.stop();
         on_pool!(self, |pool| pool.close().await)
-    }
-}
-
-/// `t + by`, held within the years 1 to 9999 that both databases store.
-/// Instants come from users (`--at`, an API's `at`); the resolver answers
-/// one outside those years with `invalid_request`, and the store must
-/// neither overflow nor send the database a date it refuses before that.
-pub(crate) fn shifted(
-    t: chrono::DateTime<chrono::Utc>,
-    by: chrono::TimeDelta,
-) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone as _;
-    let first = chrono::Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single();
-    let last = chrono::Utc
-        .with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
-        .single();
-    let (Some(first), Some(last)) = (first, last) else {
-        return t;
-    };
-    t.checked_add_signed(by)
-        .unwrap_or(if by < chrono::TimeDelta::zero() {
-            first
-        } else {
-            last
-        })
-        .clamp(first, last)
-}
-
-/// `rows` rows of `width` placeholders each, numbered from `$first`:
-/// `($1, $2), ($3, $4)`.
-pub(crate) fn placeholders(first: usize, width: usize, rows: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells = (0..width)
-                .map(|c| format!("${}", first + r * width + c))
-                .collect::<Vec<_>>();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `sql` with its `$1, $2, …` placeholders written `?`, for SQLite: binding
-/// a numbered parameter looks its name up in a list as long as the
-/// statement's parameters, so a statement of thousands of them binds in
-/// quadratic time, and anonymous ones in linear. Only for statements whose
-/// parameters appear once each, in order, and with no `$` elsewhere.
-pub(crate) fn positional(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Instants are kept to the microsecond, the finest both backends store, so
-/// what is read back equals what was written.
-pub(crate) fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    chrono::SubsecRound::trunc_subsecs(t, 6)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbered_placeholders_become_anonymous_ones_in_order() {
-        let sql = format!(
-            "INSERT INTO t (a, b) VALUES {}",
-            super::placeholders(1, 2, 2)
-        );
-        assert_eq!(
-            super::positional(&sql),
-            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
-        );
     }
 }

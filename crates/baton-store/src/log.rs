@@ -20,9 +20,6 @@ const GUIDE_TRIES: usize = 3;
 /// full batches.
 const TICKS_QUEUED: usize = 256;
 
-/// The actor recorded for `apply` and other operator actions.
-pub const OPERATOR: &str = "operator";
-
 /// A request to open a decision.
 #[derive(Debug, Clone)]
 pub struct Opening {
@@ -146,10 +143,6 @@ where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
 {
     Ok((row.try_get("id")?, row.try_get("record")?))
-}
-
-pub(crate) fn record_json(d: &Decision) -> Result<String, StoreError> {
-    serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// The plan of `actor` doing `action` to decision `id` at `at`, from its
@@ -374,14 +367,11 @@ impl Store {
     /// the decider: the load `max_load` limits.
     pub async fn open_load(&self, person: &str) -> Result<u32, StoreError> {
         let n: i64 = on_pool!(self, |pool| {
-            sqlx::query(concat!(
-                "SELECT COUNT(*) AS n FROM decisions WHERE decider = $1 AND status IN ",
-                crate::state::load_statuses!()
-            ))
-            .bind(person)
-            .fetch_one(pool)
-            .await?
-            .try_get("n")?
+            sqlx::query(open_load_sql())
+                .bind(person)
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?
         });
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
@@ -404,12 +394,7 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<(Decision, Vec<StoredEvent>), StoreError> {
-        // SQLite's deferred transaction reads one snapshot already;
-        // PostgreSQL needs repeatable read for its two statements to agree.
-        let begin = match self.backend {
-            crate::Backend::Sqlite(_) => "BEGIN",
-            crate::Backend::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ",
-        };
+        let begin = crate::dialect::Dialect::of(&self.backend).begin_snapshot();
         let (text, rows): (Option<String>, Vec<(i64, String, String)>) = on_pool!(self, |pool| {
             let mut tx = pool.begin_with(begin).await?;
             let text = sqlx::query(RECORD_OF)
@@ -528,4 +513,14 @@ impl Store {
         });
         parse_records(&rows)
     }
+}
+
+fn open_load_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT COUNT(*) AS n FROM decisions WHERE decider = $1 AND status IN {}",
+            crate::state::load_statuses()
+        )
+    });
+    &SQL
 }

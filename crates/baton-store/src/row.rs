@@ -160,6 +160,11 @@ pub(crate) fn domains(d: &Decision) -> String {
     serde_json::to_string(&d.domains).unwrap_or_default()
 }
 
+/// The `record` column: the decision's whole record as JSON.
+pub(crate) fn record_json(d: &Decision) -> Result<String, crate::StoreError> {
+    serde_json::to_string(d).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+}
+
 /// Binds one [`Cell`] to `$query`; `$record` is the decision's record JSON.
 macro_rules! bind_cell {
     ($query:expr, $cell:expr, $record:expr) => {

@@ -5,24 +5,31 @@
 //! property test below holds the two to the same answer.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use baton_core::Guide;
 pub(crate) use baton_core::fold::Footprint;
 use baton_core::fold::{Fold, HistoryScope};
-use baton_core::lifecycle::OutcomeResult;
+use baton_core::lifecycle::{OutcomeResult, Status};
 use baton_core::resolve::{OrgState, Outcomes, PastDecision};
 use chrono::{DateTime, Utc};
 
+use crate::dialect::Dialect;
 use crate::{Backend, Store, StoreError, on_pool};
 
-/// The statuses whose decisions weigh on their decider's load, as SQL:
-/// SPEC §4.2's open decisions, [`Status::counts_toward_load`].
-macro_rules! load_statuses {
-    () => {
-        "('routed', 'deliberating', 'checking')"
-    };
+/// The statuses whose decisions weigh on their decider's load, as an SQL
+/// list: [`Status::counts_toward_load`]'s, SPEC §4.2's open decisions.
+pub(crate) fn load_statuses() -> &'static str {
+    static LIST: LazyLock<String> = LazyLock::new(|| {
+        let counted: Vec<String> = Status::ALL
+            .iter()
+            .filter(|s| s.counts_toward_load())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("({})", counted.join(", "))
+    });
+    &LIST
 }
-pub(crate) use load_statuses;
 
 /// One statement, four kinds of rows, every column text: `load` (person,
 /// count), `history` (person, type, decided_at), `track` (person,
@@ -32,88 +39,70 @@ pub(crate) use load_statuses;
 /// deliberating or checking.
 ///
 /// History is read only for the types a `spread` rule counts (`$5`, a JSON
-/// array, or NULL for every type), and outcomes are counted in SQL, so the
-/// rows returned grow with the people and the window, not with the log.
-macro_rules! state_sql {
-    ($decided_at:literal, $types:literal) => {
-        concat!(
-            "SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
- WHERE status IN ", load_statuses!(), " GROUP BY decider
+/// array, when `filtered`), and outcomes are counted in SQL, so the rows
+/// returned grow with the people and the window, not with the log. Two
+/// statements rather than one `$5 IS NULL OR …`, which a prepared
+/// statement's generic plan cannot use the `decisions_history` index for.
+fn state_sql(dialect: Dialect, filtered: bool) -> String {
+    let types = if filtered {
+        format!("AND type {}", dialect.in_texts(5))
+    } else {
+        format!("AND {} IS NULL", dialect.text_param(5))
+    };
+    format!(
+        "SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
+ WHERE status IN {load} GROUP BY decider
 UNION ALL
-SELECT 'history', decided_by, type, ", $decided_at, " FROM decisions
- WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4 ", $types, "
+SELECT 'history', decided_by, type, {decided_at} FROM decisions
+ WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4 {types}
 UNION ALL
 SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
  WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
 UNION ALL
 SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS TEXT),
- CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)"
-        )
-    };
+ CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)",
+        load = load_statuses(),
+        decided_at = dialect.instant_text("decided_at"),
+    )
 }
 
 /// The chain head (`seq`, `hash`, `decisions`) and the records of the
-/// decisions `$ids` names, as rows of the same four text columns: a write
-/// batch's first read once it holds the write lock, alone or before the
-/// org state, so that one round trip brings everything it plans from.
-macro_rules! head_and_records {
-    ($ids:literal) => {
-        concat!(
-            "SELECT 'head' AS kind, CAST(seq AS TEXT) AS person, hash AS a, CAST(decisions AS TEXT) AS b FROM chain_head WHERE id = 1
+/// decisions whose ids are parameter `$ids`, as rows of the same four text
+/// columns: a write batch's first read once it holds the write lock, alone
+/// or before the org state, so that one round trip brings everything it
+/// plans from.
+fn head_and_records_sql(dialect: Dialect, ids: usize) -> String {
+    format!(
+        "SELECT 'head' AS kind, CAST(seq AS TEXT) AS person, hash AS a, CAST(decisions AS TEXT) AS b FROM chain_head WHERE id = 1
 UNION ALL
-SELECT 'record', CAST(id AS TEXT), record, '' FROM decisions WHERE id ",
-            $ids
-        )
-    };
+SELECT 'record', CAST(id AS TEXT), record, '' FROM decisions WHERE id {}",
+        dialect.in_ids(ids)
+    )
 }
 
-/// [`head_and_records!`] alone, the ids in `$1`: a JSON array on SQLite,
-/// an array on PostgreSQL.
-pub(crate) const SQLITE_HEAD: &str = head_and_records!("IN (SELECT value FROM json_each($1))");
-pub(crate) const POSTGRES_HEAD: &str = head_and_records!("= ANY($1)");
+/// The chain head and records alone, the ids in `$1`.
+pub(crate) fn head_sql(dialect: Dialect) -> &'static str {
+    static SQL: LazyLock<[String; 2]> =
+        LazyLock::new(|| [Dialect::Sqlite, Dialect::Postgres].map(|d| head_and_records_sql(d, 1)));
+    &SQL[dialect as usize]
+}
 
 /// The org-state statement in a dialect, with history of the spread types
-/// only (`filtered`: `$5`, a JSON array, so the `decisions_history` index
-/// finds just those rows) or of every type (`$5` is NULL); alone, or after
-/// [`head_and_records!`] with the ids in `$6`. Two statements rather than
-/// one `$5 IS NULL OR …`, which a prepared statement's generic plan cannot
-/// use the index for.
-fn statement(postgres: bool, filtered: bool, after_head: bool) -> &'static str {
-    macro_rules! both {
-        ($decided_at:literal, $types:literal, $ids:literal) => {
-            (
-                state_sql!($decided_at, $types),
-                concat!(
-                    head_and_records!($ids),
-                    "\nUNION ALL\n",
-                    state_sql!($decided_at, $types)
-                ),
-            )
-        };
-    }
-    let (alone, after) = match (postgres, filtered) {
-        (false, true) => both!(
-            "decided_at",
-            "AND type IN (SELECT value FROM json_each($5))",
-            "IN (SELECT value FROM json_each($6))"
-        ),
-        (false, false) => both!(
-            "decided_at",
-            "AND $5 IS NULL",
-            "IN (SELECT value FROM json_each($6))"
-        ),
-        (true, true) => both!(
-            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-            "AND type = ANY(ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))",
-            "= ANY($6)"
-        ),
-        (true, false) => both!(
-            "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-            "AND $5::text IS NULL",
-            "= ANY($6)"
-        ),
-    };
-    if after_head { after } else { alone }
+/// only (`filtered`) or of every type; alone, or after the chain head and
+/// records with the ids in `$6`.
+fn statement(dialect: Dialect, filtered: bool, after_head: bool) -> &'static str {
+    static SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut all = Vec::new();
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            for filtered in [false, true] {
+                let state = state_sql(dialect, filtered);
+                let after = format!("{}\nUNION ALL\n{state}", head_and_records_sql(dialect, 6));
+                all.extend([state, after]);
+            }
+        }
+        all
+    });
+    &SQL[dialect as usize * 4 + usize::from(filtered) * 2 + usize::from(after_head)]
 }
 
 impl Store {
@@ -147,7 +136,7 @@ impl Store {
 /// load limits count every decision opened before).
 #[derive(Debug, Clone)]
 pub(crate) struct StateQuery {
-    postgres: bool,
+    dialect: Dialect,
     /// The guide's team, whose guide version the statement reads too.
     pub team: String,
     /// The history to read; `None` when no rule has a spread window.
@@ -164,7 +153,7 @@ impl StateQuery {
         late: DateTime<Utc>,
     ) -> Self {
         Self {
-            postgres: matches!(backend, Backend::Postgres(_)),
+            dialect: Dialect::of(backend),
             team: guide.team.clone(),
             scope: HistoryScope::for_guide(guide, early, late),
         }
@@ -176,12 +165,12 @@ impl StateQuery {
 
     /// The statement, binding `$1` to `$5`.
     pub(crate) fn sql(&self) -> &'static str {
-        statement(self.postgres, self.filtered(), false)
+        statement(self.dialect, self.filtered(), false)
     }
 
     /// The statement after [`head_and_records!`], the ids in `$6`.
     pub(crate) fn sql_after_head(&self) -> &'static str {
-        statement(self.postgres, self.filtered(), true)
+        statement(self.dialect, self.filtered(), true)
     }
 
     /// `$3` and `$4`: the history window, held within the years both
@@ -449,26 +438,19 @@ mod tests {
     }
 
     #[test]
-    fn the_statement_counts_the_load_of_the_statuses_a_tally_counts() {
-        let all = [
-            "routed",
-            "deliberating",
-            "checking",
-            "decided",
-            "escalated",
-            "withdrawn",
-            "superseded",
-        ];
-        let counted: Vec<String> = all
-            .iter()
-            .filter(|s| Status::parse(s).unwrap().counts_toward_load())
-            .map(|s| format!("'{s}'"))
-            .collect();
-        assert_eq!(counted.len(), 3);
-        let clause = format!("status IN ({})", counted.join(", "));
-        for (postgres, filtered) in [(false, true), (false, false), (true, true), (true, false)] {
-            let sql = statement(postgres, filtered, false);
-            assert!(sql.contains(&clause), "{sql}");
+    fn load_counts_the_open_statuses_of_spec_4_2_in_every_statement() {
+        assert_eq!(load_statuses(), "('routed', 'checking', 'deliberating')");
+        let clause = format!("status IN {}", load_statuses());
+        let mut seen = std::collections::BTreeSet::new();
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            for (filtered, after_head) in
+                [(false, false), (false, true), (true, false), (true, true)]
+            {
+                let sql = statement(dialect, filtered, after_head);
+                assert!(sql.contains(&clause), "{sql}");
+                assert_eq!(sql.contains("'head'"), after_head, "{sql}");
+                assert!(seen.insert(sql), "two statements are the same: {sql}");
+            }
         }
     }
 

@@ -8,8 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::log::OPERATOR;
-use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
+use crate::{OPERATOR, Store, StoreError, micros, next_id, on_pool, write_tx};
 
 /// A token's public facts (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

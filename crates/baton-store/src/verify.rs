@@ -238,14 +238,10 @@ impl Store {
         noted: Option<&NotedHead>,
         report: &mut ChainReport,
     ) -> Result<(), Halt> {
-        // SQLite's deferred transaction reads one snapshot from its first
-        // read on; PostgreSQL needs repeatable read for its statements to.
+        let begin = crate::dialect::Dialect::of(&self.backend).begin_snapshot();
         let mut reader = match &self.backend {
-            crate::Backend::Sqlite(pool) => Reader::Sqlite(pool.begin_with("BEGIN").await?),
-            crate::Backend::Postgres(pool) => Reader::Postgres(
-                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await?,
-            ),
+            crate::Backend::Sqlite(pool) => Reader::Sqlite(pool.begin_with(begin).await?),
+            crate::Backend::Postgres(pool) => Reader::Postgres(pool.begin_with(begin).await?),
         };
         let learned = self.verify_chain(&mut reader, noted, report).await?;
         self.verify_decisions(&mut reader, learned.decisions, report)

@@ -121,7 +121,7 @@ impl Store {
                 events.push(Event {
                     decision: 0,
                     kind: baton_core::lifecycle::EventKind::OrgApplied,
-                    actor: crate::log::OPERATOR.into(),
+                    actor: crate::OPERATOR.into(),
                     at,
                     data: serde_json::json!({"version": applied.org_version, "digest": org_digest}),
                 });
@@ -157,7 +157,7 @@ impl Store {
                     events.push(Event {
                         decision: 0,
                         kind: baton_core::lifecycle::EventKind::GuideApplied,
-                        actor: crate::log::OPERATOR.into(),
+                        actor: crate::OPERATOR.into(),
                         at,
                         data: serde_json::json!({"team": team, "version": next, "digest": guide_digest}),
                     });

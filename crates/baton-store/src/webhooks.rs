@@ -271,10 +271,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         // The row lock (PostgreSQL) or the write lock (SQLite) makes one
         // replica at a time move a cursor; the others skip it.
-        let lock = match self.backend {
-            crate::Backend::Sqlite(_) => "",
-            crate::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        };
+        let lock = crate::dialect::Dialect::of(&self.backend).claim();
         let cursor_sql =
             format!("SELECT cursor FROM webhooks WHERE id = $1 AND deleted_at IS NULL{lock}");
         let events_sql = format!(
@@ -366,10 +363,7 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Outgoing>, StoreError> {
-        let lock = match self.backend {
-            crate::Backend::Sqlite(_) => "",
-            crate::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        };
+        let lock = crate::dialect::Dialect::of(&self.backend).claim();
         // Likewise, nothing due is one read, not a write transaction.
         let due: i64 = on_pool!(self, |pool| {
             sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_us <= $1 LIMIT 1) d")

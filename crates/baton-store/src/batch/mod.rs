@@ -368,7 +368,7 @@ async fn commit(
             let answers = commit_batch!(
                 &mut conn,
                 jobs,
-                "BEGIN IMMEDIATE",
+                crate::dialect::Dialect::Sqlite.begin_batch(),
                 write::read_sqlite,
                 write::write_sqlite
             );
@@ -378,7 +378,7 @@ async fn commit(
             let answers = commit_batch!(
                 &mut conn,
                 jobs,
-                BEGIN_POSTGRES,
+                crate::dialect::Dialect::Postgres.begin_batch(),
                 write::read_postgres,
                 write::write_postgres
             );
@@ -388,17 +388,6 @@ async fn commit(
     *held = Some(conn);
     Ok(answers)
 }
-
-/// Begins a batch on PostgreSQL and takes the write lock (the row lock on
-/// `chain_head`) in the same round trip; the batch's reads come after, so
-/// they see every write committed before the lock was granted.
-///
-/// A batch's statements are prepared once and run thousands of times with
-/// arrays and windows of every size. PostgreSQL would plan them afresh on
-/// each run (a custom plan costs more than the statement itself), so the
-/// writer's transactions use each statement's one generic plan, which the
-/// table's statistics keep current.
-const BEGIN_POSTGRES: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT 1 FROM chain_head WHERE id = 1 FOR UPDATE";
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use baton_core::lifecycle::Decision;
 
 use super::{Answer, Job, Work, Writes, guarded};
 use crate::StoreError;
-use crate::log::record_json;
+use crate::row::record_json;
 use crate::state::{Footprint, StateQuery, Tally};
 
 /// What a batch read under the write lock, before planning.

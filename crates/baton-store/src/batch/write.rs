@@ -16,10 +16,9 @@ use super::Failed;
 use super::plan::{self, Reads, Row};
 use crate::StoreError;
 use crate::chain::{EVENT_PARAMS, EVENTS_PER_STATEMENT, Head, Linked, bind_event, insert_events};
+use crate::dialect::Dialect;
 use crate::row::{self, bind_insert, bind_save};
-use crate::state::{
-    POSTGRES_HEAD, SQLITE_HEAD, Tally, bind_state, fetch_state, fetch_text_rows, head_and_records,
-};
+use crate::state::{Tally, bind_state, fetch_state, fetch_text_rows, head_and_records, head_sql};
 
 /// Reads what `$jobs` need in the write transaction `$tx`, which holds the
 /// write lock: in one statement the chain head, the records `$ids` (bound
@@ -56,17 +55,16 @@ pub(super) async fn read_sqlite(
     tx: &mut SqliteConnection,
     jobs: &[super::Job],
 ) -> Result<(Head, Reads), Failed> {
-    Ok(read!(tx, jobs, SQLITE_HEAD, |ids| serde_json::to_string(
-        &ids
-    )
-    .map_err(|e| StoreError::Corrupt(e.to_string()))?))
+    Ok(read!(tx, jobs, head_sql(Dialect::Sqlite), |ids| {
+        serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?
+    }))
 }
 
 pub(super) async fn read_postgres(
     tx: &mut PgConnection,
     jobs: &[super::Job],
 ) -> Result<(Head, Reads), Failed> {
-    Ok(read!(tx, jobs, POSTGRES_HEAD, |ids| ids))
+    Ok(read!(tx, jobs, head_sql(Dialect::Postgres), |ids| ids))
 }
 
 /// Refuses a write that did not touch every row it meant to: under the

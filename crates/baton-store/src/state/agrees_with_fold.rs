@@ -19,7 +19,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use super::{StateQuery, parse};
 use crate::row::{self, bind_insert};
-use crate::{Backend, Store, on_pool};
+use crate::{Store, on_pool};
 
 const PEOPLE: [&str; 4] = ["kim", "raj", "lee", "ana"];
 const TYPES: [&str; 3] = ["architecture", "incident", "tooling"];
@@ -111,7 +111,7 @@ async fn agrees(
     scope: &Option<HistoryScope>,
 ) -> Result<(), TestCaseError> {
     let query = StateQuery {
-        postgres: matches!(store.backend, Backend::Postgres(_)),
+        dialect: crate::dialect::Dialect::of(&store.backend),
         team: "platform".into(),
         scope: scope.clone(),
     };
