@@ -178,6 +178,10 @@ async fn who(state: &AppState, user_id: &str, named: Option<&str>, rest: &[&str]
             baton_core::instant(e.deadline)
         ));
     }
+    for reason in &r.reasons {
+        text.push_str("\n• ");
+        text.push_str(&reason.render(baton_core::resolve::reason::Style::Slack));
+    }
     Ok((true, text))
 }
 

@@ -536,10 +536,14 @@ async fn slack_commands_are_verified_and_act_only_for_mapped_people() {
         let (status, body) = slack(&app, who, now, SLACK_SECRET).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["response_type"], "in_channel");
+        let text = body["text"].as_str().unwrap();
+        assert!(text.contains("rule `crisis`"), "{body}");
+        // Each reason on its own line, people in bold.
         assert!(
-            body["text"].as_str().unwrap().contains("rule `crisis`"),
+            text.contains("\n• rule `crisis`: matched, `ctx.urgency == \"critical\"` is true"),
             "{body}"
         );
+        assert!(text.contains("\n• decider: *"), "{body}");
         let (status, _) = slack(&app, who, now, "wrong-secret").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _) = slack(&app, who, now - 301, SLACK_SECRET).await;

@@ -8,6 +8,7 @@
 
 mod output;
 mod ranked;
+pub mod reason;
 pub mod state;
 
 use std::collections::{HashMap, HashSet};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use output::{
     ConsensusWindow, Deliberation, ErrorCode, Escalation, Resolution, ResolveError, Roster,
 };
+pub use reason::Reason;
 pub use state::{OrgState, Outcomes, PastDecision};
 
 /// A context value as people type it (`--ctx rows=5000000`, Slack's
@@ -88,7 +90,7 @@ struct Run<'a> {
     state: &'a OrgState,
     req: &'a Request,
     requester: Option<Pid>,
-    explain: Vec<String>,
+    explain: Vec<Reason>,
     cel: Option<cel::Context<'static, 'static>>,
     /// Which of `condition::VARIABLES` are bound in `cel`.
     bound: [bool; 4],
@@ -122,7 +124,8 @@ impl<'a> Run<'a> {
                     guide.team,
                     known.join(", ")
                 ),
-                explanation: explain,
+                explanation: Vec::new(),
+                reasons: Vec::new(),
             });
         }
         if !crate::in_stored_years(req.at) {
@@ -132,21 +135,20 @@ impl<'a> Run<'a> {
                     "`at` {} is outside the years 1 to 9999",
                     crate::instant(req.at)
                 ),
-                explanation: explain,
+                explanation: Vec::new(),
+                reasons: Vec::new(),
             });
         }
         let requester = match &req.requester {
             None => {
-                explain.push(
-                    "no requester given: `manager_of` and `requester` selectors yield nobody"
-                        .into(),
-                );
+                explain.push(Reason::NoRequester);
                 None
             }
             Some(id) => Some(dir.find(id).ok_or_else(|| ResolveError {
                 code: ErrorCode::UnknownPerson,
                 message: format!("requester `{id}` is not in the directory"),
                 explanation: Vec::new(),
+                reasons: Vec::new(),
             })?),
         };
         Ok(Self {
@@ -175,15 +177,11 @@ impl<'a> Run<'a> {
             self.explain_other_types(&route.others, matched.unwrap_or(usize::MAX));
         }
         let Some(rule) = matched.and_then(|i| guide.rules.get(i)) else {
-            let explanation = std::mem::take(&mut self.explain);
-            return Err(ResolveError {
-                code: ErrorCode::Unrouted,
-                message: format!(
-                    "no rule of team `{}`'s guide routes a `{}` decision in this context",
-                    guide.team, self.req.decision_type
-                ),
-                explanation,
-            });
+            let message = format!(
+                "no rule of team `{}`'s guide routes a `{}` decision in this context",
+                guide.team, self.req.decision_type
+            );
+            return Err(self.error(ErrorCode::Unrouted, message));
         };
         let picked = self.pick_authority(rule)?;
         let mut order: Vec<Pid> = picked
@@ -199,8 +197,8 @@ impl<'a> Run<'a> {
         self.explain_decider(rule, decider);
         let backups: Vec<Pid> = order.iter().skip(1).copied().collect();
         if !backups.is_empty() {
-            self.explain
-                .push(format!("backups: {}", self.ids(&backups).join(", ")));
+            let people = self.ids(&backups).into_iter().map(str::to_owned).collect();
+            self.explain.push(Reason::Backups { people });
         }
         Ok(self.finish(rule, decider, backups, &picked))
     }
@@ -220,64 +218,44 @@ impl<'a> Run<'a> {
         if skipped.is_empty() {
             return;
         }
-        let mut line = format!(
-            "not tried, written for other types than `{}`: {}",
-            self.req.decision_type,
-            skipped
-                .iter()
-                .take(NAMED)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        if skipped.len() > NAMED {
-            line.push_str(&format!(" and {} more", skipped.len() - NAMED));
-        }
-        self.explain.insert(0, line);
+        let reason = Reason::OtherTypes {
+            decision_type: self.req.decision_type.clone(),
+            rules: skipped.iter().take(NAMED).map(|&r| r.to_owned()).collect(),
+            more: skipped.len().saturating_sub(NAMED),
+        };
+        self.explain.insert(0, reason);
     }
 
     /// Whether `rule` (already known to cover the request's type) matches.
     fn matches(&mut self, rule: &Rule) -> bool {
         let t = &self.req.decision_type;
         let Some(when) = &rule.when else {
-            let scope = if rule.types.is_some() {
-                format!("type `{t}`")
-            } else {
-                "every type".into()
-            };
-            self.explain.push(format!(
-                "rule `{}`: matched ({scope}, no condition)",
-                rule.id
-            ));
+            self.explain.push(Reason::RuleMatched {
+                rule: rule.id.clone(),
+                condition: None,
+                decision_type: rule.types.is_some().then(|| t.clone()),
+            });
             return true;
         };
         let context = self.cel_context(when);
-        match when.evaluate(context) {
-            Ok(true) => {
-                self.explain.push(format!(
-                    "rule `{}`: matched, `{}` is true",
-                    rule.id,
-                    when.source()
-                ));
-                true
-            }
-            Ok(false) => {
-                self.explain.push(format!(
-                    "rule `{}`: skipped, `{}` is false",
-                    rule.id,
-                    when.source()
-                ));
-                false
-            }
-            Err(why) => {
-                self.explain.push(format!(
-                    "rule `{}`: skipped, `{}` could not be evaluated: {why}",
-                    rule.id,
-                    when.source()
-                ));
-                false
-            }
-        }
+        let (matched, error) = match when.evaluate(context) {
+            Ok(matched) => (matched, None),
+            Err(why) => (false, Some(why.to_string())),
+        };
+        let (rule, condition) = (rule.id.clone(), when.source().to_owned());
+        self.explain.push(match matched {
+            true => Reason::RuleMatched {
+                rule,
+                condition: Some(condition),
+                decision_type: None,
+            },
+            false => Reason::RuleSkipped {
+                rule,
+                condition,
+                error,
+            },
+        });
+        matched
     }
 
     /// The CEL scope for `when`, with every variable it reads bound. Each
@@ -322,23 +300,22 @@ impl<'a> Run<'a> {
                         .take(dir.len())
                         .collect();
                 if let Some(requester) = self.requester {
-                    self.note(|me| match chain.is_empty() {
-                        true => format!("manager chain: {} has no manager", dir.id(requester)),
-                        false => format!(
-                            "manager chain of {}: {}",
-                            dir.id(requester),
-                            me.ids(&chain).join(" → ")
-                        ),
+                    self.note(|me| Reason::ManagerChain {
+                        requester: dir.id(requester).to_owned(),
+                        chain: me.ids(&chain).into_iter().map(str::to_owned).collect(),
                     });
                 }
                 Box::new(chain.into_iter())
             }
             Sel::Role(name, RoleTarget::Person(p)) => {
-                self.note(|me| format!("role `{name}` is held by {}", me.dir.id(*p)));
+                self.note(|me| Reason::RoleHeld {
+                    role: name.clone(),
+                    person: me.dir.id(*p).to_owned(),
+                });
                 Box::new(std::iter::once(*p))
             }
             Sel::Role(name, RoleTarget::Rotation(r)) => {
-                self.note(|_| format!("role `{name}` follows a rotation"));
+                self.note(|_| Reason::RoleRotates { role: name.clone() });
                 self.rotation(*r)
             }
             Sel::Rotation(r) => self.rotation(*r),
@@ -350,18 +327,11 @@ impl<'a> Run<'a> {
                 let Some(ix) = self.guide.expertise.get(*index) else {
                     return Box::new(std::iter::empty());
                 };
-                self.note(|_| {
-                    format!(
-                        "expertise `{}` at level {}+{}: {} qualified",
-                        ix.domain,
-                        ix.min_level,
-                        match ix.min_endorsements {
-                            0 => String::from(" (claims count as validated)"),
-                            1 => String::from(" with 1 endorsement"),
-                            k => format!(" with {k} endorsements"),
-                        },
-                        ix.ranked.len()
-                    )
+                self.note(|_| Reason::Expertise {
+                    domain: ix.domain.clone(),
+                    min_level: ix.min_level,
+                    min_endorsements: ix.min_endorsements,
+                    qualified: ix.ranked.len(),
                 });
                 let skip = if *exclude_requester {
                     self.requester
@@ -391,65 +361,50 @@ impl<'a> Run<'a> {
             Ok(holding) => holding,
             Err(NoHolder::NotStarted { first }) => {
                 self.rotation_not_started = true;
-                let first = first.map_or_else(|| "never".to_owned(), crate::instant);
-                self.note(|_| {
-                    format!(
-                        "rotation `{}` has no holder yet: its first handoff is {first}",
-                        rotation.name
-                    )
+                self.note(|_| Reason::RotationNotStarted {
+                    rotation: rotation.name.clone(),
+                    first,
                 });
                 return Box::new(std::iter::empty());
             }
             Err(NoHolder::BeyondHorizon { last }) => {
-                self.note(|_| {
-                    format!(
-                        "rotation `{}` is not computed past its handoff at {}: no holder is known",
-                        rotation.name,
-                        crate::instant(last)
-                    )
+                self.note(|_| Reason::RotationBeyondHorizon {
+                    rotation: rotation.name.clone(),
+                    last,
                 });
                 return Box::new(std::iter::empty());
             }
         };
-        self.note(|me| {
-            let holder = me.dir.id(holding.holder);
-            match holding.via {
-                Via::Schedule => format!(
-                    "rotation `{}`: {holder} holds it since handoff #{} at {}",
-                    rotation.name,
-                    holding.handoff,
-                    crate::instant(holding.since)
-                ),
-                Via::Override { from, to } => format!(
-                    "rotation `{}`: {holder} holds it by override from {} to {}",
-                    rotation.name,
-                    crate::instant(from),
-                    crate::instant(to)
-                ),
-                Via::Skipped { scheduled } => format!(
-                    "rotation `{}`: {} is unavailable, so it passes to {holder}",
-                    rotation.name,
-                    me.dir.id(scheduled)
-                ),
-            }
+        self.note(|me| Reason::RotationHeld {
+            rotation: rotation.name.clone(),
+            holder: me.dir.id(holding.holder).to_owned(),
+            via: match holding.via {
+                Via::Schedule => reason::Holding::Schedule {
+                    handoff: holding.handoff,
+                    since: holding.since,
+                },
+                Via::Override { from, to } => reason::Holding::Override { from, to },
+                Via::Skipped { scheduled } => reason::Holding::Skipped {
+                    scheduled: me.dir.id(scheduled).to_owned(),
+                },
+            },
         });
         Box::new(rotation.order_from(&holding).into_iter())
     }
 
     /// Why `pid` cannot hold authority now, if they cannot.
-    fn ineligible(&self, pid: Pid, ignore_load: bool) -> Option<String> {
+    fn ineligible(&self, pid: Pid, ignore_load: bool) -> Option<reason::Exclusion> {
         if let Some(w) = self.dir.unavailable_at(pid, self.req.at) {
-            return Some(format!(
-                "unavailable from {} to {}",
-                crate::instant(w.from),
-                crate::instant(w.to)
-            ));
+            return Some(reason::Exclusion::Unavailable {
+                from: w.from,
+                to: w.to,
+            });
         }
         let person = self.dir.person(pid);
-        if let (false, Some(max)) = (ignore_load, person.max_load) {
+        if let (false, Some(max_load)) = (ignore_load, person.max_load) {
             let load = self.state.load_of(&person.id);
-            if load >= max {
-                return Some(format!("{load} open decisions, at max_load {max}"));
+            if load >= max_load {
+                return Some(reason::Exclusion::AtMaxLoad { load, max_load });
             }
         }
         None
@@ -468,9 +423,7 @@ impl<'a> Run<'a> {
         let Some((_, to)) = &rule.escalate else {
             return Ok(picked);
         };
-        self.explain.push(
-            "nobody eligible under the rule's authority: trying its escalation target".into(),
-        );
+        self.explain.push(Reason::TryingEscalation);
         let not_started = self.rotation_not_started;
         let candidates = self.expand(to);
         let fallback = self.pick(candidates, rule.ignore_load, spread.as_ref(), rule);
@@ -488,18 +441,15 @@ impl<'a> Run<'a> {
         let mut picked = Picked::default();
         for pid in candidates {
             if let Some(why) = self.ineligible(pid, ignore_load) {
-                self.explain
-                    .push(format!("candidate {}: excluded, {why}", self.dir.id(pid)));
+                let person = self.dir.id(pid).to_owned();
+                self.explain.push(Reason::Excluded { person, why });
                 picked.excluded += 1;
                 continue;
             }
             if let Some(s) = spread
-                && let Some(line) = s.over_share(self.dir.id(pid), rule)
+                && let Some(reason) = s.over_share(self.dir.id(pid), rule)
             {
-                self.explain.push(format!(
-                    "candidate {}: moved back, {line}",
-                    self.dir.id(pid)
-                ));
+                self.explain.push(reason);
                 picked.moved_back.push(pid);
                 continue;
             }
@@ -542,51 +492,53 @@ impl<'a> Run<'a> {
         } else {
             ErrorCode::NoEligibleAuthority
         };
+        let message = format!(
+            "rule `{}` matched but nobody is eligible to decide{}",
+            rule.id,
+            if rule.escalate.is_some() {
+                ", nor anyone to escalate to"
+            } else {
+                ""
+            }
+        );
+        self.error(code, message)
+    }
+
+    /// The error `code`, with everything tried so far.
+    fn error(&mut self, code: ErrorCode, message: String) -> ResolveError {
+        let reasons = std::mem::take(&mut self.explain);
         ResolveError {
             code,
-            message: format!(
-                "rule `{}` matched but nobody is eligible to decide{}",
-                rule.id,
-                if rule.escalate.is_some() {
-                    ", nor anyone to escalate to"
-                } else {
-                    ""
-                }
-            ),
-            explanation: std::mem::take(&mut self.explain),
+            message,
+            explanation: reason::texts(&reasons),
+            reasons,
         }
     }
 
     fn explain_decider(&mut self, rule: &Rule, decider: Pid) {
         let p = self.dir.person(decider);
-        let mut why = Vec::new();
+        let mut credentials = Vec::new();
         rule.authority.walk(&mut |s| {
             if let Sel::Expertise { index, .. } = s
                 && let Some(ix) = self.guide.expertise.get(*index)
                 && let Some(q) = ix.get(decider)
             {
-                why.push(format!(
-                    "validated {} level {} with {} endorsement{}, track record {:.2}",
-                    ix.domain,
-                    q.level,
-                    q.endorsements,
-                    if q.endorsements == 1 { "" } else { "s" },
-                    self.state.track_record(&p.id, &ix.domain)
-                ));
+                credentials.push(reason::Credential {
+                    domain: ix.domain.clone(),
+                    level: q.level,
+                    endorsements: q.endorsements,
+                    track_record: self.state.track_record(&p.id, &ix.domain),
+                });
             }
         });
-        let load = self.state.load_of(&p.id);
-        why.push(match p.max_load {
-            Some(max) => format!("load {load} of {max}"),
-            None => format!("load {load}"),
+        self.explain.push(Reason::Decider {
+            person: p.id.clone(),
+            name: p.name.clone(),
+            framework: rule.framework,
+            credentials,
+            load: self.state.load_of(&p.id),
+            max_load: p.max_load,
         });
-        self.explain.push(format!(
-            "decider: {} ({}), framework {}: {}",
-            p.id,
-            p.name,
-            rule.framework.as_str(),
-            why.join("; ")
-        ));
     }
 
     // --- roster and protocol -------------------------------------------
@@ -632,10 +584,10 @@ impl<'a> Run<'a> {
     }
 
     /// Adds an explanation line, unless expanding quietly.
-    fn note(&mut self, line: impl FnOnce(&Self) -> String) {
+    fn note(&mut self, reason: impl FnOnce(&Self) -> Reason) {
         if !self.quiet {
-            let line = line(self);
-            self.explain.push(line);
+            let reason = reason(self);
+            self.explain.push(reason);
         }
     }
 
@@ -657,10 +609,9 @@ impl<'a> Run<'a> {
         for p in &picked.moved_back {
             if *p != decider && !input.contains(p) {
                 input.push(*p);
-                self.explain.push(format!(
-                    "{} is paired as a consultant (spread)",
-                    self.dir.id(*p)
-                ));
+                self.explain.push(Reason::PairedConsultant {
+                    person: self.dir.id(*p).to_owned(),
+                });
             }
         }
         let escalation = rule.escalate.as_ref().map(|(after, to)| {
@@ -669,17 +620,10 @@ impl<'a> Run<'a> {
                 .filter(|p| *p != decider)
                 .find(|p| self.ineligible(*p, rule.ignore_load).is_none());
             let deadline = at + after.as_chrono();
-            match target {
-                Some(t) => self.explain.push(format!(
-                    "escalates to {} at {} if undecided",
-                    self.dir.id(t),
-                    crate::instant(deadline)
-                )),
-                None => self.explain.push(format!(
-                    "escalation at {} has nobody eligible to go to now",
-                    crate::instant(deadline)
-                )),
-            }
+            self.explain.push(Reason::Escalates {
+                to: target.map(|t| self.dir.id(t).to_owned()),
+                at: deadline,
+            });
             Escalation {
                 deadline,
                 to: target.map(|t| self.dir.id(t).to_owned()),
@@ -714,7 +658,8 @@ impl<'a> Run<'a> {
             consensus_check,
             guide_version: self.guide.version.clone(),
             at,
-            explanation: std::mem::take(&mut self.explain),
+            explanation: reason::texts(&self.explain),
+            reasons: std::mem::take(&mut self.explain),
         }
     }
 
@@ -735,21 +680,20 @@ struct Spread {
 pub(crate) const SPREAD_MINIMUM: usize = 5;
 
 impl Spread {
-    fn over_share(&self, id: &str, rule: &Rule) -> Option<String> {
+    fn over_share(&self, id: &str, rule: &Rule) -> Option<Reason> {
         if self.total < SPREAD_MINIMUM {
             return None;
         }
         let n = self.counts.get(id).copied().unwrap_or(0);
         let share = n as f64 / self.total as f64;
-        (share > self.max_share).then(|| {
-            format!(
-                "decided {n} of the {} decisions of rule `{}`'s types in the last {} ({:.0}%, above max_share {:.0}%)",
-                self.total,
-                rule.id,
-                self.window,
-                share * 100.0,
-                self.max_share * 100.0
-            )
+        (share > self.max_share).then(|| Reason::MovedBack {
+            person: id.to_owned(),
+            rule: rule.id.clone(),
+            decided: n,
+            total: self.total,
+            window: self.window.clone(),
+            share,
+            max_share: self.max_share,
         })
     }
 }

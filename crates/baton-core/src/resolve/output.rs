@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Reason;
 use crate::guide::file::{Framework, OnObjection, Tiebreaker};
 
 /// Who decides one request, and why.
@@ -24,7 +25,13 @@ pub struct Resolution {
     pub consensus_check: Option<ConsensusWindow>,
     pub guide_version: String,
     pub at: DateTime<Utc>,
+    /// Each reason's text (SPEC §4.7).
     pub explanation: Vec<String>,
+    /// The same reasons as structured items, each naming its rule and
+    /// people. Empty in records written before they were kept, and in
+    /// imports.
+    #[serde(default)]
+    pub reasons: Vec<Reason>,
 }
 
 /// RAPID: who recommends, agrees, gives input, decides, is informed.
@@ -85,13 +92,16 @@ impl ErrorCode {
 
 /// A request that could not be resolved, with everything that was tried.
 #[derive(
-    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, thiserror::Error,
+    Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema, thiserror::Error,
 )]
 #[error("{message}")]
 pub struct ResolveError {
     pub code: ErrorCode,
     pub message: String,
     pub explanation: Vec<String>,
+    /// The same reasons as structured items.
+    #[serde(default)]
+    pub reasons: Vec<Reason>,
 }
 
 impl ResolveError {

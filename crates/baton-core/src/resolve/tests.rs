@@ -688,3 +688,25 @@ fn rotation_not_started_is_reported_only_when_it_is_the_reason() {
     let err = resolve(&guide_with(rules), &state, &req).unwrap_err();
     assert_eq!(err.code, ErrorCode::NoEligibleAuthority, "{err:?}");
 }
+
+#[test]
+fn each_reason_is_structured_and_a_record_without_them_still_reads() {
+    let dir = Arc::new(Directory::load("org.yaml", crate::examples::ORG).unwrap());
+    let guide = crate::compile_guide("deference.yaml", crate::examples::GUIDE, dir).unwrap();
+    let mut req = request("architecture", "ana");
+    req.context = json!({"urgency": "low"});
+    let r = resolve(&guide, &OrgState::default(), &req).unwrap();
+    assert_eq!(r.explanation, reason::texts(&r.reasons));
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| matches!(x, Reason::Decider { person, .. } if *person == r.decider)),
+        "{:#?}",
+        r.reasons
+    );
+    let mut json = serde_json::to_value(&r).unwrap();
+    json.as_object_mut().unwrap().remove("reasons");
+    let old: Resolution = serde_json::from_value(json).unwrap();
+    assert!(old.reasons.is_empty());
+    assert_eq!(old.explanation, r.explanation);
+}

@@ -297,6 +297,7 @@ fn past(row: &SheetRow, decided_by: String, domains: Vec<String>) -> Decision {
             "imported: line {} of a sheet of past decisions",
             row.line
         )],
+        reasons: Vec::new(),
     };
     Decision {
         id: 0,

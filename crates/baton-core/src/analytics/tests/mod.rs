@@ -103,6 +103,7 @@ pub(super) fn opened(id: i64, ty: &str, decider: &str, at: DateTime<Utc>) -> Dec
         guide_version: "sha256:test".into(),
         at,
         explanation: vec![],
+        reasons: vec![],
     };
     open(
         id,
