@@ -3,7 +3,7 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use baton_core::synthetic::{self, Shape};
+use baton_fixtures::synthetic::{self, Shape};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn compare(c: &mut Criterion) {

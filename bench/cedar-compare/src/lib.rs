@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use baton_core::org::OrgFile;
-use baton_core::synthetic::{self, Shape};
+use baton_fixtures::synthetic::{self, Shape};
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request};
 
 pub struct CedarCase {

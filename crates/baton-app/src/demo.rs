@@ -1,8 +1,8 @@
 //! `serve --demo`: the demo organisation, seeded once and kept live.
 
-use baton_core::demo;
 use baton_core::lifecycle::Role;
-use baton_store::demo::{DemoState, Livened, Seeded};
+use baton_fixtures::demo;
+use baton_fixtures::seed::{self, DemoState, Livened, Seeded};
 use chrono::{DateTime, Utc};
 
 use crate::App;
@@ -17,6 +17,9 @@ failure! {
         NotTheDemo => (Conflict, "conflict"),
     }
 }
+
+/// Who the demo's admin token is made for.
+pub const ADMIN: &str = demo::ADMIN;
 
 /// What preparing the demo did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +41,8 @@ impl App {
         now: DateTime<Utc>,
         progress: impl FnMut(usize, usize),
     ) -> Result<Prepared, DemoError> {
-        let seeded = match baton_store::demo::demo_state(&self.store).await? {
-            DemoState::Empty => Some(baton_store::demo::seed(&self.store, now, progress).await?),
+        let seeded = match seed::demo_state(&self.store).await? {
+            DemoState::Empty => Some(seed::seed(&self.store, now, progress).await?),
             DemoState::Seeded => None,
             DemoState::Interrupted => return Err(DemoError::Interrupted),
             DemoState::Other => return Err(DemoError::NotTheDemo),
@@ -51,7 +54,7 @@ impl App {
             .store
             .create_token(demo::ADMIN, Role::Admin, now)
             .await?;
-        let livened = baton_store::demo::liven(&self.store, now).await?;
+        let livened = seed::liven(&self.store, now).await?;
         Ok(Prepared {
             seeded,
             livened,

@@ -20,7 +20,7 @@
 mod analytics;
 pub mod caller;
 mod decisions;
-mod demo;
+pub mod demo;
 pub mod error;
 mod feedback;
 mod imports;
@@ -41,7 +41,7 @@ pub use org::{ApplyError, PersonView};
 pub use tokens::{AuthError, TokenError};
 pub use webhooks::{SubscribeRequest, Subscribed, WebhookError};
 
-pub use baton_store::demo::{Livened, Seeded};
+pub use baton_fixtures::seed::{Livened, Seeded};
 /// What the front ends read and show, as the store and the core define it.
 pub use baton_store::feedback::{Poll, Survey};
 pub use baton_store::tokens::TokenInfo;

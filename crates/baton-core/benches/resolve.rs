@@ -13,8 +13,8 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use baton_core::synthetic::{self, Shape};
 use baton_core::{Directory, Guide, OrgState, Request, examples, resolve};
+use baton_fixtures::synthetic::{self, Shape};
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 

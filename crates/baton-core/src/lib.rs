@@ -11,7 +11,6 @@
 //! - [`lint`]: `baton check` warnings beyond validity.
 //! - [`guidetest`]: `baton test` — guide tests, the way `opa test` runs policy tests.
 //! - [`schema`]: JSON Schemas for the file formats, for editors.
-//! - [`demo`]: the demo organisation and its scripted history.
 //! - [`feedback`]: anonymous surveys and confidence polls (SPEC §7).
 //! - [`analytics`]: SPEC §6 metrics and watchdog alerts, from the decision log.
 //! - [`access`]: the order of roles, what each permits, and the role a
@@ -23,7 +22,6 @@
 pub mod access;
 pub mod analytics;
 pub mod condition;
-pub mod demo;
 pub mod diagnostic;
 pub mod duration;
 pub mod examples;
@@ -38,8 +36,6 @@ pub mod org;
 pub mod resolve;
 pub mod rotation;
 pub mod schema;
-mod splitmix;
-pub mod synthetic;
 pub(crate) mod text;
 mod yaml;
 

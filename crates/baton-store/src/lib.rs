@@ -25,7 +25,6 @@
 mod batch;
 mod cache;
 mod chain;
-pub mod demo;
 mod dialect;
 mod error;
 pub mod feedback;

@@ -510,7 +510,7 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
     each_backend(|store| async move {
         // The demo's six months use every action and deadline there is.
         let now = hours(24 * 200);
-        baton_store::demo::seed(&store, now, |_, _| {})
+        baton_fixtures::seed::seed(&store, now, |_, _| {})
             .await
             .unwrap();
         let some = store.list(&DecisionFilter::default()).await.unwrap()[0].id;

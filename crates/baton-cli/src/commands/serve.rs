@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use baton_app::App;
-use baton_core::demo;
 use baton_server::{AppState, Clock};
 
 use super::app::connect;
@@ -49,7 +48,7 @@ pub fn run(
             if let Some(token) = admin_token {
                 banner.push_str(&format!(
                     "admin token ({}): {token}\ntry: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions\n",
-                    demo::ADMIN
+                    baton_app::demo::ADMIN
                 ));
             }
             let stop = shutdown();

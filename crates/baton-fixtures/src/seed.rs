@@ -1,15 +1,14 @@
 //! Seeds a store with the demo organisation and its history
-//! ([`baton_core::demo`]), through the same `apply`, `open`, `act` and
+//! ([`crate::demo`]), through the same `apply`, `open`, `act` and
 //! `tick` that real use goes through, in time order.
 
 use std::collections::BTreeMap;
 
-use baton_core::demo::{self, Act, Planned, Step, Who};
+use crate::demo::{self, Act, Planned, Step, Who};
 use baton_core::lifecycle::{self, Action, Actor, Role};
 use chrono::{DateTime, Duration, Utc};
 
-use crate::log::Opening;
-use crate::{Store, StoreError};
+use baton_store::{DecisionFilter, Opening, Store, StoreError};
 
 /// The seed of the demo's history: the same demo every time.
 const SEED: u64 = 2026;
@@ -123,7 +122,7 @@ pub async fn seed(
     // A confidence poll on the latest decided architecture decision: the
     // history's, settled since.
     let decided = store
-        .list(&crate::DecisionFilter {
+        .list(&DecisionFilter {
             team: Some("platform".into()),
             decision_type: Some("architecture".into()),
             status: Some(lifecycle::Status::Decided),

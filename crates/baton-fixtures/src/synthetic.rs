@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::resolve::{OrgState, Request};
+use baton_core::resolve::{OrgState, Request};
 
 /// How big the generated org and guide are.
 #[derive(Clone, Copy, Debug)]
@@ -215,7 +215,7 @@ pub fn state(shape: Shape) -> OrgState {
         state
             .load
             .insert(person_id(rng.below(shape.people)), 1 + rng.below(4) as u32);
-        let record = crate::resolve::Outcomes {
+        let record = baton_core::resolve::Outcomes {
             success: rng.below(6) as f64,
             failure: rng.below(3) as f64,
         };
@@ -229,7 +229,7 @@ pub fn state(shape: Shape) -> OrgState {
 /// export takes, and the fast path for very large directories.
 pub fn org_json(shape: Shape) -> String {
     let text = org_yaml(shape);
-    crate::yaml::parse::<crate::org::OrgFile>("org.yaml", &text)
+    serde_saphyr::from_str::<baton_core::org::OrgFile>(&text)
         .ok()
         .and_then(|org| serde_json::to_string(&org).ok())
         .unwrap_or_default()

@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::lifecycle::{Decision, OutcomeResult, Status};
-use crate::org::Directory;
+use baton_core::lifecycle::{Decision, OutcomeResult, Status};
+use baton_core::org::Directory;
 
 /// The demo directory: 36 people in three teams under one CTO.
 pub const ORG: &str = include_str!("../demo-data/org.yaml");
@@ -832,7 +832,7 @@ mod tests {
         assert!(directory.find(ADMIN).is_some());
         assert!(directory.len() >= 30);
         for (name, text) in GUIDES {
-            crate::compile_guide(name, text, std::sync::Arc::clone(&directory)).unwrap();
+            baton_core::compile_guide(name, text, std::sync::Arc::clone(&directory)).unwrap();
         }
     }
 }
