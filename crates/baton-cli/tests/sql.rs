@@ -141,12 +141,12 @@ fn duckdb_over_the_csv_export_reproduces_every_metric_of_the_api() {
     assert!(common::stop(&mut first).success());
     let org = baton(dir.path(), &["export", "--format", "csv", "--people"]);
     assert!(org.contains("kim,platform,2,false"), "{org}");
-    let demo_org = baton_core_demo_org();
-    let promoted = demo_org.replace(
+    let demo = demo_org();
+    let promoted = demo.replace(
         "{id: kim, name: Kim Lee, title: Senior Engineer, rank: 2,",
         "{id: kim, name: Kim Lee, title: Staff Engineer, rank: 4,",
     );
-    assert_ne!(promoted, demo_org);
+    assert_ne!(promoted, demo);
     std::fs::write(dir.path().join("promoted.yaml"), promoted).unwrap();
     baton(
         dir.path(),
@@ -204,7 +204,7 @@ fn duckdb_over_the_csv_export_reproduces_every_metric_of_the_api() {
 }
 
 /// The demo's directory, as `serve --demo` applies it.
-fn baton_core_demo_org() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../baton-core/demo-data/org.yaml");
+fn demo_org() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../baton-fixtures/demo-data/org.yaml");
     std::fs::read_to_string(path).unwrap()
 }

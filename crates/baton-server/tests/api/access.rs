@@ -1,0 +1,230 @@
+use crate::common::*;
+
+#[tokio::test]
+async fn without_a_token_everything_is_401() {
+    each_backend(|app| async move {
+        let (status, body, content_type) = app
+            .call(None, reqwest::Method::GET, "/api/v1/decisions", None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["code"], "unauthorized");
+        assert_eq!(content_type, "application/problem+json");
+        let (status, _, _) = app.call(None, reqwest::Method::GET, "/healthz", None).await;
+        assert_eq!(status, StatusCode::OK);
+        // Every operation the OpenAPI document marks as secured refuses a
+        // caller without a token — which also keeps the document honest.
+        let document = baton_server::openapi::document();
+        let mut checked = 0;
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{team}", "platform")
+                .replace("{name}", "on-call");
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation.get("security").is_none() {
+                    continue;
+                }
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let (status, body, _) = app
+                    .call(None, method.clone(), &concrete, Some(json!({})))
+                    .await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {concrete}: {body}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked} secured operations");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_write() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "sam",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_bodies_are_named() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["detail"].as_str().unwrap().contains("title"), "{body}");
+        let (status, body, _) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::POST,
+                "/api/v1/decisions/1/decide",
+                Some(json!({"option": "x", "rationale": "y", "confidence": 3})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let huge = "x".repeat(baton_server::BODY_LIMIT + 10);
+        let (status, _) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": huge}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let (status, body) = app
+            .post("ana", "/api/v1/decisions/1/dance", json!({}))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_error_is_a_problem_document_even_from_the_framework() {
+    each_backend(|app| async move {
+        for (path, status, code) in [
+            (
+                "/api/v1/decisions/abc",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                "/api/v1/metrics?from=yesterday",
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            (
+                "/api/v1/decisions?stauts=open",
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            (
+                "/api/v1/alerts?teem=platform",
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            ("/api/v1/nothing-here", StatusCode::NOT_FOUND, "not_found"),
+        ] {
+            let (got, body, content_type) = app
+                .call(Some("ana"), reqwest::Method::GET, path, None)
+                .await;
+            assert_eq!(got, status, "{path}: {body}");
+            assert_eq!(content_type, "application/problem+json", "{path}");
+            assert_eq!(body["code"], code, "{path}: {body}");
+            assert!(
+                !body["detail"].as_str().unwrap().is_empty(),
+                "{path}: {body}"
+            );
+        }
+        let (_, body, _) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::GET,
+                "/api/v1/metrics?from=yesterday",
+                None,
+            )
+            .await;
+        assert!(body["detail"].as_str().unwrap().contains("from"), "{body}");
+        // A misspelt parameter is named rather than silently ignored.
+        let (_, body, _) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::GET,
+                "/api/v1/decisions?stauts=open",
+                None,
+            )
+            .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("stauts"),
+            "{body}"
+        );
+        let (got, body, content_type) = app
+            .call(
+                Some("ana"),
+                reqwest::Method::DELETE,
+                "/api/v1/resolve",
+                None,
+            )
+            .await;
+        assert_eq!(got, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+        assert_eq!(content_type, "application/problem+json");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_request_head_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::connect(&format!("sqlite://{}", dir.path().join("b.db").display()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let limits = baton_server::Limits {
+        header_read: std::time::Duration::from_millis(500),
+    };
+    tokio::spawn(baton_server::run_with(
+        listener,
+        AppState::new(service),
+        std::future::pending(),
+        limits,
+    ));
+
+    // A well-behaved client is answered.
+    let mut fine = tokio::net::TcpStream::connect(address).await.unwrap();
+    fine.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    fine.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // One that never finishes its head is disconnected, not waited on.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(closed.is_ok(), "the connection was still open after 5 s");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn an_instant_at_the_end_of_time_is_refused_not_a_crash() {
+    each_backend(|app| async move {
+        for at in ["+262142-12-31T12:00:00Z", "-262141-01-01T00:00:00Z"] {
+            let (status, body) = app
+                .post(
+                    "ana",
+                    "/api/v1/resolve",
+                    json!({"team": "platform", "type": "architecture", "at": at}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{at}: {body}");
+            assert_eq!(body["code"], "invalid_request", "{at}: {body}");
+        }
+    })
+    .await;
+}

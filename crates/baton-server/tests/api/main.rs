@@ -1,0 +1,18 @@
+//! The API over real HTTP on loopback, on SQLite and (with
+//! `BATON_TEST_DATABASE_URL`) PostgreSQL.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly"
+)]
+
+mod access;
+mod common;
+mod decisions;
+mod feedback;
+mod observability;
+mod org;
+mod slack;
+mod webhooks;
