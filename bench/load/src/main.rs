@@ -206,7 +206,7 @@ async fn start(url: &str) -> Result<(std::net::SocketAddr, std::net::SocketAddr,
         ),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((baton, bare, token, decision.id))
+    Ok((baton, bare, token, decision.id.get()))
 }
 
 /// `connections` tasks, each sending `target` back to back for `span`.

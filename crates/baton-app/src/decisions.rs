@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use baton_core::DecisionId;
 use baton_core::access::Permission;
 use baton_core::lifecycle::{Action, Decision, LifecycleError, Role};
 use baton_core::resolve::{Request, Resolution};
@@ -31,7 +32,7 @@ failure! {
     /// Why an action was not taken.
     pub enum ActError {
         #[error("decision {0} cannot supersede itself")]
-        SupersedesItself(i64) => (Invalid, "invalid"),
+        SupersedesItself(DecisionId) => (Invalid, "invalid"),
     }
 }
 
@@ -137,7 +138,7 @@ impl App {
     pub async fn act(
         &self,
         caller: &Caller,
-        id: i64,
+        id: DecisionId,
         action: &Action,
         at: DateTime<Utc>,
     ) -> Result<Decision, ActError> {
@@ -173,7 +174,7 @@ impl App {
     }
 
     /// Decision `id` with its events, as `show --json` and the API give it.
-    pub async fn show(&self, id: i64) -> Result<(Decision, Vec<StoredEvent>), ReadError> {
+    pub async fn show(&self, id: DecisionId) -> Result<(Decision, Vec<StoredEvent>), ReadError> {
         Ok(self.store.get_with_events(id).await?)
     }
 
@@ -181,7 +182,7 @@ impl App {
     pub async fn show_at(
         &self,
         session: &Session,
-        id: i64,
+        id: DecisionId,
     ) -> Result<Arc<(Decision, Vec<StoredEvent>)>, ReadError> {
         Ok(self.store.decision_at(id, session.snapshot).await?)
     }
@@ -204,10 +205,11 @@ impl App {
         Ok(self.store.list(filter).await?)
     }
 
-    /// Up to `limit` decisions with ids after `after`, oldest first.
+    /// Up to `limit` decisions with ids after `after` (from the first when
+    /// `None`), oldest first.
     pub async fn decisions_after(
         &self,
-        after: i64,
+        after: Option<DecisionId>,
         limit: i64,
     ) -> Result<Vec<Decision>, ReadError> {
         Ok(self.store.decisions_after(after, limit).await?)
@@ -230,7 +232,7 @@ impl App {
         &self,
         after: i64,
         limit: i64,
-        decision: Option<i64>,
+        decision: Option<DecisionId>,
     ) -> Result<Vec<AuditEvent>, ReadError> {
         Ok(self.store.audit(after, limit, decision).await?)
     }

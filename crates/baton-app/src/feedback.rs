@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use baton_core::DecisionId;
 use baton_core::access::Permission;
 use baton_core::feedback::{self, Question, RankedVote, Tally};
 use baton_store::StoreError;
@@ -20,9 +21,9 @@ failure! {
         #[error("`{0}` is not in team `{1}`, whose survey this is")]
         NotInTeam(String, String) => (Forbidden, "forbidden"),
         #[error("`decision`: decision {0} belongs to team `{1}`, not `{2}`")]
-        OtherTeamsDecision(i64, String, String) => (Invalid, "invalid"),
+        OtherTeamsDecision(DecisionId, String, String) => (Invalid, "invalid"),
         #[error("`decision`: decision {0} does not exist")]
-        NoSuchDecision(i64) => (Invalid, "invalid"),
+        NoSuchDecision(DecisionId) => (Invalid, "invalid"),
     }
 }
 
@@ -64,7 +65,7 @@ pub struct PollRequest {
     /// The domain whose levels are shown; by default the first of
     /// `decision`'s type.
     pub domain: Option<String>,
-    pub decision: Option<i64>,
+    pub decision: Option<DecisionId>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]

@@ -61,7 +61,11 @@ fn dependencies_point_inward_and_front_ends_never_touch_the_store() {
         // The core's benchmarks measure on synthetic orgs.
         ("baton-core", &["baton-fixtures"][..]),
         // The store's tests seed the demo; the fixtures seed through it.
-        ("baton-store", &["baton-core", "baton-fixtures"][..]),
+        // It names itself to turn on `raw-access` for its own tests.
+        (
+            "baton-store",
+            &["baton-core", "baton-fixtures", "baton-store"][..],
+        ),
         ("baton-fixtures", &["baton-core", "baton-store"][..]),
         (
             "baton-app",

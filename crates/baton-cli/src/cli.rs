@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use baton_core::DecisionId;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -81,7 +82,7 @@ pub enum Command {
     },
     /// Take a position on a decision.
     Position {
-        id: i64,
+        id: DecisionId,
         #[arg(long)]
         option: String,
         #[arg(long)]
@@ -100,7 +101,7 @@ pub enum Command {
     },
     /// Object to the authority assignment during a consensus check.
     Object {
-        id: i64,
+        id: DecisionId,
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -108,7 +109,7 @@ pub enum Command {
     },
     /// Delegate a decision you hold to someone else.
     Delegate {
-        id: i64,
+        id: DecisionId,
         #[arg(long)]
         to: String,
         #[arg(long)]
@@ -118,7 +119,7 @@ pub enum Command {
     },
     /// Decide. Anyone but the decider or a delegate needs --override-reason.
     Decide {
-        id: i64,
+        id: DecisionId,
         #[arg(long)]
         option: String,
         #[arg(long)]
@@ -133,13 +134,13 @@ pub enum Command {
     },
     /// Escalate a decision you hold to its escalation target.
     Escalate {
-        id: i64,
+        id: DecisionId,
         #[command(flatten)]
         acting: Acting,
     },
     /// Record how a decision turned out.
     Outcome {
-        id: i64,
+        id: DecisionId,
         #[arg(long, value_enum)]
         result: OutcomeArg,
         #[arg(long, default_value = "")]
@@ -149,22 +150,22 @@ pub enum Command {
     },
     /// Withdraw a decision you requested.
     Withdraw {
-        id: i64,
+        id: DecisionId,
         #[command(flatten)]
         acting: Acting,
     },
     /// Mark a decided decision as replaced by a later one.
     Supersede {
-        id: i64,
+        id: DecisionId,
         /// The id of the later decision that replaces it.
         #[arg(long, value_name = "ID")]
-        by: i64,
+        by: DecisionId,
         #[command(flatten)]
         acting: Acting,
     },
     /// Show one decision with its roster, positions and audit trail.
     Show {
-        id: i64,
+        id: DecisionId,
         #[command(flatten)]
         db: Db,
         #[arg(long)]

@@ -342,7 +342,7 @@ pub fn course(
     directory: &Directory,
     now: DateTime<Utc>,
 ) -> Vec<Step> {
-    let mut rng = SplitMix((planned.luck * 1e15) as u64 ^ decision.id as u64);
+    let mut rng = SplitMix((planned.luck * 1e15) as u64 ^ decision.id.get() as u64);
     let r = &decision.resolution;
     let opened = decision.opened_at;
     let [chosen, other] = if rng.unit() < 0.75 {

@@ -262,7 +262,7 @@ async fn run_poll(
 #[derive(Debug, Clone, PartialEq)]
 enum Job {
     Open(usize),
-    Step(i64, Step),
+    Step(baton_core::DecisionId, Step),
 }
 
 fn opening(planned: &Planned) -> Opening {

@@ -20,7 +20,7 @@ pub fn spawn(app: App, every: Duration, clock: Clock) -> tokio::task::JoinHandle
             match app.tick(clock.now()).await {
                 Ok(changed) => {
                     for d in changed {
-                        tracing::info!(decision = d.id, status = d.status.as_str(), decider = %d.decider, "deadline processed");
+                        tracing::info!(decision = d.id.get(), status = d.status.as_str(), decider = %d.decider, "deadline processed");
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "deadline processing failed; will retry"),

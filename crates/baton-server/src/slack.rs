@@ -218,7 +218,8 @@ async fn open(state: &AppState, user_id: &str, named: Option<&str>, rest: &[&str
 
 async fn decide(state: &AppState, user_id: &str, rest: &[&str]) -> Answer {
     let (Some(id), Some(option)) = (
-        rest.first().and_then(|i| i.parse::<i64>().ok()),
+        rest.first()
+            .and_then(|i| i.parse::<baton_core::DecisionId>().ok()),
         rest.get(1),
     ) else {
         return Ok((false, HELP.to_owned()));

@@ -3,6 +3,7 @@
 //! changing, deleting or reordering any stored event breaks every link
 //! after it, and `verify` names the first break.
 
+use baton_core::DecisionId;
 use baton_core::lifecycle::Event;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -18,7 +19,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub(crate) fn body(seq: i64, event: &Event, record: Option<&str>) -> String {
     let mut value = serde_json::json!({
         "seq": seq,
-        "decision": if event.decision > 0 { serde_json::json!(event.decision) } else { serde_json::Value::Null },
+        "decision": event.decision,
         "kind": event.kind,
         "actor": event.actor,
         "at": baton_core::instant(event.at),
@@ -77,7 +78,7 @@ impl Head {
 /// An event placed on the chain: its position, canonical body and links.
 pub(crate) struct Linked<'e> {
     pub seq: i64,
-    pub decision: Option<i64>,
+    pub decision: Option<DecisionId>,
     pub event: &'e Event,
     pub body: String,
     pub prev: String,
@@ -122,7 +123,7 @@ pub(crate) fn linked<'e>(
             let hash = link(&prev, &body);
             Linked {
                 seq,
-                decision: (event.decision > 0).then_some(event.decision),
+                decision: event.decision,
                 event,
                 body,
                 prev: std::mem::replace(&mut prev, hash.clone()),
@@ -153,7 +154,7 @@ macro_rules! bind_event {
         let row: &$crate::chain::Linked<'_> = $row;
         $query
             .bind(row.seq)
-            .bind(row.decision)
+            .bind(row.decision.map(baton_core::DecisionId::get))
             .bind(row.event.kind.as_str())
             .bind(&row.event.actor)
             .bind(row.event.at)

@@ -1,8 +1,8 @@
 //! The store's one error type.
 
-use baton_core::LoadErrors;
 use baton_core::lifecycle::LifecycleError;
 use baton_core::resolve::ResolveError;
+use baton_core::{DecisionId, LoadErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -21,7 +21,7 @@ pub enum StoreError {
     #[error("team `{0}` has no guide yet: run `baton apply --guide deference.yaml`")]
     NoGuide(String),
     #[error("decision {0} does not exist")]
-    NotFound(i64),
+    NotFound(DecisionId),
     /// Something other than a decision (a survey, a poll) does not exist.
     #[error("{0}")]
     Missing(String),
@@ -30,7 +30,7 @@ pub enum StoreError {
     #[error("{0}")]
     Lifecycle(#[from] LifecycleError),
     #[error("decision {0} was changed by someone else at the same moment: reload it and try again")]
-    Conflict(i64),
+    Conflict(DecisionId),
     #[error("the stored data is not what baton wrote: {0}")]
     Corrupt(String),
     /// The store could not do what was asked and the database gave no

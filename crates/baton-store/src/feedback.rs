@@ -6,6 +6,7 @@
 //! has a random key and the answers. Responding appends no audit
 //! event, because an event's actor and instant would undo the anonymity.
 
+use baton_core::DecisionId;
 use baton_core::feedback::{self, Question};
 use baton_core::lifecycle::{Event, LifecycleError};
 use chrono::{DateTime, Utc};
@@ -35,7 +36,7 @@ pub struct Poll {
     pub question: String,
     /// The domain whose validated levels are shown beside the votes.
     pub domain: Option<String>,
-    pub decision: Option<i64>,
+    pub decision: Option<DecisionId>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -94,7 +95,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let event = Event {
-                decision: 0,
+                decision: None,
                 kind: baton_core::lifecycle::EventKind::SurveyCreated,
                 actor: by.to_owned(),
                 at,
@@ -317,7 +318,7 @@ impl Store {
         team: &str,
         question: &str,
         domain: Option<&str>,
-        decision: Option<i64>,
+        decision: Option<DecisionId>,
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<Poll, StoreError> {
@@ -337,13 +338,13 @@ impl Store {
                 .bind(team)
                 .bind(question)
                 .bind(domain)
-                .bind(decision)
+                .bind(decision.map(DecisionId::get))
                 .bind(by)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
             let event = Event {
-                decision: decision.unwrap_or(0),
+                decision,
                 kind: baton_core::lifecycle::EventKind::PollCreated,
                 actor: by.to_owned(),
                 at,
@@ -375,7 +376,9 @@ impl Store {
                 team: row.try_get("team")?,
                 question: row.try_get("question")?,
                 domain: row.try_get("domain")?,
-                decision: row.try_get("decision_id")?,
+                decision: row
+                    .try_get::<Option<i64>, _>("decision_id")?
+                    .and_then(|id| DecisionId::new(id).ok()),
                 created_by: row.try_get("created_by")?,
                 created_at: row.try_get("created_at")?,
             }

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use baton_core::DecisionId;
 use baton_core::lifecycle::{self, Decision, Event};
 use baton_core::resolve::Request;
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ use crate::chain::{self, EVENT_PARAMS, Head, bind_event, insert_events};
 use crate::dialect::Dialect;
 use crate::row::{self, bind_insert, record_json};
 use crate::state::{StateQuery, fetch_state};
+use crate::transfer::UNNUMBERED;
 use crate::transfer::{Catalog, ImportError, ImportErrors, SheetRow, Summary, Unchecked, What};
 use crate::{OPERATOR, Store, StoreError, micros, on_pool};
 
@@ -93,7 +95,7 @@ fn insert_imports(rows: usize) -> String {
 
 /// What an import has seen of identities: those stored before it began
 /// (looked up chunk by chunk) and those it has prepared itself.
-type Known = HashMap<String, (String, i64)>;
+type Known = HashMap<String, (String, DecisionId)>;
 
 /// Where an import stands while it writes.
 struct Progress<'a> {
@@ -155,7 +157,7 @@ impl Progress<'_> {
                 item.key,
                 item.content,
                 item.line,
-                *decision,
+                (*decision, item.original),
                 false,
                 known,
                 &mut ready,
@@ -174,7 +176,7 @@ impl Progress<'_> {
         key: String,
         content: String,
         line: u64,
-        decision: Decision,
+        decision: (Decision, Option<DecisionId>),
         opened: bool,
         known: &mut Known,
         ready: &mut Vec<Ready>,
@@ -195,11 +197,10 @@ impl Progress<'_> {
         key: String,
         content: String,
         line: u64,
-        mut decision: Decision,
+        (mut decision, original): (Decision, Option<DecisionId>),
         opened: bool,
     ) -> Result<Ready, StoreError> {
-        let id = self.next_id;
-        let original = decision.id;
+        let id = DecisionId::new(self.next_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         decision.id = id;
         decision.version = 1;
         decision.opened_at = micros(decision.opened_at);
@@ -211,14 +212,14 @@ impl Progress<'_> {
             "key": key,
             "status": decision.status,
         });
-        if original > 0 {
-            data["original_id"] = original.into();
+        if let Some(original) = original {
+            data["original_id"] = original.get().into();
         }
         if opened {
             data["opened"] = true.into();
         }
         let event = Event {
-            decision: id,
+            decision: Some(id),
             kind: baton_core::lifecycle::EventKind::Imported,
             actor: OPERATOR.into(),
             at: self.at,
@@ -275,7 +276,13 @@ fn open_row(
     // Opened afresh: its lifecycle runs from `opened_at` (deadlines,
     // escalation), so a sheet's `escalated` or `deliberating` of an
     // undecided row is not carried over.
-    let (mut d, _) = lifecycle::open(0, &row.title, domains, serde_json::json!({}), resolution);
+    let (mut d, _) = lifecycle::open(
+        UNNUMBERED,
+        &row.title,
+        domains,
+        serde_json::json!({}),
+        resolution,
+    );
     if withdrawn {
         d.status = lifecycle::Status::Withdrawn;
     }
@@ -404,7 +411,11 @@ impl Store {
                         {
                             known.insert(
                                 row.try_get("key")?,
-                                (row.try_get("content")?, row.try_get("decision_id")?),
+                                (
+                                    row.try_get("content")?,
+                                    DecisionId::new(row.try_get("decision_id")?)
+                                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                                ),
                             );
                         }
                         known
@@ -444,12 +455,15 @@ impl Store {
                             let sql = sqlx::AssertSqlSafe(imports_sql);
                             let mut query = sqlx::query(sql).persistent(full);
                             for r in ready {
-                                query = query.bind(&r.key).bind(&r.content).bind(r.decision.id);
+                                query = query
+                                    .bind(&r.key)
+                                    .bind(&r.content)
+                                    .bind(r.decision.id.get());
                             }
                             query.execute(&mut *tx).await?;
                             head.decisions = head
                                 .decisions
-                                .max(ready.last().map_or(0, |r| r.decision.id));
+                                .max(ready.last().map_or(0, |r| r.decision.id.get()));
                         }
                     }};
                 }
@@ -549,7 +563,7 @@ impl Store {
                                                 item.key,
                                                 item.content,
                                                 item.line,
-                                                d,
+                                                (d, None),
                                                 true,
                                                 &mut known,
                                                 &mut ready,

@@ -143,7 +143,10 @@ impl Store {
         })
     }
 
-    /// The connection pool, for tools and tests that need raw SQL.
+    /// The connection pool, for the store's own tests and benches that need
+    /// raw SQL: behind the `raw-access` feature, so nothing that uses the
+    /// store as a library can reach past it.
+    #[cfg(feature = "raw-access")]
     pub fn backend(&self) -> &Backend {
         &self.backend
     }
@@ -153,8 +156,10 @@ impl Store {
         dialect::Dialect::of(&self.backend).name()
     }
 
-    /// Runs one SQL statement as is: for operators' tools and tests (a
-    /// fresh database, a deliberate tampering), never for user input.
+    /// Runs one SQL statement as is: for the store's tests and benches (a
+    /// fresh database, a deliberate tampering), never for user input; behind
+    /// the `raw-access` feature.
+    #[cfg(feature = "raw-access")]
     pub async fn raw(&self, sql: &str) -> Result<(), StoreError> {
         on_pool!(self, |pool| sqlx::query(sqlx::AssertSqlSafe(
             sql.to_owned()

@@ -1,5 +1,6 @@
 //! Decisions: open, act, tick, read.
 
+use baton_core::DecisionId;
 use baton_core::lifecycle::{self, Action, Actor, Decision, Role, Status};
 use baton_core::resolve::{OrgState, Request};
 use std::sync::Arc;
@@ -88,7 +89,7 @@ fn stored_event(row: (i64, String, String)) -> Result<StoredEvent, StoreError> {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AuditEvent {
     /// `null` for events about no decision (applies, tokens, webhooks).
-    pub decision: Option<i64>,
+    pub decision: Option<DecisionId>,
     #[serde(flatten)]
     pub event: StoredEvent,
 }
@@ -103,7 +104,10 @@ fn audit_event((seq, body, hash): (i64, String, String)) -> Result<AuditEvent, S
             .to_owned()
     };
     Ok(AuditEvent {
-        decision: v.get("decision").and_then(serde_json::Value::as_i64),
+        decision: v
+            .get("decision")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|id| DecisionId::new(id).ok()),
         event: StoredEvent {
             seq,
             kind: text("kind"),
@@ -148,7 +152,7 @@ where
 /// The plan of `actor` doing `action` to decision `id` at `at`, from its
 /// stored record, judged against `directory` where the action needs one.
 fn action_plan(
-    id: i64,
+    id: DecisionId,
     actor: &Actor,
     action: &Action,
     at: DateTime<Utc>,
@@ -156,7 +160,7 @@ fn action_plan(
 ) -> impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static {
     let (actor, action) = (actor.clone(), action.clone());
     move |record| {
-        let current = parse_record(id, record.ok_or(StoreError::NotFound(id))?)?;
+        let current = parse_record(id.get(), record.ok_or(StoreError::NotFound(id))?)?;
         let (decision, events) = lifecycle::apply(&current, &actor, &action, at, &directory)?;
         Ok(Writes {
             decision,
@@ -192,7 +196,7 @@ impl Store {
             };
             let query = StateQuery::new(&self.backend, &guide, at, at);
             let request = Arc::clone(&request);
-            let plan = move |id: i64, state: &OrgState, versions: (i64, i64)| {
+            let plan = move |id: DecisionId, state: &OrgState, versions: (i64, i64)| {
                 if versions != (org, version) {
                     return Ok(None);
                 }
@@ -231,7 +235,7 @@ impl Store {
     /// events are written together; a concurrent change is a conflict.
     pub async fn act(
         &self,
-        id: i64,
+        id: DecisionId,
         actor: &Actor,
         action: &Action,
         at: DateTime<Utc>,
@@ -244,7 +248,7 @@ impl Store {
     /// [`Store::act`], also saying whether anything changed.
     async fn act_changed(
         &self,
-        id: i64,
+        id: DecisionId,
         actor: &Actor,
         action: &Action,
         at: DateTime<Utc>,
@@ -376,35 +380,35 @@ impl Store {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
-    pub async fn get(&self, id: i64) -> Result<Decision, StoreError> {
+    pub async fn get(&self, id: DecisionId) -> Result<Decision, StoreError> {
         let text: Option<String> = on_pool!(self, |pool| {
             sqlx::query(RECORD_OF)
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(pool)
                 .await?
                 .map(|r| r.try_get("record"))
                 .transpose()?
         });
-        parse_record(id, &text.ok_or(StoreError::NotFound(id))?)
+        parse_record(id.get(), &text.ok_or(StoreError::NotFound(id))?)
     }
 
     /// Decision `id` and its events, read in one transaction so that the
     /// record and the trail agree (no write lands between the two reads).
     pub async fn get_with_events(
         &self,
-        id: i64,
+        id: DecisionId,
     ) -> Result<(Decision, Vec<StoredEvent>), StoreError> {
         let begin = crate::dialect::Dialect::of(&self.backend).begin_snapshot();
         let (text, rows): (Option<String>, Vec<(i64, String, String)>) = on_pool!(self, |pool| {
             let mut tx = pool.begin_with(begin).await?;
             let text = sqlx::query(RECORD_OF)
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(&mut *tx)
                 .await?
                 .map(|r| r.try_get("record"))
                 .transpose()?;
             let rows = sqlx::query(EVENTS_OF)
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
@@ -413,7 +417,7 @@ impl Store {
             tx.commit().await?;
             (text, rows)
         });
-        let decision = parse_record(id, &text.ok_or(StoreError::NotFound(id))?)?;
+        let decision = parse_record(id.get(), &text.ok_or(StoreError::NotFound(id))?)?;
         let events = rows
             .into_iter()
             .map(stored_event)
@@ -427,10 +431,10 @@ impl Store {
     }
 
     /// The audit events of decision `id`, oldest first.
-    pub async fn events(&self, id: i64) -> Result<Vec<StoredEvent>, StoreError> {
+    pub async fn events(&self, id: DecisionId) -> Result<Vec<StoredEvent>, StoreError> {
         let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
             sqlx::query(EVENTS_OF)
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -446,12 +450,12 @@ impl Store {
         &self,
         after: i64,
         limit: i64,
-        decision: Option<i64>,
+        decision: Option<DecisionId>,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
             sqlx::query("SELECT seq, body, hash FROM events WHERE seq > $1 AND ($2 IS NULL OR decision_id = $2) ORDER BY seq LIMIT $3")
                 .bind(after)
-                .bind(decision)
+                .bind(decision.map(DecisionId::get))
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
@@ -462,16 +466,17 @@ impl Store {
         rows.into_iter().map(audit_event).collect()
     }
 
-    /// Up to `limit` decisions with ids after `after`, oldest first: the
-    /// whole log page by page, each page an index range scan.
+    /// Up to `limit` decisions with ids after `after` (from the first when
+    /// `None`), oldest first: the whole log page by page, each page an
+    /// index range scan.
     pub async fn decisions_after(
         &self,
-        after: i64,
+        after: Option<DecisionId>,
         limit: i64,
     ) -> Result<Vec<Decision>, StoreError> {
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
             sqlx::query("SELECT id, record FROM decisions WHERE id > $1 ORDER BY id LIMIT $2")
-                .bind(after)
+                .bind(after.map_or(0, DecisionId::get))
                 .bind(limit)
                 .fetch_all(pool)
                 .await?

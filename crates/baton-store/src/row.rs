@@ -86,7 +86,7 @@ const fn column(name: &'static str, kind: Kind, saved: bool, of: fn(&Decision) -
 
 /// Every column, in the order writers bind them; `record` last.
 pub(crate) const COLUMNS: [Column; 21] = [
-    column("id", Kind::Int, false, |d| Cell::Int(d.id)),
+    column("id", Kind::Int, false, |d| Cell::Int(d.id.get())),
     column("team", Kind::Text, false, |d| Cell::Text(d.team.clone())),
     column("type", Kind::Text, false, |d| {
         Cell::Text(d.decision_type.clone())
@@ -204,7 +204,7 @@ macro_rules! bind_save {
         for column in $crate::row::saved() {
             query = $crate::row::bind_cell!(query, (column.of)(d), $record);
         }
-        query.bind(d.id).bind($read_version)
+        query.bind(d.id.get()).bind($read_version)
     }};
 }
 pub(crate) use bind_save;
@@ -236,7 +236,14 @@ mod tests {
         };
         let resolution =
             baton_core::resolve(&guide, &baton_core::OrgState::default(), &request).unwrap();
-        baton_core::lifecycle::open(1, "t", vec!["db".into()], serde_json::json!({}), resolution).0
+        baton_core::lifecycle::open(
+            baton_core::DecisionId::FIRST,
+            "t",
+            vec!["db".into()],
+            serde_json::json!({}),
+            resolution,
+        )
+        .0
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub(crate) struct AtSeq {
     tokens: Mutex<HashMap<String, (i64, crate::tokens::TokenInfo)>>,
     guides: Mutex<HashMap<String, (i64, Arc<baton_core::Guide>)>>,
     states: Mutex<HashMap<String, CachedState>>,
-    decisions: Mutex<HashMap<i64, (i64, Arc<Shown>)>>,
+    decisions: Mutex<HashMap<baton_core::DecisionId, (i64, Arc<Shown>)>>,
 }
 
 /// An org state: the chain position and the instant it was read for.
@@ -253,7 +253,11 @@ impl Store {
     }
 
     /// A decision and its events as of `snap`.
-    pub async fn decision_at(&self, id: i64, snap: Snapshot) -> Result<Arc<Shown>, StoreError> {
+    pub async fn decision_at(
+        &self,
+        id: baton_core::DecisionId,
+        snap: Snapshot,
+    ) -> Result<Arc<Shown>, StoreError> {
         let at = &self.cache.at_seq;
         if let Some(found) = lookup(&at.decisions, &id, snap.seq) {
             return Ok(found);

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use baton_core::Guide;
 pub(crate) use baton_core::fold::Footprint;
 use baton_core::fold::{Fold, HistoryScope};
 use baton_core::lifecycle::{OutcomeResult, Status};
 use baton_core::resolve::{OrgState, Outcomes, PastDecision};
+use baton_core::{DecisionId, Guide};
 use chrono::{DateTime, Utc};
 
 use crate::dialect::Dialect;
@@ -276,7 +276,7 @@ where
 /// [`head_and_records!`] statement, leaving the org state's.
 pub(crate) fn head_and_records(
     rows: &mut Vec<[String; 4]>,
-) -> Result<(crate::chain::Head, HashMap<i64, String>), StoreError> {
+) -> Result<(crate::chain::Head, HashMap<DecisionId, String>), StoreError> {
     let mut head = None;
     let mut records = HashMap::new();
     let mut error = None;
@@ -291,8 +291,10 @@ pub(crate) fn head_and_records(
                 });
                 Ok(())
             }),
-            "record" => number(person, "a decision id").map(|id| {
+            "record" => number(person, "a decision id").and_then(|id| {
+                let id = DecisionId::new(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 records.insert(id, std::mem::take(a));
+                Ok(())
             }),
             _ => return true,
         };
@@ -470,7 +472,12 @@ mod tests {
             (head.seq, head.hash.as_str(), head.decisions),
             (7, "abc", 3)
         );
-        assert_eq!(records.get(&3).map(String::as_str), Some("{}"));
+        assert_eq!(
+            records
+                .get(&DecisionId::new(3).unwrap())
+                .map(String::as_str),
+            Some("{}")
+        );
         assert_eq!(rows, vec![row("load", "kim", "", "2")]);
     }
 

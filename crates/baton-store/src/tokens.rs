@@ -63,7 +63,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let event = Event {
-                decision: 0,
+                decision: None,
                 kind: baton_core::lifecycle::EventKind::TokenCreated,
                 actor: OPERATOR.into(),
                 at,
@@ -96,7 +96,7 @@ impl Store {
             .rows_affected();
             if done == 1 {
                 let event = Event {
-                    decision: 0,
+                    decision: None,
                     kind: baton_core::lifecycle::EventKind::TokenRevoked,
                     actor: OPERATOR.into(),
                     at,

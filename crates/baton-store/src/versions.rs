@@ -119,7 +119,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 events.push(Event {
-                    decision: 0,
+                    decision: None,
                     kind: baton_core::lifecycle::EventKind::OrgApplied,
                     actor: crate::OPERATOR.into(),
                     at,
@@ -155,7 +155,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     events.push(Event {
-                        decision: 0,
+                        decision: None,
                         kind: baton_core::lifecycle::EventKind::GuideApplied,
                         actor: crate::OPERATOR.into(),
                         at,

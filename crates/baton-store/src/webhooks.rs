@@ -138,7 +138,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let event = Event {
-                decision: 0,
+                decision: None,
                 kind: baton_core::lifecycle::EventKind::WebhookSubscribed,
                 actor: by.to_owned(),
                 at,
@@ -180,7 +180,7 @@ impl Store {
                 == 1;
             if done {
                 let event = Event {
-                    decision: 0,
+                    decision: None,
                     kind: baton_core::lifecycle::EventKind::WebhookUnsubscribed,
                     actor: by.to_owned(),
                     at,

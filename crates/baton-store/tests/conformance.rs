@@ -12,8 +12,8 @@
 
 use std::future::Future;
 
-use baton_core::examples;
 use baton_core::lifecycle::{Action, Decision, LifecycleError, Role, Status};
+use baton_core::{DecisionId, examples};
 use baton_store::{Backend, DecisionFilter, Opening, Store, StoreError, Verified};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -48,7 +48,7 @@ async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
         applied(&store).await;
         let d = store.open(&architecture("ana", t0())).await.unwrap();
         assert_eq!(
-            (d.id, d.status, d.decider.as_str()),
+            (d.id.get(), d.status, d.decider.as_str()),
             (1, Status::Checking, "kim")
         );
         let position = Action::Position {
@@ -114,7 +114,12 @@ async fn refusals_change_nothing() {
             "{err}"
         );
         let err = store
-            .act(99, &member("kim"), &decide("x"), hours(1))
+            .act(
+                DecisionId::new(99).unwrap(),
+                &member("kim"),
+                &decide("x"),
+                hours(1),
+            )
             .await
             .unwrap_err();
         assert_eq!(err.code(), "not_found");
@@ -252,7 +257,7 @@ async fn concurrent_writes_share_commits_yet_each_stands_alone() {
             tasks.spawn(async move { store.open(&incident(i)).await.unwrap() });
         }
         let opened = tasks.join_all().await;
-        let mut ids: Vec<i64> = opened.iter().map(|d| d.id).collect();
+        let mut ids: Vec<DecisionId> = opened.iter().map(|d| d.id).collect();
         ids.sort_unstable();
         assert_eq!(ids, (1..=24).collect::<Vec<_>>());
         // Each decided by its decider, and refused to someone else, all at
@@ -731,7 +736,7 @@ async fn listing_filters_by_team_type_status_decider_and_text() {
             .await
             .unwrap();
         let all = store.list(&DecisionFilter::default()).await.unwrap();
-        assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(all.iter().map(|d| d.id.get()).collect::<Vec<_>>(), [2, 1]);
         let titles = |filter: DecisionFilter| {
             let store = store.clone();
             async move {

@@ -95,7 +95,10 @@ async fn importing_the_same_sheet_twice_is_one_decision_each_and_other_content_i
             "platform,hiring,Open a role,kim,omar,2026-02-01,2026-02-03,",
         ]);
         let first = import_csv(&store, &text, false, false).await.unwrap();
-        assert_eq!((first.past, first.skipped, first.ids), (2, 0, Some((1, 2))));
+        assert_eq!(
+            (first.past, first.skipped, first.ids),
+            (2, 0, Some((id(1), id(2))))
+        );
         let again = import_csv(&store, &text, false, false).await.unwrap();
         assert_eq!((again.past, again.skipped, again.ids), (0, 2, None));
         assert_eq!(count(&store).await, 2);
@@ -134,7 +137,7 @@ async fn imported_decisions_take_their_types_domains_and_an_unknown_framework() 
                     platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07T10:00:00Z,\n\
                     platform,architecture,Pick a cache,ana,kim,2026-01-05,2026-01-07,expertise\n";
         import_csv(&store, text, false, false).await.unwrap();
-        let first = store.get(1).await.unwrap();
+        let first = store.get(id(1)).await.unwrap();
         assert_eq!(first.domains, ["architecture", "databases"]);
         assert_eq!(first.resolution.framework.as_str(), "unknown");
         assert_eq!(
@@ -143,10 +146,16 @@ async fn imported_decisions_take_their_types_domains_and_an_unknown_framework() 
         );
         assert_eq!(baton_core::instant(first.opened_at), "2026-01-05T00:00:00Z");
         assert_eq!(
-            store.get(2).await.unwrap().resolution.framework.as_str(),
+            store
+                .get(id(2))
+                .await
+                .unwrap()
+                .resolution
+                .framework
+                .as_str(),
             "expertise"
         );
-        assert_eq!(store.events(1).await.unwrap()[0].kind, "imported");
+        assert_eq!(store.events(id(1)).await.unwrap()[0].kind, "imported");
     })
     .await;
 }
@@ -158,7 +167,7 @@ async fn an_undecided_row_is_opened_and_routed_by_its_guide_as_of_its_opened_at(
         let text = sheet(&["platform,architecture,Pick a queue,ana,,2026-03-01T12:00:00Z,,"]);
         let summary = import_csv(&store, &text, false, false).await.unwrap();
         assert_eq!((summary.opened, summary.past), (1, 0));
-        let d = store.get(1).await.unwrap();
+        let d = store.get(id(1)).await.unwrap();
         assert_eq!((d.status, d.decider.as_str()), (Status::Checking, "kim"));
         assert_eq!(d.resolution.rule, "architecture-by-expertise");
         // It can be decided like any other, once its check has closed.
@@ -170,7 +179,7 @@ async fn an_undecided_row_is_opened_and_routed_by_its_guide_as_of_its_opened_at(
             review_on: None,
         };
         store
-            .act(1, &member("kim"), &decide, hours(26))
+            .act(id(1), &member("kim"), &decide, hours(26))
             .await
             .unwrap();
         assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
@@ -209,7 +218,10 @@ async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
             ));
         }
         let summary = import_csv(&store, &text, false, false).await.unwrap();
-        assert_eq!((summary.past, summary.ids), (2_345, Some((1, 2_345))));
+        assert_eq!(
+            (summary.past, summary.ids),
+            (2_345, Some((id(1), id(2_345))))
+        );
         let report = store.verify().await.unwrap();
         assert_eq!(report.verified, Verified::Intact, "{report:?}");
         assert_eq!(report.decisions, 2_345);

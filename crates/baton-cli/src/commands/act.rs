@@ -12,7 +12,7 @@ use super::app::{block_on, connect, refusal};
 use crate::cli::Acting;
 use crate::commands::who::parse_at;
 
-pub fn run(id: i64, action: Action, acting: &Acting) -> Result<ExitCode> {
+pub fn run(id: baton_core::DecisionId, action: Action, acting: &Acting) -> Result<ExitCode> {
     let at = parse_at(acting.at.as_deref())?;
     // The command line is a local tool: its user acts in the name given
     // with --as and the role given with --role; on the server both come

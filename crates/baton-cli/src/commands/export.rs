@@ -74,11 +74,11 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
                     sink.write_all(b"[")?;
                 }
                 let mut first = true;
-                let mut after = 0;
+                let mut after = None;
                 loop {
                     let page = app.decisions_after(after, PAGE).await?;
                     let Some(last) = page.last() else { break };
-                    after = last.id;
+                    after = Some(last.id);
                     for d in &page {
                         let doc = app.document(d).await?;
                         if ndjson {
@@ -105,13 +105,13 @@ async fn each_page(
     app: &App,
     mut write: impl FnMut(&[baton_core::lifecycle::Decision]) -> Result<()>,
 ) -> Result<()> {
-    let mut after = 0;
+    let mut after = None;
     loop {
         let page = app.decisions_after(after, PAGE).await?;
         let Some(last) = page.last() else {
             return Ok(());
         };
-        after = last.id;
+        after = Some(last.id);
         write(&page)?;
     }
 }
@@ -119,11 +119,11 @@ async fn each_page(
 async fn madr_records(app: &App, dir: &Path) -> Result<ExitCode> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let mut written = 0;
-    let mut after = 0;
+    let mut after = None;
     loop {
         let page = app.decisions_after(after, PAGE).await?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = Some(last.id);
         for d in &page {
             let path = dir.join(madr_file_name(d));
             std::fs::write(&path, madr(d))

@@ -9,7 +9,7 @@ use baton_core::lifecycle::Decision;
 use super::app::{block_on, connect, refusal};
 use crate::cli::Db;
 
-pub fn run(id: i64, db: &Db, json: bool) -> Result<ExitCode> {
+pub fn run(id: baton_core::DecisionId, db: &Db, json: bool) -> Result<ExitCode> {
     block_on(async {
         let app = connect(&db.db).await?;
         let (d, events) = match app.show(id).await {

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
+use crate::ident::DecisionId;
 use crate::lifecycle::Decision;
 
 /// An unbroken stretch at or above `max_load`, clipped to the window.
@@ -21,7 +22,7 @@ pub(super) struct Stretch {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     /// Every decision open at some point of the stretch.
-    pub decisions: Vec<i64>,
+    pub decisions: Vec<DecisionId>,
 }
 
 /// The longest stretch within `(since, now]` during which `held` had at
@@ -33,7 +34,7 @@ pub(super) fn longest_at_max_load(
     now: DateTime<Utc>,
 ) -> Option<Stretch> {
     // (instant, +1 open / −1 close, id).
-    let mut events: Vec<(DateTime<Utc>, i8, i64)> = Vec::new();
+    let mut events: Vec<(DateTime<Utc>, i8, DecisionId)> = Vec::new();
     for d in held {
         let end = match d.decided_at {
             Some(at) => at,
@@ -49,10 +50,10 @@ pub(super) fn longest_at_max_load(
     }
     events.sort_unstable_by_key(|&(at, delta, id)| (at, delta, id));
     let max_load = i64::from(max_load);
-    let mut open: BTreeSet<i64> = BTreeSet::new();
-    let mut current: Option<(DateTime<Utc>, BTreeSet<i64>)> = None;
+    let mut open: BTreeSet<DecisionId> = BTreeSet::new();
+    let mut current: Option<(DateTime<Utc>, BTreeSet<DecisionId>)> = None;
     let mut best: Option<Stretch> = None;
-    let mut keep = |from: DateTime<Utc>, to: DateTime<Utc>, ids: BTreeSet<i64>| {
+    let mut keep = |from: DateTime<Utc>, to: DateTime<Utc>, ids: BTreeSet<DecisionId>| {
         let from = from.max(since);
         if to <= from {
             return;
@@ -129,7 +130,7 @@ mod tests {
         let want = expected.map(|(from, to, ids)| Stretch {
             from: at(from),
             to: at(to),
-            decisions: ids.to_vec(),
+            decisions: ids.iter().map(|&id| DecisionId::new(id).unwrap()).collect(),
         });
         assert_eq!(got, want);
     }

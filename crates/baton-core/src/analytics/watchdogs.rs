@@ -15,6 +15,7 @@ use crate::Guide;
 use crate::duration::Span;
 use crate::guide::file::{Framework, Impact};
 use crate::guide::{ExpertiseIndex, Sel};
+use crate::ident::DecisionId;
 use crate::lifecycle::{Decision, OutcomeResult, Status};
 use crate::lint::BUS_FACTOR;
 
@@ -47,7 +48,7 @@ fn window(cx: &Team<'_>) -> String {
     cx.settings.watch.window.to_string()
 }
 
-fn ids<'d>(decisions: impl IntoIterator<Item = &'d Decision>) -> Vec<i64> {
+fn ids<'d>(decisions: impl IntoIterator<Item = &'d Decision>) -> Vec<DecisionId> {
     decisions.into_iter().map(|d| d.id).collect()
 }
 
@@ -339,7 +340,7 @@ pub(super) fn delegation_failure(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Ale
                 failures.len(),
                 ids(failures.iter().copied())
                     .iter()
-                    .map(i64::to_string)
+                    .map(DecisionId::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::ident::DecisionId;
 use crate::resolve::Resolution;
 
 crate::text::text_enum! {
@@ -91,7 +92,7 @@ pub struct Outcome {
 /// One decision and everything that happened to it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
-    pub id: i64,
+    pub id: DecisionId,
     pub team: String,
     #[serde(rename = "type")]
     pub decision_type: String,
@@ -123,7 +124,7 @@ pub struct Decision {
     pub positions: Vec<Position>,
     pub objections: Vec<Objection>,
     pub outcome: Option<Outcome>,
-    pub superseded_by: Option<i64>,
+    pub superseded_by: Option<DecisionId>,
     /// Incremented by every change: the store's guard against lost updates.
     pub version: i64,
 }
@@ -164,7 +165,7 @@ pub enum Action {
     },
     Withdraw,
     Supersede {
-        by: i64,
+        by: DecisionId,
     },
     /// Deadline processing (`baton tick`): not for people.
     Tick,
@@ -244,8 +245,8 @@ impl EventKind {
 /// One entry of the audit log, before it is chained.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
-    /// 0 for events about no decision.
-    pub decision: i64,
+    /// `None` for events about no decision.
+    pub decision: Option<DecisionId>,
     pub kind: EventKind,
     pub actor: String,
     pub at: DateTime<Utc>,

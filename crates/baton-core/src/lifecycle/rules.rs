@@ -8,6 +8,7 @@ use super::model::{
     Action, Actor, Decision, Event, EventKind, Objection, Outcome, Position, Role, Status,
 };
 use crate::guide::file::{OnObjection, TieRule, Tiebreaker};
+use crate::ident::DecisionId;
 use crate::org::Directory;
 use crate::resolve::Resolution;
 
@@ -41,7 +42,7 @@ impl LifecycleError {
 
 /// A new decision, routed by `resolution`, and its `opened` event.
 pub fn open(
-    id: i64,
+    id: DecisionId,
     title: &str,
     domains: Vec<String>,
     context: serde_json::Value,
@@ -82,7 +83,7 @@ pub fn open(
         resolution,
     };
     let event = Event {
-        decision: id,
+        decision: Some(id),
         kind: EventKind::Opened,
         actor: requester,
         at,
@@ -310,7 +311,7 @@ impl Step<'_> {
 
     fn emit_as(&mut self, kind: EventKind, actor: String, data: serde_json::Value) {
         self.events.push(Event {
-            decision: self.d.id,
+            decision: Some(self.d.id),
             kind,
             actor,
             at: self.at,

@@ -34,7 +34,13 @@ fn opened(g: &Guide) -> Decision {
     };
     let resolution = resolve(g, &OrgState::default(), &req).unwrap();
     let domains = g.types["architecture"].domains.clone();
-    let (d, event) = open(7, &req.title, domains, req.context.clone(), resolution);
+    let (d, event) = open(
+        crate::DecisionId::new(7).unwrap(),
+        &req.title,
+        domains,
+        req.context.clone(),
+        resolution,
+    );
     assert_eq!(event.kind.as_str(), "opened");
     d
 }

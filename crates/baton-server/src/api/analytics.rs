@@ -73,7 +73,7 @@ pub struct AuditQuery {
     /// At most this many (default 100, at most 1000).
     limit: Option<i64>,
     /// Only this decision's events.
-    decision: Option<i64>,
+    decision: Option<baton_core::DecisionId>,
 }
 
 /// `GET /api/v1/audit`: the hash-chained audit log in order, each event

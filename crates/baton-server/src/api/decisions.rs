@@ -8,7 +8,7 @@ use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::extract::{Body, IdPath, Params};
+use super::extract::{Body, DecisionPath, Params};
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 
@@ -91,7 +91,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     signed: Signed,
-    Path(IdPath { id }): Path<IdPath>,
+    Path(DecisionPath { id }): Path<DecisionPath>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let found = state.app.show_at(&signed, id).await?;
     Ok(Json(App::document_of(&found.0, &found.1)?))
@@ -146,7 +146,7 @@ pub struct OutcomeBody {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupersedeBody {
-    pub by: i64,
+    pub by: baton_core::DecisionId,
 }
 
 /// A body that asks for one lifecycle action.
@@ -236,7 +236,7 @@ impl ActionBody for WithdrawBody {
 pub async fn act<B: ActionBody>(
     State(state): State<AppState>,
     signed: Signed,
-    Path(IdPath { id }): Path<IdPath>,
+    Path(DecisionPath { id }): Path<DecisionPath>,
     Body(body): Body<B>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let d = state

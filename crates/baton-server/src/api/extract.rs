@@ -110,7 +110,14 @@ impl<T: JsonSchema> OperationInput for Params<T> {
     }
 }
 
-/// `/…/{id}` of a decision, survey, poll or webhook.
+/// `/api/v1/decisions/{id}/…`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DecisionPath {
+    /// The decision's number (from 1).
+    pub id: baton_core::DecisionId,
+}
+
+/// `/…/{id}` of a survey, poll or webhook.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct IdPath {
     /// Its number.

@@ -113,7 +113,7 @@ pub struct PollBody {
     /// The domain whose validated levels are shown; by default the first
     /// domain of `decision`'s type.
     domain: Option<String>,
-    decision: Option<i64>,
+    decision: Option<baton_core::DecisionId>,
 }
 
 /// `POST /api/v1/polls`: any writer.

@@ -154,6 +154,13 @@ async fn a_decided_decision_is_superseded_by_a_later_one_by_its_requester() {
         );
         let (status, body) = app.post("ana", &path, json!({"by": 999})).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        // A decision id is a positive number, checked before anything is read.
+        let (status, body) = app.post("ana", &path, json!({"by": 0})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.to_string().contains("positive whole number"), "{body}");
+        let (status, body) = app.get("ana", "/api/v1/decisions/0").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.to_string().contains("positive whole number"), "{body}");
         let (status, body) = app.post("ana", &path, json!({"by": ids[0]})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let (status, body) = app.post("ana", &path, json!({"by": ids[1]})).await;

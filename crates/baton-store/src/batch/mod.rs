@@ -32,6 +32,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 
+use baton_core::DecisionId;
 use baton_core::lifecycle::{Decision, Event};
 use baton_core::resolve::OrgState;
 use sqlx::pool::PoolConnection;
@@ -77,7 +78,7 @@ pub(crate) struct Before {
 enum Work {
     /// Changes decision `id`, planned from its record (`None` when there is
     /// none).
-    Record(i64, Box<RecordPlan>),
+    Record(DecisionId, Box<RecordPlan>),
     /// Opens a decision, planned from the id it takes, the org state and
     /// the (directory, guide) versions in force; `None` when those versions
     /// say to plan again outside (the guide given is no longer in force).
@@ -87,7 +88,7 @@ enum Work {
 type RecordPlan = dyn Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync;
 
 type StatePlan =
-    dyn Fn(i64, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError> + Send + Sync;
+    dyn Fn(DecisionId, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError> + Send + Sync;
 
 type Answer = Result<Option<Writes>, StoreError>;
 
@@ -116,7 +117,7 @@ impl Store {
     /// lock; answers once committed.
     pub(crate) async fn change(
         &self,
-        id: i64,
+        id: DecisionId,
         plan: impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static,
     ) -> Result<Writes, StoreError> {
         self.queue_change(id, plan)?.written().await
@@ -126,7 +127,7 @@ impl Store {
     /// with many changes to make lets them share batches, in its order.
     pub(crate) fn queue_change(
         &self,
-        id: i64,
+        id: DecisionId,
         plan: impl Fn(Option<&str>) -> Result<Writes, StoreError> + Send + Sync + 'static,
     ) -> Result<Queued, StoreError> {
         self.queue(Work::Record(id, Box::new(plan)))
@@ -138,7 +139,7 @@ impl Store {
     pub(crate) async fn open_from_state(
         &self,
         query: StateQuery,
-        plan: impl Fn(i64, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError>
+        plan: impl Fn(DecisionId, &OrgState, (i64, i64)) -> Result<Option<Writes>, StoreError>
         + Send
         + Sync
         + 'static,
@@ -418,7 +419,7 @@ mod tests {
             .await
             .unwrap();
         let err = store
-            .change(1, |_| panic!("a bug in a plan"))
+            .change(DecisionId::FIRST, |_| panic!("a bug in a plan"))
             .await
             .unwrap_err();
         assert!(
@@ -433,7 +434,7 @@ mod tests {
             requester: "ana".into(),
             at,
         };
-        assert_eq!(store.open(&opening).await.unwrap().id, 1);
+        assert_eq!(store.open(&opening).await.unwrap().id, DecisionId::FIRST);
         store.close().await;
     }
 }

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use baton_core::DecisionId;
 use baton_core::lifecycle::Decision;
 
 use super::{Answer, Job, Work, Writes, guarded};
@@ -21,7 +22,7 @@ use crate::state::{Footprint, StateQuery, Tally};
 #[derive(Debug, Default)]
 pub(super) struct Reads {
     /// The stored record of each decision a job changes; absent: none.
-    pub records: HashMap<i64, String>,
+    pub records: HashMap<DecisionId, String>,
     /// The org state of each kind of open in the batch.
     pub tallies: Vec<Tally>,
 }
@@ -62,8 +63,8 @@ pub(super) fn state_queries(jobs: &[Job]) -> Vec<StateQuery> {
 }
 
 /// The decisions the batch's changes read.
-pub(super) fn record_ids(jobs: &[Job]) -> Vec<i64> {
-    let mut ids: Vec<i64> = jobs
+pub(super) fn record_ids(jobs: &[Job]) -> Vec<DecisionId> {
+    let mut ids: Vec<DecisionId> = jobs
         .iter()
         .filter_map(|job| match &job.work {
             Work::Record(id, _) => Some(*id),
@@ -81,7 +82,7 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
     let mut answers = Vec::with_capacity(jobs.len());
     let mut records = Vec::with_capacity(jobs.len());
     let mut rows: Vec<Row> = Vec::new();
-    let mut row_of: HashMap<i64, usize> = HashMap::new();
+    let mut row_of: HashMap<DecisionId, usize> = HashMap::new();
     for job in jobs {
         let planned = match &job.work {
             Work::Record(id, plan) => {
@@ -90,7 +91,9 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
             }
             Work::State(query, plan) => {
                 match reads.tallies.iter().find(|t| t.query.reads_like(query)) {
-                    Some(tally) => guarded(|| plan(last_id + 1, tally.org(), tally.versions)),
+                    Some(tally) => DecisionId::new(last_id + 1)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                        .and_then(|next| guarded(|| plan(next, tally.org(), tally.versions))),
                     None => Err(StoreError::Unavailable(
                         "the org state for this decision was not read".into(),
                     )),
@@ -122,7 +125,7 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
             }
         }
         reads.records.insert(id, record.clone());
-        last_id = last_id.max(id);
+        last_id = last_id.max(id.get());
         keep(&mut rows, &mut row_of, &writes, record.clone());
         answers.push(Ok(Some(writes)));
         records.push(Some(record));
@@ -137,7 +140,12 @@ pub(super) fn plan(jobs: &[Job], mut last_id: i64, mut reads: Reads) -> Planned 
 /// Adds a job's decision row to those the batch writes: a decision written
 /// twice is written once, as it stands last, guarded by the version the
 /// database holds (or inserted, when the batch opened it).
-fn keep(rows: &mut Vec<Row>, row_of: &mut HashMap<i64, usize>, writes: &Writes, record: String) {
+fn keep(
+    rows: &mut Vec<Row>,
+    row_of: &mut HashMap<DecisionId, usize>,
+    writes: &Writes,
+    record: String,
+) {
     let id = writes.decision.id;
     match row_of.get(&id) {
         Some(&i) => {

@@ -10,6 +10,7 @@
 //! cached so that it cannot crowd the writer's hot statements out of the
 //! statement cache.
 
+use baton_core::DecisionId;
 use sqlx::{PgConnection, SqliteConnection};
 
 use super::Failed;
@@ -27,7 +28,10 @@ use crate::state::{Tally, bind_state, fetch_state, fetch_text_rows, head_and_rec
 /// decisions for several teams). Evaluates to the head and the reads.
 macro_rules! read {
     ($tx:expr, $jobs:expr, $head_only:expr, |$ids:ident| $bound:expr) => {{
-        let $ids = plan::record_ids($jobs);
+        let $ids: Vec<i64> = plan::record_ids($jobs)
+            .into_iter()
+            .map(DecisionId::get)
+            .collect();
         let mut queries = plan::state_queries($jobs).into_iter();
         let first = queries.next();
         let query = match &first {
@@ -255,11 +259,11 @@ pub(super) async fn write_postgres(
     let query = sqlx::query(WRITE_POSTGRES.as_str());
     let query = bind_arrays!(query, &row::COLUMNS, new);
     let query = bind_arrays!(query, row::saved(), saved)
-        .bind(column!(saved, |r| r.decision.id))
+        .bind(column!(saved, |r| r.decision.id.get()))
         .bind(column!(saved, |r| r.read_version.unwrap_or_default()));
     let written = query
         .bind(column!(events, |e| e.seq))
-        .bind(column!(events, |e| e.decision))
+        .bind(column!(events, |e| e.decision.map(DecisionId::get)))
         .bind(column!(events, |e| e.event.kind.as_str()))
         .bind(column!(events, |e| e.event.actor.as_str()))
         .bind(column!(events, |e| e.event.at))

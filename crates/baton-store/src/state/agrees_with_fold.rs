@@ -48,7 +48,14 @@ fn base() -> Decision {
     };
     let resolution =
         baton_core::resolve(&guide, &baton_core::OrgState::default(), &request).unwrap();
-    baton_core::lifecycle::open(1, "t", vec![], serde_json::json!({}), resolution).0
+    baton_core::lifecycle::open(
+        baton_core::DecisionId::FIRST,
+        "t",
+        vec![],
+        serde_json::json!({}),
+        resolution,
+    )
+    .0
 }
 
 /// A decision row with any combination of the columns the state reads,
@@ -122,7 +129,7 @@ async fn agrees(
             .unwrap();
         for (i, d) in decisions.iter().enumerate() {
             let mut d = d.clone();
-            d.id = i as i64 + 1;
+            d.id = baton_core::DecisionId::new(i as i64 + 1).unwrap();
             let sql = row::insert(1, 1);
             bind_insert!(sqlx::query(sqlx::AssertSqlSafe(sql)), &d, "{}")
                 .execute(pool)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use baton_core::guide::file::Framework;
 use baton_core::lifecycle::{Decision, Outcome, Status};
 use baton_core::resolve::{Deliberation, Resolution, Roster};
-use baton_core::{Directory, Guide};
+use baton_core::{DecisionId, Directory, Guide};
 use sha2::{Digest, Sha256};
 
 use super::ImportError;
@@ -37,6 +37,9 @@ pub struct Item {
     /// content is a conflict.
     pub content: String,
     pub what: What,
+    /// The id its source gave it (an export's record); a sheet row has
+    /// none. The store numbers every import afresh.
+    pub original: Option<DecisionId>,
     /// People it names who are not in the directory (with
     /// `allow_departed`).
     pub departed: Vec<String>,
@@ -99,6 +102,10 @@ impl Unchecked {
         })
     }
 }
+
+/// The id a decision read from a sheet holds until the store numbers it
+/// as it writes ([`Item::original`] says whether it had one of its own).
+pub(crate) const UNNUMBERED: DecisionId = DecisionId::FIRST;
 
 /// The outcome notes and rule of decisions a sheet brings in.
 const IMPORTED_RULE: &str = "imported";
@@ -225,6 +232,7 @@ impl Catalog {
             key,
             content,
             what,
+            original: None,
             departed,
         })
     }
@@ -256,6 +264,7 @@ impl Catalog {
             line,
             key: format!("id:{}", record.id),
             content,
+            original: Some(record.id),
             what: What::Past(Box::new(record)),
             departed,
         })
@@ -300,7 +309,7 @@ fn past(row: &SheetRow, decided_by: String, domains: Vec<String>) -> Decision {
         reasons: Vec::new(),
     };
     Decision {
-        id: 0,
+        id: UNNUMBERED,
         team: row.team.clone(),
         decision_type: row.decision_type.clone(),
         title: row.title.clone(),
@@ -345,7 +354,7 @@ pub struct Summary {
     /// Identities imported before with the same content: left alone.
     pub skipped: u64,
     /// The new decisions' ids, first and last (they are consecutive).
-    pub ids: Option<(i64, i64)>,
+    pub ids: Option<(DecisionId, DecisionId)>,
     /// People named who are not in the directory.
     pub departed: BTreeSet<String>,
     /// Whether nothing was written (`--dry-run`).

@@ -16,6 +16,7 @@ use std::io::{BufRead, Read};
 use baton_core::lifecycle::Decision;
 
 pub use csv_rows::{CSV_COLUMNS, DecisionCsv, write_people, write_types};
+pub(crate) use items::UNNUMBERED;
 pub use items::{Catalog, Item, Summary, Unchecked, What};
 
 pub use madr::{madr, madr_file_name};

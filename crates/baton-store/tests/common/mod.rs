@@ -166,3 +166,8 @@ pub async fn import_csv(
     };
     store.import(items, &catalog, &options, |_| {}).await
 }
+
+/// Decision `n` of a test's store.
+pub fn id(n: i64) -> baton_core::DecisionId {
+    baton_core::DecisionId::new(n).unwrap()
+}

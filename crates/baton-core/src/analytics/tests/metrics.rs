@@ -161,7 +161,7 @@ fn everyone_deciding_equally_has_gini_zero_and_ties_go_to_the_first_id() {
     let log: Vec<Decision> = ["boss", "mgr", "kim", "raj", "ana"]
         .iter()
         .enumerate()
-        .map(|(i, who)| opened(i as i64, "chore", who, day(1)).decided(hours(1)))
+        .map(|(i, who)| opened(i as i64 + 1, "chore", who, day(1)).decided(hours(1)))
         .collect();
     let c = core(&log, window(0, 7)).concentration;
     close(c.gini, 0.0);

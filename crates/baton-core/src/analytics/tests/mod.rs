@@ -106,7 +106,7 @@ pub(super) fn opened(id: i64, ty: &str, decider: &str, at: DateTime<Utc>) -> Dec
         reasons: vec![],
     };
     open(
-        id,
+        crate::DecisionId::new(id).unwrap(),
         &format!("decision {id}"),
         domains,
         serde_json::json!({}),

@@ -21,7 +21,13 @@ fn a_decision_made_through_the_lifecycle_is_measured_and_its_review_comes_due() 
     };
     let resolution = resolve(&g, &OrgState::default(), &req).unwrap();
     let domains = g.types["architecture"].domains.clone();
-    let (d, _) = open(7, &req.title, domains, req.context.clone(), resolution);
+    let (d, _) = open(
+        crate::DecisionId::new(7).unwrap(),
+        &req.title,
+        domains,
+        req.context.clone(),
+        resolution,
+    );
     let system = Actor {
         person: SYSTEM.into(),
         role: Role::Admin,
