@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use baton_core::DecisionId;
+use baton_core::{DecisionId, PersonId, TeamId};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -66,7 +66,7 @@ pub enum Command {
         #[command(flatten)]
         db: Db,
         #[arg(long)]
-        team: String,
+        team: TeamId,
         #[arg(long = "type", value_name = "TYPE")]
         decision_type: String,
         #[arg(long)]
@@ -74,7 +74,7 @@ pub enum Command {
         #[arg(long = "ctx", value_name = "KEY=VALUE")]
         ctx: Vec<String>,
         #[arg(long = "as", value_name = "PERSON")]
-        person: String,
+        person: PersonId,
         #[arg(long)]
         at: Option<String>,
         #[arg(long)]
@@ -111,7 +111,7 @@ pub enum Command {
     Delegate {
         id: DecisionId,
         #[arg(long)]
-        to: String,
+        to: PersonId,
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -176,13 +176,13 @@ pub enum Command {
         #[command(flatten)]
         db: Db,
         #[arg(long)]
-        team: Option<String>,
+        team: Option<TeamId>,
         #[arg(long = "type", value_name = "TYPE")]
         decision_type: Option<String>,
         #[arg(long)]
         status: Option<String>,
         #[arg(long)]
-        decider: Option<String>,
+        decider: Option<PersonId>,
         /// Text in the title.
         #[arg(long)]
         text: Option<String>,
@@ -298,7 +298,7 @@ pub struct WhoArgs {
     pub ctx: Vec<String>,
     /// Who is asking.
     #[arg(long)]
-    pub requester: Option<String>,
+    pub requester: Option<PersonId>,
     /// The decision's title.
     #[arg(long, default_value = "")]
     pub title: String,
@@ -317,7 +317,7 @@ pub struct WhoArgs {
     pub token: Option<String>,
     /// The team whose guide answers, with `--server`.
     #[arg(long, requires = "server")]
-    pub team: Option<String>,
+    pub team: Option<TeamId>,
 }
 
 /// Which store a command uses.
@@ -335,7 +335,7 @@ pub struct Acting {
     pub db: Db,
     /// The acting person (a directory id).
     #[arg(long = "as", value_name = "PERSON")]
-    pub person: String,
+    pub person: PersonId,
     /// The role to act in. Whoever can open the store can write to it, so
     /// the command line trusts this; the server takes roles from tokens.
     #[arg(long, value_enum, default_value = "member")]
@@ -355,7 +355,7 @@ pub enum TokenCommand {
         #[command(flatten)]
         db: Db,
         #[arg(long)]
-        person: String,
+        person: PersonId,
         #[arg(long, value_enum)]
         role: RoleArg,
     },

@@ -193,6 +193,51 @@ fn a_bad_db_url_is_named() {
     );
 }
 
+#[test]
+fn malformed_ids_are_refused_by_the_argument_parser_with_the_reason() {
+    let log = Log::new();
+    for (args, says) in [
+        (
+            &["show", "0"][..],
+            "`0` is not a decision id: expected a positive whole number",
+        ),
+        (
+            &[
+                "decide",
+                "x",
+                "--option",
+                "a",
+                "--rationale",
+                "r",
+                "--as",
+                "kim",
+            ][..],
+            "`x` is not a decision id",
+        ),
+        (
+            &[
+                "decide",
+                "1",
+                "--option",
+                "a",
+                "--rationale",
+                "r",
+                "--as",
+                "Kim L",
+            ][..],
+            "person id `Kim L` is not a valid id",
+        ),
+        (
+            &["log", "--team", "Platform"][..],
+            "team `Platform` is not a valid id",
+        ),
+    ] {
+        let run = log.baton(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+}
+
 fn decided(log: &Log) -> String {
     let id = log.open_architecture();
     log.ok(&[

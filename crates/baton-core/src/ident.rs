@@ -16,6 +16,111 @@ pub fn shape_error(what: &str, id: &str) -> String {
     )
 }
 
+/// An id of the shared syntax, validated once where it enters (a path, a
+/// body, a query) so that a malformed one is refused with the reason
+/// instead of looked up and not found. Serialized as its text.
+macro_rules! slug_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = BadId;
+
+            fn try_from(id: String) -> Result<Self, BadId> {
+                if is_valid(&id) {
+                    Ok(Self(id))
+                } else {
+                    Err(BadId(shape_error($what, &id)))
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = BadId;
+
+            fn from_str(id: &str) -> Result<Self, BadId> {
+                Self::try_from(id.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        /// By hand, so that the document carries the pattern the type
+        /// enforces (the derive would follow `try_from` to a bare string).
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({"type": "string", "pattern": PATTERN})
+            }
+        }
+    };
+}
+
+/// [`is_valid`] as a regular expression, for schemas.
+pub const PATTERN: &str = "^[a-z0-9][a-z0-9_-]*$";
+
+/// Text that is not an id of the shared syntax; says which id and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadId(String);
+
+slug_id!(
+    /// A person of the directory, by id.
+    PersonId,
+    "person id"
+);
+slug_id!(
+    /// A team, as its guide and the directory name it.
+    TeamId,
+    "team"
+);
+
 /// A decision's id in the log: a positive integer the store assigns in
 /// order. "No decision" is `Option::None`, never a sentinel, so an event
 /// about no decision cannot be mistaken for one about decision 0.
@@ -105,6 +210,25 @@ impl std::fmt::Display for DecisionId {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn person_and_team_ids_are_checked_where_they_are_parsed() {
+        use super::{PersonId, TeamId};
+        let kim: PersonId = "kim".parse().unwrap();
+        assert_eq!(kim, "kim");
+        assert_eq!(serde_json::to_string(&kim).unwrap(), "\"kim\"");
+        let err = "Kim Lee".parse::<PersonId>().unwrap_err().to_string();
+        assert!(
+            err.contains("person id `Kim Lee` is not a valid id"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<TeamId>("\"\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("team `` is not a valid id"), "{err}");
+        let schema = serde_json::to_value(schemars::schema_for!(TeamId)).unwrap();
+        assert_eq!(schema["pattern"], super::PATTERN, "{schema}");
+    }
+
     #[test]
     fn decision_ids_are_positive_and_say_so_when_not() {
         use super::DecisionId;

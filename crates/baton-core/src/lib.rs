@@ -41,7 +41,7 @@ mod yaml;
 
 pub use diagnostic::{Diagnostic, LoadErrors, Severity};
 pub use guide::{Guide, compile as compile_guide};
-pub use ident::DecisionId;
+pub use ident::{DecisionId, PersonId, TeamId};
 pub use org::Directory;
 pub use resolve::{OrgState, Request, Resolution, ResolveError, resolve};
 

@@ -83,7 +83,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             to,
             reason,
             acting,
-        } => act::run(id, Action::Delegate { to, reason }, &acting),
+        } => act::run(
+            id,
+            Action::Delegate {
+                to: to.into(),
+                reason,
+            },
+            &acting,
+        ),
         Command::Decide {
             id,
             option,
@@ -129,9 +136,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => log::run(
             &db,
             DecisionFilter {
-                team,
+                team: team.map(Into::into),
                 decision_type,
-                decider,
+                decider: decider.map(Into::into),
                 text,
                 ..DecisionFilter::default()
             },

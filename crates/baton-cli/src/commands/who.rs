@@ -16,7 +16,7 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
         decision_type: args.decision_type.clone(),
         title: args.title.clone(),
         context: parse_ctx(&args.ctx)?,
-        requester: args.requester.clone(),
+        requester: args.requester.clone().map(Into::into),
         at: parse_at(args.at.as_deref())?,
     };
     if let Some(server) = &args.server {

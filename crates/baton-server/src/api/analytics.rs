@@ -16,7 +16,7 @@ use crate::{AppState, Problem};
 #[serde(deny_unknown_fields)]
 pub struct MetricsQuery {
     /// One team's decisions; the whole org when absent.
-    team: Option<String>,
+    team: Option<baton_core::TeamId>,
     /// Start of the window (RFC 3339); default 30 days before `to`.
     from: Option<DateTime<Utc>>,
     /// End of the window, exclusive (RFC 3339); default now.
@@ -47,7 +47,7 @@ pub async fn metrics(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
-    team: Option<String>,
+    team: Option<baton_core::TeamId>,
 }
 
 /// `GET /api/v1/alerts?team=`: the watchdog alerts standing now, each with

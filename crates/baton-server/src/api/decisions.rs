@@ -8,6 +8,8 @@ use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
 use chrono::Utc;
 use serde::Deserialize;
 
+use baton_core::{PersonId, TeamId};
+
 use super::extract::{Body, DecisionPath, Params};
 use crate::auth::Signed;
 use crate::{AppState, Problem};
@@ -15,7 +17,7 @@ use crate::{AppState, Problem};
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenBody {
-    team: String,
+    team: TeamId,
     #[serde(rename = "type")]
     decision_type: String,
     title: String,
@@ -29,7 +31,7 @@ pub async fn open(
     Body(body): Body<OpenBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), Problem> {
     let request = OpenRequest {
-        team: body.team,
+        team: body.team.into(),
         decision_type: body.decision_type,
         title: body.title,
         context: body.context.unwrap_or_else(|| serde_json::json!({})),
@@ -44,11 +46,11 @@ pub async fn open(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    team: Option<String>,
+    team: Option<TeamId>,
     #[serde(rename = "type")]
     decision_type: Option<String>,
     status: Option<String>,
-    decider: Option<String>,
+    decider: Option<PersonId>,
     text: Option<String>,
     /// Opened at or after (RFC 3339).
     from: Option<chrono::DateTime<Utc>>,
@@ -75,10 +77,10 @@ pub async fn list(
         return Err(Problem::bad_query("`offset` cannot be negative"));
     }
     let filter = DecisionFilter {
-        team: q.team,
+        team: q.team.map(Into::into),
         decision_type: q.decision_type,
         status,
-        decider: q.decider,
+        decider: q.decider.map(Into::into),
         text: q.text,
         opened_from: q.from,
         opened_to: q.to,
@@ -119,7 +121,7 @@ pub struct ReasonBody {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelegateBody {
-    to: String,
+    to: PersonId,
     reason: String,
 }
 
@@ -177,7 +179,7 @@ impl ActionBody for ReasonBody {
 impl ActionBody for DelegateBody {
     fn action(self) -> Action {
         Action::Delegate {
-            to: self.to,
+            to: self.to.into(),
             reason: self.reason,
         }
     }

@@ -128,7 +128,7 @@ pub struct IdPath {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct TeamPath {
     /// The team, as its guide names it.
-    pub team: String,
+    pub team: baton_core::TeamId,
 }
 
 /// `/api/v1/people/{id}`: a person's id, or `ID.ics` for their calendar.
@@ -142,7 +142,7 @@ pub struct PersonPath {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RotationPath {
     /// The team whose guide defines the rotation.
-    pub team: String,
+    pub team: baton_core::TeamId,
     /// The rotation's name followed by `.ics`.
     pub file: String,
 }

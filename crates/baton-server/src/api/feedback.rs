@@ -19,7 +19,7 @@ use crate::{AppState, Problem};
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyBody {
-    team: String,
+    team: baton_core::TeamId,
     title: String,
     /// The standard eNPS / heard / misapplied / comments survey when absent.
     #[serde(default)]
@@ -35,7 +35,7 @@ pub async fn create_survey(
     Body(body): Body<SurveyBody>,
 ) -> Result<(StatusCode, Json<Survey>), Problem> {
     let request = SurveyRequest {
-        team: body.team,
+        team: body.team.into(),
         title: body.title,
         questions: body.questions,
         closes_at: body.closes_at,
@@ -50,7 +50,7 @@ pub async fn create_survey(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamQuery {
-    team: Option<String>,
+    team: Option<baton_core::TeamId>,
 }
 
 /// `GET /api/v1/surveys[?team=T]`: newest first, with response counts.
@@ -107,7 +107,7 @@ pub async fn survey_results(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollBody {
-    team: String,
+    team: baton_core::TeamId,
     /// "Who feels most confident about this?"
     question: String,
     /// The domain whose validated levels are shown; by default the first
@@ -123,7 +123,7 @@ pub async fn create_poll(
     Body(body): Body<PollBody>,
 ) -> Result<(StatusCode, Json<PollView>), Problem> {
     let request = PollRequest {
-        team: body.team,
+        team: body.team.into(),
         question: body.question,
         domain: body.domain,
         decision: body.decision,

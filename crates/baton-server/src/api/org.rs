@@ -62,7 +62,7 @@ pub async fn put_guide(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndorsementBody {
-    of: String,
+    of: baton_core::PersonId,
     domain: String,
     level: u8,
 }

@@ -13,7 +13,7 @@ use crate::{AppState, Problem};
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
-    team: String,
+    team: baton_core::TeamId,
     #[serde(rename = "type")]
     decision_type: String,
     #[serde(default)]
@@ -22,7 +22,7 @@ pub struct ResolveBody {
     context: Option<serde_json::Value>,
     /// Defaults to the token's person.
     #[serde(default)]
-    requester: Option<String>,
+    requester: Option<baton_core::PersonId>,
     /// Defaults to now.
     #[serde(default)]
     at: Option<DateTime<Utc>>,
@@ -35,11 +35,11 @@ pub async fn resolve(
 ) -> Result<Json<baton_core::Resolution>, Problem> {
     let at = body.at.unwrap_or_else(|| state.clock.now());
     let request = ResolveRequest {
-        team: body.team,
+        team: body.team.into(),
         decision_type: body.decision_type,
         title: body.title,
         context: body.context.unwrap_or_else(|| serde_json::json!({})),
-        requester: body.requester,
+        requester: body.requester.map(Into::into),
     };
     let started = std::time::Instant::now();
     let resolved = state.app.resolve(&signed, request, at).await;

@@ -161,6 +161,29 @@ async fn a_decided_decision_is_superseded_by_a_later_one_by_its_requester() {
         let (status, body) = app.get("ana", "/api/v1/decisions/0").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body.to_string().contains("positive whole number"), "{body}");
+        // So are a team and a person: a malformed one is refused as such,
+        // not looked up and reported missing.
+        let (status, body) = app.get("ana", "/api/v1/teams/Platform/guide").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body.to_string()
+                .contains("team `Platform` is not a valid id"),
+            "{body}"
+        );
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/resolve",
+                json!({"team": "platform", "type": "architecture", "requester": "Ana B"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "invalid_body", "{body}");
+        assert!(
+            body.to_string()
+                .contains("person id `Ana B` is not a valid id"),
+            "{body}"
+        );
         let (status, body) = app.post("ana", &path, json!({"by": ids[0]})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let (status, body) = app.post("ana", &path, json!({"by": ids[1]})).await;
