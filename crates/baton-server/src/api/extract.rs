@@ -18,35 +18,69 @@ use serde::de::DeserializeOwned;
 use crate::Problem;
 
 /// A JSON body whose rejections are problem documents: 400 naming what is
-/// wrong, 413 when too large, 415 without a JSON content type.
+/// wrong, 413 when too large, 415 without a JSON content type. Every body
+/// is an object: serde would read a struct from an array by position, so
+/// `[]` would pass for `{}` and `["platform","architecture","t"]` for an
+/// opening.
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Body(value)),
-            Err(rejection) => Err(match &rejection {
-                JsonRejection::JsonDataError(e) => {
-                    Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-                }
-                JsonRejection::JsonSyntaxError(e) => {
-                    Problem::new(StatusCode::BAD_REQUEST, "malformed_json", e.body_text())
-                }
-                JsonRejection::MissingJsonContentType(_) => Problem::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as JSON with `Content-Type: application/json`",
-                ),
-                JsonRejection::BytesRejection(_) => Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
-                ),
-                other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
-            }),
+        let value = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(&rejection)),
+        };
+        if !value.is_object() {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("the body must be a JSON object, not {}", json_kind(&value)),
+            ));
         }
+        T::deserialize(value).map(Body).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("the body does not fit this request: {e}"),
+            )
+        })
+    }
+}
+
+/// What a JSON value is, for a message.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The problem document for a body axum could not read as JSON.
+fn json_rejection(rejection: &JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            Problem::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", e.body_text())
+        }
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
+        JsonRejection::BytesRejection(_) => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
+        ),
+        other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
     }
 }
 

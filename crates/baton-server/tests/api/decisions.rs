@@ -27,6 +27,43 @@ async fn resolve_answers_the_spec_shape_for_the_tokens_person() {
 }
 
 #[tokio::test]
+async fn a_body_must_be_an_object_even_where_its_fields_would_fit_an_array() {
+    each_backend(|app| async move {
+        let d = app.open_incident("Disk full").await;
+        let id = d["id"].as_i64().unwrap();
+        // The decider may escalate: only the body's shape stops this.
+        let decider = d["decider"].as_str().unwrap().to_owned();
+        let (status, body) = app
+            .post(
+                &decider,
+                &format!("/api/v1/decisions/{id}/escalate"),
+                json!([]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["code"], "invalid_body", "{body}");
+        assert!(
+            body.to_string()
+                .contains("must be a JSON object, not an array"),
+            "{body}"
+        );
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!(["platform", "architecture", "t"]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (_, shown) = app.get("ana", &format!("/api/v1/decisions/{id}")).await;
+        assert_eq!(shown["escalated"], false, "{shown}");
+        let (_, all) = app.get("ana", "/api/v1/decisions").await;
+        assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_decision_is_opened_argued_and_decided_over_http() {
     each_backend(|app| async move {
         let d = app.open_incident("Disk full").await;
