@@ -238,6 +238,31 @@ fn malformed_ids_are_refused_by_the_argument_parser_with_the_reason() {
     }
 }
 
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let log = Log::new();
+    log.open_architecture();
+    for args in [&["log"][..], &["schema"][..], &["show", "1"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(args)
+            .current_dir(log.dir.path())
+            .env(
+                "BATON_DB",
+                format!("sqlite://{}", log.dir.path().join("baton.db").display()),
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -0`: the reader closes before the first line.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
 fn decided(log: &Log) -> String {
     let id = log.open_architecture();
     log.ok(&[

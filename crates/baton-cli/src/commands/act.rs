@@ -21,11 +21,11 @@ pub fn run(id: baton_core::DecisionId, action: Action, acting: &Acting) -> Resul
     block_on(async {
         let app = connect(&acting.db.db).await?;
         match app.act(&caller, id, &action, at).await {
-            Ok(d) if acting.json => println!(
+            Ok(d) if acting.json => outln!(
                 "{}",
                 serde_json::to_string_pretty(&app.document(&d).await?)?
             ),
-            Ok(d) => println!("{}", summary(&d, &action)),
+            Ok(d) => outln!("{}", summary(&d, &action)),
             Err(e) => return refusal(e, acting.json),
         }
         Ok(ExitCode::SUCCESS)

@@ -51,7 +51,7 @@ where
         if let Some(explanation) = err.explanation() {
             body["error"]["explanation"] = serde_json::json!(explanation);
         }
-        println!("{}", serde_json::to_string_pretty(&body)?);
+        outln!("{}", serde_json::to_string_pretty(&body)?);
     } else {
         eprintln!("error[{}]: {err}", err.code());
         for line in err.explanation().unwrap_or_default() {

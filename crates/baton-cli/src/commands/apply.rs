@@ -42,14 +42,14 @@ pub fn run(
             .await?;
         let fresh = |changed: bool| if changed { "new" } else { "unchanged" };
         if org.is_some() {
-            println!(
+            outln!(
                 "org: version {} ({})",
                 applied.org_version,
                 fresh(applied.org_changed)
             );
         }
         for g in &applied.guides {
-            println!(
+            outln!(
                 "guide {}: version {} ({}) {}",
                 g.team,
                 g.version,

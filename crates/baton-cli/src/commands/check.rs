@@ -51,18 +51,18 @@ pub fn run(paths: &Files, json: bool) -> Result<ExitCode> {
     let warnings = diagnostics.len() - errors;
     if json {
         let out = serde_json::json!({ "ok": errors == 0, "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         for line in &summary {
-            println!("{line}");
+            outln!("{line}");
         }
         for d in &diagnostics {
             match d.code {
-                "" => println!("{d}"),
-                code => println!("{d} [{code}]"),
+                "" => outln!("{d}"),
+                code => outln!("{d} [{code}]"),
             }
         }
-        println!(
+        outln!(
             "{}: {errors} error{}, {warnings} warning{}",
             if errors == 0 { "ok" } else { "failed" },
             plural(errors),

@@ -131,6 +131,6 @@ async fn madr_records(app: &App, dir: &Path) -> Result<ExitCode> {
             written += 1;
         }
     }
-    println!("wrote {written} decision records to {}", dir.display());
+    outln!("wrote {written} decision records to {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -93,7 +93,7 @@ pub fn run(
             .ids
             .map(|(first, last)| format!(" as {first}..{last}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{verb} {} decisions{ids}: {} decided before, {} opened and routed by their guide, {} already imported (skipped)",
             summary.past + summary.opened,
             summary.past,
@@ -102,13 +102,13 @@ pub fn run(
         );
         if !summary.departed.is_empty() {
             let names: Vec<&str> = summary.departed.iter().map(String::as_str).collect();
-            println!(
+            outln!(
                 "people not in the directory, accepted as departed: {}",
                 names.join(", ")
             );
         }
         if summary.dry_run {
-            println!("dry run: nothing was written");
+            outln!("dry run: nothing was written");
         }
         Ok(ExitCode::SUCCESS)
     })

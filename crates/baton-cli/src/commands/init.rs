@@ -32,9 +32,9 @@ pub fn run(dir: &Path, force: bool) -> Result<ExitCode> {
         let path = dir.join(name);
         std::fs::write(&path, text)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display());
     }
-    println!(
+    outln!(
         "next: `baton check`, then `baton who --type architecture --requester ana`, then `baton test`"
     );
     Ok(ExitCode::SUCCESS)

@@ -27,15 +27,19 @@ pub fn run(
         let app = connect(&db.db).await?;
         let decisions = app.list(&filter).await?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&decisions)?);
+            outln!("{}", serde_json::to_string_pretty(&decisions)?);
             return Ok(ExitCode::SUCCESS);
         }
-        println!(
+        outln!(
             "{:>5}  {:<12} {:<16} {:<13} {:<10} title",
-            "id", "team", "type", "status", "decider"
+            "id",
+            "team",
+            "type",
+            "status",
+            "decider"
         );
         for d in &decisions {
-            println!(
+            outln!(
                 "{:>5}  {:<12} {:<16} {:<13} {:<10} {}",
                 d.id,
                 d.team,

@@ -34,11 +34,11 @@ pub fn run(args: &Args<'_>) -> Result<ExitCode> {
     block_on(async {
         let app = connect(&args.db.db).await?;
         match app.open(&caller, request, at).await {
-            Ok(d) if args.json => println!(
+            Ok(d) if args.json => outln!(
                 "{}",
                 serde_json::to_string_pretty(&app.document(&d).await?)?
             ),
-            Ok(d) => println!("{}", d.id),
+            Ok(d) => outln!("{}", d.id),
             Err(e) => return refusal(e, args.json),
         }
         Ok(ExitCode::SUCCESS)

@@ -18,6 +18,6 @@ pub fn run(which: SchemaKind) -> Result<ExitCode> {
             "test": schema::tests(),
         }),
     };
-    println!("{}", serde_json::to_string_pretty(&value)?);
+    outln!("{}", serde_json::to_string_pretty(&value)?);
     Ok(ExitCode::SUCCESS)
 }

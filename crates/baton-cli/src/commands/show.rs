@@ -18,9 +18,9 @@ pub fn run(id: baton_core::DecisionId, db: &Db, json: bool) -> Result<ExitCode> 
         };
         if json {
             let document = baton_app::App::document_of(&d, &events)?;
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            outln!("{}", serde_json::to_string_pretty(&document)?);
         } else {
-            print!("{}", render(&d, &events));
+            out!("{}", render(&d, &events));
         }
         Ok(ExitCode::SUCCESS)
     })

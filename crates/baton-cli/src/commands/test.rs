@@ -26,16 +26,16 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
     let passed = outcomes.len() - failed;
     if json {
         let out = serde_json::json!({ "passed": passed, "failed": failed, "tests": outcomes });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         for o in &outcomes {
-            println!("{} {}", if o.passed { "PASS" } else { "FAIL" }, o.name);
+            outln!("{} {}", if o.passed { "PASS" } else { "FAIL" }, o.name);
             for d in &o.differences {
-                println!("     {}: expected {}", d.key, d.expected);
-                println!("     {}  but got  {}", " ".repeat(d.key.len()), d.actual);
+                outln!("     {}: expected {}", d.key, d.expected);
+                outln!("     {}  but got  {}", " ".repeat(d.key.len()), d.actual);
             }
         }
-        println!("guide tests: {passed} passing, {failed} failing");
+        outln!("guide tests: {passed} passing, {failed} failing");
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS

@@ -14,14 +14,14 @@ pub fn run(db: &Db, at: Option<&str>) -> Result<ExitCode> {
         let app = connect(&db.db).await?;
         let changed = app.tick(at).await?;
         for d in &changed {
-            println!(
+            outln!(
                 "decision {}: {} (decider {})",
                 d.id,
                 d.status.as_str(),
                 d.decider
             );
         }
-        println!(
+        outln!(
             "{} decision{} processed",
             changed.len(),
             if changed.len() == 1 { "" } else { "s" }

@@ -20,7 +20,7 @@ pub fn run(command: TokenCommand) -> Result<ExitCode> {
                             "token {} for {} ({:?}); it is shown only now",
                             info.id, info.person, info.role
                         );
-                        println!("{secret}");
+                        outln!("{secret}");
                         Ok(ExitCode::SUCCESS)
                     }
                     Err(e) => refusal(e, false),
@@ -31,7 +31,7 @@ pub fn run(command: TokenCommand) -> Result<ExitCode> {
             let app = connect(&db.db).await?;
             match app.revoke_token(id, chrono::Utc::now()).await {
                 Ok(()) => {
-                    println!("token {id} revoked");
+                    outln!("token {id} revoked");
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => refusal(e, false),

@@ -14,14 +14,17 @@ pub fn run(db: &Db, head: Option<&NotedHead>, json: bool) -> Result<ExitCode> {
         let app = connect(&db.db).await?;
         let report = app.verify(head).await?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         } else {
             match &report.verified {
-                Verified::Intact => println!(
+                Verified::Intact => outln!(
                     "chain intact: {} events, head {}; {} decisions and {} directory and guide versions match it",
-                    report.events, report.head, report.decisions, report.versions
+                    report.events,
+                    report.head,
+                    report.decisions,
+                    report.versions
                 ),
-                Verified::Broken { reason, .. } => println!("chain broken: {reason}"),
+                Verified::Broken { reason, .. } => outln!("chain broken: {reason}"),
             }
             if report.unproven > 0 {
                 eprintln!(

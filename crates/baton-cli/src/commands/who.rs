@@ -25,10 +25,10 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
     let guide = files::load(&args.files)?;
     let result = resolve(&guide, &OrgState::default(), &request);
     match (&result, args.json) {
-        (Ok(r), true) => println!("{}", serde_json::to_string_pretty(r)?),
-        (Err(e), true) => println!("{}", serde_json::to_string_pretty(&e.to_json())?),
-        (Ok(r), false) => print!("{}", render(&guide, r)),
-        (Err(e), false) => print!("{}", render_error(e)),
+        (Ok(r), true) => outln!("{}", serde_json::to_string_pretty(r)?),
+        (Err(e), true) => outln!("{}", serde_json::to_string_pretty(&e.to_json())?),
+        (Ok(r), false) => out!("{}", render(&guide, r)),
+        (Err(e), false) => out!("{}", render_error(e)),
     }
     Ok(if result.is_ok() {
         ExitCode::SUCCESS
@@ -90,9 +90,9 @@ fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCod
         let r: Resolution = serde_json::from_str(&text)
             .with_context(|| format!("`{url}` answered something that is not a resolution"))?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&r)?);
+            outln!("{}", serde_json::to_string_pretty(&r)?);
         } else {
-            print!("{}", render_with(&|id| id.to_owned(), &r));
+            out!("{}", render_with(&|id| id.to_owned(), &r));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -107,9 +107,9 @@ fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCod
     match as_resolve_error {
         Ok(e) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&e.to_json())?);
+                outln!("{}", serde_json::to_string_pretty(&e.to_json())?);
             } else {
-                print!("{}", render_error(&e));
+                out!("{}", render_error(&e));
             }
             Ok(ExitCode::from(1))
         }
