@@ -323,7 +323,8 @@ pub struct WhoArgs {
 /// Which store a command uses.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Db {
-    /// The store: sqlite://PATH or postgres://USER@HOST/DATABASE.
+    /// The store: sqlite://PATH, postgres://USER@HOST/DATABASE, or a bare
+    /// path to a SQLite file.
     #[arg(long, env = "BATON_DB", default_value = baton_app::DEFAULT_STORE, value_name = "URL")]
     pub db: String,
 }

@@ -263,6 +263,24 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
     }
 }
 
+#[test]
+fn a_bare_db_path_is_a_sqlite_file() {
+    let log = Log::new();
+    let run = log.baton(&[
+        "apply",
+        "--db",
+        "./bare.db",
+        "--org",
+        "org.yaml",
+        "--guide",
+        "deference.yaml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(log.dir.path().join("bare.db").is_file());
+    let run = log.baton(&["verify", "--db", "bare.db"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 fn decided(log: &Log) -> String {
     let id = log.open_architecture();
     log.ok(&[

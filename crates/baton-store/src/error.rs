@@ -6,7 +6,9 @@ use baton_core::{DecisionId, LoadErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("`{0}` is not a store URL: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
+    #[error(
+        "`{0}` is not a store URL: use sqlite://PATH, postgres://USER@HOST/DATABASE or a path to a SQLite file"
+    )]
     BadUrl(String),
     #[error("cannot open the store at `{url}`: {source}")]
     Connect { url: String, source: sqlx::Error },

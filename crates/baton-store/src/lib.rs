@@ -102,11 +102,18 @@ pub(crate) use next_id;
 
 impl Store {
     /// Opens (creating if needed) and migrates the store at `url`:
-    /// `sqlite://PATH` or `postgres://…`.
+    /// `sqlite://PATH`, `postgres://…`, or a bare path (no scheme), which
+    /// is a SQLite file, as `--db ./x.db` means.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let backend = if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::connect(url, e))?
+        let sqlite = if url.starts_with("sqlite:") {
+            Some(SqliteConnectOptions::from_str(url).map_err(|e| StoreError::connect(url, e))?)
+        } else if !url.is_empty() && !url.contains(':') {
+            Some(SqliteConnectOptions::new().filename(url))
+        } else {
+            None
+        };
+        let backend = if let Some(options) = sqlite {
+            let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
