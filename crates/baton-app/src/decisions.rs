@@ -1,6 +1,7 @@
 //! Decisions: who decides (without recording), open, act, read, the
 //! deadline tick and the audit chain.
 
+use baton_core::lifecycle::act;
 use std::sync::Arc;
 
 use baton_core::DecisionId;
@@ -142,7 +143,7 @@ impl App {
         action: &Action,
         at: DateTime<Utc>,
     ) -> Result<Decision, ActError> {
-        if let Action::Supersede { by } = action {
+        if let Action::Supersede(act::Supersede { by }) = action {
             if *by == id {
                 return Err(ActError::SupersedesItself(id));
             }

@@ -2,6 +2,7 @@
 //! ([`crate::demo`]), through the same `apply`, `open`, `act` and
 //! `tick` that real use goes through, in time order.
 
+use baton_core::lifecycle::act;
 use std::collections::BTreeMap;
 
 use crate::demo::{self, Act, Planned, Step, Who};
@@ -297,28 +298,28 @@ fn action(step: &Step, current: &lifecycle::Decision) -> (Actor, Action) {
             rationale,
             confidence,
             risk,
-        } => Action::Position {
+        } => Action::Position(act::Position {
             option: (*option).to_owned(),
             rationale: (*rationale).to_owned(),
             confidence: *confidence,
             risk: Some(*risk),
             reversible: None,
-        },
+        }),
         Act::Decide {
             option,
             rationale,
             override_reason,
             review_on,
-        } => Action::Decide {
+        } => Action::Decide(act::Decide {
             option: (*option).to_owned(),
             rationale: (*rationale).to_owned(),
             override_reason: override_reason.map(str::to_owned),
             review_on: *review_on,
-        },
-        Act::Outcome { result, notes } => Action::Outcome {
+        }),
+        Act::Outcome { result, notes } => Action::Outcome(act::Outcome {
             result: *result,
             notes: (*notes).to_owned(),
-        },
+        }),
         Act::Withdraw => Action::Withdraw,
         Act::Escalate => Action::Escalate,
     };

@@ -3,6 +3,7 @@
 //! five-minute replay window. Anyone in the workspace may ask `who`; only a
 //! person whose `slack` field holds their user id may act.
 
+use baton_core::lifecycle::act;
 use std::fmt;
 
 use axum::Json;
@@ -230,12 +231,12 @@ async fn decide(state: &AppState, user_id: &str, rest: &[&str]) -> Answer {
     } else {
         "decided in Slack".to_owned()
     };
-    let action = Action::Decide {
+    let action = Action::Decide(act::Decide {
         option: (*option).to_owned(),
         rationale,
         override_reason: None,
         review_on: None,
-    };
+    });
     let d = state
         .app
         .act(&caller, id, &action, state.clock.now())

@@ -29,6 +29,7 @@
     reason = "a benchmark fails loudly and prints"
 )]
 
+use baton_core::lifecycle::act;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -91,12 +92,12 @@ async fn open_and_decide(store: &Store, n: usize) {
         person: d.decider.clone(),
         role: Role::Member,
     };
-    let decide = Action::Decide {
+    let decide = Action::Decide(act::Decide {
         option: "restart".into(),
         rationale: "fastest".into(),
         override_reason: None,
         review_on: None,
-    };
+    });
     store.act(d.id, &decider, &decide, at).await.unwrap();
 }
 

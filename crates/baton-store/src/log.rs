@@ -1,6 +1,7 @@
 //! Decisions: open, act, tick, read.
 
 use baton_core::DecisionId;
+use baton_core::lifecycle::act;
 use baton_core::lifecycle::{self, Action, Actor, Decision, Role, Status};
 use baton_core::resolve::{OrgState, Request};
 use std::sync::Arc;
@@ -259,10 +260,10 @@ impl Store {
         // be someone) read the directory; every other action is judged by
         // the decision's roster, which names only people of the directory.
         let reads_directory = match action {
-            Action::Delegate { .. } | Action::Tick => true,
-            Action::Decide {
+            Action::Delegate(act::Delegate { .. }) | Action::Tick => true,
+            Action::Decide(act::Decide {
                 override_reason, ..
-            } => override_reason.is_some(),
+            }) => override_reason.is_some(),
             _ => false,
         };
         let directory = if reads_directory {

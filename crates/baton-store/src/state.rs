@@ -404,6 +404,7 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
 
     use baton_core::examples;
+    use baton_core::lifecycle::act;
     use baton_core::lifecycle::{Action, Actor, Decision, OutcomeResult, Role, Status};
     use chrono::TimeDelta;
 
@@ -593,12 +594,12 @@ mod tests {
             let after = if d.status == Status::Decided {
                 d
             } else {
-                let decide = Action::Decide {
+                let decide = Action::Decide(act::Decide {
                     option: "yes".into(),
                     rationale: "because".into(),
                     override_reason: None,
                     review_on: None,
-                };
+                });
                 let after = store
                     .act(d.id, &the_decider(&d), &decide, later)
                     .await
@@ -613,10 +614,10 @@ mod tests {
             OutcomeResult::Partial,
             OutcomeResult::Failure,
         ]) {
-            let outcome = Action::Outcome {
+            let outcome = Action::Outcome(act::Outcome {
                 result,
                 notes: String::new(),
-            };
+            });
             let at = t0() + TimeDelta::days(5);
             let after = store
                 .act(d.id, &the_decider(&d), &outcome, at)

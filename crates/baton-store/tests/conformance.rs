@@ -10,6 +10,7 @@
     reason = "a test fails loudly"
 )]
 
+use baton_core::lifecycle::act;
 use std::future::Future;
 
 use baton_core::lifecycle::{Action, Decision, LifecycleError, Role, Status};
@@ -34,12 +35,12 @@ async fn architecture_past_check(store: &Store, i: i64) -> Decision {
 }
 
 fn decide(option: &str) -> Action {
-    Action::Decide {
+    Action::Decide(act::Decide {
         option: option.into(),
         rationale: "fits".into(),
         override_reason: None,
         review_on: None,
-    }
+    })
 }
 
 #[tokio::test]
@@ -51,13 +52,13 @@ async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
             (d.id.get(), d.status, d.decider.as_str()),
             (1, Status::Checking, "kim")
         );
-        let position = Action::Position {
+        let position = Action::Position(act::Position {
             option: "postgres".into(),
             rationale: "r".into(),
             confidence: 4,
             risk: Some(2),
             reversible: None,
-        };
+        });
         store
             .act(d.id, &member("raj"), &position, hours(1))
             .await
@@ -69,10 +70,10 @@ async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
             .await
             .unwrap();
         assert_eq!(d.status, Status::Decided);
-        let outcome = Action::Outcome {
+        let outcome = Action::Outcome(act::Outcome {
             result: baton_core::lifecycle::OutcomeResult::Success,
             notes: "fast".into(),
-        };
+        });
         store
             .act(d.id, &member("kim"), &outcome, hours(100))
             .await
@@ -428,13 +429,13 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
                 let (s, voice) = (store.clone(), voice.clone());
                 let id = discussed.id;
                 positions.push(tokio::spawn(async move {
-                    let position = Action::Position {
+                    let position = Action::Position(act::Position {
                         option: format!("{voice}'s choice"),
                         rationale: "experience".into(),
                         confidence: 3,
                         risk: None,
                         reversible: None,
-                    };
+                    });
                     s.act(id, &member(&voice), &position, hours(191)).await
                 }));
             }
@@ -812,22 +813,22 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
             .open(&incident("Move sessions to Postgres", t0()))
             .await
             .unwrap();
-        let decide = Action::Decide {
+        let decide = Action::Decide(act::Decide {
             option: "restart".into(),
             rationale: "fastest".into(),
             override_reason: None,
             review_on: Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()),
-        };
+        });
         store
             .act(d.id, &member(&d.decider), &decide, hours(1))
             .await
             .unwrap();
         assert!(store.reviews_due(hours(24)).await.unwrap().is_empty());
         assert_eq!(store.reviews_due(hours(24 * 9)).await.unwrap().len(), 1);
-        let outcome = Action::Outcome {
+        let outcome = Action::Outcome(act::Outcome {
             result: baton_core::lifecycle::OutcomeResult::Success,
             notes: String::new(),
-        };
+        });
         store
             .act(d.id, &member(&d.decider), &outcome, hours(24 * 9))
             .await

@@ -11,6 +11,7 @@
 mod common;
 
 use baton_core::lifecycle::Status;
+use baton_core::lifecycle::act;
 use baton_store::transfer::ImportErrors;
 use baton_store::{DecisionFilter, StoreError, Verified};
 use common::*;
@@ -172,12 +173,12 @@ async fn an_undecided_row_is_opened_and_routed_by_its_guide_as_of_its_opened_at(
         assert_eq!(d.resolution.rule, "architecture-by-expertise");
         // It can be decided like any other, once its check has closed.
         store.tick(hours(25)).await.unwrap();
-        let decide = baton_core::lifecycle::Action::Decide {
+        let decide = baton_core::lifecycle::Action::Decide(act::Decide {
             option: "kafka".into(),
             rationale: "fits".into(),
             override_reason: None,
             review_on: None,
-        };
+        });
         store
             .act(id(1), &member("kim"), &decide, hours(26))
             .await

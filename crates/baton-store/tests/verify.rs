@@ -13,6 +13,7 @@
 mod common;
 
 use baton_core::examples;
+use baton_core::lifecycle::act;
 use baton_core::lifecycle::{Action, OutcomeResult};
 use baton_store::{Backend, NotedHead, Store, Verified};
 use common::*;
@@ -36,17 +37,17 @@ async fn story(store: &Store) -> NotedHead {
     let d = store.open(&architecture("ana", hours(2))).await.unwrap();
     store.tick(hours(27)).await.unwrap();
     let kim = member("kim");
-    let decide = Action::Decide {
+    let decide = Action::Decide(act::Decide {
         option: "postgres".into(),
         rationale: "fits".into(),
         override_reason: None,
         review_on: Some(hours(24 * 30).date_naive()),
-    };
+    });
     store.act(d.id, &kim, &decide, hours(28)).await.unwrap();
-    let outcome = Action::Outcome {
+    let outcome = Action::Outcome(act::Outcome {
         result: OutcomeResult::Success,
         notes: "held".into(),
-    };
+    });
     store.act(d.id, &kim, &outcome, hours(29)).await.unwrap();
     let w = store.open(&incident("Disk full", hours(30))).await.unwrap();
     store

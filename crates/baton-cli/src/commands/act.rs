@@ -2,6 +2,7 @@
 //! outcome, withdraw, supersede. Each acts as `--as PERSON`; the rules live in the
 //! core's lifecycle, so the CLI enforces exactly what the API does.
 
+use baton_core::lifecycle::act;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -34,15 +35,19 @@ pub fn run(id: baton_core::DecisionId, action: Action, acting: &Acting) -> Resul
 
 fn summary(d: &Decision, action: &Action) -> String {
     let what = match action {
-        Action::Decide { .. } if d.overridden => format!(
+        Action::Decide(act::Decide { .. }) if d.overridden => format!(
             "decided `{}` as an override",
             d.option.as_deref().unwrap_or_default()
         ),
-        Action::Decide { .. } => format!("decided `{}`", d.option.as_deref().unwrap_or_default()),
+        Action::Decide(act::Decide { .. }) => {
+            format!("decided `{}`", d.option.as_deref().unwrap_or_default())
+        }
         Action::Escalate => format!("escalated to {}", d.decider),
-        Action::Delegate { to, .. } => format!("delegated to {to}"),
-        Action::Supersede { by } => format!("superseded by decision {by}"),
-        Action::Object { .. } => format!("objection recorded; the decider is now {}", d.decider),
+        Action::Delegate(act::Delegate { to, .. }) => format!("delegated to {to}"),
+        Action::Supersede(act::Supersede { by }) => format!("superseded by decision {by}"),
+        Action::Object(act::Object { .. }) => {
+            format!("objection recorded; the decider is now {}", d.decider)
+        }
         other => format!("{} recorded", other.name()),
     };
     format!("decision {}: {what} (status {})", d.id, d.status.as_str())

@@ -18,6 +18,7 @@ mod token;
 mod verify;
 mod who;
 
+use baton_core::lifecycle::act as action;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -68,16 +69,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             acting,
         } => act::run(
             id,
-            Action::Position {
+            Action::Position(action::Position {
                 option,
                 rationale,
                 confidence,
                 risk,
                 reversible,
-            },
+            }),
             &acting,
         ),
-        Command::Object { id, reason, acting } => act::run(id, Action::Object { reason }, &acting),
+        Command::Object { id, reason, acting } => {
+            act::run(id, Action::Object(action::Object { reason }), &acting)
+        }
         Command::Delegate {
             id,
             to,
@@ -85,10 +88,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             acting,
         } => act::run(
             id,
-            Action::Delegate {
-                to: to.into(),
-                reason,
-            },
+            Action::Delegate(action::Delegate { to, reason }),
             &acting,
         ),
         Command::Decide {
@@ -100,12 +100,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             acting,
         } => act::run(
             id,
-            Action::Decide {
+            Action::Decide(action::Decide {
                 option,
                 rationale,
                 override_reason,
                 review_on,
-            },
+            }),
             &acting,
         ),
         Command::Escalate { id, acting } => act::run(id, Action::Escalate, &acting),
@@ -120,10 +120,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 OutcomeArg::Partial => OutcomeResult::Partial,
                 OutcomeArg::Failure => OutcomeResult::Failure,
             };
-            act::run(id, Action::Outcome { result, notes }, &acting)
+            act::run(
+                id,
+                Action::Outcome(action::Outcome { result, notes }),
+                &acting,
+            )
         }
         Command::Withdraw { id, acting } => act::run(id, Action::Withdraw, &acting),
-        Command::Supersede { id, by, acting } => act::run(id, Action::Supersede { by }, &acting),
+        Command::Supersede { id, by, acting } => {
+            act::run(id, Action::Supersede(action::Supersede { by }), &acting)
+        }
         Command::Show { id, db, json } => show::run(id, &db, json),
         Command::Log {
             db,

@@ -6,6 +6,7 @@
 //! store persists both in one transaction; the CLI and the HTTP API call
 //! the store. So every permission rule lives here, once.
 
+pub mod act;
 mod model;
 mod rules;
 

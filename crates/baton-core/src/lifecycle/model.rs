@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::act;
 use crate::ident::DecisionId;
 use crate::resolve::Resolution;
 
@@ -133,40 +134,14 @@ pub struct Decision {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    Position {
-        option: String,
-        rationale: String,
-        confidence: u8,
-        #[serde(default)]
-        risk: Option<u8>,
-        #[serde(default)]
-        reversible: Option<bool>,
-    },
-    Object {
-        reason: String,
-    },
-    Delegate {
-        to: String,
-        reason: String,
-    },
-    Decide {
-        option: String,
-        rationale: String,
-        #[serde(default)]
-        override_reason: Option<String>,
-        #[serde(default)]
-        review_on: Option<NaiveDate>,
-    },
+    Position(act::Position),
+    Object(act::Object),
+    Delegate(act::Delegate),
+    Decide(act::Decide),
     Escalate,
-    Outcome {
-        result: OutcomeResult,
-        #[serde(default)]
-        notes: String,
-    },
+    Outcome(act::Outcome),
     Withdraw,
-    Supersede {
-        by: DecisionId,
-    },
+    Supersede(act::Supersede),
     /// Deadline processing (`baton tick`): not for people.
     Tick,
 }
@@ -174,14 +149,14 @@ pub enum Action {
 impl Action {
     pub fn name(&self) -> &'static str {
         match self {
-            Self::Position { .. } => "position",
-            Self::Object { .. } => "object",
-            Self::Delegate { .. } => "delegate",
-            Self::Decide { .. } => "decide",
+            Self::Position(_) => "position",
+            Self::Object(_) => "object",
+            Self::Delegate(_) => "delegate",
+            Self::Decide(_) => "decide",
             Self::Escalate => "escalate",
-            Self::Outcome { .. } => "outcome",
+            Self::Outcome(_) => "outcome",
             Self::Withdraw => "withdraw",
-            Self::Supersede { .. } => "supersede",
+            Self::Supersede(_) => "supersede",
             Self::Tick => "tick",
         }
     }

@@ -1,5 +1,6 @@
 //! Who may do what, when, and what it changes (SPEC §5).
 
+use super::act;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -129,21 +130,21 @@ pub fn apply(
         at,
     };
     match action {
-        Action::Position {
+        Action::Position(act::Position {
             option,
             rationale,
             confidence,
             risk,
             reversible,
-        } => step.position(decision, option, rationale, *confidence, *risk, *reversible)?,
-        Action::Object { reason } => step.object(decision, reason)?,
-        Action::Delegate { to, reason } => step.delegate(to, reason, directory)?,
-        Action::Decide {
+        }) => step.position(decision, option, rationale, *confidence, *risk, *reversible)?,
+        Action::Object(act::Object { reason }) => step.object(decision, reason)?,
+        Action::Delegate(act::Delegate { to, reason }) => step.delegate(to, reason, directory)?,
+        Action::Decide(act::Decide {
             option,
             rationale,
             override_reason,
             review_on,
-        } => step.decide(option, rationale, override_reason.as_deref(), *review_on)?,
+        }) => step.decide(option, rationale, override_reason.as_deref(), *review_on)?,
         Action::Escalate => {
             if actor.person != step.d.decider && !matches!(actor.role, Role::Admin | Role::Steward)
             {
@@ -154,7 +155,7 @@ pub fn apply(
             }
             step.escalate(false)?
         }
-        Action::Outcome { result, notes } => {
+        Action::Outcome(act::Outcome { result, notes }) => {
             let d = &step.d;
             let allowed = Some(actor.person.as_str()) == d.decided_by.as_deref()
                 || actor.person == d.decider
@@ -196,7 +197,7 @@ pub fn apply(
             step.d.status = Status::Withdrawn;
             step.emit(EventKind::Withdrawn, serde_json::json!({}));
         }
-        Action::Supersede { by } => {
+        Action::Supersede(act::Supersede { by }) => {
             step.requester_or_admin(actor, "supersede")?;
             if step.d.status != Status::Decided {
                 return Err(conflict_state(step.d, "supersede"));

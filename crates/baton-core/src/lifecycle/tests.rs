@@ -1,3 +1,4 @@
+use crate::lifecycle::act;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -83,22 +84,22 @@ fn refused(
 }
 
 fn position(option: &str, risk: Option<u8>) -> Action {
-    Action::Position {
+    Action::Position(act::Position {
         option: option.into(),
         rationale: "because".into(),
         confidence: 4,
         risk,
         reversible: None,
-    }
+    })
 }
 
 fn decide(option: &str, override_reason: Option<&str>) -> Action {
-    Action::Decide {
+    Action::Decide(act::Decide {
         option: option.into(),
         rationale: "it fits".into(),
         override_reason: override_reason.map(Into::into),
         review_on: None,
-    }
+    })
 }
 
 /// The decision after its consensus check closed.
@@ -141,13 +142,13 @@ fn positions_come_only_from_the_roster_and_before_the_deadline() {
     let (d, _) = ok(&g, &d, &member("sam"), position("y", Some(3)), hours(2));
     assert_eq!(d.positions.len(), 1);
     assert_eq!(d.positions[0].option, "y");
-    let bad = Action::Position {
+    let bad = Action::Position(act::Position {
         option: "x".into(),
         rationale: "r".into(),
         confidence: 9,
         risk: None,
         reversible: None,
-    };
+    });
     assert_eq!(
         refused(&g, &d, &member("sam"), bad, hours(3)).code(),
         "invalid"
@@ -166,9 +167,9 @@ fn an_objection_passes_authority_to_the_next_backup() {
         &g,
         &d,
         &member("sam"),
-        Action::Object {
+        Action::Object(act::Object {
             reason: "kim wrote the current design".into(),
-        },
+        }),
         hours(2),
     );
     assert_eq!(d.decider, "raj");
@@ -180,9 +181,9 @@ fn an_objection_passes_authority_to_the_next_backup() {
         &g,
         &d,
         &member("sam"),
-        Action::Object {
+        Action::Object(act::Object {
             reason: "again".into(),
-        },
+        }),
         hours(30),
     );
     assert_eq!(err.code(), "conflict", "{err}");
@@ -190,7 +191,7 @@ fn an_objection_passes_authority_to_the_next_backup() {
         &g,
         &d,
         &member("sam"),
-        Action::Object { reason: " ".into() },
+        Action::Object(act::Object { reason: " ".into() }),
         hours(3),
     );
     assert_eq!(err.code(), "invalid");
@@ -205,9 +206,9 @@ fn objections_past_the_last_backup_escalate() {
             &g,
             &d,
             &member(who),
-            Action::Object {
+            Action::Object(act::Object {
                 reason: "no".into(),
-            },
+            }),
             hours(2),
         )
         .0;
@@ -262,10 +263,10 @@ fn a_delegate_decides_without_an_override() {
         &g,
         &d,
         &member("raj"),
-        Action::Delegate {
-            to: "lee".into(),
+        Action::Delegate(act::Delegate {
+            to: "lee".parse().unwrap(),
             reason: "r".into(),
-        },
+        }),
         hours(26),
     );
     assert_eq!(err.code(), "forbidden");
@@ -273,10 +274,10 @@ fn a_delegate_decides_without_an_override() {
         &g,
         &d,
         &member("kim"),
-        Action::Delegate {
-            to: "zed".into(),
+        Action::Delegate(act::Delegate {
+            to: "zed".parse().unwrap(),
             reason: "r".into(),
-        },
+        }),
         hours(26),
     );
     assert_eq!(err.code(), "invalid");
@@ -284,10 +285,10 @@ fn a_delegate_decides_without_an_override() {
         &g,
         &d,
         &member("kim"),
-        Action::Delegate {
-            to: "lee".into(),
+        Action::Delegate(act::Delegate {
+            to: "lee".parse().unwrap(),
             reason: "on leave".into(),
-        },
+        }),
         hours(26),
     );
     let (d, _) = ok(&g, &d, &member("lee"), decide("postgres", None), hours(27));
@@ -404,10 +405,10 @@ fn agreement_at_the_deliberation_deadline_leaves_the_decision_to_the_decider() {
 fn outcomes_follow_a_decision_once_and_only_from_the_decider_or_a_steward() {
     let g = guide();
     let d = deliberating(&g);
-    let outcome = Action::Outcome {
+    let outcome = Action::Outcome(act::Outcome {
         result: OutcomeResult::Success,
         notes: "fast".into(),
-    };
+    });
     assert_eq!(
         refused(&g, &d, &member("kim"), outcome.clone(), hours(26)).code(),
         "conflict"

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baton_app::{App, DecisionFilter, OpenRequest, Verified};
-use baton_core::lifecycle::{Action, Decision, OutcomeResult, Status};
+use baton_core::lifecycle::{Action, Decision, Status};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -99,116 +99,17 @@ pub async fn show(
     Ok(Json(App::document_of(&found.0, &found.1)?))
 }
 
-/// The bodies of the actions, tagged by the path segment.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PositionBody {
-    option: String,
-    rationale: String,
-    confidence: u8,
-    #[serde(default)]
-    risk: Option<u8>,
-    #[serde(default)]
-    reversible: Option<bool>,
+/// A body that asks for one lifecycle action: the core's `act::*` struct
+/// of that action (its schema is the document's), or one of the empty
+/// bodies below for the actions that carry nothing.
+pub trait ActionBody:
+    serde::de::DeserializeOwned + schemars::JsonSchema + Into<Action> + Send + 'static
+{
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReasonBody {
-    reason: String,
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DelegateBody {
-    to: PersonId,
-    reason: String,
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecideBody {
-    option: String,
-    rationale: String,
-    #[serde(default)]
-    override_reason: Option<String>,
-    #[serde(default)]
-    review_on: Option<chrono::NaiveDate>,
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OutcomeBody {
-    result: OutcomeResult,
-    #[serde(default)]
-    notes: String,
-}
-
-/// `supersede`: the later decision that replaces this one.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SupersedeBody {
-    pub by: baton_core::DecisionId,
-}
-
-/// A body that asks for one lifecycle action.
-pub trait ActionBody: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'static {
-    fn action(self) -> Action;
-}
-
-impl ActionBody for PositionBody {
-    fn action(self) -> Action {
-        Action::Position {
-            option: self.option,
-            rationale: self.rationale,
-            confidence: self.confidence,
-            risk: self.risk,
-            reversible: self.reversible,
-        }
-    }
-}
-
-impl ActionBody for ReasonBody {
-    fn action(self) -> Action {
-        Action::Object {
-            reason: self.reason,
-        }
-    }
-}
-
-impl ActionBody for DelegateBody {
-    fn action(self) -> Action {
-        Action::Delegate {
-            to: self.to.into(),
-            reason: self.reason,
-        }
-    }
-}
-
-impl ActionBody for DecideBody {
-    fn action(self) -> Action {
-        Action::Decide {
-            option: self.option,
-            rationale: self.rationale,
-            override_reason: self.override_reason,
-            review_on: self.review_on,
-        }
-    }
-}
-
-impl ActionBody for OutcomeBody {
-    fn action(self) -> Action {
-        Action::Outcome {
-            result: self.result,
-            notes: self.notes,
-        }
-    }
-}
-
-impl ActionBody for SupersedeBody {
-    fn action(self) -> Action {
-        Action::Supersede { by: self.by }
-    }
+impl<B> ActionBody for B where
+    B: serde::de::DeserializeOwned + schemars::JsonSchema + Into<Action> + Send + 'static
+{
 }
 
 /// `escalate`: no fields.
@@ -216,8 +117,8 @@ impl ActionBody for SupersedeBody {
 #[serde(deny_unknown_fields)]
 pub struct EscalateBody {}
 
-impl ActionBody for EscalateBody {
-    fn action(self) -> Action {
+impl From<EscalateBody> for Action {
+    fn from(_: EscalateBody) -> Self {
         Action::Escalate
     }
 }
@@ -227,8 +128,8 @@ impl ActionBody for EscalateBody {
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {}
 
-impl ActionBody for WithdrawBody {
-    fn action(self) -> Action {
+impl From<WithdrawBody> for Action {
+    fn from(_: WithdrawBody) -> Self {
         Action::Withdraw
     }
 }
@@ -243,7 +144,7 @@ pub async fn act<B: ActionBody>(
 ) -> Result<Json<serde_json::Value>, Problem> {
     let d = state
         .app
-        .act(&signed.caller, id, &body.action(), state.clock.now())
+        .act(&signed.caller, id, &body.into(), state.clock.now())
         .await?;
     Ok(Json(state.app.document(&d).await?))
 }

@@ -25,10 +25,8 @@ use baton_core::analytics::Alert;
 use baton_core::lifecycle::Decision;
 
 use crate::AppState;
-use decisions::{
-    DecideBody, DelegateBody, EscalateBody, OutcomeBody, PositionBody, ReasonBody, SupersedeBody,
-    WithdrawBody, act,
-};
+use baton_core::lifecycle::act as action;
+use decisions::{EscalateBody, WithdrawBody, act};
 
 /// A one-line summary, and a response of `T` with `status`.
 fn doc<T: aide::OperationOutput>(
@@ -83,28 +81,28 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/api/v1/decisions/{id}/position",
             post_with(
-                act::<PositionBody>,
+                act::<action::Position>,
                 doc::<DecisionDoc>("Take a position", 200),
             ),
         )
         .api_route(
             "/api/v1/decisions/{id}/object",
             post_with(
-                act::<ReasonBody>,
+                act::<action::Object>,
                 doc::<DecisionDoc>("Object to who decides, in the consensus check", 200),
             ),
         )
         .api_route(
             "/api/v1/decisions/{id}/delegate",
             post_with(
-                act::<DelegateBody>,
+                act::<action::Delegate>,
                 doc::<DecisionDoc>("Delegate the decision (its decider)", 200),
             ),
         )
         .api_route(
             "/api/v1/decisions/{id}/decide",
             post_with(
-                act::<DecideBody>,
+                act::<action::Decide>,
                 doc::<DecisionDoc>("Decide (anyone else with an override reason)", 200),
             ),
         )
@@ -118,7 +116,7 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/api/v1/decisions/{id}/outcome",
             post_with(
-                act::<OutcomeBody>,
+                act::<action::Outcome>,
                 doc::<DecisionDoc>("Record the outcome", 200),
             ),
         )
@@ -132,7 +130,7 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/api/v1/decisions/{id}/supersede",
             post_with(
-                act::<SupersedeBody>,
+                act::<action::Supersede>,
                 doc::<DecisionDoc>("Mark as replaced by a later decision", 200),
             ),
         )

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::analytics::{AlertKind, Scope, Window, alerts, metrics};
+use crate::lifecycle::act;
 use crate::lifecycle::{Action, Actor, Role, apply};
 use crate::{OrgState, Request, examples, resolve};
 
@@ -37,12 +38,12 @@ fn a_decision_made_through_the_lifecycle_is_measured_and_its_review_comes_due() 
         person: "kim".into(),
         role: Role::Member,
     };
-    let decide = Action::Decide {
+    let decide = Action::Decide(act::Decide {
         option: "postgres".into(),
         rationale: "it fits".into(),
         override_reason: None,
         review_on: Some(date("2026-04-01")),
-    };
+    });
     let (d, _) = apply(&d, &kim, &decide, t0 + hours(30), &g.directory).unwrap();
     let log = [d];
 
