@@ -57,6 +57,7 @@ impl App {
         };
         let decisions = self
             .store
+            .decisions()
             .list(&DecisionFilter {
                 team: team.map(str::to_owned),
                 ..DecisionFilter::default()
@@ -90,6 +91,7 @@ impl App {
         );
         let scores = self
             .store
+            .feedback()
             .enps_scores(team, window.from, window.to, now)
             .await?;
         let enps =

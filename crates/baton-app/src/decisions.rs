@@ -123,6 +123,7 @@ impl App {
         Permission::Write.check(&actor.person, actor.role)?;
         Ok(self
             .store
+            .decisions()
             .open(&Opening {
                 team: request.team,
                 decision_type: request.decision_type,
@@ -148,7 +149,7 @@ impl App {
                 return Err(ActError::SupersedesItself(id));
             }
             // The successor must exist; `NotFound` names it.
-            self.store.get(*by).await?;
+            self.store.decisions().get(*by).await?;
         }
         if matches!(action, Action::Tick) {
             return Err(ActError::Refused(LifecycleError::Forbidden(
@@ -162,21 +163,21 @@ impl App {
                 role: caller.role,
             }
         } else {
-            let team = self.store.get(id).await?.team;
+            let team = self.store.decisions().get(id).await?.team;
             self.actor(caller, &team, at).await?
         };
-        Ok(self.store.act(id, &actor, action, at).await?)
+        Ok(self.store.decisions().act(id, &actor, action, at).await?)
     }
 
     /// Processes every deadline that has passed at `at`; returns the
     /// decisions that changed.
     pub async fn tick(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, ReadError> {
-        Ok(self.store.tick(at).await?)
+        Ok(self.store.decisions().tick(at).await?)
     }
 
     /// Decision `id` with its events, as `show --json` and the API give it.
     pub async fn show(&self, id: DecisionId) -> Result<(Decision, Vec<StoredEvent>), ReadError> {
-        Ok(self.store.get_with_events(id).await?)
+        Ok(self.store.decisions().get_with_events(id).await?)
     }
 
     /// [`App::show`] as of `session`'s snapshot, cached at that position.
@@ -190,7 +191,7 @@ impl App {
 
     /// The `show --json` document of `d`: the record and its events.
     pub async fn document(&self, d: &Decision) -> Result<serde_json::Value, ReadError> {
-        Ok(self.store.document_of(d).await?)
+        Ok(self.store.decisions().document_of(d).await?)
     }
 
     /// The document of a decision and events already read.
@@ -203,7 +204,7 @@ impl App {
 
     /// Decisions matching `filter`, newest first.
     pub async fn list(&self, filter: &DecisionFilter) -> Result<Vec<Decision>, ReadError> {
-        Ok(self.store.list(filter).await?)
+        Ok(self.store.decisions().list(filter).await?)
     }
 
     /// Up to `limit` decisions with ids after `after` (from the first when
@@ -213,12 +214,12 @@ impl App {
         after: Option<DecisionId>,
         limit: i64,
     ) -> Result<Vec<Decision>, ReadError> {
-        Ok(self.store.decisions_after(after, limit).await?)
+        Ok(self.store.decisions().decisions_after(after, limit).await?)
     }
 
     /// How many decisions are in each state.
     pub async fn counts_by_status(&self) -> Result<Vec<(String, i64)>, ReadError> {
-        Ok(self.store.counts_by_status().await?)
+        Ok(self.store.decisions().counts_by_status().await?)
     }
 
     /// Recomputes the audit chain and proves every stored row from it;
@@ -235,6 +236,6 @@ impl App {
         limit: i64,
         decision: Option<DecisionId>,
     ) -> Result<Vec<AuditEvent>, ReadError> {
-        Ok(self.store.audit(after, limit, decision).await?)
+        Ok(self.store.decisions().audit(after, limit, decision).await?)
     }
 }

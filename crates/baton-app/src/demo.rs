@@ -52,6 +52,7 @@ impl App {
         // next start reuses and brings up to its own now.
         let (_, token) = self
             .store
+            .tokens()
             .create_token(demo::ADMIN, Role::Admin, now)
             .await?;
         let livened = seed::liven(&self.store, now).await?;

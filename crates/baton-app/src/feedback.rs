@@ -89,6 +89,7 @@ impl App {
         self.store.guide(&request.team).await?;
         Ok(self
             .store
+            .feedback()
             .create_survey(
                 &request.team,
                 &request.title,
@@ -102,13 +103,17 @@ impl App {
 
     /// Surveys, newest first, of one team or all.
     pub async fn surveys(&self, team: Option<&str>) -> Result<Vec<Survey>, FeedbackError> {
-        Ok(self.store.surveys(team).await?)
+        Ok(self.store.feedback().surveys(team).await?)
     }
 
     /// Survey `id`, and whether `caller` has answered it.
     pub async fn survey(&self, caller: &Caller, id: i64) -> Result<SurveyView, FeedbackError> {
-        let survey = self.store.survey(id).await?;
-        let answered = self.store.has_responded(id, &caller.person).await?;
+        let survey = self.store.feedback().survey(id).await?;
+        let answered = self
+            .store
+            .feedback()
+            .has_responded(id, &caller.person)
+            .await?;
         Ok(SurveyView { survey, answered })
     }
 
@@ -122,7 +127,7 @@ impl App {
         at: DateTime<Utc>,
     ) -> Result<(), FeedbackError> {
         Permission::Write.check(&caller.person, caller.role)?;
-        let survey = self.store.survey(id).await?;
+        let survey = self.store.feedback().survey(id).await?;
         let directory = self.store.directory().await?;
         let member = directory
             .find(&caller.person)
@@ -130,7 +135,11 @@ impl App {
         if !member {
             return Err(FeedbackError::NotInTeam(caller.person.clone(), survey.team));
         }
-        Ok(self.store.respond(id, &caller.person, answers, at).await?)
+        Ok(self
+            .store
+            .feedback()
+            .respond(id, &caller.person, answers, at)
+            .await?)
     }
 
     /// Survey `id`'s results at `now`: shown once it has closed with at
@@ -141,8 +150,8 @@ impl App {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<SurveyResults, FeedbackError> {
-        let survey = self.store.survey(id).await?;
-        let responses = self.store.responses(id).await?;
+        let survey = self.store.feedback().survey(id).await?;
+        let responses = self.store.feedback().responses(id).await?;
         let closed = survey.closes_at.is_none_or(|c| c <= now);
         let results = if closed {
             feedback::tally(&survey.questions, &responses)
@@ -183,7 +192,7 @@ impl App {
         self.store.guide(&request.team).await?;
         let decision = match request.decision {
             None => None,
-            Some(id) => match self.store.get(id).await {
+            Some(id) => match self.store.decisions().get(id).await {
                 Ok(d) if d.team == request.team => Some(d),
                 Ok(d) => {
                     return Err(FeedbackError::OtherTeamsDecision(id, d.team, request.team));
@@ -197,6 +206,7 @@ impl App {
             .or_else(|| decision.as_ref().and_then(|d| d.domains.first().cloned()));
         let poll = self
             .store
+            .feedback()
             .create_poll(
                 &request.team,
                 &request.question,
@@ -214,8 +224,8 @@ impl App {
 
     /// Poll `id` and its votes, ranked.
     pub async fn poll(&self, id: i64) -> Result<PollView, FeedbackError> {
-        let poll = self.store.poll(id).await?;
-        let votes = self.store.votes(id).await?;
+        let poll = self.store.feedback().poll(id).await?;
+        let votes = self.store.feedback().votes(id).await?;
         let directory = self.store.directory().await?;
         let votes = feedback::rank_votes(&votes, &directory, poll.domain.as_deref());
         Ok(PollView { poll, votes })
@@ -230,7 +240,10 @@ impl App {
         at: DateTime<Utc>,
     ) -> Result<PollView, FeedbackError> {
         Permission::Write.check(&caller.person, caller.role)?;
-        self.store.vote(id, &caller.person, confidence, at).await?;
+        self.store
+            .feedback()
+            .vote(id, &caller.person, confidence, at)
+            .await?;
         self.poll(id).await
     }
 }

@@ -170,7 +170,7 @@ impl App {
             .find(id)
             .ok_or_else(|| ApplyError::NoSuchPerson(id.to_owned()))?;
         let p = dir.person(pid);
-        let load = self.store.open_load(id).await?;
+        let load = self.store.decisions().open_load(id).await?;
         Ok(PersonView {
             id: p.id.clone(),
             name: p.name.clone(),

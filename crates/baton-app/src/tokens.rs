@@ -48,7 +48,7 @@ impl App {
         let Some(person) = dir.by_slack(user_id).map(|p| dir.id(p).to_owned()) else {
             return Ok(None);
         };
-        let roles = self.store.token_roles(&person).await?;
+        let roles = self.store.tokens().token_roles(&person).await?;
         let role = roles.into_iter().reduce(Role::or).unwrap_or(Role::Member);
         Ok(Some(Caller::new(person, role)))
     }
@@ -68,12 +68,12 @@ impl App {
         role: Role,
         at: DateTime<Utc>,
     ) -> Result<(TokenInfo, String), TokenError> {
-        Ok(self.store.create_token(person, role, at).await?)
+        Ok(self.store.tokens().create_token(person, role, at).await?)
     }
 
     /// Revokes token `id`.
     pub async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<(), TokenError> {
-        if self.store.revoke_token(id, at).await? {
+        if self.store.tokens().revoke_token(id, at).await? {
             Ok(())
         } else {
             Err(TokenError::NoSuchToken(id))

@@ -82,6 +82,7 @@ impl App {
         let target = check(&request)?;
         let (webhook, secret) = self
             .store
+            .webhooks()
             .subscribe_webhook(
                 &request.url,
                 &target,
@@ -97,7 +98,7 @@ impl App {
     /// Live subscriptions (admins).
     pub async fn webhooks(&self, caller: &Caller) -> Result<Vec<Webhook>, WebhookError> {
         Permission::ManageWebhooks.check(&caller.person, caller.role)?;
-        Ok(self.store.webhooks().await?)
+        Ok(self.store.webhooks().subscriptions().await?)
     }
 
     /// `caller` removes webhook `id` (admins).
@@ -110,6 +111,7 @@ impl App {
         Permission::ManageWebhooks.check(&caller.person, caller.role)?;
         if self
             .store
+            .webhooks()
             .unsubscribe_webhook(id, &caller.person, at)
             .await?
         {
@@ -127,7 +129,7 @@ impl App {
         limit: i64,
     ) -> Result<Vec<Delivery>, WebhookError> {
         Permission::ManageWebhooks.check(&caller.person, caller.role)?;
-        Ok(self.store.deliveries(id, limit).await?)
+        Ok(self.store.webhooks().deliveries(id, limit).await?)
     }
 
     /// The delivery task's steps: queue what the chain added, claim what
@@ -137,7 +139,7 @@ impl App {
         now: DateTime<Utc>,
         batch: i64,
     ) -> Result<usize, ReadError> {
-        Ok(self.store.queue_deliveries(now, batch).await?)
+        Ok(self.store.webhooks().queue_deliveries(now, batch).await?)
     }
 
     pub async fn claim_deliveries(
@@ -146,7 +148,11 @@ impl App {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Outgoing>, ReadError> {
-        Ok(self.store.claim_deliveries(now, lease_until, limit).await?)
+        Ok(self
+            .store
+            .webhooks()
+            .claim_deliveries(now, lease_until, limit)
+            .await?)
     }
 
     pub async fn record_attempt(
@@ -155,6 +161,10 @@ impl App {
         attempt: &Attempt,
         at: DateTime<Utc>,
     ) -> Result<bool, ReadError> {
-        Ok(self.store.record_attempt(claimed, attempt, at).await?)
+        Ok(self
+            .store
+            .webhooks()
+            .record_attempt(claimed, attempt, at)
+            .await?)
     }
 }

@@ -46,7 +46,7 @@ pub async fn demo_state(store: &Store) -> Result<DemoState, StoreError> {
     Ok(match store.first_org().await? {
         None => DemoState::Empty,
         Some(text) if text != demo::ORG => DemoState::Other,
-        Some(_) if store.has_tokens(demo::ADMIN).await? => DemoState::Seeded,
+        Some(_) if store.tokens().has_tokens(demo::ADMIN).await? => DemoState::Seeded,
         Some(_) => DemoState::Interrupted,
     })
 }
@@ -84,7 +84,7 @@ pub async fn seed(
                 let Some(planned) = plan.get(index) else {
                     continue;
                 };
-                let decision = match store.open(&opening(planned)).await {
+                let decision = match store.decisions().open(&opening(planned)).await {
                     Ok(d) => d,
                     // A request the guide cannot route right now (nobody
                     // eligible) is part of the story, not a failure.
@@ -102,13 +102,13 @@ pub async fn seed(
                 }
             }
             Job::Step(id, step) => {
-                let mut current = store.get(id).await?;
+                let mut current = store.decisions().get(id).await?;
                 if lifecycle::due(&current, at) {
-                    store.tick(at).await?;
-                    current = store.get(id).await?;
+                    store.decisions().tick(at).await?;
+                    current = store.decisions().get(id).await?;
                 }
                 let (actor, action) = action(&step, &current);
-                match store.act(id, &actor, &action, at).await {
+                match store.decisions().act(id, &actor, &action, at).await {
                     Ok(_) => seeded.actions += 1,
                     Err(StoreError::Lifecycle(_) | StoreError::Conflict(_)) => seeded.refused += 1,
                     Err(e) => return Err(e),
@@ -116,13 +116,14 @@ pub async fn seed(
             }
         }
     }
-    store.tick(now).await?;
+    store.decisions().tick(now).await?;
     for survey in demo::surveys(&directory, now, true) {
         run_survey(store, &survey).await?;
     }
     // A confidence poll on the latest decided architecture decision: the
     // history's, settled since.
     let decided = store
+        .decisions()
         .list(&DecisionFilter {
             team: Some("platform".into()),
             decision_type: Some("architecture".into()),
@@ -152,9 +153,9 @@ pub struct Livened {
 /// [`demo::Stage`] holds [`demo::LIVE_EACH`], and each team gets an open
 /// survey if it has none, and a poll on an open decision.
 pub async fn liven(store: &Store, now: DateTime<Utc>) -> Result<Livened, StoreError> {
-    store.tick(now).await?;
+    store.decisions().tick(now).await?;
     let mut livened = Livened::default();
-    let counts = store.counts_by_status().await?;
+    let counts = store.decisions().counts_by_status().await?;
     let mut first_checking = None;
     for stage in demo::Stage::ALL {
         let status = stage.status();
@@ -169,7 +170,7 @@ pub async fn liven(store: &Store, now: DateTime<Utc>) -> Result<Livened, StoreEr
                 break;
             }
             let planned = demo::live(stage, n, now);
-            let decision = match store.open(&opening(&planned)).await {
+            let decision = match store.decisions().open(&opening(&planned)).await {
                 Ok(d) => d,
                 Err(StoreError::Resolve(_)) => continue,
                 Err(e) => return Err(e),
@@ -178,7 +179,11 @@ pub async fn liven(store: &Store, now: DateTime<Utc>) -> Result<Livened, StoreEr
             let mut current = decision.clone();
             for step in demo::live_course(stage, &planned, &decision) {
                 let (actor, action) = action(&step, &current);
-                match store.act(decision.id, &actor, &action, now).await {
+                match store
+                    .decisions()
+                    .act(decision.id, &actor, &action, now)
+                    .await
+                {
                     Ok(d) => current = d,
                     Err(StoreError::Lifecycle(_) | StoreError::Conflict(_)) => {}
                     Err(e) => return Err(e),
@@ -193,6 +198,7 @@ pub async fn liven(store: &Store, now: DateTime<Utc>) -> Result<Livened, StoreEr
         }
     }
     let open_surveys = store
+        .feedback()
         .surveys(None)
         .await?
         .into_iter()
@@ -216,6 +222,7 @@ pub async fn liven(store: &Store, now: DateTime<Utc>) -> Result<Livened, StoreEr
 /// Creates a scripted survey and gives its responses.
 async fn run_survey(store: &Store, survey: &demo::PlannedSurvey) -> Result<(), StoreError> {
     let created = store
+        .feedback()
         .create_survey(
             survey.team,
             &survey.title,
@@ -226,7 +233,10 @@ async fn run_survey(store: &Store, survey: &demo::PlannedSurvey) -> Result<(), S
         )
         .await?;
     for (person, at, answers) in &survey.responses {
-        store.respond(created.id, person, answers, *at).await?;
+        store
+            .feedback()
+            .respond(created.id, person, answers, *at)
+            .await?;
     }
     Ok(())
 }
@@ -240,6 +250,7 @@ async fn run_poll(
 ) -> Result<(), StoreError> {
     let domain = decision.domains.first().map(String::as_str);
     let poll = store
+        .feedback()
         .create_poll(
             &decision.team,
             &format!("Who feels most confident about “{}”?", decision.title),
@@ -254,7 +265,10 @@ async fn run_poll(
         .chain(&r.backups)
         .chain(&r.roster.input);
     for (i, person) in voters.take(3).enumerate() {
-        store.vote(poll.id, person, 5 - (i as u8 % 3), at).await?;
+        store
+            .feedback()
+            .vote(poll.id, person, 5 - (i as u8 % 3), at)
+            .await?;
     }
     Ok(())
 }

@@ -85,6 +85,7 @@ async fn raw_insert(store: &Store, id: i64, body: &str) {
 async fn open_and_decide(store: &Store, n: usize) {
     let at = t0() + TimeDelta::seconds(n as i64);
     let d = store
+        .decisions()
         .open(&incident(format!("incident {n}"), at))
         .await
         .unwrap();
@@ -98,7 +99,11 @@ async fn open_and_decide(store: &Store, n: usize) {
         override_reason: None,
         review_on: None,
     });
-    store.act(d.id, &decider, &decide, at).await.unwrap();
+    store
+        .decisions()
+        .act(d.id, &decider, &decide, at)
+        .await
+        .unwrap();
 }
 
 /// Rows per second for [`OPS`] rows by `callers` concurrent callers,
@@ -151,12 +156,17 @@ async fn tick_round(store: &Store, round: usize) -> f64 {
     for i in 0..OPS {
         let at = opened_at + TimeDelta::seconds(i as i64);
         store
+            .decisions()
             .open(&incident(format!("unattended {round}.{i}"), at))
             .await
             .unwrap();
     }
     let began = Instant::now();
-    let changed = store.tick(opened_at + TimeDelta::days(2)).await.unwrap();
+    let changed = store
+        .decisions()
+        .tick(opened_at + TimeDelta::days(2))
+        .await
+        .unwrap();
     assert!(changed.len() >= OPS, "every incident escalates");
     changed.len() as f64 / began.elapsed().as_secs_f64()
 }
@@ -181,7 +191,11 @@ async fn measure(name: &str, url: &str) {
         .await
         .unwrap();
     // A body the size of a stored decision record.
-    let sample = store.open(&incident("sample".into(), t0())).await.unwrap();
+    let sample = store
+        .decisions()
+        .open(&incident("sample".into(), t0()))
+        .await
+        .unwrap();
     let body = serde_json::to_string(&sample).unwrap();
     let body: Arc<str> = body.into();
     let mut next = 0;

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
+use crate::{Feedback, StoreError, micros, next_id, on_pool, write_tx};
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Survey {
@@ -48,11 +48,11 @@ fn not_found(what: &str, id: i64) -> StoreError {
     StoreError::Missing(format!("{what} {id} does not exist"))
 }
 
-impl Store {
+impl Feedback<'_> {
     /// Creates a survey of `team` (the standard questions when `questions`
     /// is empty).
     pub async fn create_survey(
-        &self,
+        self,
         team: &str,
         title: &str,
         questions: Vec<Question>,
@@ -117,11 +117,11 @@ impl Store {
     }
 
     /// Surveys, newest first, of one team or all.
-    pub async fn surveys(&self, team: Option<&str>) -> Result<Vec<Survey>, StoreError> {
+    pub async fn surveys(self, team: Option<&str>) -> Result<Vec<Survey>, StoreError> {
         self.surveys_where(team, None).await
     }
 
-    pub async fn survey(&self, id: i64) -> Result<Survey, StoreError> {
+    pub async fn survey(self, id: i64) -> Result<Survey, StoreError> {
         self.surveys_where(None, Some(id))
             .await?
             .into_iter()
@@ -131,7 +131,7 @@ impl Store {
 
     /// Surveys of one team or all, or the one with `id`, newest first.
     async fn surveys_where(
-        &self,
+        self,
         team: Option<&str>,
         id: Option<i64>,
     ) -> Result<Vec<Survey>, StoreError> {
@@ -174,7 +174,7 @@ impl Store {
     /// (PostgreSQL's `xmin` and `ctid`, readable by any role that can
     /// SELECT) would pair each response with its participant mark.
     pub async fn respond(
-        &self,
+        self,
         id: i64,
         person: &str,
         answers: &serde_json::Map<String, serde_json::Value>,
@@ -241,7 +241,7 @@ impl Store {
 
     /// Whether `person` has answered survey `id` (what they answered is not
     /// recorded anywhere it could be read back).
-    pub async fn has_responded(&self, id: i64, person: &str) -> Result<bool, StoreError> {
+    pub async fn has_responded(self, id: i64, person: &str) -> Result<bool, StoreError> {
         let n: i64 = on_pool!(self, |pool| {
             sqlx::query("SELECT COUNT(*) AS n FROM survey_participants WHERE survey_id = $1 AND person = $2")
                 .bind(id)
@@ -255,7 +255,7 @@ impl Store {
 
     /// Every response's answers, in key order (random, not arrival).
     pub async fn responses(
-        &self,
+        self,
         id: i64,
     ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, StoreError> {
         let texts: Vec<String> = on_pool!(self, |pool| {
@@ -282,7 +282,7 @@ impl Store {
     /// closed surveys only, so that no choice of window isolates a few
     /// people's answers.
     pub async fn enps_scores(
-        &self,
+        self,
         team: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -314,7 +314,7 @@ impl Store {
 
     /// Opens a confidence poll.
     pub async fn create_poll(
-        &self,
+        self,
         team: &str,
         question: &str,
         domain: Option<&str>,
@@ -329,7 +329,7 @@ impl Store {
             )));
         }
         if let Some(d) = decision {
-            self.get(d).await?;
+            self.decisions().get(d).await?;
         }
         let id = write_tx!(self, |tx, head| {
             let id: i64 = next_id!(tx, "polls");
@@ -364,7 +364,7 @@ impl Store {
         })
     }
 
-    pub async fn poll(&self, id: i64) -> Result<Poll, StoreError> {
+    pub async fn poll(self, id: i64) -> Result<Poll, StoreError> {
         let poll = on_pool!(self, |pool| {
             let row = sqlx::query("SELECT id, team, question, domain, decision_id, created_by, created_at FROM polls WHERE id = $1")
                 .bind(id)
@@ -388,7 +388,7 @@ impl Store {
 
     /// Records or replaces `person`'s confidence (1–5) in poll `id`.
     pub async fn vote(
-        &self,
+        self,
         id: i64,
         person: &str,
         confidence: u8,
@@ -414,7 +414,7 @@ impl Store {
     }
 
     /// Poll `id`'s votes as (person, confidence), by person.
-    pub async fn votes(&self, id: i64) -> Result<Vec<(String, u8)>, StoreError> {
+    pub async fn votes(self, id: i64) -> Result<Vec<(String, u8)>, StoreError> {
         let votes = on_pool!(self, |pool| {
             sqlx::query(
                 "SELECT person, confidence FROM poll_votes WHERE poll_id = $1 ORDER BY person",

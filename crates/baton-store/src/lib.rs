@@ -30,6 +30,7 @@ mod error;
 pub mod feedback;
 mod import;
 mod log;
+mod repository;
 mod row;
 mod snapshot;
 mod state;
@@ -51,6 +52,7 @@ use sqlx::sqlite::{
 pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
+pub use repository::{Decisions, Feedback, Tokens, Webhooks};
 pub use snapshot::Snapshot;
 pub use verify::{ChainReport, NotedHead, Verified};
 

@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use crate::batch::{Before, Writes};
 use crate::state::{Footprint, StateQuery};
-use crate::{Store, StoreError, micros, on_pool};
+use crate::{Decisions, StoreError, micros, on_pool};
 
 /// How often `open` asks for the guide in force when it keeps changing
 /// between asking and writing.
@@ -174,11 +174,11 @@ fn action_plan(
     }
 }
 
-impl Store {
+impl Decisions<'_> {
     /// Resolves who decides, then records the decision and its `opened`
     /// event. The org state is read under the write lock, so load limits
     /// count every decision opened before this one.
-    pub async fn open(&self, opening: &Opening) -> Result<Decision, StoreError> {
+    pub async fn open(self, opening: &Opening) -> Result<Decision, StoreError> {
         let at = micros(opening.at);
         let request = Arc::new(Request {
             decision_type: opening.decision_type.clone(),
@@ -235,7 +235,7 @@ impl Store {
     /// Applies `action` to decision `id` as `actor`. The record and its
     /// events are written together; a concurrent change is a conflict.
     pub async fn act(
-        &self,
+        self,
         id: DecisionId,
         actor: &Actor,
         action: &Action,
@@ -248,7 +248,7 @@ impl Store {
 
     /// [`Store::act`], also saying whether anything changed.
     async fn act_changed(
-        &self,
+        self,
         id: DecisionId,
         actor: &Actor,
         action: &Action,
@@ -287,7 +287,7 @@ impl Store {
     /// Processes every deadline that has passed at `at`: consensus windows,
     /// escalations, tiebreaks. Safe to run twice and from two processes at
     /// once: work already done is not due any more.
-    pub async fn tick(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
+    pub async fn tick(self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
         let at = micros(at);
         // Only open decisions can have deadlines due: never read the history.
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
@@ -339,7 +339,7 @@ impl Store {
 
     /// Decided decisions whose `review_on` date has come without an outcome
     /// (the `outcome_review_due` signal), oldest first.
-    pub async fn reviews_due(&self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
+    pub async fn reviews_due(self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
         let day = at.date_naive().to_string();
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
             sqlx::query("SELECT id, record FROM decisions WHERE status = 'decided' AND outcome IS NULL AND review_on IS NOT NULL AND review_on <= $1 ORDER BY review_on, id")
@@ -354,7 +354,7 @@ impl Store {
     }
 
     /// How many decisions are in each state.
-    pub async fn counts_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn counts_by_status(self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = on_pool!(self, |pool| {
             sqlx::query(
                 "SELECT status, COUNT(*) AS n FROM decisions GROUP BY status ORDER BY status",
@@ -370,7 +370,7 @@ impl Store {
 
     /// Open decisions (routed, deliberating, checking) where `person` is
     /// the decider: the load `max_load` limits.
-    pub async fn open_load(&self, person: &str) -> Result<u32, StoreError> {
+    pub async fn open_load(self, person: &str) -> Result<u32, StoreError> {
         let n: i64 = on_pool!(self, |pool| {
             sqlx::query(open_load_sql())
                 .bind(person)
@@ -381,7 +381,7 @@ impl Store {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
-    pub async fn get(&self, id: DecisionId) -> Result<Decision, StoreError> {
+    pub async fn get(self, id: DecisionId) -> Result<Decision, StoreError> {
         let text: Option<String> = on_pool!(self, |pool| {
             sqlx::query(RECORD_OF)
                 .bind(id.get())
@@ -396,7 +396,7 @@ impl Store {
     /// Decision `id` and its events, read in one transaction so that the
     /// record and the trail agree (no write lands between the two reads).
     pub async fn get_with_events(
-        &self,
+        self,
         id: DecisionId,
     ) -> Result<(Decision, Vec<StoredEvent>), StoreError> {
         let begin = crate::dialect::Dialect::of(&self.backend).begin_snapshot();
@@ -427,12 +427,12 @@ impl Store {
     }
 
     /// [`document`] of `d`, reading its events.
-    pub async fn document_of(&self, d: &Decision) -> Result<serde_json::Value, StoreError> {
+    pub async fn document_of(self, d: &Decision) -> Result<serde_json::Value, StoreError> {
         document(d, &self.events(d.id).await?)
     }
 
     /// The audit events of decision `id`, oldest first.
-    pub async fn events(&self, id: DecisionId) -> Result<Vec<StoredEvent>, StoreError> {
+    pub async fn events(self, id: DecisionId) -> Result<Vec<StoredEvent>, StoreError> {
         let rows: Vec<(i64, String, String)> = on_pool!(self, |pool| {
             sqlx::query(EVENTS_OF)
                 .bind(id.get())
@@ -448,7 +448,7 @@ impl Store {
     /// The audit log itself, in chain order: up to `limit` events after
     /// sequence number `after`, of one decision or all.
     pub async fn audit(
-        &self,
+        self,
         after: i64,
         limit: i64,
         decision: Option<DecisionId>,
@@ -471,7 +471,7 @@ impl Store {
     /// `None`), oldest first: the whole log page by page, each page an
     /// index range scan.
     pub async fn decisions_after(
-        &self,
+        self,
         after: Option<DecisionId>,
         limit: i64,
     ) -> Result<Vec<Decision>, StoreError> {
@@ -489,7 +489,7 @@ impl Store {
     }
 
     /// Decisions matching `filter`, newest first.
-    pub async fn list(&self, filter: &DecisionFilter) -> Result<Vec<Decision>, StoreError> {
+    pub async fn list(self, filter: &DecisionFilter) -> Result<Vec<Decision>, StoreError> {
         let text = filter
             .text
             .as_ref()

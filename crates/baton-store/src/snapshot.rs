@@ -193,7 +193,7 @@ impl Store {
         if let Some(info) = lookup(&at.tokens, &key, snap.seq) {
             return Ok(Some(info));
         }
-        let info = self.authenticate(secret).await?;
+        let info = self.tokens().authenticate(secret).await?;
         // Only live tokens are kept: unknown secrets must not fill memory.
         if let Some(i) = &info {
             keep(&at.tokens, key, (snap.seq, i.clone()));
@@ -262,7 +262,7 @@ impl Store {
         if let Some(found) = lookup(&at.decisions, &id, snap.seq) {
             return Ok(found);
         }
-        let found = Arc::new(self.get_with_events(id).await?);
+        let found = Arc::new(self.decisions().get_with_events(id).await?);
         keep(&at.decisions, id, (snap.seq, Arc::clone(&found)));
         Ok(found)
     }

@@ -558,10 +558,11 @@ mod tests {
                 requester: "ana".into(),
                 at,
             };
-            let d = store.open(&opening).await.unwrap();
+            let d = store.decisions().open(&opening).await.unwrap();
             moved(None, &d);
             if n == 3 {
                 let withdrawn = store
+                    .decisions()
                     .act(
                         d.id,
                         &Actor {
@@ -585,6 +586,7 @@ mod tests {
                     role: Role::Member,
                 };
                 let ticked = store
+                    .decisions()
                     .act(d.id, &system, &Action::Tick, later)
                     .await
                     .unwrap();
@@ -601,6 +603,7 @@ mod tests {
                     review_on: None,
                 });
                 let after = store
+                    .decisions()
                     .act(d.id, &the_decider(&d), &decide, later)
                     .await
                     .unwrap();
@@ -620,6 +623,7 @@ mod tests {
             });
             let at = t0() + TimeDelta::days(5);
             let after = store
+                .decisions()
                 .act(d.id, &the_decider(&d), &outcome, at)
                 .await
                 .unwrap();
@@ -636,7 +640,7 @@ mod tests {
                 requester: "ana".into(),
                 at: t0() + TimeDelta::days(6),
             };
-            let d = store.open(&opening).await.unwrap();
+            let d = store.decisions().open(&opening).await.unwrap();
             moved(None, &d);
         }
 

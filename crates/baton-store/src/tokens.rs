@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{OPERATOR, Store, StoreError, micros, next_id, on_pool, write_tx};
+use crate::{OPERATOR, StoreError, Tokens, micros, next_id, on_pool, write_tx};
 
 /// A token's public facts (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,12 +33,12 @@ pub(crate) fn random_secret(prefix: &str) -> Result<String, StoreError> {
     ))
 }
 
-impl Store {
+impl Tokens<'_> {
     /// Creates a token for `person` (who must be in the directory) with
     /// `role`, and returns it with its secret — the only time the secret
     /// exists outside the caller.
     pub async fn create_token(
-        &self,
+        self,
         person: &str,
         role: Role,
         at: DateTime<Utc>,
@@ -83,7 +83,7 @@ impl Store {
     }
 
     /// Revokes token `id`; returns whether it was live.
-    pub async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn revoke_token(self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let at = micros(at);
         let revoked = write_tx!(self, |tx, head| {
             let done = sqlx::query(
@@ -110,7 +110,7 @@ impl Store {
     }
 
     /// Whether any token was ever made for `person`.
-    pub async fn has_tokens(&self, person: &str) -> Result<bool, StoreError> {
+    pub async fn has_tokens(self, person: &str) -> Result<bool, StoreError> {
         let n: i64 = on_pool!(self, |pool| {
             sqlx::query("SELECT COUNT(*) AS n FROM tokens WHERE person = $1")
                 .bind(person)
@@ -122,7 +122,7 @@ impl Store {
     }
 
     /// The roles of `person`'s live tokens.
-    pub async fn token_roles(&self, person: &str) -> Result<Vec<Role>, StoreError> {
+    pub async fn token_roles(self, person: &str) -> Result<Vec<Role>, StoreError> {
         let roles: Vec<String> = on_pool!(self, |pool| {
             sqlx::query("SELECT role FROM tokens WHERE person = $1 AND revoked_at IS NULL")
                 .bind(person)
@@ -136,7 +136,7 @@ impl Store {
     }
 
     /// The person and role a live token speaks for.
-    pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
+    pub async fn authenticate(self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
         let row: Option<(i64, String, String)> = on_pool!(self, |pool| {
             sqlx::query(
                 "SELECT id, person, role FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL",

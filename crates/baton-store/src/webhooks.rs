@@ -2,7 +2,7 @@
 //!
 //! Deliveries are queued from the audit log, not by the writes themselves:
 //! each subscription keeps a cursor (the last event sequence it has queued),
-//! and [`Store::queue_deliveries`] moves it forward. So a decision write
+//! and [`Webhooks::queue_deliveries`] moves it forward. So a decision write
 //! costs nothing extra, an event can never be missed by a crash between the
 //! write and the queueing, and a subscription sees only events after it was
 //! made. Queueing and claiming lock rows (`FOR UPDATE SKIP LOCKED` on
@@ -16,7 +16,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::chain::append;
-use crate::{Store, StoreError, micros, next_id, on_pool, tx, write_tx};
+use crate::{StoreError, Webhooks, micros, next_id, on_pool, tx, write_tx};
 
 /// A subscription, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -99,7 +99,7 @@ where
     })
 }
 
-impl Store {
+impl Webhooks<'_> {
     /// Subscribes `url` to decision events of the given kinds (all when
     /// empty), from the next event on. `target` is what the audit log
     /// records of the URL: its origin, without the path, query or
@@ -107,7 +107,7 @@ impl Store {
     /// secret deliveries are signed with: `secret` if given, else a new
     /// random one.
     pub async fn subscribe_webhook(
-        &self,
+        self,
         url: &str,
         target: &str,
         events: &[String],
@@ -162,7 +162,7 @@ impl Store {
     /// Ends subscription `id`; pending deliveries are still attempted.
     /// Returns whether it was live.
     pub async fn unsubscribe_webhook(
-        &self,
+        self,
         id: i64,
         by: &str,
         at: DateTime<Utc>,
@@ -194,7 +194,7 @@ impl Store {
     }
 
     /// Live subscriptions, oldest first.
-    pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+    pub async fn subscriptions(self) -> Result<Vec<Webhook>, StoreError> {
         let hooks = on_pool!(self, |pool| {
             let rows = sqlx::query("SELECT id, url, events, created_by, created_at FROM webhooks WHERE deleted_at IS NULL ORDER BY id")
                 .fetch_all(pool)
@@ -219,7 +219,7 @@ impl Store {
     }
 
     /// The deliveries of subscription `id`, newest first.
-    pub async fn deliveries(&self, webhook: i64, limit: i64) -> Result<Vec<Delivery>, StoreError> {
+    pub async fn deliveries(self, webhook: i64, limit: i64) -> Result<Vec<Delivery>, StoreError> {
         let out = on_pool!(self, |pool| {
             sqlx::query("SELECT id, webhook_id, event_seq, event, status, attempts, last_status, last_error, delivered_at FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2")
                 .bind(webhook)
@@ -237,7 +237,7 @@ impl Store {
     /// event after its cursor (at most `batch` events per subscription),
     /// due at `now`. Returns how many were queued.
     pub async fn queue_deliveries(
-        &self,
+        self,
         now: DateTime<Utc>,
         batch: i64,
     ) -> Result<usize, StoreError> {
@@ -255,7 +255,7 @@ impl Store {
             return Ok(0);
         }
         let mut queued = 0;
-        for hook in self.webhooks().await? {
+        for hook in self.subscriptions().await? {
             if behind.contains(&hook.id) {
                 queued += self.queue_for(&hook, now, batch).await?;
             }
@@ -264,7 +264,7 @@ impl Store {
     }
 
     async fn queue_for(
-        &self,
+        self,
         hook: &Webhook,
         now: DateTime<Utc>,
         batch: i64,
@@ -358,7 +358,7 @@ impl Store {
     /// from one replica at a time; a replica that dies mid-send leaves it to
     /// be retried when the lease ends.
     pub async fn claim_deliveries(
-        &self,
+        self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
@@ -426,7 +426,7 @@ impl Store {
     /// lease ran out and another sender claimed it meanwhile: then that
     /// sender records, and this returns `false`.
     pub async fn record_attempt(
-        &self,
+        self,
         claimed: &Outgoing,
         attempt: &Attempt,
         at: DateTime<Utc>,

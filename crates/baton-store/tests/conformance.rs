@@ -27,10 +27,11 @@ use common::*;
 async fn architecture_past_check(store: &Store, i: i64) -> Decision {
     let start = i * 30;
     let d = store
+        .decisions()
         .open(&architecture("ana", hours(start)))
         .await
         .unwrap();
-    store.tick(hours(start + 25)).await.unwrap();
+    store.decisions().tick(hours(start + 25)).await.unwrap();
     d
 }
 
@@ -47,7 +48,11 @@ fn decide(option: &str) -> Action {
 async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
     each_backend(|store| async move {
         applied(&store).await;
-        let d = store.open(&architecture("ana", t0())).await.unwrap();
+        let d = store
+            .decisions()
+            .open(&architecture("ana", t0()))
+            .await
+            .unwrap();
         assert_eq!(
             (d.id.get(), d.status, d.decider.as_str()),
             (1, Status::Checking, "kim")
@@ -60,12 +65,14 @@ async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
             reversible: None,
         });
         store
+            .decisions()
             .act(d.id, &member("raj"), &position, hours(1))
             .await
             .unwrap();
-        let ticked = store.tick(hours(25)).await.unwrap();
+        let ticked = store.decisions().tick(hours(25)).await.unwrap();
         assert_eq!(ticked.len(), 1);
         let d = store
+            .decisions()
             .act(d.id, &member("kim"), &decide("postgres"), hours(26))
             .await
             .unwrap();
@@ -75,12 +82,14 @@ async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
             notes: "fast".into(),
         });
         store
+            .decisions()
             .act(d.id, &member("kim"), &outcome, hours(100))
             .await
             .unwrap();
-        let stored = store.get(d.id).await.unwrap();
+        let stored = store.decisions().get(d.id).await.unwrap();
         assert_eq!(stored.outcome.map(|o| o.notes), Some("fast".to_owned()));
         let kinds: Vec<String> = store
+            .decisions()
             .events(d.id)
             .await
             .unwrap()
@@ -105,8 +114,13 @@ async fn a_decision_lives_its_whole_life_and_the_chain_verifies() {
 async fn refusals_change_nothing() {
     each_backend(|store| async move {
         applied(&store).await;
-        let d = store.open(&architecture("ana", t0())).await.unwrap();
+        let d = store
+            .decisions()
+            .open(&architecture("ana", t0()))
+            .await
+            .unwrap();
         let err = store
+            .decisions()
             .act(d.id, &member("kim"), &decide("x"), hours(1))
             .await
             .unwrap_err();
@@ -115,6 +129,7 @@ async fn refusals_change_nothing() {
             "{err}"
         );
         let err = store
+            .decisions()
             .act(
                 DecisionId::new(99).unwrap(),
                 &member("kim"),
@@ -125,12 +140,13 @@ async fn refusals_change_nothing() {
             .unwrap_err();
         assert_eq!(err.code(), "not_found");
         let err = store
+            .decisions()
             .act(d.id, &member("zed"), &decide("x"), hours(1))
             .await
             .unwrap_err();
         assert_eq!(err.code(), "forbidden");
-        assert_eq!(store.get(d.id).await.unwrap(), d);
-        assert_eq!(store.events(d.id).await.unwrap().len(), 1);
+        assert_eq!(store.decisions().get(d.id).await.unwrap(), d);
+        assert_eq!(store.decisions().events(d.id).await.unwrap().len(), 1);
     })
     .await;
 }
@@ -159,17 +175,31 @@ async fn applying_keeps_every_version_and_decisions_keep_theirs() {
             !again.org_changed && !again.guides[0].changed,
             "unchanged files are not new versions"
         );
-        let old = store.open(&architecture("ana", t0())).await.unwrap();
+        let old = store
+            .decisions()
+            .open(&architecture("ana", t0()))
+            .await
+            .unwrap();
         let edited = examples::GUIDE.replace("after: 72h", "after: 96h");
         let third = store
             .apply(None, &[("deference.yaml", &edited)], hours(1))
             .await
             .unwrap();
         assert_eq!(third.guides[0].version, 2);
-        let new = store.open(&architecture("ana", hours(1))).await.unwrap();
+        let new = store
+            .decisions()
+            .open(&architecture("ana", hours(1)))
+            .await
+            .unwrap();
         assert_ne!(old.resolution.guide_version, new.resolution.guide_version);
         assert_eq!(
-            store.get(old.id).await.unwrap().resolution.guide_version,
+            store
+                .decisions()
+                .get(old.id)
+                .await
+                .unwrap()
+                .resolution
+                .guide_version,
             old.resolution.guide_version
         );
         assert_eq!(store.guide_text("platform").await.unwrap(), edited);
@@ -206,10 +236,18 @@ async fn load_limits_act_on_open_decisions() {
         applied(&store).await;
         // kim's max_load is 4.
         for i in 0..4 {
-            let d = store.open(&architecture("ana", hours(i))).await.unwrap();
+            let d = store
+                .decisions()
+                .open(&architecture("ana", hours(i)))
+                .await
+                .unwrap();
             assert_eq!(d.decider, "kim");
         }
-        let fifth = store.open(&architecture("ana", hours(5))).await.unwrap();
+        let fifth = store
+            .decisions()
+            .open(&architecture("ana", hours(5)))
+            .await
+            .unwrap();
         assert_eq!(fifth.decider, "raj");
         assert!(
             fifth
@@ -230,7 +268,8 @@ async fn load_limits_count_decisions_opened_at_the_same_moment() {
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..6 {
             let store = store.clone();
-            tasks.spawn(async move { store.open(&architecture("ana", hours(i))).await });
+            tasks
+                .spawn(async move { store.decisions().open(&architecture("ana", hours(i))).await });
         }
         let deciders: Vec<String> = tasks
             .join_all()
@@ -255,7 +294,7 @@ async fn concurrent_writes_share_commits_yet_each_stands_alone() {
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..24 {
             let store = store.clone();
-            tasks.spawn(async move { store.open(&incident(i)).await.unwrap() });
+            tasks.spawn(async move { store.decisions().open(&incident(i)).await.unwrap() });
         }
         let opened = tasks.join_all().await;
         let mut ids: Vec<DecisionId> = opened.iter().map(|d| d.id).collect();
@@ -270,12 +309,14 @@ async fn concurrent_writes_share_commits_yet_each_stands_alone() {
             let other = if decider == "ana" { "ben" } else { "ana" };
             tasks.spawn(async move {
                 by_decider
+                    .decisions()
                     .act(id, &member(&decider), &decide("restart"), hours(30))
                     .await
                     .map(|_| true)
             });
             tasks.spawn(async move {
                 by_other
+                    .decisions()
                     .act(id, &member(other), &decide("wait"), hours(30))
                     .await
                     .map(|_| false)
@@ -285,9 +326,9 @@ async fn concurrent_writes_share_commits_yet_each_stands_alone() {
         assert_eq!(answers.iter().filter(|a| matches!(a, Ok(true))).count(), 24);
         assert!(answers.iter().all(|a| !matches!(a, Ok(false))));
         for id in ids {
-            let d = store.get(id).await.unwrap();
+            let d = store.decisions().get(id).await.unwrap();
             assert_eq!(d.status.as_str(), "decided");
-            assert_eq!(store.events(id).await.unwrap().len(), 2);
+            assert_eq!(store.decisions().events(id).await.unwrap().len(), 2);
         }
         let report = store.verify().await.unwrap();
         // Two applies, then an open and a decide for each.
@@ -345,7 +386,7 @@ async fn a_write_the_database_refuses_fails_alone_and_its_batch_still_lands() {
                 let store = store.clone();
                 let title = if i == 7 { "poison".to_owned() } else { format!("incident {i}") };
                 tasks.spawn(async move {
-                    let opened = store.open(&incident(title.clone(), hours(i))).await;
+                    let opened = store.decisions().open(&incident(title.clone(), hours(i))).await;
                     (title, opened)
                 });
             }
@@ -382,6 +423,7 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
         for i in 0..4 {
             let d = architecture_past_check(&store, i).await;
             store
+                .decisions()
                 .act(
                     d.id,
                     &member("kim"),
@@ -392,7 +434,11 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
                 .unwrap();
         }
         let fifth = architecture_past_check(&store, 4).await;
-        let discussed = store.open(&architecture("ana", hours(190))).await.unwrap();
+        let discussed = store
+            .decisions()
+            .open(&architecture("ana", hours(190)))
+            .await
+            .unwrap();
         let roster = &discussed.resolution.roster;
         let mut voices: Vec<String> = roster.input.iter().chain(&roster.agree).cloned().collect();
         voices.push(discussed.decider.clone());
@@ -408,21 +454,24 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
         let (mut decided, mut opened, mut positions) = (None, None, Vec::new());
         while_write_locked(&store, async {
             let first = store.clone();
-            let first =
-                tokio::spawn(
-                    async move { first.open(&incident("first in line", hours(189))).await },
-                );
+            let first = tokio::spawn(async move {
+                first
+                    .decisions()
+                    .open(&incident("first in line", hours(189)))
+                    .await
+            });
             pause().await;
             let s = store.clone();
             let id = fifth.id;
             decided = Some(tokio::spawn(async move {
-                s.act(id, &member("kim"), &decide("postgres"), hours(146))
+                s.decisions()
+                    .act(id, &member("kim"), &decide("postgres"), hours(146))
                     .await
             }));
             pause().await;
             let s = store.clone();
             opened = Some(tokio::spawn(async move {
-                s.open(&architecture("ana", hours(200))).await
+                s.decisions().open(&architecture("ana", hours(200))).await
             }));
             pause().await;
             for voice in &voices {
@@ -436,7 +485,9 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
                         risk: None,
                         reversible: None,
                     });
-                    s.act(id, &member(&voice), &position, hours(191)).await
+                    s.decisions()
+                        .act(id, &member(&voice), &position, hours(191))
+                        .await
                 }));
             }
             pause().await;
@@ -454,11 +505,11 @@ async fn a_batch_plans_each_write_on_what_the_writes_before_it_left() {
         for position in positions {
             position.await.unwrap().unwrap();
         }
-        let discussed = store.get(discussed.id).await.unwrap();
+        let discussed = store.decisions().get(discussed.id).await.unwrap();
         assert_eq!(discussed.positions.len(), voices.len());
         assert_eq!(discussed.version, 1 + voices.len() as i64);
         assert_eq!(
-            store.events(discussed.id).await.unwrap().len(),
+            store.decisions().events(discussed.id).await.unwrap().len(),
             1 + voices.len()
         );
         assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
@@ -479,7 +530,9 @@ async fn a_writer_cancelled_while_waiting_for_the_lock_leaves_no_broken_connecti
         let mut open = None;
         while_write_locked(&store, async {
             let s = store.clone();
-            open = Some(tokio::spawn(async move { s.open(&incident(0)).await }));
+            open = Some(tokio::spawn(async move {
+                s.decisions().open(&incident(0)).await
+            }));
             // Wait (up to 10 s) for the writer to wait for the lock.
             let mut cancelled: Vec<(bool,)> = Vec::new();
             for _ in 0..200 {
@@ -503,8 +556,8 @@ async fn a_writer_cancelled_while_waiting_for_the_lock_leaves_no_broken_connecti
         let first = open.unwrap().await.unwrap().unwrap();
         // Every pooled connection still works: reads cycle through them.
         for i in 1..=20 {
-            store.get(first.id).await.unwrap();
-            store.open(&incident(i)).await.unwrap();
+            store.decisions().get(first.id).await.unwrap();
+            store.decisions().open(&incident(i)).await.unwrap();
         }
         assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
     })
@@ -519,13 +572,19 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
         baton_fixtures::seed::seed(&store, now, |_, _| {})
             .await
             .unwrap();
-        let some = store.list(&DecisionFilter::default()).await.unwrap()[0].id;
+        let some = store
+            .decisions()
+            .list(&DecisionFilter::default())
+            .await
+            .unwrap()[0]
+            .id;
         store
+            .feedback()
             .create_poll("platform", "Will it hold?", None, Some(some), "ana", now)
             .await
             .unwrap();
         let catalog = store.catalog(false).await.unwrap();
-        let record = store.get(some).await.unwrap();
+        let record = store.decisions().get(some).await.unwrap();
         let items = std::iter::once(baton_store::transfer::Unchecked::record(
             baton_store::transfer::Place {
                 n: 1,
@@ -545,7 +604,7 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
         let mut kinds = std::collections::BTreeSet::new();
         let mut after = 0;
         loop {
-            let page = store.audit(after, 1_000, None).await.unwrap();
+            let page = store.decisions().audit(after, 1_000, None).await.unwrap();
             let Some(last) = page.last() else { break };
             after = last.event.seq;
             kinds.extend(
@@ -591,7 +650,7 @@ async fn a_batch_whose_write_misses_a_row_is_rerun_and_only_that_change_refused(
             .into_iter()
             .enumerate()
         {
-            opened.push(store.open(&incident(title, hours(i as i64))).await.unwrap());
+            opened.push(store.decisions().open(&incident(title, hours(i as i64))).await.unwrap());
         }
         for sql in skip {
             store.raw(sql).await.unwrap();
@@ -602,7 +661,7 @@ async fn a_batch_whose_write_misses_a_row_is_rerun_and_only_that_change_refused(
                 let (s, d) = (store.clone(), d.clone());
                 tasks.spawn(async move {
                     let decided = s
-                        .act(d.id, &member(&d.decider), &decide("restart"), hours(30))
+                        .decisions().act(d.id, &member(&d.decider), &decide("restart"), hours(30))
                         .await;
                     (d, decided)
                 });
@@ -613,7 +672,7 @@ async fn a_batch_whose_write_misses_a_row_is_rerun_and_only_that_change_refused(
         for (d, decided) in tasks.join_all().await {
             if d.title == "skipped" {
                 assert!(matches!(decided, Err(StoreError::Conflict(id)) if id == d.id), "{decided:?}");
-                assert_eq!(store.get(d.id).await.unwrap().status, Status::Routed);
+                assert_eq!(store.decisions().get(d.id).await.unwrap().status, Status::Routed);
             } else {
                 assert_eq!(decided.unwrap().status, Status::Decided);
             }
@@ -634,7 +693,7 @@ async fn a_commit_that_fails_is_reported_as_of_unknown_outcome_and_not_rerun() {
             return;
         }
         applied(&store).await;
-        let d = store.open(&incident("Disk full", hours(0))).await.unwrap();
+        let d = store.decisions().open(&incident("Disk full", hours(0))).await.unwrap();
         for sql in [
             "CREATE FUNCTION refuse_decided() RETURNS trigger AS $$ BEGIN \
              IF NEW.kind = 'decided' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NULL; END \
@@ -645,14 +704,15 @@ async fn a_commit_that_fails_is_reported_as_of_unknown_outcome_and_not_rerun() {
             store.raw(sql).await.unwrap();
         }
         let err = store
+            .decisions()
             .act(d.id, &member(&d.decider), &decide("restart"), hours(1))
             .await
             .unwrap_err();
         assert!(err.to_string().contains("may or may not have taken effect"), "{err}");
         // Rolled back, and not tried again behind the caller's back.
-        assert_eq!(store.get(d.id).await.unwrap().status, Status::Routed);
-        assert_eq!(store.events(d.id).await.unwrap().len(), 1);
-        store.open(&incident("after", hours(2))).await.unwrap();
+        assert_eq!(store.decisions().get(d.id).await.unwrap().status, Status::Routed);
+        assert_eq!(store.decisions().events(d.id).await.unwrap().len(), 1);
+        store.decisions().open(&incident("after", hours(2))).await.unwrap();
         assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
     })
     .await;
@@ -663,6 +723,7 @@ async fn concurrent_decides_leave_exactly_one_winner() {
     each_backend(|store| async move {
         applied(&store).await;
         let d = store
+            .decisions()
             .open(&incident("Move sessions to Postgres", t0()))
             .await
             .unwrap();
@@ -672,6 +733,7 @@ async fn concurrent_decides_leave_exactly_one_winner() {
             let decider = d.decider.clone();
             tasks.push(tokio::spawn(async move {
                 store
+                    .decisions()
                     .act(
                         d.id,
                         &member(&decider),
@@ -689,7 +751,7 @@ async fn concurrent_decides_leave_exactly_one_winner() {
             }
         }
         assert_eq!(won, 1);
-        assert_eq!(store.events(d.id).await.unwrap().len(), 2);
+        assert_eq!(store.decisions().events(d.id).await.unwrap().len(), 2);
         assert_eq!(store.verify().await.unwrap().verified, Verified::Intact);
     })
     .await;
@@ -698,9 +760,9 @@ async fn concurrent_decides_leave_exactly_one_winner() {
 #[tokio::test]
 async fn a_tick_before_anything_is_applied_finds_nothing_due() {
     each_backend(|store| async move {
-        assert!(store.tick(hours(0)).await.unwrap().is_empty());
+        assert!(store.decisions().tick(hours(0)).await.unwrap().is_empty());
         applied(&store).await;
-        assert!(store.tick(hours(1)).await.unwrap().is_empty());
+        assert!(store.decisions().tick(hours(1)).await.unwrap().is_empty());
     })
     .await;
 }
@@ -709,13 +771,21 @@ async fn a_tick_before_anything_is_applied_finds_nothing_due() {
 async fn ticks_are_idempotent_even_when_run_at_once() {
     each_backend(|store| async move {
         applied(&store).await;
-        let d = store.open(&architecture("ana", t0())).await.unwrap();
-        let (a, b) = tokio::join!(store.tick(hours(73)), store.tick(hours(73)));
+        let d = store
+            .decisions()
+            .open(&architecture("ana", t0()))
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            store.decisions().tick(hours(73)),
+            store.decisions().tick(hours(73))
+        );
         assert_eq!(a.unwrap().len() + b.unwrap().len(), 1);
-        assert!(store.tick(hours(74)).await.unwrap().is_empty());
-        let d = store.get(d.id).await.unwrap();
+        assert!(store.decisions().tick(hours(74)).await.unwrap().is_empty());
+        let d = store.decisions().get(d.id).await.unwrap();
         assert_eq!((d.status, d.decider.as_str()), (Status::Escalated, "dana"));
         let kinds: Vec<String> = store
+            .decisions()
             .events(d.id)
             .await
             .unwrap()
@@ -731,17 +801,27 @@ async fn ticks_are_idempotent_even_when_run_at_once() {
 async fn listing_filters_by_team_type_status_decider_and_text() {
     each_backend(|store| async move {
         applied(&store).await;
-        store.open(&architecture("ana", t0())).await.unwrap();
         store
+            .decisions()
+            .open(&architecture("ana", t0()))
+            .await
+            .unwrap();
+        store
+            .decisions()
             .open(&incident("Disk full on db-3", t0()))
             .await
             .unwrap();
-        let all = store.list(&DecisionFilter::default()).await.unwrap();
+        let all = store
+            .decisions()
+            .list(&DecisionFilter::default())
+            .await
+            .unwrap();
         assert_eq!(all.iter().map(|d| d.id.get()).collect::<Vec<_>>(), [2, 1]);
         let titles = |filter: DecisionFilter| {
             let store = store.clone();
             async move {
                 store
+                    .decisions()
                     .list(&filter)
                     .await
                     .unwrap()
@@ -810,6 +890,7 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
     each_backend(|store| async move {
         applied(&store).await;
         let d = store
+            .decisions()
             .open(&incident("Move sessions to Postgres", t0()))
             .await
             .unwrap();
@@ -820,20 +901,44 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
             review_on: Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()),
         });
         store
+            .decisions()
             .act(d.id, &member(&d.decider), &decide, hours(1))
             .await
             .unwrap();
-        assert!(store.reviews_due(hours(24)).await.unwrap().is_empty());
-        assert_eq!(store.reviews_due(hours(24 * 9)).await.unwrap().len(), 1);
+        assert!(
+            store
+                .decisions()
+                .reviews_due(hours(24))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .decisions()
+                .reviews_due(hours(24 * 9))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let outcome = Action::Outcome(act::Outcome {
             result: baton_core::lifecycle::OutcomeResult::Success,
             notes: String::new(),
         });
         store
+            .decisions()
             .act(d.id, &member(&d.decider), &outcome, hours(24 * 9))
             .await
             .unwrap();
-        assert!(store.reviews_due(hours(24 * 9)).await.unwrap().is_empty());
+        assert!(
+            store
+                .decisions()
+                .reviews_due(hours(24 * 9))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let guide = store.guide("platform").await.unwrap();
         let state = store.org_state(&guide, hours(24 * 9)).await.unwrap();
         assert!((state.track_record(&d.decider, "operations") - 2.0 / 3.0).abs() < 1e-9);
@@ -852,9 +957,9 @@ async fn several_teams_share_one_directory_each_with_its_own_guide() {
         assert_eq!(applied.guides.iter().map(|g| g.team.as_str()).collect::<Vec<_>>(), ["platform", "web"]);
         assert_eq!(store.teams().await.unwrap(), ["platform", "web"]);
         let design = Opening { team: "web".into(), decision_type: "design".into(), ..architecture("kim", t0()) };
-        let d = store.open(&design).await.unwrap();
+        let d = store.decisions().open(&design).await.unwrap();
         assert_eq!((d.team.as_str(), d.decider.as_str()), ("web", "ana"));
-        let err = store.open(&Opening { team: "mobile".into(), ..design }).await.unwrap_err();
+        let err = store.decisions().open(&Opening { team: "mobile".into(), ..design }).await.unwrap_err();
         assert_eq!(err.code(), "not_found");
     })
     .await;
@@ -869,6 +974,7 @@ async fn spread_reads_recent_decisions_from_the_log() {
         for i in 0..5 {
             let d = architecture_past_check(&store, i).await;
             let d = store
+                .decisions()
                 .act(
                     d.id,
                     &member("kim"),
@@ -879,7 +985,11 @@ async fn spread_reads_recent_decisions_from_the_log() {
                 .unwrap();
             assert_eq!(d.decided_by.as_deref(), Some("kim"));
         }
-        let next = store.open(&architecture("ana", hours(200))).await.unwrap();
+        let next = store
+            .decisions()
+            .open(&architecture("ana", hours(200)))
+            .await
+            .unwrap();
         assert_eq!(next.decider, "raj", "{:#?}", next.resolution.explanation);
         assert!(
             next.resolution.roster.input.contains(&"kim".to_owned()),
@@ -962,11 +1072,15 @@ async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
         for i in 0..24 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                let d = store.open(&architecture("ana", hours(i))).await.unwrap();
+                let d = store
+                    .decisions()
+                    .open(&architecture("ana", hours(i)))
+                    .await
+                    .unwrap();
                 let snap = store.snapshot().await.unwrap();
                 let found = store.decision_at(d.id, snap).await.unwrap();
                 assert_eq!(found.0.id, d.id);
-                let events = store.events(d.id).await.unwrap();
+                let events = store.decisions().events(d.id).await.unwrap();
                 assert!(
                     snap.seq() >= events[0].seq,
                     "the snapshot predates the write"
@@ -978,7 +1092,11 @@ async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
         }
 
         // What is cached at a position is replaced when the chain moves.
-        let (_, secret) = store.create_token("ana", Role::Member, t0()).await.unwrap();
+        let (_, secret) = store
+            .tokens()
+            .create_token("ana", Role::Member, t0())
+            .await
+            .unwrap();
         let snap = store.snapshot().await.unwrap();
         let info = store.authenticate_at(&secret, snap).await.unwrap().unwrap();
         assert!(
@@ -988,7 +1106,7 @@ async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
                 .unwrap()
                 .is_some()
         );
-        assert!(store.revoke_token(info.id, t0()).await.unwrap());
+        assert!(store.tokens().revoke_token(info.id, t0()).await.unwrap());
         let after = store.snapshot().await.unwrap();
         assert!(after.seq() > snap.seq());
         assert!(
@@ -999,13 +1117,18 @@ async fn a_snapshot_taken_after_a_write_sees_it_even_when_shared() {
                 .is_none()
         );
 
-        let d = store.open(&architecture("ana", hours(100))).await.unwrap();
+        let d = store
+            .decisions()
+            .open(&architecture("ana", hours(100)))
+            .await
+            .unwrap();
         let snap = store.snapshot().await.unwrap();
         assert_eq!(
             store.decision_at(d.id, snap).await.unwrap().0.status,
             Status::Checking
         );
         store
+            .decisions()
             .act(d.id, &member("ana"), &Action::Withdraw, hours(101))
             .await
             .unwrap();
@@ -1023,6 +1146,7 @@ async fn a_webhook_cursor_moves_past_events_about_no_decision() {
     each_backend(|store| async move {
         applied(&store).await;
         store
+            .webhooks()
             .subscribe_webhook(
                 "http://127.0.0.1:9/hook",
                 "http://127.0.0.1:9",
@@ -1035,8 +1159,19 @@ async fn a_webhook_cursor_moves_past_events_about_no_decision() {
             .unwrap();
         // Events about no decision: nothing to send, but the cursor must
         // not stay behind them.
-        store.create_token("ana", Role::Member, t0()).await.unwrap();
-        assert_eq!(store.queue_deliveries(hours(1), 100).await.unwrap(), 0);
+        store
+            .tokens()
+            .create_token("ana", Role::Member, t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .webhooks()
+                .queue_deliveries(hours(1), 100)
+                .await
+                .unwrap(),
+            0
+        );
         let behind = match store.backend() {
             Backend::Sqlite(pool) => sqlx::query_scalar::<_, i64>(BEHIND).fetch_one(pool).await,
             Backend::Postgres(pool) => sqlx::query_scalar::<_, i64>(BEHIND).fetch_one(pool).await,
@@ -1044,8 +1179,19 @@ async fn a_webhook_cursor_moves_past_events_about_no_decision() {
         .unwrap();
         assert_eq!(behind, 0, "a cursor is still behind the chain head");
         // A decision event after them is still sent.
-        store.open(&architecture("ana", hours(2))).await.unwrap();
-        assert_eq!(store.queue_deliveries(hours(2), 100).await.unwrap(), 1);
+        store
+            .decisions()
+            .open(&architecture("ana", hours(2)))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .webhooks()
+                .queue_deliveries(hours(2), 100)
+                .await
+                .unwrap(),
+            1
+        );
     })
     .await;
 }
@@ -1059,6 +1205,7 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
     each_backend(|store| async move {
         applied(&store).await;
         let (hook, _) = store
+            .webhooks()
             .subscribe_webhook(
                 "http://127.0.0.1:9/hook",
                 "http://127.0.0.1:9",
@@ -1069,22 +1216,39 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
             )
             .await
             .unwrap();
-        store.open(&architecture("ana", hours(1))).await.unwrap();
-        assert_eq!(store.queue_deliveries(hours(1), 100).await.unwrap(), 1);
+        store
+            .decisions()
+            .open(&architecture("ana", hours(1)))
+            .await
+            .unwrap();
         assert_eq!(
-            store.queue_deliveries(hours(1), 100).await.unwrap(),
+            store
+                .webhooks()
+                .queue_deliveries(hours(1), 100)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .webhooks()
+                .queue_deliveries(hours(1), 100)
+                .await
+                .unwrap(),
             0,
             "queued once"
         );
 
         // Replica A claims with a lease that runs out before it reports.
         let a = store
+            .webhooks()
             .claim_deliveries(hours(2), hours(2) + TimeDelta::seconds(20), 10)
             .await
             .unwrap();
         assert_eq!(a.len(), 1);
         assert!(
             store
+                .webhooks()
                 .claim_deliveries(hours(2), hours(3), 10)
                 .await
                 .unwrap()
@@ -1092,6 +1256,7 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
             "claimed"
         );
         let b = store
+            .webhooks()
             .claim_deliveries(hours(3), hours(3) + TimeDelta::seconds(20), 10)
             .await
             .unwrap();
@@ -1099,6 +1264,7 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
 
         assert!(
             store
+                .webhooks()
                 .record_attempt(&b[0], &Attempt::Delivered { status: 200 }, hours(3))
                 .await
                 .unwrap()
@@ -1110,11 +1276,12 @@ async fn a_lapsed_webhook_claim_cannot_overwrite_the_new_claimers_result() {
         };
         assert!(
             !store
+                .webhooks()
                 .record_attempt(&a[0], &failed, hours(3))
                 .await
                 .unwrap()
         );
-        let deliveries = store.deliveries(hook.id, 10).await.unwrap();
+        let deliveries = store.webhooks().deliveries(hook.id, 10).await.unwrap();
         assert_eq!(deliveries[0].status, "delivered");
         assert_eq!(deliveries[0].attempts, 1);
     })

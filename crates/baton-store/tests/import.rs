@@ -31,7 +31,12 @@ fn bad_rows(result: Result<baton_store::transfer::Summary, StoreError>) -> Impor
 }
 
 async fn count(store: &baton_store::Store) -> usize {
-    store.list(&DecisionFilter::default()).await.unwrap().len()
+    store
+        .decisions()
+        .list(&DecisionFilter::default())
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -138,7 +143,7 @@ async fn imported_decisions_take_their_types_domains_and_an_unknown_framework() 
                     platform,architecture,Pick a queue,ana,kim,2026-01-05,2026-01-07T10:00:00Z,\n\
                     platform,architecture,Pick a cache,ana,kim,2026-01-05,2026-01-07,expertise\n";
         import_csv(&store, text, false, false).await.unwrap();
-        let first = store.get(id(1)).await.unwrap();
+        let first = store.decisions().get(id(1)).await.unwrap();
         assert_eq!(first.domains, ["architecture", "databases"]);
         assert_eq!(first.resolution.framework.as_str(), "unknown");
         assert_eq!(
@@ -148,6 +153,7 @@ async fn imported_decisions_take_their_types_domains_and_an_unknown_framework() 
         assert_eq!(baton_core::instant(first.opened_at), "2026-01-05T00:00:00Z");
         assert_eq!(
             store
+                .decisions()
                 .get(id(2))
                 .await
                 .unwrap()
@@ -156,7 +162,10 @@ async fn imported_decisions_take_their_types_domains_and_an_unknown_framework() 
                 .as_str(),
             "expertise"
         );
-        assert_eq!(store.events(id(1)).await.unwrap()[0].kind, "imported");
+        assert_eq!(
+            store.decisions().events(id(1)).await.unwrap()[0].kind,
+            "imported"
+        );
     })
     .await;
 }
@@ -168,11 +177,11 @@ async fn an_undecided_row_is_opened_and_routed_by_its_guide_as_of_its_opened_at(
         let text = sheet(&["platform,architecture,Pick a queue,ana,,2026-03-01T12:00:00Z,,"]);
         let summary = import_csv(&store, &text, false, false).await.unwrap();
         assert_eq!((summary.opened, summary.past), (1, 0));
-        let d = store.get(id(1)).await.unwrap();
+        let d = store.decisions().get(id(1)).await.unwrap();
         assert_eq!((d.status, d.decider.as_str()), (Status::Checking, "kim"));
         assert_eq!(d.resolution.rule, "architecture-by-expertise");
         // It can be decided like any other, once its check has closed.
-        store.tick(hours(25)).await.unwrap();
+        store.decisions().tick(hours(25)).await.unwrap();
         let decide = baton_core::lifecycle::Action::Decide(act::Decide {
             option: "kafka".into(),
             rationale: "fits".into(),
@@ -180,6 +189,7 @@ async fn an_undecided_row_is_opened_and_routed_by_its_guide_as_of_its_opened_at(
             review_on: None,
         });
         store
+            .decisions()
             .act(id(1), &member("kim"), &decide, hours(26))
             .await
             .unwrap();

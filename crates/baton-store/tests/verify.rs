@@ -34,8 +34,12 @@ async fn story(store: &Store) -> NotedHead {
         )
         .await
         .unwrap();
-    let d = store.open(&architecture("ana", hours(2))).await.unwrap();
-    store.tick(hours(27)).await.unwrap();
+    let d = store
+        .decisions()
+        .open(&architecture("ana", hours(2)))
+        .await
+        .unwrap();
+    store.decisions().tick(hours(27)).await.unwrap();
     let kim = member("kim");
     let decide = Action::Decide(act::Decide {
         option: "postgres".into(),
@@ -43,14 +47,27 @@ async fn story(store: &Store) -> NotedHead {
         override_reason: None,
         review_on: Some(hours(24 * 30).date_naive()),
     });
-    store.act(d.id, &kim, &decide, hours(28)).await.unwrap();
+    store
+        .decisions()
+        .act(d.id, &kim, &decide, hours(28))
+        .await
+        .unwrap();
     let outcome = Action::Outcome(act::Outcome {
         result: OutcomeResult::Success,
         notes: "held".into(),
     });
-    store.act(d.id, &kim, &outcome, hours(29)).await.unwrap();
-    let w = store.open(&incident("Disk full", hours(30))).await.unwrap();
     store
+        .decisions()
+        .act(d.id, &kim, &outcome, hours(29))
+        .await
+        .unwrap();
+    let w = store
+        .decisions()
+        .open(&incident("Disk full", hours(30)))
+        .await
+        .unwrap();
+    store
+        .decisions()
         .act(w.id, &member("ana"), &Action::Withdraw, hours(31))
         .await
         .unwrap();
@@ -356,10 +373,10 @@ async fn verify_reads_the_chain_in_pages_and_ticks_and_imports_carry_record_dige
     each_backend(|store| async move {
         applied(&store).await;
         for i in 0..30 {
-            store.open(&incident(format!("Disk {i}"), hours(i))).await.unwrap();
+            store.decisions().open(&incident(format!("Disk {i}"), hours(i))).await.unwrap();
         }
         // Every incident escalates, several in one batch.
-        store.tick(hours(100)).await.unwrap();
+        store.decisions().tick(hours(100)).await.unwrap();
         let sheet = "team,type,title,requester,decider,opened_at,decided_at\nplatform,hiring,Open a role,kim,dana,2026-01-05T09:00:00Z,2026-01-07T09:00:00Z\n";
         import_csv(&store, sheet, false, false).await.unwrap();
         let report = store.verify().await.unwrap();
@@ -378,10 +395,12 @@ async fn verify_reads_one_snapshot_while_writes_land() {
             tokio::spawn(async move {
                 for i in 0..60 {
                     let d = store
+                        .decisions()
                         .open(&incident(format!("Disk {i}"), hours(i)))
                         .await
                         .unwrap();
                     store
+                        .decisions()
                         .act(
                             d.id,
                             &member("ana"),

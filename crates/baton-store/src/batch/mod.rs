@@ -434,7 +434,10 @@ mod tests {
             requester: "ana".into(),
             at,
         };
-        assert_eq!(store.open(&opening).await.unwrap().id, DecisionId::FIRST);
+        assert_eq!(
+            store.decisions().open(&opening).await.unwrap().id,
+            DecisionId::FIRST
+        );
         store.close().await;
     }
 }
