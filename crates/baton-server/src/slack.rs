@@ -161,28 +161,11 @@ async fn who(state: &AppState, user_id: &str, named: Option<&str>, rest: &[&str]
         at: state.clock.now(),
     };
     let r = state.app.who(&team, request).await?;
-    let mut text = format!(
-        "*{}* decides `{}` for {} (rule `{}`, {})",
-        r.decider,
-        r.decision_type,
-        r.team,
-        r.rule,
-        r.framework.as_str()
+    let text = baton_core::resolve::render::resolution(
+        &r,
+        baton_core::resolve::reason::Style::Slack,
+        &|id| id.to_owned(),
     );
-    if !r.backups.is_empty() {
-        text.push_str(&format!("; backups {}", r.backups.join(", ")));
-    }
-    if let Some(e) = &r.escalation {
-        text.push_str(&format!(
-            "; escalates to {} at {}",
-            e.to.as_deref().unwrap_or("nobody"),
-            baton_core::instant(e.deadline)
-        ));
-    }
-    for reason in &r.reasons {
-        text.push_str("\n• ");
-        text.push_str(&reason.render(baton_core::resolve::reason::Style::Slack));
-    }
     Ok((true, text))
 }
 

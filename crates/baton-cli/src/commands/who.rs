@@ -1,10 +1,10 @@
 //! `baton who`: "who decides this?" answered from the files, with reasons.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use baton_core::guide::file::Tiebreaker;
+use baton_core::resolve::reason::Style;
+use baton_core::resolve::render;
 use baton_core::{Guide, OrgState, Request, Resolution, ResolveError, resolve};
 use chrono::{DateTime, Utc};
 
@@ -28,7 +28,7 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
         (Ok(r), true) => outln!("{}", serde_json::to_string_pretty(r)?),
         (Err(e), true) => outln!("{}", serde_json::to_string_pretty(&e.to_json())?),
         (Ok(r), false) => out!("{}", render(&guide, r)),
-        (Err(e), false) => out!("{}", render_error(e)),
+        (Err(e), false) => out!("{}", render::error(e)),
     }
     Ok(if result.is_ok() {
         ExitCode::SUCCESS
@@ -92,7 +92,10 @@ fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCod
         if args.json {
             outln!("{}", serde_json::to_string_pretty(&r)?);
         } else {
-            out!("{}", render_with(&|id| id.to_owned(), &r));
+            out!(
+                "{}",
+                render::resolution(&r, Style::Text, &|id| id.to_owned())
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -109,7 +112,7 @@ fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCod
             if args.json {
                 outln!("{}", serde_json::to_string_pretty(&e.to_json())?);
             } else {
-                out!("{}", render_error(&e));
+                out!("{}", render::error(&e));
             }
             Ok(ExitCode::from(1))
         }
@@ -125,82 +128,7 @@ pub fn render(guide: &Guide, r: &Resolution) -> String {
             |p| format!("{id} ({})", guide.directory.person(p).name),
         )
     };
-    render_with(&name, r)
-}
-
-/// The human-readable answer, naming people with `name`.
-pub fn render_with(name: &dyn Fn(&str) -> String, r: &Resolution) -> String {
-    let list = |ids: &[String]| {
-        if ids.is_empty() {
-            "-".to_owned()
-        } else {
-            ids.join(", ")
-        }
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} decides `{}` for team {}",
-        name(&r.decider),
-        r.decision_type,
-        r.team
-    );
-    let _ = writeln!(out, "  rule        {} ({})", r.rule, r.framework.as_str());
-    let _ = writeln!(out, "  backups     {}", list(&r.backups));
-    let _ = writeln!(
-        out,
-        "  recommend   {}",
-        r.roster.recommend.as_deref().unwrap_or("-")
-    );
-    let _ = writeln!(out, "  agree       {}", list(&r.roster.agree));
-    let _ = writeln!(out, "  input       {}", list(&r.roster.input));
-    let _ = writeln!(out, "  inform      {}", list(&r.roster.inform));
-    let tiebreaker = match &r.deliberation.tiebreaker {
-        None => "none".to_owned(),
-        Some(Tiebreaker::Person(p)) => name(p),
-        Some(Tiebreaker::Role(role)) => format!("role {role}"),
-        Some(Tiebreaker::Rule(rule)) => serde_json::to_value(rule)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-    };
-    let _ = writeln!(
-        out,
-        "  deliberate  until {}, tiebreaker {tiebreaker}",
-        baton_core::instant(r.deliberation.deadline)
-    );
-    if let Some(c) = &r.consensus_check {
-        let _ = writeln!(
-            out,
-            "  objections  until {}",
-            baton_core::instant(c.deadline)
-        );
-    }
-    if let Some(e) = &r.escalation {
-        let _ = writeln!(
-            out,
-            "  escalates   at {} to {}",
-            baton_core::instant(e.deadline),
-            e.to.as_deref()
-                .map_or_else(|| "nobody eligible".to_owned(), name)
-        );
-    }
-    let _ = writeln!(out, "why");
-    for line in &r.explanation {
-        let _ = writeln!(out, "  - {line}");
-    }
-    out
-}
-
-pub fn render_error(e: &ResolveError) -> String {
-    let mut out = format!("error[{}]: {}\n", e.code.as_str(), e.message);
-    if !e.explanation.is_empty() {
-        out.push_str("why\n");
-        for line in &e.explanation {
-            let _ = writeln!(out, "  - {line}");
-        }
-    }
-    out
+    render::resolution(r, Style::Text, &name)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 mod output;
 mod ranked;
 pub mod reason;
+pub mod render;
 pub mod state;
 
 use std::collections::{HashMap, HashSet};

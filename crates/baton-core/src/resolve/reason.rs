@@ -457,6 +457,16 @@ impl Reason {
         out
     }
 
+    /// A person as a link to their page, as every HTML rendering shows one.
+    pub fn person_html(id: &str) -> String {
+        let mut out = String::from("<a class=\"person\" href=\"/people/");
+        escape(id, &mut out);
+        out.push_str("\">");
+        escape(id, &mut out);
+        out.push_str("</a>");
+        out
+    }
+
     /// The people this reason names, in order.
     pub fn people(&self) -> Vec<&str> {
         self.segments()
@@ -505,13 +515,7 @@ fn render_segment(segment: &Segment<'_>, style: Style, out: &mut String) {
             }
             out.push_str("</a>");
         }
-        (Segment::Person(id), Style::Html) => {
-            out.push_str("<a class=\"person\" href=\"/people/");
-            escape(id, out);
-            out.push_str("\">");
-            escape(id, out);
-            out.push_str("</a>");
-        }
+        (Segment::Person(id), Style::Html) => out.push_str(&Reason::person_html(id)),
         (Segment::Code(code), Style::Html) => {
             out.push_str("<code>");
             escape(code, out);
@@ -521,7 +525,7 @@ fn render_segment(segment: &Segment<'_>, style: Style, out: &mut String) {
 }
 
 /// `text` with HTML's five special characters escaped.
-fn escape(text: &str, out: &mut String) {
+pub(crate) fn escape(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -710,3 +710,51 @@ fn each_reason_is_structured_and_a_record_without_them_still_reads() {
     assert!(old.reasons.is_empty());
     assert_eq!(old.explanation, r.explanation);
 }
+
+#[test]
+fn one_resolution_renders_for_the_terminal_slack_and_a_page() {
+    use super::reason::Style;
+    use super::render::resolution;
+    let dir = Arc::new(Directory::load("org.yaml", crate::examples::ORG).unwrap());
+    let guide = crate::compile_guide("deference.yaml", crate::examples::GUIDE, dir).unwrap();
+    let r = resolve(
+        &guide,
+        &OrgState::default(),
+        &request("architecture", "ana"),
+    )
+    .unwrap();
+    let plain = |id: &str| id.to_owned();
+    let text = resolution(&r, Style::Text, &plain);
+    assert!(
+        text.starts_with(&format!(
+            "{} decides `architecture` for team platform\n",
+            r.decider
+        )),
+        "{text}"
+    );
+    for line in &r.explanation {
+        assert!(text.contains(&format!("  - {line}\n")), "{text}");
+    }
+    let slack = resolution(&r, Style::Slack, &plain);
+    assert!(
+        slack.starts_with(&format!("*{}* decides `architecture`", r.decider)),
+        "{slack}"
+    );
+    assert_eq!(slack.matches("\n• ").count(), r.reasons.len(), "{slack}");
+    let html = resolution(&r, Style::Html, &plain);
+    let decider = format!(
+        "<a class=\"person\" href=\"/people/{0}\">{0}</a>",
+        r.decider
+    );
+    assert!(
+        html.starts_with(&format!(
+            "<p class=\"resolution\">{decider} decides <code>architecture</code>"
+        )),
+        "{html}"
+    );
+    assert_eq!(html.matches("<li>").count(), r.reasons.len(), "{html}");
+    assert!(
+        !html.contains("`"),
+        "HTML shows code as <code>, not backticks: {html}"
+    );
+}
