@@ -49,6 +49,7 @@ pub enum Command {
     /// Answer "who decides this?" from the files, with reasons.
     Who(WhoArgs),
     /// Load org.yaml and guides into the store; every version is kept.
+    /// With no --org and no --guide, applies ./org.yaml and ./deference.yaml where present.
     Apply {
         #[command(flatten)]
         db: Db,
@@ -186,6 +187,15 @@ pub enum Command {
         /// Text in the title.
         #[arg(long)]
         text: Option<String>,
+        /// Opened at or after this instant (RFC 3339, or a date: its midnight UTC).
+        #[arg(long, value_name = "WHEN")]
+        from: Option<String>,
+        /// Opened before this instant (RFC 3339, or a date).
+        #[arg(long, value_name = "WHEN")]
+        to: Option<String>,
+        /// At most this many, newest first; 0 for all.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
         #[arg(long)]
         json: bool,
     },

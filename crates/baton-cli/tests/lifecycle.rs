@@ -88,6 +88,38 @@ fn open_prints_the_new_id_alone() {
 }
 
 #[test]
+fn open_tells_people_who_decides_and_show_gives_the_protocol_and_why() {
+    let log = Log::new();
+    let run = log.baton(&[
+        "open",
+        "--team",
+        "platform",
+        "--type",
+        "architecture",
+        "--title",
+        "Queues",
+        "--as",
+        "ana",
+        "--at",
+        "2026-03-01T12:00:00Z",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "1\n", "scripts read the id alone");
+    assert!(run.stderr.starts_with("decision 1: "), "{}", run.stderr);
+    assert!(run.stderr.contains(" decides (rule "), "{}", run.stderr);
+    assert!(run.stderr.contains("escalat"), "{}", run.stderr);
+    let shown = log.ok(&["show", "1"]);
+    for part in [
+        "  backups     ",
+        "  deliberate  until ",
+        "\nwhy\n  - ",
+        "audit trail",
+    ] {
+        assert!(shown.contains(part), "{part:?} in {shown}");
+    }
+}
+
+#[test]
 fn a_decision_is_argued_decided_judged_and_verified() {
     let log = Log::new();
     let id = decided(&log);
@@ -279,6 +311,94 @@ fn a_bare_db_path_is_a_sqlite_file() {
     assert!(log.dir.path().join("bare.db").is_file());
     let run = log.baton(&["verify", "--db", "bare.db"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn log_pages_by_limit_and_windows_by_opening_time() {
+    let log = Log::new();
+    for day in ["2026-03-01", "2026-03-02", "2026-03-03"] {
+        log.ok(&[
+            "open",
+            "--team",
+            "platform",
+            "--type",
+            "architecture",
+            "--title",
+            &format!("opened {day}"),
+            "--as",
+            "ana",
+            "--at",
+            day,
+        ]);
+    }
+    let run = log.baton(&["log", "--limit", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("opened 2026-03-03") && run.stdout.contains("opened 2026-03-02"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("opened 2026-03-01"), "{}", run.stdout);
+    assert!(run.stderr.contains("the newest 2 shown"), "{}", run.stderr);
+    let all = log.baton(&["log", "--limit", "0"]);
+    assert_eq!(all.stdout.lines().count(), 4, "{}", all.stdout);
+    assert!(all.stderr.is_empty(), "{}", all.stderr);
+    let window = log.ok(&[
+        "log",
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-03T00:00:00Z",
+    ]);
+    assert!(window.contains("opened 2026-03-02"), "{window}");
+    assert!(
+        !window.contains("opened 2026-03-01") && !window.contains("opened 2026-03-03"),
+        "{window}"
+    );
+    let run = log.baton(&["log", "--from", "2026-03-03", "--to", "2026-03-02"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--from must come before --to"),
+        "{}",
+        run.stderr
+    );
+    let run = log.baton(&["log", "--from", "March 3"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--from `March 3` is not an RFC 3339 instant"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn apply_with_no_flags_applies_the_files_check_reads() {
+    let log = Log::new();
+    let run = log.baton(&["apply", "--db", "defaults.db"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("org: version 1 (new)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("guide platform: version 1 (new)"),
+        "{}",
+        run.stdout
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["apply", "--db", "x.db"])
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no ./org.yaml or ./deference.yaml here"),
+        "{stderr}"
+    );
 }
 
 fn decided(log: &Log) -> String {

@@ -51,6 +51,18 @@ pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The one way instants are read from people (flags, sheets): RFC 3339, or
+/// a plain date meaning its midnight, UTC.
+pub fn parse_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
 /// Whether `t` lies within the years 1 to 9999: what both stores hold,
 /// and far enough inside chrono's range that arithmetic on windows and
 /// deadlines around it cannot overflow.

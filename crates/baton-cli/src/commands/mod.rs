@@ -138,6 +138,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             status,
             decider,
             text,
+            from,
+            to,
+            limit,
             json,
         } => log::run(
             &db,
@@ -148,7 +151,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 text,
                 ..DecisionFilter::default()
             },
-            status.as_deref(),
+            &log::Window {
+                status: status.as_deref(),
+                from: from.as_deref(),
+                to: to.as_deref(),
+                limit,
+            },
             json,
         ),
         Command::Tick { db, at } => tick::run(&db, at.as_deref()),

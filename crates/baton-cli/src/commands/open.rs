@@ -38,9 +38,41 @@ pub fn run(args: &Args<'_>) -> Result<ExitCode> {
                 "{}",
                 serde_json::to_string_pretty(&app.document(&d).await?)?
             ),
-            Ok(d) => outln!("{}", d.id),
+            Ok(d) => {
+                // The id alone on stdout, for scripts; the answer for people.
+                outln!("{}", d.id);
+                eprintln!("{}", opened_summary(&d));
+            }
             Err(e) => return refusal(e, args.json),
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Who decides a just-opened decision, by which rule, and what happens next.
+fn opened_summary(d: &baton_core::lifecycle::Decision) -> String {
+    let r = &d.resolution;
+    let mut line = format!(
+        "decision {}: {} decides (rule {}, {}), {}",
+        d.id,
+        d.decider,
+        r.rule,
+        r.framework.as_str(),
+        d.status.as_str()
+    );
+    if let Some(c) = &r.consensus_check {
+        line.push_str(&format!(
+            "; objections until {}",
+            baton_core::instant(c.deadline)
+        ));
+    }
+    match &r.escalation {
+        Some(e) => line.push_str(&format!(
+            "; escalates to {} at {} if undecided",
+            e.to.as_deref().unwrap_or("nobody eligible"),
+            baton_core::instant(e.deadline)
+        )),
+        None => line.push_str("; no escalation"),
+    }
+    line
 }

@@ -68,12 +68,33 @@ fn render(d: &Decision, events: &[baton_app::StoredEvent]) -> String {
         list(&r.roster.input),
         list(&r.roster.inform)
     );
+    let _ = writeln!(out, "  backups     {}", list(&r.backups));
     let _ = writeln!(
         out,
         "  opened      {} by {}",
         baton_core::instant(d.opened_at),
         d.requester
     );
+    if let Some(c) = &r.consensus_check {
+        let _ = writeln!(
+            out,
+            "  objections  until {}",
+            baton_core::instant(c.deadline)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  deliberate  until {}",
+        baton_core::instant(r.deliberation.deadline)
+    );
+    if let Some(e) = &r.escalation {
+        let _ = writeln!(
+            out,
+            "  escalates   at {} to {}",
+            baton_core::instant(e.deadline),
+            e.to.as_deref().unwrap_or("nobody eligible")
+        );
+    }
     if let (Some(at), Some(by)) = (d.decided_at, &d.decided_by) {
         let _ = writeln!(
             out,
@@ -110,6 +131,10 @@ fn render(d: &Decision, events: &[baton_app::StoredEvent]) -> String {
     }
     for o in &d.objections {
         let _ = writeln!(out, "  objection   {}: {}", o.person, o.reason);
+    }
+    let _ = writeln!(out, "why");
+    for line in &r.explanation {
+        let _ = writeln!(out, "  - {line}");
     }
     let _ = writeln!(out, "audit trail");
     for e in events {

@@ -46,12 +46,17 @@ pub fn parse_ctx(pairs: &[String]) -> Result<serde_json::Value> {
 pub fn parse_at(at: Option<&str>) -> Result<DateTime<Utc>> {
     match at {
         None => Ok(Utc::now()),
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .with_context(|| {
-                format!("--at `{text}` is not an RFC 3339 instant like 2026-03-01T12:00:00Z")
-            }),
+        Some(text) => instant_flag("--at", text),
     }
+}
+
+/// `text`, the value of `flag`, as an instant (RFC 3339 or a plain date).
+pub fn instant_flag(flag: &str, text: &str) -> Result<DateTime<Utc>> {
+    baton_core::parse_instant(text).with_context(|| {
+        format!(
+            "{flag} `{text}` is not an RFC 3339 instant like 2026-03-01T12:00:00Z or a date like 2026-03-01"
+        )
+    })
 }
 
 /// `who --server`: the same question put to `POST /api/v1/resolve`, the

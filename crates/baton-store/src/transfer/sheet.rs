@@ -14,7 +14,7 @@ use std::io::Read;
 
 use baton_core::guide::file::Framework;
 use baton_core::lifecycle::{OutcomeResult, Status};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::{CSV_COLUMNS, ImportError};
@@ -176,15 +176,7 @@ fn csv_error(e: &csv::Error, fallback: u64) -> ImportError {
 
 /// An instant as a sheet may write it: RFC 3339, or a plain date (its
 /// midnight, UTC).
-pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-}
+pub use baton_core::parse_instant;
 
 /// One record being read into a [`SheetRow`], collecting every bad field.
 struct Fields<'a> {
