@@ -35,6 +35,13 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // The reader went away (`| head`): nothing is left to say to anyone.
         Err(err) if closed_pipe(&err) => ExitCode::SUCCESS,
+        // Load errors say `FILE:LINE:COL: error: …` each, all of them.
+        Err(err) if load_errors(&err).is_some() => {
+            if let Some(errors) = load_errors(&err) {
+                eprintln!("{errors}");
+            }
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
@@ -49,4 +56,10 @@ fn closed_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The file diagnostics behind `err`, when that is what it is.
+fn load_errors(err: &anyhow::Error) -> Option<&baton_core::LoadErrors> {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<baton_core::LoadErrors>())
 }

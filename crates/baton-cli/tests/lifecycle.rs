@@ -401,6 +401,35 @@ fn apply_with_no_flags_applies_the_files_check_reads() {
     );
 }
 
+#[test]
+fn a_file_that_does_not_load_is_reported_once_by_apply_and_test() {
+    let log = Log::new();
+    std::fs::write(
+        log.dir.path().join("bad.yaml"),
+        "people:\n  - id: kim\n    nme: x\n",
+    )
+    .unwrap();
+    for args in [
+        &["apply", "--org", "bad.yaml"][..],
+        &["test", "--org", "bad.yaml"][..],
+    ] {
+        let run = log.baton(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches("unknown field `nme`").count(),
+            1,
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .starts_with("bad.yaml:3:5: error: unknown field `nme`"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
 fn decided(log: &Log) -> String {
     let id = log.open_architecture();
     log.ok(&[
