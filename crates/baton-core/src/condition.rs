@@ -98,7 +98,19 @@ impl Condition {
                 "it gave {} instead of true or false",
                 describe(&other)
             )),
+            Err(cel::ExecutionError::NoSuchKey(key)) => Err(self.missing(&key)),
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Why a key the condition reads was not there, in the guide's terms:
+    /// a request's `ctx` is free-form, so a missing key there was not given.
+    fn missing(&self, key: &str) -> String {
+        let source = self.source.replace(' ', "");
+        if source.contains(&format!("ctx.{key}")) || source.contains(&format!("ctx[\"{key}\"]")) {
+            format!("`ctx.{key}` was not given")
+        } else {
+            format!("it reads `{key}`, which is not there")
         }
     }
 }
@@ -257,6 +269,8 @@ mod tests {
     #[test]
     fn a_missing_key_is_an_evaluation_error_not_a_panic() {
         let err = eval("ctx.urgency == 'critical'", serde_json::json!({})).unwrap_err();
+        assert_eq!(err, "`ctx.urgency` was not given");
+        let err = eval("ctx['urgency'] == 'critical'", serde_json::json!({})).unwrap_err();
         assert!(err.contains("urgency"), "{err}");
     }
 

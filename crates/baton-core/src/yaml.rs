@@ -89,8 +89,32 @@ fn plain_message(message: &str) -> String {
         }
         Some("f64") => "expected a number".to_owned(),
         Some("bool") => "expected true or false".to_owned(),
-        _ => message.to_owned(),
+        _ => match nearest_field(message) {
+            Some(near) => format!("{message}; did you mean `{near}`?"),
+            None => message.to_owned(),
+        },
     }
+}
+
+/// For ``unknown field `X`, expected one of A, B, …``: the allowed key
+/// closest to `X`, when it is close enough to be a typo of it.
+fn nearest_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest
+        .strip_prefix(", expected one of ")
+        .or_else(|| rest.strip_prefix(", expected "))?;
+    expected
+        .split(", ")
+        .flat_map(|part| part.split(" or "))
+        .map(|candidate| candidate.trim().trim_matches('`'))
+        .filter(|candidate| !candidate.is_empty())
+        .map(|candidate| (strsim::damerau_levenshtein(unknown, candidate), candidate))
+        .filter(|&(distance, candidate)| {
+            distance <= (candidate.len().max(unknown.len()) / 3).max(1)
+        })
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate.to_owned())
 }
 
 fn integer_range(t: &str) -> &'static str {
@@ -105,11 +129,21 @@ fn integer_range(t: &str) -> &'static str {
 /// the 1-based line and column of the node written there.
 pub(crate) struct Locator {
     places: HashMap<String, (u64, u64)>,
+    /// Where each mapping key is written, and the path it names: a parser
+    /// reports an unknown key at the key, not at its value.
+    keys: HashMap<(u64, u64), String>,
+}
+
+/// What a walk over the document records.
+#[derive(Default)]
+struct Places {
+    values: HashMap<String, (u64, u64)>,
+    keys: HashMap<(u64, u64), String>,
 }
 
 impl Locator {
     pub(crate) fn new(text: &str) -> Self {
-        let mut places = HashMap::new();
+        let mut places = Places::default();
         let mut events = Parser::new_from_str(text)
             .filter_map(Result::ok)
             .map(|(event, span)| {
@@ -120,12 +154,12 @@ impl Locator {
         for (event, pos) in events.by_ref() {
             match event {
                 Event::MappingStart(..) => {
-                    places.insert(String::new(), pos);
+                    places.values.insert(String::new(), pos);
                     walk_mapping(&mut events, String::new(), &mut places);
                     break;
                 }
                 Event::SequenceStart(..) => {
-                    places.insert(String::new(), pos);
+                    places.values.insert(String::new(), pos);
                     walk_sequence(&mut events, String::new(), &mut places);
                     break;
                 }
@@ -133,7 +167,10 @@ impl Locator {
                 _ => {}
             }
         }
-        Self { places }
+        Self {
+            places: places.values,
+            keys: places.keys,
+        }
     }
 
     /// The deepest path written at `line` and `column`.
@@ -143,6 +180,7 @@ impl Locator {
             .filter(|(_, place)| **place == (line, column))
             .max_by_key(|(path, _)| path.len())
             .map(|(path, _)| path.clone())
+            .or_else(|| self.keys.get(&(line, column)).cloned())
     }
 
     /// The place of `path`, or of its nearest written ancestor (a missing key
@@ -174,9 +212,9 @@ fn walk_node<'a>(
     first: Event<'a>,
     path: String,
     pos: (u64, u64),
-    places: &mut HashMap<String, (u64, u64)>,
+    places: &mut Places,
 ) {
-    places.entry(path.clone()).or_insert(pos);
+    places.values.entry(path.clone()).or_insert(pos);
     match first {
         Event::MappingStart(..) => walk_mapping(events, path, places),
         Event::SequenceStart(..) => walk_sequence(events, path, places),
@@ -187,9 +225,9 @@ fn walk_node<'a>(
 fn walk_mapping<'a>(
     events: &mut impl Iterator<Item = Placed<'a>>,
     path: String,
-    places: &mut HashMap<String, (u64, u64)>,
+    places: &mut Places,
 ) {
-    while let Some((event, _)) = events.next() {
+    while let Some((event, key_at)) = events.next() {
         let key = match event {
             Event::MappingEnd => return,
             Event::Scalar(text, ..) => text.into_owned(),
@@ -204,14 +242,16 @@ fn walk_mapping<'a>(
         let Some((value, pos)) = next_node(events) else {
             return;
         };
-        walk_node(events, value, child_key(&path, &key), pos, places);
+        let child = child_key(&path, &key);
+        places.keys.insert(key_at, child.clone());
+        walk_node(events, value, child, pos, places);
     }
 }
 
 fn walk_sequence<'a>(
     events: &mut impl Iterator<Item = Placed<'a>>,
     path: String,
-    places: &mut HashMap<String, (u64, u64)>,
+    places: &mut Places,
 ) {
     let mut index = 0usize;
     loop {
@@ -297,5 +337,30 @@ mod tests {
             ("x.yaml", Some(2), Some(1))
         );
         assert!(d.message.contains("unknown field `b`"), "{}", d.message);
+        assert_eq!(d.path, "b", "an unknown key is named by its path");
+    }
+
+    #[test]
+    fn an_unknown_key_near_an_allowed_one_is_suggested() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            escalate: Option<u32>,
+            authority: Option<u32>,
+        }
+        let err = parse::<T>("x.yaml", "escalte: 1\n").unwrap_err();
+        let d = &err.0[0];
+        assert!(
+            d.message.ends_with("did you mean `escalate`?"),
+            "{}",
+            d.message
+        );
+        let err = parse::<T>("x.yaml", "colour: 1\n").unwrap_err();
+        assert!(
+            !err.0[0].message.contains("did you mean"),
+            "{}",
+            err.0[0].message
+        );
     }
 }

@@ -186,6 +186,21 @@ pub enum Style {
     Html,
 }
 
+/// Free text whose `backticked` spans are code, so that a message
+/// written for the terminal shows as code on a page too.
+fn quoted<'a>(message: &'a str, out: &mut Vec<Segment<'a>>) {
+    for (i, part) in message.split('`').enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        out.push(if i % 2 == 1 {
+            Segment::Code(part)
+        } else {
+            text(part)
+        });
+    }
+}
+
 fn text<'a>(s: impl Into<Cow<'a, str>>) -> Segment<'a> {
     Segment::Text(s.into())
 }
@@ -257,10 +272,13 @@ impl Reason {
                     text(": skipped, "),
                     Segment::Code(condition),
                 ]);
-                out.push(match error {
-                    None => text(" is false"),
-                    Some(why) => text(format!(" could not be evaluated: {why}")),
-                });
+                match error {
+                    None => out.push(text(" is false")),
+                    Some(why) => {
+                        out.push(text(" could not be evaluated: "));
+                        quoted(why, &mut out);
+                    }
+                }
             }
             Reason::ManagerChain { requester, chain } if chain.is_empty() => out.extend([
                 text("manager chain: "),
