@@ -111,8 +111,7 @@ mod tests {
     use super::*;
     use crate::Directory;
 
-    const ORG: &str =
-        "people:\n  - {id: kim, name: Kim}\n  - {id: raj, name: Raj}\n  - {id: ana, name: Ana}\n";
+    const ORG: &str = "people:\n  - {id: kim, name: Kim, teams: [core]}\n  - {id: raj, name: Raj}\n  - {id: ana, name: Ana}\n";
 
     fn guide(grants: &str) -> Guide {
         let text = format!(

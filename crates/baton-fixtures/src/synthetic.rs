@@ -76,6 +76,9 @@ pub fn org_yaml(shape: Shape) -> String {
         );
         if i > 0 {
             let _ = write!(out, ", manager: {}", person_id((i - 1) / 10));
+        } else {
+            // The guide is the `synthetic` team's, which needs a member.
+            out.push_str(", teams: [synthetic]");
         }
         if rng.chance(30) {
             let _ = write!(out, ", max_load: {}", 3 + rng.below(4));

@@ -91,6 +91,20 @@ impl Compiler<'_> {
         if !ident::is_valid(&f.team) {
             self.report
                 .error("team", ident::shape_error("team", &f.team));
+        } else if !self
+            .directory
+            .people()
+            .any(|(_, p)| p.teams.contains(&f.team))
+        {
+            // Its rotations, requesters and spread would all be empty: a
+            // guide for a team nobody is in is a misspelt team.
+            self.report.error(
+                "team",
+                format!(
+                    "team `{}` has no members: no one in the directory lists it in `teams`",
+                    f.team
+                ),
+            );
         }
         let share = f.settings.watch.max_share;
         if !(share > 0.0 && share <= 1.0) {

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use crate::diagnostic::LoadErrors;
 use crate::org::Directory;
 
-const ORG: &str =
-    "people:\n  - {id: kim, name: Kim, expertise: {db: 4}}\n  - {id: raj, name: Raj}\n";
+const ORG: &str = "people:\n  - {id: kim, name: Kim, expertise: {db: 4}}\n  - {id: raj, name: Raj, teams: [core]}\n";
 
 fn compile(guide: &str) -> Result<super::Guide, LoadErrors> {
     let dir = Arc::new(Directory::load("org.yaml", ORG).unwrap());
@@ -205,4 +204,25 @@ fn the_framework_of_imported_decisions_is_not_for_guides() {
         8,
         "only for imported decisions",
     );
+}
+
+#[test]
+fn a_guide_for_a_team_nobody_is_in_is_refused() {
+    let err = compile("version: 1\nteam: platfrom\nrules: []\n").unwrap_err();
+    let d = &err.0[0];
+    assert_eq!(d.path, "team", "{err}");
+    assert!(
+        d.message.contains(
+            "team `platfrom` has no members: no one in the directory lists it in `teams`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_synthetic_org_and_guide_of_the_benches_compile() {
+    use baton_fixtures::synthetic::{self, Shape};
+    let dir = Directory::load("org.yaml", &synthetic::org_yaml(Shape::MEDIUM)).unwrap();
+    let guide = synthetic::guide_yaml(Shape::MEDIUM);
+    super::compile("deference.yaml", &guide, Arc::new(dir)).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::guide::file::Framework;
 
 const ORG: &str = "people:
-  - {id: boss, name: Boss, rank: 5}
+  - {id: boss, name: Boss, rank: 5, teams: [core]}
   - {id: mgr, name: Manager, rank: 4, manager: boss}
   - {id: ann, name: Ann, manager: mgr, expertise: {db: 5, web: 2}}
   - {id: bob, name: Bob, manager: mgr, max_load: 2, expertise: {db: 4, web: 4}}
@@ -240,7 +240,7 @@ mod filters {
 
     #[test]
     fn among_exact_ties_track_record_then_load_then_id_decide() {
-        let org = "people:\n  - {id: p1, name: P1, expertise: {x: 3}}\n  - {id: p2, name: P2, expertise: {x: 3}}\n  - {id: p3, name: P3, expertise: {x: 3}}\n";
+        let org = "people:\n  - {id: p1, name: P1, teams: [t], expertise: {x: 3}}\n  - {id: p2, name: P2, expertise: {x: 3}}\n  - {id: p3, name: P3, expertise: {x: 3}}\n";
         let text = "version: 1\nteam: t\ndecision_types: {d: {domains: [x]}}\nrules:\n  - {id: r, authority: {expertise: {domain: x}}}\n";
         let guide =
             crate::compile_guide("g", text, Arc::new(Directory::load("o", org).unwrap())).unwrap();

@@ -85,8 +85,14 @@ async fn an_invalid_guide_is_refused_whole() {
 async fn several_teams_share_one_directory_each_with_its_own_guide() {
     each_backend(|store| async move {
         let web = "version: 1\nteam: web\ndecision_types:\n  design: {domains: [frontend]}\nrules:\n  - {id: frontend-experts, authority: {expertise: {domain: frontend, min_level: 3}}}\n";
+        // ana works on both teams; a guide needs its team to have members.
+        let org = examples::ORG.replace(
+            "manager: omar, teams: [platform], expertise: {product: 2, frontend: 4}",
+            "manager: omar, teams: [platform, web], expertise: {product: 2, frontend: 4}",
+        );
+        assert_ne!(org, examples::ORG);
         let applied = store
-            .apply(Some(("org.yaml", examples::ORG)), &[("deference.yaml", examples::GUIDE), ("web.yaml", web)], t0())
+            .apply(Some(("org.yaml", &org)), &[("deference.yaml", examples::GUIDE), ("web.yaml", web)], t0())
             .await
             .unwrap();
         assert_eq!(applied.guides.iter().map(|g| g.team.as_str()).collect::<Vec<_>>(), ["platform", "web"]);
