@@ -61,22 +61,27 @@ impl Log {
         run.stdout
     }
 
-    fn open_architecture(&self) -> String {
-        self.ok(&[
+    /// `open` of an architecture decision requested by ana.
+    fn open_titled(&self, title: &str, at: &str) -> Run {
+        self.baton(&[
             "open",
             "--team",
             "platform",
             "--type",
             "architecture",
             "--title",
-            "Sessions store",
+            title,
             "--as",
             "ana",
             "--at",
-            "2026-03-01T12:00:00Z",
+            at,
         ])
-        .trim()
-        .to_owned()
+    }
+
+    fn open_architecture(&self) -> String {
+        let run = self.open_titled("Sessions store", "2026-03-01T12:00:00Z");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.trim().to_owned()
     }
 }
 
@@ -90,19 +95,7 @@ fn open_prints_the_new_id_alone() {
 #[test]
 fn open_tells_people_who_decides_and_show_gives_the_protocol_and_why() {
     let log = Log::new();
-    let run = log.baton(&[
-        "open",
-        "--team",
-        "platform",
-        "--type",
-        "architecture",
-        "--title",
-        "Queues",
-        "--as",
-        "ana",
-        "--at",
-        "2026-03-01T12:00:00Z",
-    ]);
+    let run = log.open_titled("Queues", "2026-03-01T12:00:00Z");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "1\n", "scripts read the id alone");
     assert!(run.stderr.starts_with("decision 1: "), "{}", run.stderr);
@@ -317,19 +310,8 @@ fn a_bare_db_path_is_a_sqlite_file() {
 fn log_pages_by_limit_and_windows_by_opening_time() {
     let log = Log::new();
     for day in ["2026-03-01", "2026-03-02", "2026-03-03"] {
-        log.ok(&[
-            "open",
-            "--team",
-            "platform",
-            "--type",
-            "architecture",
-            "--title",
-            &format!("opened {day}"),
-            "--as",
-            "ana",
-            "--at",
-            day,
-        ]);
+        let run = log.open_titled(&format!("opened {day}"), day);
+        assert_eq!(run.code, 0, "{}", run.stderr);
     }
     let run = log.baton(&["log", "--limit", "2"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

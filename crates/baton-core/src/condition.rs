@@ -107,7 +107,16 @@ impl Condition {
     /// a request's `ctx` is free-form, so a missing key there was not given.
     fn missing(&self, key: &str) -> String {
         let source = self.source.replace(' ', "");
-        if source.contains(&format!("ctx.{key}")) || source.contains(&format!("ctx[\"{key}\"]")) {
+        let dotted = format!("ctx.{key}");
+        // `ctx.urgency` read as such, not as the start of `ctx.urgency_level`.
+        let reads_dotted = source.match_indices(&dotted).any(|(at, _)| {
+            !source[at + dotted.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        });
+        let indexed = ["\"", "'"]
+            .iter()
+            .any(|q| source.contains(&format!("ctx[{q}{key}{q}]")));
+        if reads_dotted || indexed {
             format!("`ctx.{key}` was not given")
         } else {
             format!("it reads `{key}`, which is not there")
@@ -271,7 +280,10 @@ mod tests {
         let err = eval("ctx.urgency == 'critical'", serde_json::json!({})).unwrap_err();
         assert_eq!(err, "`ctx.urgency` was not given");
         let err = eval("ctx['urgency'] == 'critical'", serde_json::json!({})).unwrap_err();
-        assert!(err.contains("urgency"), "{err}");
+        assert_eq!(err, "`ctx.urgency` was not given");
+        // A key missing from a map other than `ctx` is not "not given".
+        let err = eval("ctx.m.level > 1", serde_json::json!({"m": {}})).unwrap_err();
+        assert_eq!(err, "it reads `level`, which is not there");
     }
 
     #[test]

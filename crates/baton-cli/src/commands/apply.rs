@@ -10,34 +10,34 @@ use crate::cli::Db;
 use crate::commands::who::parse_at;
 use crate::files;
 
+/// With no flags: the files `check` reads by default, those present.
+fn defaults() -> Result<(Option<PathBuf>, Vec<PathBuf>)> {
+    let present = |name: &str| Some(PathBuf::from(name)).filter(|p| p.is_file());
+    let (org, guide) = (present(DEFAULT_ORG), present(DEFAULT_GUIDE));
+    if org.is_none() && guide.is_none() {
+        bail!(
+            "nothing to apply: no ./{DEFAULT_ORG} or ./{DEFAULT_GUIDE} here; pass --org FILE and/or --guide FILE"
+        );
+    }
+    Ok((org, guide.into_iter().collect()))
+}
+
 /// What `apply` reads when given no files, as `check` does.
 const DEFAULT_ORG: &str = "org.yaml";
 const DEFAULT_GUIDE: &str = "deference.yaml";
 
 pub fn run(
     db: &Db,
-    org: Option<&PathBuf>,
-    guides: &[PathBuf],
+    org: Option<PathBuf>,
+    guides: Vec<PathBuf>,
     at: Option<&str>,
 ) -> Result<ExitCode> {
-    // With no flags, the files `check` reads by default, where present.
-    let default_org: Option<PathBuf>;
-    let default_guides: Vec<PathBuf>;
     let (org, guides) = if org.is_none() && guides.is_empty() {
-        default_org = Some(PathBuf::from(DEFAULT_ORG)).filter(|p| p.is_file());
-        default_guides = Some(PathBuf::from(DEFAULT_GUIDE))
-            .filter(|p| p.is_file())
-            .into_iter()
-            .collect();
-        if default_org.is_none() && default_guides.is_empty() {
-            bail!(
-                "nothing to apply: no ./{DEFAULT_ORG} or ./{DEFAULT_GUIDE} here; pass --org FILE and/or --guide FILE"
-            );
-        }
-        (default_org.as_ref(), default_guides.as_slice())
+        defaults()?
     } else {
         (org, guides)
     };
+    let (org, guides) = (org.as_ref(), guides.as_slice());
     let at = parse_at(at)?;
     let org_text = org
         .map(|p| files::read(p).map(|t| (p.display().to_string(), t)))

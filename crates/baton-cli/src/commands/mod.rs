@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             org,
             guides,
             at,
-        } => apply::run(&db, org.as_ref(), &guides, at.as_deref()),
+        } => apply::run(&db, org, guides, at.as_deref()),
         Command::Open {
             db,
             team,

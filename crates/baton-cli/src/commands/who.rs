@@ -27,7 +27,7 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
     match (&result, args.json) {
         (Ok(r), true) => outln!("{}", serde_json::to_string_pretty(r)?),
         (Err(e), true) => outln!("{}", serde_json::to_string_pretty(&e.to_json())?),
-        (Ok(r), false) => out!("{}", render(&guide, r)),
+        (Ok(r), false) => out!("{}", with_names(&guide, r)),
         (Err(e), false) => out!("{}", render::error(e)),
     }
     Ok(if result.is_ok() {
@@ -126,7 +126,7 @@ fn ask_server(args: &WhoArgs, server: &str, request: &Request) -> Result<ExitCod
 }
 
 /// The human-readable answer, naming people from the guide's directory.
-pub fn render(guide: &Guide, r: &Resolution) -> String {
+fn with_names(guide: &Guide, r: &Resolution) -> String {
     let name = |id: &str| {
         guide.directory.find(id).map_or_else(
             || id.to_owned(),
