@@ -28,7 +28,8 @@ mod org;
 mod tokens;
 mod webhooks;
 
-pub use analytics::{AnalyticsError, MetricsView};
+pub use analytics::sheet::{SheetAuditError, SheetFiles, audit_sheet};
+pub use analytics::{AnalyticsError, MetricsView, ProfileView, Progress, Report, Silent};
 pub use caller::{Caller, Session};
 pub use decisions::{ActError, OpenError, OpenRequest, ReadError, ResolveRequest, WhoError};
 pub use demo::{DemoError, Prepared};
@@ -61,6 +62,8 @@ pub const DEFAULT_STORE: &str = baton_store::DEFAULT_URL;
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
+    /// The analytics projection, shared by every clone.
+    engine: analytics::SharedEngine,
 }
 
 /// The store could not be opened.
@@ -84,7 +87,10 @@ impl App {
         let store = Store::connect(url)
             .await
             .map_err(|e| OpenStoreError(StoreFailure(e)))?;
-        Ok(Self { store })
+        Ok(Self {
+            store,
+            engine: Default::default(),
+        })
     }
 
     /// `sqlite` or `postgres`, for messages.

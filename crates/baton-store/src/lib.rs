@@ -27,6 +27,7 @@ mod cache;
 mod chain;
 mod dialect;
 mod error;
+pub mod facts;
 pub mod feedback;
 mod import;
 mod log;

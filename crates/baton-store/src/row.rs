@@ -85,7 +85,7 @@ const fn column(name: &'static str, kind: Kind, saved: bool, of: fn(&Decision) -
 }
 
 /// Every column, in the order writers bind them; `record` last.
-pub(crate) const COLUMNS: [Column; 21] = [
+pub(crate) const COLUMNS: [Column; 24] = [
     column("id", Kind::Int, false, |d| Cell::Int(d.id.get())),
     column("team", Kind::Text, false, |d| Cell::Text(d.team.clone())),
     column("type", Kind::Text, false, |d| {
@@ -129,6 +129,15 @@ pub(crate) const COLUMNS: [Column; 21] = [
     column("version", Kind::Int, true, |d| Cell::Int(d.version)),
     column("routed_decider", Kind::Text, false, |d| {
         Cell::Text(d.resolution.decider.clone())
+    }),
+    column("delegate", Kind::MaybeText, true, |d| {
+        Cell::MaybeText(d.delegate.clone())
+    }),
+    column("override_reason", Kind::MaybeText, true, |d| {
+        Cell::MaybeText(d.override_reason.clone())
+    }),
+    column("outcome_at", Kind::MaybeTime, true, |d| {
+        Cell::MaybeTime(d.outcome.as_ref().map(|o| o.at))
     }),
     column("record", Kind::Record, true, |_| Cell::Record),
 ];

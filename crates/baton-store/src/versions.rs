@@ -296,7 +296,7 @@ impl Store {
 
     /// [`Store::guide`], asking the database which versions stand even
     /// when change notices are live.
-    pub(crate) async fn guide_checked(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
+    pub async fn guide_checked(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
         Ok(self.guide_trusting(team, false).await?.2)
     }
 

@@ -77,11 +77,41 @@ async fn story(store: &Store) -> NotedHead {
         .apply(Some(("org.yaml", &org)), &[], hours(32))
         .await
         .unwrap();
+    // Delegated, then overridden with a reason: every column holds a value
+    // in some row.
+    let o = store
+        .decisions()
+        .open(&architecture("ana", hours(33)))
+        .await
+        .unwrap();
+    store.decisions().tick(hours(58)).await.unwrap();
+    let to = if o.decider == "lee" { "raj" } else { "lee" };
+    let delegate = Action::Delegate(act::Delegate {
+        to: to.parse().unwrap(),
+        reason: "on leave".into(),
+    });
+    store
+        .decisions()
+        .act(o.id, &member(&o.decider), &delegate, hours(59))
+        .await
+        .unwrap();
+    let overrule = Action::Decide(act::Decide {
+        option: "mysql".into(),
+        rationale: "licence".into(),
+        override_reason: Some("the contract changed".into()),
+        review_on: None,
+    });
+    let overruled = store
+        .decisions()
+        .act(o.id, &member("dana"), &overrule, hours(60))
+        .await
+        .unwrap();
+    assert!(overruled.overridden && overruled.delegate.is_some());
     let report = store.verify().await.unwrap();
     assert_eq!(report.verified, Verified::Intact, "{report:?}");
     assert_eq!(
         (report.decisions, report.versions, report.unproven),
-        (2, 5, 0)
+        (3, 5, 0)
     );
     report.head.parse().unwrap()
 }

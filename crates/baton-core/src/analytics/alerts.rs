@@ -1,16 +1,16 @@
 //! The SPEC §6 watchdog alerts: the pitfalls of dynamic deference, each
 //! raised with the numbers and decision ids that show it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::facts::{Fact, Facts, Name, micros};
 use super::watchdogs;
-use super::{Guides, Scope, decided_by};
+use super::{Guides, Scope};
 use crate::Guide;
 use crate::guide::file::Settings;
-use crate::lifecycle::Decision;
 use crate::org::Directory;
 
 #[derive(
@@ -54,7 +54,7 @@ pub struct Alert {
 
 /// Every watchdog alert as of `now`, for every team in `scope` that has a
 /// guide or decisions in the log, sorted by team, kind and subject.
-/// `decisions` is the whole log even for one team: fatigue counts what a
+/// `facts` is the whole log even for one team: fatigue counts what a
 /// person decides for every team.
 ///
 /// Each team's watchdogs look back over its `watch.window` ending at `now`
@@ -62,35 +62,51 @@ pub struct Alert {
 /// over-reliance question — except where SPEC §6 names its own period.
 /// Watchdogs that need the guide's rules or types (`bus_factor`,
 /// `delegation_failure`, `slow_type`, `stale_rule`) skip teams without one.
+///
+/// One pass over the projection gathers what looks back over all time
+/// (each rule's last routing, each team's oldest decision) and keeps the
+/// decisions recent enough for the rest; the watchdogs then read only
+/// those.
 pub fn alerts(
-    decisions: &[Decision],
+    facts: &Facts,
     directory: &Directory,
     guides: &[&Guide],
     scope: Scope<'_>,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
     let index = Guides::new(guides);
-    let log = Log::new(decisions);
     let teams: BTreeSet<&str> = guides
         .iter()
         .map(|g| g.team.as_str())
-        .chain(decisions.iter().map(|d| d.team.as_str()))
+        .chain(facts.teams().map(|t| facts.text(t)))
         .filter(|team| scope.covers(team))
         .collect();
+    let earliest = teams
+        .iter()
+        .map(|team| before(now, index.settings(team).watch.window.as_chrono()))
+        .chain([before(now, watchdogs::WEEK)])
+        .min()
+        .unwrap_or(now);
+    let gathered = Gathered::new(facts, &teams, micros(earliest), micros(now));
     let mut out = Vec::new();
     for team in teams {
         let settings = index.settings(team);
+        let name = facts.name(team);
+        let empty = TeamLog::default();
+        let since = before(now, settings.watch.window.as_chrono());
         let cx = Team {
             team,
+            name,
             settings,
-            decisions: decisions.iter().filter(|d| d.team == team).collect(),
+            facts,
+            log: name.and_then(|n| gathered.teams.get(&n)).unwrap_or(&empty),
             directory,
-            log: &log,
             now,
-            since: before(now, settings.watch.window.as_chrono()),
+            now_us: micros(now),
+            since_us: micros(since),
         };
         watchdogs::over_reliance(&cx, &mut out);
-        watchdogs::fatigue(&cx, &mut out);
+        watchdogs::fatigue(&cx, &gathered, &mut out);
         watchdogs::status_confusion(&cx, &mut out);
         watchdogs::outcome_review_due(&cx, &mut out);
         if let Some(guide) = index.get(team) {
@@ -121,34 +137,108 @@ pub(super) fn before(at: DateTime<Utc>, span: TimeDelta) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// What one team's decisions say over all time, and its recent ones.
+#[derive(Default)]
+pub(super) struct TeamLog {
+    /// The team's decisions decided after the earliest window start, or
+    /// still open: what every windowed watchdog reads, in id order.
+    pub recent: Vec<Fact>,
+    /// When the team's oldest decision was opened.
+    pub oldest: Option<i64>,
+    /// When each rule last routed one of its decisions (at or before now).
+    pub last_routed: HashMap<Name, i64>,
+    /// Everyone who held or decided one of the team's decisions, ever.
+    pub involved: HashSet<Name>,
+}
+
+/// The pass over the whole projection that every team's run shares.
+pub(super) struct Gathered {
+    pub teams: HashMap<Name, TeamLog>,
+    pub people: People,
+}
+
+/// The log by person, for fatigue, across every team: what they decided
+/// and what they held, recently.
+#[derive(Default)]
+pub(super) struct People {
+    pub decided: HashMap<Name, Vec<Fact>>,
+    pub held: HashMap<Name, Vec<Fact>>,
+}
+
+impl Gathered {
+    fn new(facts: &Facts, teams: &BTreeSet<&str>, earliest: i64, now: i64) -> Self {
+        let names: HashSet<Name> = teams.iter().filter_map(|t| facts.name(t)).collect();
+        let mut by_team: HashMap<Name, TeamLog> = HashMap::new();
+        let mut people = People::default();
+        for fact in facts.iter() {
+            let recent = match fact.decided {
+                Some(at) => at > earliest,
+                None => fact.status.is_open(),
+            };
+            if recent {
+                if let Some(who) = fact.call {
+                    people.decided.entry(who).or_default().push(fact);
+                }
+                people.held.entry(fact.decider).or_default().push(fact);
+            }
+            if !names.contains(&fact.team) {
+                continue;
+            }
+            let log = by_team.entry(fact.team).or_default();
+            log.oldest = Some(log.oldest.map_or(fact.opened, |o| o.min(fact.opened)));
+            if fact.opened <= now {
+                let last = log.last_routed.entry(fact.rule).or_insert(fact.opened);
+                *last = (*last).max(fact.opened);
+            }
+            log.involved.insert(fact.decider);
+            if let Some(who) = fact.call {
+                log.involved.insert(who);
+            }
+            if recent {
+                log.recent.push(fact);
+            }
+        }
+        Self {
+            teams: by_team,
+            people,
+        }
+    }
+}
+
 /// One team's watchdog run.
 pub(super) struct Team<'a> {
     pub team: &'a str,
+    /// The team's interned name; `None` when no decision names it.
+    pub name: Option<Name>,
     pub settings: &'a Settings,
-    /// The team's decisions, in log order.
-    pub decisions: Vec<&'a Decision>,
+    pub facts: &'a Facts,
+    pub log: &'a TeamLog,
     pub directory: &'a Directory,
-    /// The whole log, indexed: fatigue is per person, across teams.
-    pub log: &'a Log<'a>,
     pub now: DateTime<Utc>,
+    pub now_us: i64,
     /// The start of the watch window, exclusive.
-    pub since: DateTime<Utc>,
+    pub since_us: i64,
 }
 
 impl<'a> Team<'a> {
     /// `at` falls in `(since, now]`.
-    pub fn recent(&self, at: DateTime<Utc>, since: DateTime<Utc>) -> bool {
-        since < at && at <= self.now
+    pub fn recent(&self, at: i64, since: i64) -> bool {
+        since < at && at <= self.now_us
     }
 
     /// The team's decisions decided in its watch window, with whose call
     /// each was.
-    pub fn decided_in_window(&self) -> impl Iterator<Item = (&'a Decision, &'a str)> + '_ {
-        self.decisions.iter().filter_map(|&d| {
-            let at = d.decided_at?;
-            let who = decided_by(d)?;
-            self.recent(at, self.since).then_some((d, who))
+    pub fn decided_in_window(&self) -> impl Iterator<Item = (&'a Fact, Name)> + '_ {
+        self.log.recent.iter().filter_map(|f| {
+            let at = f.decided?;
+            let who = f.call?;
+            self.recent(at, self.since_us).then_some((f, who))
         })
+    }
+
+    /// The text of an interned name.
+    pub fn text(&self, name: Name) -> &'a str {
+        self.facts.text(name)
     }
 
     pub fn alert(
@@ -165,27 +255,5 @@ impl<'a> Team<'a> {
             message,
             evidence,
         }
-    }
-}
-
-/// The log indexed by person, built once for every team's run.
-pub(super) struct Log<'a> {
-    /// Per person: the decisions whose call was theirs.
-    pub decided: HashMap<&'a str, Vec<&'a Decision>>,
-    /// Per current decider: every decision they hold or held authority on.
-    pub held: HashMap<&'a str, Vec<&'a Decision>>,
-}
-
-impl<'a> Log<'a> {
-    fn new(decisions: &'a [Decision]) -> Self {
-        let mut decided: HashMap<&str, Vec<&Decision>> = HashMap::new();
-        let mut held: HashMap<&str, Vec<&Decision>> = HashMap::new();
-        for d in decisions {
-            if let Some(who) = decided_by(d) {
-                decided.entry(who).or_default().push(d);
-            }
-            held.entry(d.decider.as_str()).or_default().push(d);
-        }
-        Self { decided, held }
     }
 }

@@ -42,12 +42,31 @@ impl Directories {
     /// the first for instants before any (history imported from before
     /// baton was adopted).
     pub fn at(&self, t: DateTime<Utc>) -> &Directory {
-        let after = self.versions.partition_point(|(at, _)| *at <= t);
-        let index = after.saturating_sub(1);
         self.versions
-            .get(index)
-            .or(self.versions.first())
+            .get(self.index_at(t))
             .map_or_else(|| unreachable_empty(), |(_, d)| d.as_ref())
+    }
+
+    /// Which version [`Directories::at`] answers for `t`, counted in the
+    /// order they came into force: equal indices, equal directories.
+    pub fn index_at(&self, t: DateTime<Utc>) -> usize {
+        self.versions
+            .partition_point(|(at, _)| *at <= t)
+            .saturating_sub(1)
+    }
+
+    /// How many versions there are.
+    pub fn len(&self) -> usize {
+        self.versions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+
+    /// Every version with the instant it came into force, oldest first.
+    pub fn versions(&self) -> impl Iterator<Item = (DateTime<Utc>, &Directory)> {
+        self.versions.iter().map(|(at, d)| (*at, d.as_ref()))
     }
 
     /// The directory in force now: the last applied.
@@ -110,10 +129,23 @@ impl<'a> Judge<'a> {
     /// them) judged by the directory of `d`'s decision day; `None` for an
     /// undecided decision or a person that directory does not hold.
     pub fn judge(&self, d: &Decision, who: &str) -> Option<Judged> {
-        let directory = self.directories.at(d.decided_at?);
+        let domains: Vec<&str> = d.domains.iter().map(String::as_str).collect();
+        self.judge_person(d.decided_at?, &d.team, who, &domains)
+    }
+
+    /// `who`, deciding for `team` at `at` a decision of `domains`, judged by
+    /// the directory of that day; `None` for a person it does not hold.
+    pub fn judge_person(
+        &self,
+        at: DateTime<Utc>,
+        team: &str,
+        who: &str,
+        domains: &[&str],
+    ) -> Option<Judged> {
+        let directory = self.directories.at(at);
         let pid = directory.find(who)?;
-        let leader = directory.is_leader(pid, self.settings(&d.team).leader_rank);
-        let expert = d.domains.iter().any(|domain| {
+        let leader = directory.is_leader(pid, self.settings(team).leader_rank);
+        let expert = domains.iter().any(|domain| {
             directory
                 .validated_level(pid, domain, EXPERT_ENDORSEMENTS)
                 .is_some_and(|(level, _)| level >= EXPERT_LEVEL)

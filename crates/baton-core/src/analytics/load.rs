@@ -11,16 +11,15 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
-
+use super::facts::Fact;
 use crate::ident::DecisionId;
-use crate::lifecycle::Decision;
 
-/// An unbroken stretch at or above `max_load`, clipped to the window.
+/// An unbroken stretch at or above `max_load`, clipped to the window, in
+/// microseconds since the epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Stretch {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
+    pub from: i64,
+    pub to: i64,
     /// Every decision open at some point of the stretch.
     pub decisions: Vec<DecisionId>,
 }
@@ -28,32 +27,32 @@ pub(super) struct Stretch {
 /// The longest stretch within `(since, now]` during which `held` had at
 /// least `max_load` decisions open at once; the earliest of equals.
 pub(super) fn longest_at_max_load(
-    held: &[&Decision],
+    held: &[Fact],
     max_load: u32,
-    since: DateTime<Utc>,
-    now: DateTime<Utc>,
+    since: i64,
+    now: i64,
 ) -> Option<Stretch> {
     // (instant, +1 open / −1 close, id).
-    let mut events: Vec<(DateTime<Utc>, i8, DecisionId)> = Vec::new();
+    let mut events: Vec<(i64, i8, DecisionId)> = Vec::new();
     for d in held {
-        let end = match d.decided_at {
+        let end = match d.decided {
             Some(at) => at,
             None if d.status.counts_toward_load() => now,
             None => continue,
         };
         let end = end.min(now);
-        if d.opened_at >= end || end <= since {
+        if d.opened >= end || end <= since {
             continue;
         }
-        events.push((d.opened_at, 1, d.id));
-        events.push((end, -1, d.id));
+        events.push((d.opened, 1, d.id()));
+        events.push((end, -1, d.id()));
     }
     events.sort_unstable_by_key(|&(at, delta, id)| (at, delta, id));
     let max_load = i64::from(max_load);
     let mut open: BTreeSet<DecisionId> = BTreeSet::new();
-    let mut current: Option<(DateTime<Utc>, BTreeSet<DecisionId>)> = None;
+    let mut current: Option<(i64, BTreeSet<DecisionId>)> = None;
     let mut best: Option<Stretch> = None;
-    let mut keep = |from: DateTime<Utc>, to: DateTime<Utc>, ids: BTreeSet<DecisionId>| {
+    let mut keep = |from: i64, to: i64, ids: BTreeSet<DecisionId>| {
         let from = from.max(since);
         if to <= from {
             return;
@@ -93,28 +92,43 @@ pub(super) fn longest_at_max_load(
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeDelta;
+    use chrono::{DateTime, TimeDelta, Utc};
 
     use super::*;
-    use crate::lifecycle::Status;
+    use crate::analytics::facts::{Facts, micros};
+    use crate::lifecycle::{Decision, Status};
 
-    fn at(h: i64) -> DateTime<Utc> {
-        "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::hours(h)
+    fn at(h: i64) -> i64 {
+        micros("2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::hours(h))
     }
 
-    /// Decisions as (id, opened hour, decided hour or still open).
-    fn held(spans: &[(i64, i64, Option<i64>)]) -> Vec<Decision> {
+    fn decisions(spans: &[(i64, i64, Option<i64>)]) -> Vec<Decision> {
+        let time =
+            |h: i64| "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::hours(h);
         spans
             .iter()
             .map(|&(id, from, to)| {
-                let mut d = crate::analytics::tests::opened(id, "chore", "kim", at(from));
+                let mut d = crate::analytics::tests::opened(id, "chore", "kim", time(from));
                 if let Some(to) = to {
                     d.status = Status::Decided;
-                    d.decided_at = Some(at(to));
+                    d.decided_at = Some(time(to));
                 }
                 d
             })
             .collect()
+    }
+
+    fn facts_of(log: &[Decision]) -> Vec<Fact> {
+        let mut facts = Facts::new();
+        for d in log {
+            facts.upsert(&crate::analytics::facts::FactRow::of(d), None);
+        }
+        facts.iter().collect()
+    }
+
+    /// Decisions as (id, opened hour, decided hour or still open).
+    fn held(spans: &[(i64, i64, Option<i64>)]) -> Vec<Fact> {
+        facts_of(&decisions(spans))
     }
 
     #[track_caller]
@@ -124,9 +138,7 @@ mod tests {
         since: i64,
         expected: Option<(i64, i64, &[i64])>,
     ) {
-        let log = held(spans);
-        let refs: Vec<&Decision> = log.iter().collect();
-        let got = longest_at_max_load(&refs, max_load, at(since), at(100));
+        let got = longest_at_max_load(&held(spans), max_load, at(since), at(100));
         let want = expected.map(|(from, to, ids)| Stretch {
             from: at(from),
             to: at(to),
@@ -180,11 +192,12 @@ mod tests {
 
     #[test]
     fn an_escalated_decision_still_undecided_weighs_on_no_one() {
-        let mut log = held(&[(1, 0, None), (2, 10, None)]);
-        let refs: Vec<&Decision> = log.iter().collect();
-        assert!(longest_at_max_load(&refs, 2, at(0), at(100)).is_some());
+        let mut log = decisions(&[(1, 0, None), (2, 10, None)]);
+        assert!(longest_at_max_load(&facts_of(&log), 2, at(0), at(100)).is_some());
         log[1].status = Status::Escalated;
-        let refs: Vec<&Decision> = log.iter().collect();
-        assert_eq!(longest_at_max_load(&refs, 2, at(0), at(100)), None);
+        assert_eq!(
+            longest_at_max_load(&facts_of(&log), 2, at(0), at(100)),
+            None
+        );
     }
 }

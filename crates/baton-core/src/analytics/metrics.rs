@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::facts::{Fact, Facts, Name, micros};
 use super::stats::{gini, median, nearest_rank, rate};
-use super::{Directories, Judge, Scope, Window, decided_by};
-use crate::Guide;
-use crate::lifecycle::{Decision, OutcomeResult};
+use super::{Directories, Scope, Window};
+use crate::lifecycle::OutcomeResult;
 use crate::org::Directory;
 
 /// Everything `GET /api/v1/metrics` shows for one window and
@@ -99,124 +99,186 @@ pub struct Quality {
 }
 
 impl Quality {
-    fn add(&mut self, result: OutcomeResult) {
-        self.recorded += 1;
+    pub(super) fn add(&mut self, result: OutcomeResult) {
+        self.add_times(result, 1);
+    }
+
+    pub(super) fn add_times(&mut self, result: OutcomeResult, times: usize) {
+        if times == 0 {
+            return;
+        }
+        self.recorded += times;
         match result {
-            OutcomeResult::Success => self.success += 1,
-            OutcomeResult::Partial => self.partial += 1,
-            OutcomeResult::Failure => self.failure += 1,
+            OutcomeResult::Success => self.success += times,
+            OutcomeResult::Partial => self.partial += times,
+            OutcomeResult::Failure => self.failure += times,
         }
         // Halves stay exact in f64, so recomputing per outcome is harmless.
         self.rate = Some((self.success as f64 + 0.5 * self.partial as f64) / self.recorded as f64);
     }
 }
 
-/// SPEC §6 metrics of `scope` over `window`. Each decider is judged by the
-/// directory in force when they decided and by their decision's own team's
-/// guide (`leader_rank`; teams without one use the defaults); the
+/// SPEC §6 metrics of `scope` over `window`, from the projection. Each
+/// decider is judged as `facts` judged them (by the directory in force
+/// when they decided and their decision's own team's `leader_rank`); the
 /// population of the concentration is the current directory's.
 pub fn metrics(
-    decisions: &[Decision],
+    facts: &Facts,
     directories: &Directories,
-    guides: &[&Guide],
     scope: Scope<'_>,
     window: Window,
 ) -> Metrics {
-    let judge = Judge::new(directories, guides);
-    let mut opened = 0;
-    let mut escalated = 0;
-    let mut decided: Vec<(&Decision, &str)> = Vec::new();
-    for d in decisions.iter().filter(|d| scope.includes(d)) {
-        if window.contains(d.opened_at) {
-            opened += 1;
-            escalated += usize::from(d.escalated);
-        }
-        if let (Some(at), Some(who)) = (d.decided_at, decided_by(d))
-            && window.contains(at)
-        {
-            decided.push((d, who));
-        }
-    }
-    let mut leaders = 0;
-    let mut experts = 0;
-    let mut overridden = 0;
-    let mut quality = OutcomeQuality::default();
-    for &(d, who) in &decided {
-        overridden += usize::from(d.overridden);
-        match judge.judge(d, who) {
-            Some(j) if j.leader => leaders += 1,
-            Some(j) if j.expert => experts += 1,
-            _ => {}
-        }
-        if let Some(outcome) = &d.outcome {
-            let result = outcome.result;
-            quality.overall.add(result);
-            let framework = d.resolution.framework.as_str().to_owned();
-            quality
-                .by_framework
-                .entry(framework)
-                .or_default()
-                .add(result);
-            quality
-                .by_type
-                .entry(d.decision_type.clone())
-                .or_default()
-                .add(result);
-            quality
-                .by_decider
-                .entry(who.to_owned())
-                .or_default()
-                .add(result);
+    let mut tally = Tally::default();
+    if let Some(team) = scope.name_in(facts) {
+        let scan = facts.scan();
+        let (from, to) = (micros(window.from), micros(window.to));
+        for slot in 0..scan.status.len() {
+            if !scan.in_scope(slot, team) {
+                continue;
+            }
+            let opened = scan.opened.get(slot).copied().unwrap_or(i64::MIN);
+            let decided = scan.decided.get(slot).copied().unwrap_or(i64::MIN);
+            let opened_in = from <= opened && opened < to;
+            let decided_in = from <= decided && decided < to;
+            if !opened_in && !decided_in {
+                continue;
+            }
+            let Some(fact) = facts.get(slot as u32) else {
+                continue;
+            };
+            if opened_in {
+                tally.opened += 1;
+                tally.escalated += usize::from(fact.escalated);
+            }
+            if decided_in {
+                tally.decided(facts, &fact);
+            }
         }
     }
-    let n = decided.len();
+    let n = tally.decided;
     let weeks = (window.to - window.from).num_seconds() as f64 / (7.0 * 86_400.0);
     Metrics {
         window,
         scope: scope.name(),
         decided: n,
-        opened,
-        time_to_decision: time_to_decision(&decided),
+        opened: tally.opened,
+        time_to_decision: time_to_decision(facts, &mut tally.times),
         velocity_per_week: (weeks > 0.0).then(|| n as f64 / weeks),
-        escalation_rate: rate(escalated, opened),
-        leader_share: rate(leaders, n),
-        expert_share: rate(experts, n),
-        concentration: concentration(&decided, directories.current(), scope),
-        override_rate: rate(overridden, n),
-        outcome_quality: quality,
+        escalation_rate: rate(tally.escalated, tally.opened),
+        leader_share: rate(tally.leaders, n),
+        expert_share: rate(tally.experts, n),
+        concentration: concentration(facts, &tally.calls, n, directories.current(), scope),
+        override_rate: rate(tally.overridden, n),
+        outcome_quality: tally.quality.named(facts),
     }
 }
 
-/// `decided_at − opened_at` in seconds; never negative, even for a log
-/// whose clocks disagreed.
-pub(super) fn seconds_to_decide(d: &Decision) -> Option<i64> {
-    Some((d.decided_at? - d.opened_at).num_seconds().max(0))
+/// What one pass over a window gathers.
+#[derive(Default)]
+struct Tally {
+    opened: usize,
+    escalated: usize,
+    decided: usize,
+    leaders: usize,
+    experts: usize,
+    overridden: usize,
+    /// Seconds to decide, by type.
+    times: HashMap<Name, Vec<i64>>,
+    /// Decided count, by whose call it was.
+    calls: HashMap<Name, usize>,
+    quality: QualityBy,
 }
 
-fn time_to_decision(decided: &[(&Decision, &str)]) -> Option<TimeToDecision> {
-    let mut all = Vec::with_capacity(decided.len());
-    let mut per_type: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for (d, _) in decided {
-        if let Some(s) = seconds_to_decide(d) {
-            all.push(s);
-            per_type.entry(d.decision_type.clone()).or_default().push(s);
+impl Tally {
+    fn decided(&mut self, facts: &Facts, fact: &Fact) {
+        let Some(who) = fact.call else {
+            return;
+        };
+        self.decided += 1;
+        self.overridden += usize::from(fact.overridden);
+        let judged = facts.judgment(fact.slot);
+        if judged.leader {
+            self.leaders += 1;
+        } else if judged.expert {
+            self.experts += 1;
+        }
+        if let Some(seconds) = fact.seconds_to_decide() {
+            self.times
+                .entry(fact.decision_type)
+                .or_default()
+                .push(seconds);
+        }
+        *self.calls.entry(who).or_default() += 1;
+        if let Some(result) = fact.outcome {
+            self.quality.add(fact, who, result);
         }
     }
-    let (median_seconds, p90_seconds) = summary(&mut all)?;
-    let by_type = per_type
-        .into_iter()
-        .filter_map(|(t, mut times)| {
-            let (median_seconds, p90_seconds) = summary(&mut times)?;
-            Some((
-                t,
+}
+
+/// Outcome quality gathered by interned key, named once at the end.
+#[derive(Default)]
+pub(super) struct QualityBy {
+    overall: Quality,
+    by_framework: BTreeMap<&'static str, Quality>,
+    by_type: HashMap<Name, Quality>,
+    by_decider: HashMap<Name, Quality>,
+}
+
+impl QualityBy {
+    pub(super) fn add(&mut self, fact: &Fact, who: Name, result: OutcomeResult) {
+        self.overall.add(result);
+        self.by_framework
+            .entry(fact.framework.as_str())
+            .or_default()
+            .add(result);
+        self.by_type
+            .entry(fact.decision_type)
+            .or_default()
+            .add(result);
+        self.by_decider.entry(who).or_default().add(result);
+    }
+
+    pub(super) fn named(self, facts: &Facts) -> OutcomeQuality {
+        let named = |m: HashMap<Name, Quality>| {
+            m.into_iter()
+                .map(|(k, v)| (facts.text(k).to_owned(), v))
+                .collect()
+        };
+        OutcomeQuality {
+            overall: self.overall,
+            by_framework: self
+                .by_framework
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            by_type: named(self.by_type),
+            by_decider: named(self.by_decider),
+        }
+    }
+}
+
+fn time_to_decision(
+    facts: &Facts,
+    per_type: &mut HashMap<Name, Vec<i64>>,
+) -> Option<TimeToDecision> {
+    let mut by_type = BTreeMap::new();
+    for (ty, times) in per_type.iter_mut() {
+        if let Some((median_seconds, p90_seconds)) = summary(times) {
+            by_type.insert(
+                facts.text(*ty).to_owned(),
                 TypeTimes {
                     count: times.len(),
                     median_seconds,
                     p90_seconds,
                 },
-            ))
-        })
-        .collect();
+            );
+        }
+    }
+    let mut all: Vec<i64> = Vec::with_capacity(per_type.values().map(Vec::len).sum());
+    for times in per_type.values_mut() {
+        all.append(times);
+    }
+    let (median_seconds, p90_seconds) = summary(&mut all)?;
     Some(TimeToDecision {
         median_seconds,
         p90_seconds,
@@ -224,14 +286,16 @@ fn time_to_decision(decided: &[(&Decision, &str)]) -> Option<TimeToDecision> {
     })
 }
 
-/// Median and nearest-rank p90; sorts `times` in place.
+/// Median and nearest-rank p90 of `times`, which it reorders.
 pub(super) fn summary(times: &mut [i64]) -> Option<(f64, i64)> {
-    times.sort_unstable();
-    Some((median(times)?, nearest_rank(times, 90)?))
+    let p90 = nearest_rank(times, 90)?;
+    Some((median(times)?, p90))
 }
 
 fn concentration(
-    decided: &[(&Decision, &str)],
+    facts: &Facts,
+    calls: &HashMap<Name, usize>,
+    decided: usize,
     directory: &Directory,
     scope: Scope<'_>,
 ) -> Concentration {
@@ -242,20 +306,21 @@ fn concentration(
         .collect();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut outsiders = Outsiders::default();
-    for (_, who) in decided {
+    for (&who, &n) in calls {
+        let who = facts.text(who);
         match members.get_mut(who) {
-            Some(n) => {
-                *n += 1;
-                *counts.entry((*who).to_owned()).or_default() += 1;
+            Some(count) => {
+                *count += n as u64;
+                counts.insert(who.to_owned(), n);
             }
             None => {
-                outsiders.decided += 1;
-                *outsiders.decided_by.entry((*who).to_owned()).or_default() += 1;
+                outsiders.decided += n;
+                outsiders.decided_by.insert(who.to_owned(), n);
             }
         }
     }
-    outsiders.share = rate(outsiders.decided, decided.len());
-    let by_members = decided.len() - outsiders.decided;
+    outsiders.share = rate(outsiders.decided, decided);
+    let by_members = decided - outsiders.decided;
     let values: Vec<u64> = members.values().copied().collect();
     // BTreeMap order is id order, so the first of equal counts wins the tie.
     let top = counts

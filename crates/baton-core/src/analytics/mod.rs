@@ -13,19 +13,32 @@
 //! rule is nobody's.
 
 mod alerts;
+mod audit;
+mod facts;
 mod judge;
 mod load;
 mod metrics;
+mod profile;
 mod stats;
+mod trend;
 mod watchdogs;
 
 use std::collections::HashMap;
 
 pub use alerts::{Alert, AlertKind, alerts};
+pub use audit::{
+    AuditMatrix, AuditRow, Available, Known, Observed, PainFlag, PainKind, TopDecider, Unknown,
+    audit_matrix,
+};
+pub use facts::{
+    DomainSet, Fact, FactRow, Facts, Judgment, Name, Note, OwnedFactRow, instant_of, micros,
+};
 pub use judge::{Directories, Judge, Judged};
 pub use metrics::{
     Concentration, Metrics, OutcomeQuality, Outsiders, Quality, TimeToDecision, TypeTimes, metrics,
 };
+pub use profile::{Deferred, Profile, ProfileOutcomes, profiles};
+pub use trend::{Trend, TrendPoint, trend};
 
 use crate::Guide;
 use crate::guide::file::Settings;
@@ -50,10 +63,6 @@ impl Scope<'_> {
         }
     }
 
-    fn includes(self, decision: &Decision) -> bool {
-        self.covers(&decision.team)
-    }
-
     fn has_member(self, person: &crate::org::Person) -> bool {
         match self {
             Self::Org => true,
@@ -67,6 +76,28 @@ impl Scope<'_> {
             Self::Team(team) => team.to_owned(),
         }
     }
+
+    /// The scope as the projection names it: `Some(None)` for the org,
+    /// `Some(Some(team))` for a team with decisions, `None` for a team
+    /// with none (nothing is in scope).
+    fn name_in(self, facts: &Facts) -> Option<Option<Name>> {
+        match self {
+            Self::Org => Some(None),
+            Self::Team(team) => facts.name(team).map(Some),
+        }
+    }
+}
+
+/// When the first decision in `scope` was opened: where a window over
+/// "everything" starts.
+pub fn first_opened(facts: &Facts, scope: Scope<'_>) -> Option<chrono::DateTime<chrono::Utc>> {
+    let team = scope.name_in(facts)?;
+    let scan = facts.scan();
+    (0..scan.status.len())
+        .filter(|&slot| scan.in_scope(slot, team))
+        .filter_map(|slot| scan.opened.get(slot).copied())
+        .min()
+        .map(instant_of)
 }
 
 /// The person whose call a decided decision was; `None` while undecided.

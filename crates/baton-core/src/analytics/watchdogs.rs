@@ -7,16 +7,17 @@ use std::collections::BTreeMap;
 use chrono::TimeDelta;
 use serde_json::json;
 
-use super::alerts::{Alert, AlertKind, Team, before};
+use super::alerts::{Alert, AlertKind, Gathered, Team, before};
+use super::facts::{Fact, Name, instant_of, micros};
+use super::is_leader;
 use super::load::longest_at_max_load;
-use super::metrics::{seconds_to_decide, summary};
-use super::{decided_by, is_leader};
+use super::metrics::summary;
 use crate::Guide;
 use crate::duration::Span;
 use crate::guide::file::{Framework, Impact};
 use crate::guide::{ExpertiseIndex, Sel};
 use crate::ident::DecisionId;
-use crate::lifecycle::{Decision, OutcomeResult, Status};
+use crate::lifecycle::{OutcomeResult, Status};
 use crate::lint::BUS_FACTOR;
 
 /// Fewer decisions than this say nothing about a share or a rate: the floor
@@ -27,7 +28,7 @@ const MIN_DECISIONS: usize = crate::resolve::SPREAD_MINIMUM;
 const MAX_OVERRIDE_RATE: f64 = 0.2;
 
 /// Fatigue counts decisions over the last week (SPEC §6).
-const WEEK: TimeDelta = TimeDelta::days(7);
+pub(super) const WEEK: TimeDelta = TimeDelta::days(7);
 
 /// Sitting at `max_load` longer than this is fatigue (SPEC §6).
 const MAX_LOAD_STRETCH: TimeDelta = TimeDelta::days(3);
@@ -48,20 +49,20 @@ fn window(cx: &Team<'_>) -> String {
     cx.settings.watch.window.to_string()
 }
 
-fn ids<'d>(decisions: impl IntoIterator<Item = &'d Decision>) -> Vec<DecisionId> {
-    decisions.into_iter().map(|d| d.id).collect()
+fn ids<'d>(decisions: impl IntoIterator<Item = &'d Fact>) -> Vec<DecisionId> {
+    decisions.into_iter().map(Fact::id).collect()
 }
 
 /// One person decided more than `max_share` of a type's decisions in the
 /// window, out of at least [`MIN_DECISIONS`].
 pub(super) fn over_reliance(cx: &Team<'_>, out: &mut Vec<Alert>) {
     let max_share = cx.settings.watch.max_share;
-    let mut by_type: BTreeMap<&str, BTreeMap<&str, Vec<&Decision>>> = BTreeMap::new();
+    let mut by_type: BTreeMap<&str, BTreeMap<&str, Vec<&Fact>>> = BTreeMap::new();
     for (d, who) in cx.decided_in_window() {
         by_type
-            .entry(d.decision_type.as_str())
+            .entry(cx.text(d.decision_type))
             .or_default()
-            .entry(who)
+            .entry(cx.text(who))
             .or_default()
             .push(d);
     }
@@ -159,33 +160,29 @@ fn rules_phrase(rules: &[&str]) -> String {
 /// `max_load` for more than 3 days of the window. Counted across all teams —
 /// a person tires of decisions, not of one team's — for the team's members
 /// and anyone who holds or decided one of its decisions.
-pub(super) fn fatigue(cx: &Team<'_>, out: &mut Vec<Alert>) {
+pub(super) fn fatigue(cx: &Team<'_>, gathered: &Gathered, out: &mut Vec<Alert>) {
     let max_weekly = cx.settings.watch.max_weekly as usize;
-    let week_start = before(cx.now, WEEK);
+    let week_start = micros(before(cx.now, WEEK));
     let mut people: Vec<&str> = cx
         .directory
         .people()
         .filter(|(_, p)| super::Scope::Team(cx.team).has_member(p))
         .map(|(_, p)| p.id.as_str())
         .collect();
-    for d in &cx.decisions {
-        people.push(d.decider.as_str());
-        people.extend(decided_by(d));
-    }
+    people.extend(cx.log.involved.iter().map(|&n| cx.text(n)));
     people.sort_unstable();
     people.dedup();
     for who in people {
+        let name = cx.facts.name(who);
         let mut evidence = serde_json::Map::new();
         let mut reasons = Vec::new();
-        let week: Vec<&Decision> = cx
-            .log
-            .decided
-            .get(who)
+        let mut week: Vec<&Fact> = name
+            .and_then(|n| gathered.people.decided.get(&n))
             .into_iter()
             .flatten()
-            .copied()
-            .filter(|d| d.decided_at.is_some_and(|at| cx.recent(at, week_start)))
+            .filter(|d| d.decided.is_some_and(|at| cx.recent(at, week_start)))
             .collect();
+        week.sort_by_key(|d| d.slot);
         if week.len() > max_weekly {
             reasons.push(format!(
                 "decided {} in the last 7 days (limit {max_weekly})",
@@ -201,19 +198,22 @@ pub(super) fn fatigue(cx: &Team<'_>, out: &mut Vec<Alert>) {
             .find(who)
             .and_then(|pid| cx.directory.person(pid).max_load);
         if let Some(max_load) = max_load {
-            let held = cx.log.held.get(who).map_or(&[][..], Vec::as_slice);
-            if let Some(stretch) = longest_at_max_load(held, max_load, cx.since, cx.now)
-                && stretch.to - stretch.from > MAX_LOAD_STRETCH
+            let held = name
+                .and_then(|n| gathered.people.held.get(&n))
+                .map_or(&[][..], Vec::as_slice);
+            if let Some(stretch) = longest_at_max_load(held, max_load, cx.since_us, cx.now_us)
+                && stretch.to - stretch.from > micros_of(MAX_LOAD_STRETCH)
             {
-                let days = (stretch.to - stretch.from).num_seconds() as f64 / 86_400.0;
+                let (from, to) = (instant_of(stretch.from), instant_of(stretch.to));
+                let days = (to - from).num_seconds() as f64 / 86_400.0;
                 reasons.push(format!(
                     "held {max_load}+ open decisions (their max_load) for {days:.1} days from {}",
-                    crate::instant(stretch.from)
+                    crate::instant(from)
                 ));
                 evidence.insert(
                     "at_max_load".into(),
                     json!({
-                        "max_load": max_load, "from": stretch.from, "to": stretch.to,
+                        "max_load": max_load, "from": from, "to": to,
                         "days": days, "decisions": stretch.decisions,
                     }),
                 );
@@ -234,35 +234,41 @@ pub(super) fn fatigue(cx: &Team<'_>, out: &mut Vec<Alert>) {
     }
 }
 
+fn micros_of(span: TimeDelta) -> i64 {
+    span.num_microseconds().unwrap_or(i64::MAX)
+}
+
 /// A type's override rate in the window is above 20% (of at least
 /// [`MIN_DECISIONS`] decided), or a formal leader overrode an
 /// expertise-routed decision.
 pub(super) fn status_confusion(cx: &Team<'_>, out: &mut Vec<Alert>) {
-    let mut by_type: BTreeMap<&str, (usize, Vec<&Decision>)> = BTreeMap::new();
+    let mut by_type: BTreeMap<&str, (usize, Vec<&Fact>)> = BTreeMap::new();
     let leader_rank = cx.settings.leader_rank;
     for (d, who) in cx.decided_in_window() {
-        let (decided, overridden) = by_type.entry(d.decision_type.as_str()).or_default();
+        let (decided, overridden) = by_type.entry(cx.text(d.decision_type)).or_default();
         *decided += 1;
         if !d.overridden {
             continue;
         }
         overridden.push(d);
-        if d.resolution.framework == Framework::Expertise
-            && is_leader(cx.directory, who, leader_rank)
-        {
+        let who = cx.text(who);
+        if d.framework == Framework::Expertise && is_leader(cx.directory, who, leader_rank) {
             let rank = cx.directory.find(who).map(|p| cx.directory.person(p).rank);
+            let note = cx.facts.note(d.slot);
+            let routed = cx.text(d.routed);
             out.push(cx.alert(
                 AlertKind::StatusConfusion,
-                d.id.to_string(),
+                d.id().to_string(),
                 format!(
-                    "formal leader `{who}` overrode decision {} (`{}`), which was routed to `{}` for expertise",
-                    d.id, d.title, d.resolution.decider
+                    "formal leader `{who}` overrode decision {} (`{}`), which was routed to `{routed}` for expertise",
+                    d.id(),
+                    note.map_or("", |n| n.title.as_str()),
                 ),
                 json!({
-                    "decision": d.id, "type": d.decision_type, "decided_by": who,
+                    "decision": d.id(), "type": cx.text(d.decision_type), "decided_by": who,
                     "rank": rank, "leader_rank": leader_rank,
-                    "routed_to": d.resolution.decider, "framework": d.resolution.framework,
-                    "override_reason": d.override_reason,
+                    "routed_to": routed, "framework": d.framework,
+                    "override_reason": note.and_then(|n| n.override_reason.as_deref()),
                 }),
             ));
         }
@@ -295,40 +301,50 @@ pub(super) fn status_confusion(cx: &Team<'_>, out: &mut Vec<Alert>) {
 /// decided them, and [`DELEGATION_FAILURES`] of them failed within the last
 /// [`DELEGATION_PERIOD`] (by when the failure was recorded).
 pub(super) fn delegation_failure(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
-    let since = before(cx.now, DELEGATION_PERIOD);
+    let since = micros(before(cx.now, DELEGATION_PERIOD));
     let rank = |id: &str| cx.directory.find(id).map(|p| cx.directory.person(p).rank);
-    let mut by_delegator: BTreeMap<&str, Vec<&Decision>> = BTreeMap::new();
-    for &d in &cx.decisions {
-        let Some(delegate) = d.delegate.as_deref() else {
+    let mut by_delegator: BTreeMap<&str, Vec<(Fact, Name, i64)>> = BTreeMap::new();
+    for (d, delegate) in cx.facts.delegated() {
+        if Some(d.team) != cx.name {
+            continue;
+        }
+        let failed_at = cx
+            .facts
+            .outcome_at(d.slot)
+            .filter(|&at| d.outcome == Some(OutcomeResult::Failure) && cx.recent(at, since));
+        let Some(failed_at) = failed_at else {
             continue;
         };
-        let failed = d
-            .outcome
-            .as_ref()
-            .is_some_and(|o| o.result == OutcomeResult::Failure && cx.recent(o.at, since));
         let high = guide
             .types
-            .get(&d.decision_type)
+            .get(cx.text(d.decision_type))
             .is_some_and(|t| t.impact == Impact::High);
         // While a delegate is set, `decider` is still the person who
         // delegated: escalation and rerouting clear the delegate.
-        let downward = matches!((rank(delegate), rank(&d.decider)), (Some(a), Some(b)) if a < b);
-        if failed && high && downward && d.decided_by.as_deref() == Some(delegate) {
-            by_delegator.entry(d.decider.as_str()).or_default().push(d);
+        let downward = matches!(
+            (rank(cx.text(delegate)), rank(cx.text(d.decider))),
+            (Some(a), Some(b)) if a < b
+        );
+        if high && downward && d.call == Some(delegate) {
+            by_delegator
+                .entry(cx.text(d.decider))
+                .or_default()
+                .push((d, delegate, failed_at));
         }
     }
-    for (who, failures) in by_delegator {
+    for (who, mut failures) in by_delegator {
         if failures.len() < DELEGATION_FAILURES {
             continue;
         }
+        failures.sort_by_key(|(d, _, _)| d.slot);
         let listed: Vec<serde_json::Value> = failures
             .iter()
-            .map(|d| {
-                let delegate = d.delegate.as_deref().unwrap_or_default();
+            .map(|(d, delegate, failed_at)| {
+                let delegate = cx.text(*delegate);
                 json!({
-                    "decision": d.id, "type": d.decision_type, "delegate": delegate,
+                    "decision": d.id(), "type": cx.text(d.decision_type), "delegate": delegate,
                     "delegate_rank": rank(delegate),
-                    "failed_at": d.outcome.as_ref().map(|o| o.at),
+                    "failed_at": instant_of(*failed_at),
                 })
             })
             .collect();
@@ -338,9 +354,9 @@ pub(super) fn delegation_failure(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Ale
             format!(
                 "{} high-impact decisions `{who}` delegated to lower-ranked people failed in the last 90 days (decisions {}): a pattern to review, not a verdict",
                 failures.len(),
-                ids(failures.iter().copied())
+                failures
                     .iter()
-                    .map(DecisionId::to_string)
+                    .map(|(d, _, _)| d.id().to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -351,9 +367,9 @@ pub(super) fn delegation_failure(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Ale
 
 /// A type's median time to decision over the window is above its `target`.
 pub(super) fn slow_type(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
-    let mut by_type: BTreeMap<&str, Vec<&Decision>> = BTreeMap::new();
+    let mut by_type: BTreeMap<&str, Vec<&Fact>> = BTreeMap::new();
     for (d, _) in cx.decided_in_window() {
-        by_type.entry(d.decision_type.as_str()).or_default().push(d);
+        by_type.entry(cx.text(d.decision_type)).or_default().push(d);
     }
     for (ty, decided) in by_type {
         let Some(target) = guide.types.get(ty).and_then(|t| t.target) else {
@@ -361,7 +377,7 @@ pub(super) fn slow_type(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
         };
         let mut times: Vec<i64> = decided
             .iter()
-            .filter_map(|d| seconds_to_decide(d))
+            .filter_map(|d| d.seconds_to_decide())
             .collect();
         let Some((median, p90)) = summary(&mut times) else {
             continue;
@@ -371,7 +387,7 @@ pub(super) fn slow_type(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
         }
         let late = decided
             .iter()
-            .filter(|d| seconds_to_decide(d).is_some_and(|s| s > target.seconds()));
+            .filter(|d| d.seconds_to_decide().is_some_and(|s| s > target.seconds()));
         out.push(cx.alert(
             AlertKind::SlowType,
             ty,
@@ -396,19 +412,19 @@ pub(super) fn slow_type(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
 /// reaches back more than 90 days: a team that started last month has no
 /// stale rules yet.
 pub(super) fn stale_rule(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
-    let since = before(cx.now, STALE_AFTER);
-    let Some(oldest) = cx.decisions.iter().map(|d| d.opened_at).min() else {
+    let since = micros(before(cx.now, STALE_AFTER));
+    let Some(oldest) = cx.log.oldest else {
         return;
     };
     if oldest > since {
         return;
     }
     for rule in &guide.rules {
-        let routed = cx
-            .decisions
-            .iter()
-            .filter(|d| d.resolution.rule == rule.id && d.opened_at <= cx.now);
-        let last = routed.map(|d| d.opened_at).max();
+        let last = cx
+            .facts
+            .name(&rule.id)
+            .and_then(|n| cx.log.last_routed.get(&n))
+            .copied();
         if last.is_some_and(|at| at > since) {
             continue;
         }
@@ -419,7 +435,7 @@ pub(super) fn stale_rule(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
                 Some(at) => format!(
                     "rule `{}` has routed no decision since {}: remove it, or check that its `when` and `types` still match",
                     rule.id,
-                    crate::instant(at)
+                    crate::instant(instant_of(at))
                 ),
                 None => format!(
                     "rule `{}` has never routed a decision in the log: remove it, or check that its `when` and `types` still match",
@@ -427,8 +443,8 @@ pub(super) fn stale_rule(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
                 ),
             },
             json!({
-                "rule": rule.id, "last_routed": last, "period": "90d",
-                "log_since": oldest,
+                "rule": rule.id, "last_routed": last.map(instant_of), "period": "90d",
+                "log_since": instant_of(oldest),
             }),
         ));
     }
@@ -438,7 +454,10 @@ pub(super) fn stale_rule(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Alert>) {
 /// recorded. Dates are compared in UTC.
 pub(super) fn outcome_review_due(cx: &Team<'_>, out: &mut Vec<Alert>) {
     let today = cx.now.date_naive();
-    for d in &cx.decisions {
+    for (d, note) in cx.facts.noted() {
+        if Some(d.team) != cx.name {
+            continue;
+        }
         let Some(due) = d.review_on else {
             continue;
         };
@@ -448,15 +467,16 @@ pub(super) fn outcome_review_due(cx: &Team<'_>, out: &mut Vec<Alert>) {
         let overdue = (today - due).num_days();
         out.push(cx.alert(
             AlertKind::OutcomeReviewDue,
-            d.id.to_string(),
+            d.id().to_string(),
             format!(
                 "decision {} (`{}`) was due for an outcome review on {due}: record how it turned out",
-                d.id, d.title
+                d.id(),
+                note.title
             ),
             json!({
-                "decision": d.id, "type": d.decision_type, "review_on": due,
-                "days_overdue": overdue, "decided_at": d.decided_at,
-                "decided_by": decided_by(d),
+                "decision": d.id(), "type": cx.text(d.decision_type), "review_on": due,
+                "days_overdue": overdue, "decided_at": d.decided.map(instant_of),
+                "decided_by": d.call.map(|n| cx.text(n)),
             }),
         ));
     }

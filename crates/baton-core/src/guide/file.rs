@@ -222,6 +222,22 @@ pub enum Framework {
 }
 
 impl Framework {
+    /// Every framework, `unknown` last.
+    pub const ALL: [Framework; 7] = [
+        Self::Expertise,
+        Self::Situational,
+        Self::Rotating,
+        Self::Hierarchy,
+        Self::Delegated,
+        Self::Assigned,
+        Self::Unknown,
+    ];
+
+    /// The framework whose text is `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unknown => "unknown",

@@ -16,6 +16,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use compile::compile;
+
+/// Parses `deference.yaml` text into its file form, without compiling it
+/// against a directory: what the audit of a spreadsheet reads a guide's
+/// types and settings from when there is no directory to compile with.
+pub fn parse_file(file: &str, text: &str) -> Result<file::GuideFile, crate::LoadErrors> {
+    crate::yaml::parse(file, text)
+}
 pub use selector::{ExpertiseIndex, Qualified, Sel};
 
 use crate::condition::Condition;

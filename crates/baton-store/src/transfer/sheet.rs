@@ -143,6 +143,13 @@ pub fn sheet<R: Read>(input: R) -> Result<Sheet<R>, Vec<ImportError>> {
     })
 }
 
+impl<R: Read> Sheet<R> {
+    /// Whether the header names `column`.
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+}
+
 impl<R: Read> Iterator for Sheet<R> {
     type Item = Result<SheetRow, Vec<ImportError>>;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::analytics::{Alert, AlertKind, Scope, alerts};
+use crate::analytics::{Alert, AlertKind, Scope};
 use crate::lifecycle::OutcomeResult::{Failure, Success};
 
 /// The watch window is 30d, so the alerts of `day(40)` look at days 10–40.

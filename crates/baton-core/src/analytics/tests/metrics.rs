@@ -1,5 +1,5 @@
 use super::*;
-use crate::analytics::{Directories, Metrics, Quality, Scope, Window, metrics};
+use crate::analytics::{Directories, Metrics, Quality, Scope, Window};
 use crate::lifecycle::OutcomeResult::{Failure, Partial, Success};
 
 /// Days `from` to `to` of March 2026, as a metric window.

@@ -44,6 +44,34 @@ rules:
   - {id: by-manager, authority: {manager_of: requester}}
 ";
 
+/// `analytics::metrics` over a log of whole decisions, projected first as
+/// the application projects the store's.
+pub(super) fn metrics(
+    log: &[Decision],
+    directories: &crate::analytics::Directories,
+    guides: &[&Guide],
+    scope: crate::analytics::Scope<'_>,
+    window: crate::analytics::Window,
+) -> crate::analytics::Metrics {
+    let judge = crate::analytics::Judge::new(directories, guides);
+    let facts = crate::analytics::Facts::of(log, &judge);
+    crate::analytics::metrics(&facts, directories, scope, window)
+}
+
+/// `analytics::alerts` over a log of whole decisions.
+pub(super) fn alerts(
+    log: &[Decision],
+    directory: &Directory,
+    guides: &[&Guide],
+    scope: crate::analytics::Scope<'_>,
+    now: DateTime<Utc>,
+) -> Vec<crate::analytics::Alert> {
+    let directories = crate::analytics::Directories::single(Arc::new(directory.clone()));
+    let judge = crate::analytics::Judge::new(&directories, guides);
+    let facts = crate::analytics::Facts::of(log, &judge);
+    crate::analytics::alerts(&facts, directory, guides, scope, now)
+}
+
 fn directory() -> Arc<Directory> {
     Arc::new(Directory::load("org.yaml", ORG).unwrap())
 }

@@ -3,7 +3,7 @@
 //! these tests build by hand.
 
 use super::*;
-use crate::analytics::{AlertKind, Scope, Window, alerts, metrics};
+use crate::analytics::{AlertKind, Scope, Window};
 use crate::lifecycle::act;
 use crate::lifecycle::{Action, Actor, Role, apply};
 use crate::{OrgState, Request, examples, resolve};

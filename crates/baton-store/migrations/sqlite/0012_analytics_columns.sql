@@ -1,0 +1,15 @@
+-- What the analytics projection reads beside the columns it already had:
+-- the delegate (delegation failures, deference profiles), when the outcome
+-- was recorded, and the override reason an alert quotes. With them, the
+-- projection of ten million decisions is built from columns alone, never
+-- from a parse of every record.
+ALTER TABLE decisions ADD COLUMN delegate TEXT;
+ALTER TABLE decisions ADD COLUMN override_reason TEXT;
+ALTER TABLE decisions ADD COLUMN outcome_at TEXT;
+UPDATE decisions SET
+    delegate = json_extract(record, '$.delegate'),
+    override_reason = json_extract(record, '$.override_reason'),
+    outcome_at = json_extract(record, '$.outcome.at')
+WHERE json_extract(record, '$.delegate') IS NOT NULL
+   OR json_extract(record, '$.override_reason') IS NOT NULL
+   OR json_extract(record, '$.outcome') IS NOT NULL;
