@@ -218,6 +218,59 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The SPEC §6 report: metrics, their weekly trend, the alerts standing
+    /// at the window's end and everyone's deference profile — as terminal
+    /// tables, JSON, or one self-contained HTML page.
+    Report {
+        #[command(flatten)]
+        db: Db,
+        /// One team's decisions; the whole org when absent.
+        #[arg(long)]
+        team: Option<TeamId>,
+        /// Start of the window (RFC 3339 or a date); default 90 days before --to.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the window, exclusive (RFC 3339 or a date); default now.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long, conflicts_with = "html")]
+        json: bool,
+        /// Write one self-contained HTML page (inline SVG charts, each with
+        /// its data table, nothing fetched) to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// The audit matrix: per decision type, how decisions are made today
+    /// and the pain each type shows — from the log, or from a CSV of past
+    /// decisions with no store at all.
+    Audit {
+        #[command(flatten)]
+        db: Db,
+        /// One team's types; every team's when absent.
+        #[arg(long)]
+        team: Option<TeamId>,
+        /// Audit this CSV of past decisions (the import's columns) instead
+        /// of the log; what it lacks shows as `unknown`.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// With --csv: the directory, to tell formal leaders by rank.
+        #[arg(long, requires = "csv", value_name = "PATH")]
+        org: Option<PathBuf>,
+        /// With --csv: a guide declaring types, domains and targets (repeatable).
+        #[arg(long = "guide", requires = "csv", value_name = "PATH")]
+        guides: Vec<PathBuf>,
+        /// Start of the window (RFC 3339 or a date); default the first decision.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the window, exclusive; default now (for --csv, just after
+        /// the sheet's last instant).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the matrix as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export every decision: JSON, NDJSON, CSV, or MADR records (one file each) into --out DIR.
     Export {
         #[command(flatten)]

@@ -24,6 +24,7 @@ macro_rules! out {
 mod cli;
 mod commands;
 mod files;
+mod terminal;
 
 use std::process::ExitCode;
 

@@ -2,7 +2,8 @@
 //! `BATON_TEST_DATABASE_URL`) one PostgreSQL database — as replicas behind
 //! a load balancer would be: a guide changed through one is used by the
 //! other within a second, a decision opened through one is read through the
-//! other, and a deadline both of them tick past is processed once.
+//! other and counted by the other's very next metrics, and a deadline both
+//! of them tick past is processed once.
 
 #![allow(
     clippy::unwrap_used,
@@ -138,6 +139,16 @@ fn two_replicas_story(db: &str) {
         || deadline(&b) == json!("2026-03-05T12:00:00Z"),
     );
 
+    // B's analytics are built before the decision exists...
+    let opened = |r: &Replica| {
+        let query =
+            "/api/v1/metrics?team=platform&from=2026-03-01T00:00:00Z&to=2026-05-01T00:00:00Z";
+        let (status, body) = http(&r.address, "GET", query, ana, None);
+        assert_eq!(status, 200, "{body}");
+        common::json_of(&body)["opened"].as_u64().unwrap()
+    };
+    let before = opened(&b);
+
     // A decision opened through A is read through B.
     let (status, body) = http(
         &a.address,
@@ -151,6 +162,8 @@ fn two_replicas_story(db: &str) {
     let path = format!("/api/v1/decisions/{id}");
     let (status, body) = http(&b.address, "GET", &path, ana, None);
     assert_eq!(status, 200, "{body}");
+    // ...and its very next metrics count the write acknowledged through A.
+    assert_eq!(opened(&b), before + 1, "B's metrics after A's write");
 
     // Both replicas tick every second; the escalation happens once.
     eventually("the deadline is processed", Duration::from_secs(10), || {

@@ -3,12 +3,14 @@
 mod act;
 mod app;
 mod apply;
+mod audit;
 mod check;
 mod export;
 mod import;
 mod init;
 mod log;
 mod open;
+mod report;
 mod schema;
 mod serve;
 mod show;
@@ -201,5 +203,39 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             },
         ),
         Command::Test { files, tests, json } => test::run(&files, &tests, json),
+        Command::Report {
+            db,
+            team,
+            from,
+            to,
+            json,
+            html,
+        } => report::run(
+            &db,
+            team.as_deref(),
+            (from.as_deref(), to.as_deref()),
+            json,
+            html.as_deref(),
+        ),
+        Command::Audit {
+            db,
+            team,
+            csv,
+            org,
+            guides,
+            from,
+            to,
+            json,
+        } => audit::run(
+            &db,
+            team.as_deref(),
+            csv.as_deref().map(|csv| audit::Sheet {
+                csv,
+                org: org.as_deref(),
+                guides: &guides,
+            }),
+            (from.as_deref(), to.as_deref()),
+            json,
+        ),
     }
 }

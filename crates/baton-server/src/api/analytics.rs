@@ -1,14 +1,15 @@
-//! `GET /api/v1/metrics`, `/alerts` and `/audit`: how the model is working,
-//! computed by the core's analytics from the log, and the log itself.
+//! `GET /api/v1/metrics`, `/alerts`, `/report`, `/audit-matrix`,
+//! `/people/{id}/profile` and `/audit`: how the model is working, from the
+//! application's analytics, and the log itself.
 
 use axum::Json;
-use axum::extract::State;
-use baton_app::{AuditEvent, MetricsView};
-use baton_core::analytics::{Alert, Window};
+use axum::extract::{Path, State};
+use baton_app::{AuditEvent, MetricsView, ProfileView, Report};
+use baton_core::analytics::{Alert, AuditMatrix, Window};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use super::extract::Params;
+use super::extract::{Params, PersonIdPath};
 use crate::auth::Signed;
 use crate::{AppState, Problem};
 
@@ -40,6 +41,87 @@ pub async fn metrics(
                 Window { from, to },
                 state.clock.now(),
             )
+            .await?,
+    ))
+}
+
+/// How far back a report looks by default: a quarter, the steward's
+/// rotation, in thirteen weekly points.
+const REPORT_DAYS: i64 = 90;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// One team's decisions; the whole org when absent.
+    team: Option<baton_core::TeamId>,
+    /// Start of the window (RFC 3339); default 90 days before `to`.
+    from: Option<DateTime<Utc>>,
+    /// End of the window, exclusive (RFC 3339); default now.
+    to: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/report?team=&from=&to=`: the metrics, their trend, the
+/// alerts and everyone's deference profile.
+pub async fn report(
+    State(state): State<AppState>,
+    _signed: Signed,
+    Params(query): Params<ReportQuery>,
+) -> Result<Json<Report>, Problem> {
+    let now = state.clock.now();
+    let (from, to) = super::window::window(query.from, query.to, now, |to| {
+        to - Duration::days(REPORT_DAYS)
+    })?;
+    Ok(Json(
+        state
+            .app
+            .report(query.team.as_deref(), Window { from, to }, now)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditMatrixQuery {
+    /// One team's decision types; every team's when absent.
+    team: Option<baton_core::TeamId>,
+    /// Start of the window (RFC 3339); default the first decision.
+    from: Option<DateTime<Utc>>,
+    /// End of the window, exclusive (RFC 3339); default now.
+    to: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/audit-matrix?team=&from=&to=`: per decision type, how
+/// decisions are made, and the pain each type shows.
+pub async fn audit_matrix(
+    State(state): State<AppState>,
+    _signed: Signed,
+    Params(query): Params<AuditMatrixQuery>,
+) -> Result<Json<AuditMatrix>, Problem> {
+    let (from, to) = super::window::open_window(query.from, query.to)?;
+    Ok(Json(
+        state
+            .app
+            .audit_matrix(query.team.as_deref(), from, to, state.clock.now())
+            .await?,
+    ))
+}
+
+/// `GET /api/v1/people/{id}/profile?team=&from=&to=`: how a person used
+/// the authority that came their way.
+pub async fn profile(
+    State(state): State<AppState>,
+    _signed: Signed,
+    Path(path): Path<PersonIdPath>,
+    Params(query): Params<ReportQuery>,
+) -> Result<Json<ProfileView>, Problem> {
+    let now = state.clock.now();
+    let (from, to) = super::window::window(query.from, query.to, now, |to| {
+        to - Duration::days(REPORT_DAYS)
+    })?;
+    Ok(Json(
+        state
+            .app
+            .profile(&path.id, query.team.as_deref(), Window { from, to })
             .await?,
     ))
 }

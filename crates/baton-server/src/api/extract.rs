@@ -172,6 +172,13 @@ pub struct PersonPath {
     pub id: String,
 }
 
+/// `/api/v1/people/{id}/…`: a person's id, validated.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PersonIdPath {
+    /// The person's id, as the directory names them.
+    pub id: baton_core::PersonId,
+}
+
 /// `/api/v1/rotations/{team}/{name}.ics`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RotationPath {

@@ -159,6 +159,36 @@ pub fn routes() -> ApiRouter<AppState> {
             ),
         )
         .api_route(
+            "/api/v1/report",
+            get_with(
+                analytics::report,
+                doc::<Json<baton_app::Report>>(
+                    "The metrics, their trend, the alerts and everyone's deference profile",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/audit-matrix",
+            get_with(
+                analytics::audit_matrix,
+                doc::<Json<baton_core::analytics::AuditMatrix>>(
+                    "Per decision type: how decisions are made, and the pain each shows",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/people/{id}/profile",
+            get_with(
+                analytics::profile,
+                doc::<Json<baton_app::ProfileView>>(
+                    "A person's deference profile: routed, decided, deferred, overrode",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
             "/api/v1/alerts",
             get_with(
                 analytics::alerts,

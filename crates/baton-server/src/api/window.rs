@@ -39,6 +39,29 @@ pub(crate) fn window(
     Ok((from, to))
 }
 
+/// A window whose ends a query may leave open: `(from, to)`.
+type OpenEnds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The ends of a window a query may leave open (the application fills
+/// them), each within the years 1 to 9999, `from` first when both are given.
+pub(crate) fn open_window(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<OpenEnds, Problem> {
+    let from = from.map(|t| within_years("from", t)).transpose()?;
+    let to = to.map(|t| within_years("to", t)).transpose()?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from >= to
+    {
+        return Err(Problem::bad_query(format!(
+            "`from` ({}) must be before `to` ({})",
+            instant(from),
+            instant(to)
+        )));
+    }
+    Ok((from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

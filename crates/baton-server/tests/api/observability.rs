@@ -178,3 +178,80 @@ async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_report_audit_matrix_and_profiles_count_every_acknowledged_write() {
+    each_backend(|app| async move {
+        // Built before these decisions: each request must take them in.
+        let (status, before) = app.get("sam", "/api/v1/report?team=platform").await;
+        assert_eq!(status, StatusCode::OK, "{before}");
+        assert_eq!(before["metrics"]["decided"], 0);
+        let decide = json!({"option": "fix", "rationale": "r"});
+        let id = app.open_and_decide("Disk full", decide).await;
+        let (_, report) = app.get("sam", "/api/v1/report?team=platform").await;
+        assert_eq!(report["metrics"]["decided"], 1, "{report}");
+        assert_eq!(report["scope"], "platform");
+        assert_eq!(report["trend"]["bucket_seconds"], 7 * 86_400);
+        let points = report["trend"]["points"].as_array().unwrap();
+        assert_eq!(points.len(), 13, "90 days in weekly buckets");
+        let decided: u64 = points.iter().map(|p| p["decided"].as_u64().unwrap()).sum();
+        assert_eq!(decided, 1);
+        assert!(report["alerts"].is_array());
+        let profiles = report["profiles"].as_array().unwrap();
+        let decider = profiles
+            .iter()
+            .find(|p| p["decided"] == 1)
+            .unwrap_or_else(|| panic!("nobody decided: {report}"));
+
+        let who = decider["person"].as_str().unwrap();
+        let (status, profile) = app
+            .get(
+                "sam",
+                &format!("/api/v1/people/{who}/profile?team=platform"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{profile}");
+        assert_eq!(profile["person"], who);
+        assert_eq!(profile["decided"], 1);
+        let (status, body) = app.get("sam", "/api/v1/people/nobody/profile").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, body) = app.get("sam", "/api/v1/people/Kim%20Lee/profile").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+        let (status, matrix) = app.get("sam", "/api/v1/audit-matrix?team=platform").await;
+        assert_eq!(status, StatusCode::OK, "{matrix}");
+        let incident = matrix["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "incident")
+            .unwrap_or_else(|| panic!("{matrix}"));
+        assert_eq!(
+            (incident["count"].as_u64(), incident["decided"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(incident["declared_frequency"], "weekly");
+        // Every type the guide declares has a row, decided or not.
+        assert!(
+            matrix["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["type"] == "architecture")
+        );
+
+        let (status, _) = app.get("sam", "/api/v1/report?team=nope").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = app
+            .get(
+                "sam",
+                "/api/v1/audit-matrix?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z",
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, body) = app.get("sam", "/api/v1/report?bucket=day").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let _ = id;
+    })
+    .await;
+}

@@ -2,8 +2,11 @@
 //! pin each metric and each watchdog.
 
 mod alerts;
+mod audit;
 mod metrics;
+mod profile;
 mod story;
+mod trend;
 
 use std::sync::Arc;
 
