@@ -36,7 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BATON = ROOT / "target" / "release" / "baton"
 DEMO = ROOT / "crates" / "baton-fixtures" / "demo-data"
-START = datetime(2007, 1, 1, 9, 0, tzinfo=timezone.utc)
+# The history ends here, a decision a minute before it: the few still open
+# at its end are routed as of their opening, once the guides' rotations
+# have started.
+END = datetime(2026, 10, 1, 0, 0, tzinfo=timezone.utc)
+
+
+def start_of(rows):
+    return END - timedelta(minutes=rows)
 RUNS = 5
 
 
@@ -73,7 +80,8 @@ TEAMS = {
 
 
 def generate(path, rows):
-    """`rows` decisions, one a minute from START: deterministic."""
+    """`rows` decisions, one a minute up to END: deterministic."""
+    start = start_of(rows)
     x = 7
     teams = list(TEAMS)
     with open(path, "w") as out:
@@ -89,7 +97,7 @@ def generate(path, rows):
             people = t["people"]
             routed = people[pick(len(people), 11)]
             requester = people[pick(len(people), 15)]
-            opened = START + timedelta(minutes=i)
+            opened = start + timedelta(minutes=i)
             open_still = i >= rows - 50 and pick(2, 19) == 0
             overridden = pick(33, 21) == 0
             decided_by = people[pick(len(people), 27)] if overridden else routed
@@ -120,9 +128,9 @@ def build(work, rows):
     args = ["apply", "--org", str(DEMO / "org.yaml")]
     for team in TEAMS:
         args += ["--guide", str(DEMO / f"{team}.yaml")]
-    baton(store, *args, "--at", instant(START - timedelta(days=1)))
+    baton(store, *args, "--at", instant(start_of(rows) - timedelta(days=1)))
     started = time.monotonic()
-    baton(store, "import", str(sheet), "--at", instant(START + timedelta(minutes=rows + 60 * 24 * 30)))
+    baton(store, "import", str(sheet), "--at", instant(END + timedelta(days=30)))
     seconds = time.monotonic() - started
     sheet.unlink()
     info = {"rows": rows, "import_seconds": seconds, "rows_per_second": rows / seconds,
@@ -199,9 +207,12 @@ def duckdb(store, python, start, end):
 
 # --- baton --------------------------------------------------------------------
 
-def rss_mib(pid):
+def rss_mib(pid, field="VmRSS:"):
+    """A field of the process's status, in MiB: `VmRSS` is all it holds in
+    memory, `RssAnon` its heap (without the database file's pages that
+    SQLite maps, which are the page cache)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -237,6 +248,7 @@ def measure_baton(store, start, end):
             get(address, token, path)
             out[name] = statistics.median(get(address, token, path) for _ in range(RUNS))
         out["rss_mib"] = rss_mib(proc.pid)
+        out["anon_mib"] = rss_mib(proc.pid, "RssAnon:")
     finally:
         proc.terminate()
         proc.wait()
@@ -254,7 +266,7 @@ def empty_rss(work):
     proc, address, token = serve(store)
     try:
         get(address, token, "/api/v1/metrics")
-        return rss_mib(proc.pid)
+        return rss_mib(proc.pid), rss_mib(proc.pid, "RssAnon:")
     finally:
         proc.terminate()
         proc.wait()
@@ -276,13 +288,13 @@ def main():
         sys.exit("build the release binary first: cargo build --release -p baton-cli")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    empty = empty_rss(work)
-    print(f"empty store: server RSS {empty:.0f} MiB", flush=True)
+    empty, empty_anon = empty_rss(work)
+    print(f"empty store: server RSS {empty:.0f} MiB (heap {empty_anon:.0f} MiB)", flush=True)
     for rows in [int(s) for s in args.sizes.split(",")]:
         info = build(work, rows)
         store = work / str(rows)
-        start = instant(START)
-        end = instant(START + timedelta(minutes=rows + 60 * 24 * 10))
+        start = instant(start_of(rows))
+        end = instant(END + timedelta(days=10))
         duck = duckdb(store, args.python, start, end)
         ours = measure_baton(store, start, end)
         ours["baton report (fresh process)"] = report_seconds(store, start, end)
@@ -290,14 +302,14 @@ def main():
               f"imported at {info['rows_per_second']:,.0f} rows/s", flush=True)
         print(f"{'':38} {'baton':>9} {'DuckDB':>9} {'ratio':>7}")
         for name, seconds in ours.items():
-            if name == "rss_mib":
+            if name in ("rss_mib", "anon_mib"):
                 continue
             theirs = duck.get(name)
             ratio = f"{seconds / theirs:.2f}" if theirs else ""
             shown = f"{theirs:.3f}" if theirs else ""
             print(f"{name:38} {seconds:9.3f} {shown:>9} {ratio:>7}")
-        print(f"server RSS {ours['rss_mib']:.0f} MiB, {ours['rss_mib'] - empty:+.0f} MiB over an empty store's",
-              flush=True)
+        print(f"server RSS {ours['rss_mib']:.0f} MiB, {ours['rss_mib'] - empty:+.0f} MiB over an empty store's "
+              f"(heap {ours['anon_mib']:.0f} MiB, {ours['anon_mib'] - empty_anon:+.0f})", flush=True)
 
 
 if __name__ == "__main__":

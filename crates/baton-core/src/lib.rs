@@ -33,6 +33,7 @@ pub mod ident;
 pub mod lifecycle;
 pub mod lint;
 pub mod org;
+pub mod replay;
 pub mod resolve;
 pub mod rotation;
 pub mod schema;

@@ -289,6 +289,10 @@ fn open_row(
     Ok(d)
 }
 
+/// Imports of this many decisions or more fold the write-ahead log into
+/// the database when they commit.
+const CHECKPOINT_AFTER: u64 = 10_000;
+
 impl Store {
     /// The applied directory and every team's guide, to check an import
     /// against.
@@ -616,6 +620,16 @@ impl Store {
             }
             .await;
             if sqlite {
+                // A large import leaves the write-ahead log as large as
+                // what it wrote, and every later read looks each page up in
+                // it: fold it into the database and truncate it (best
+                // effort: a reader holding an old snapshot keeps it).
+                if state.summary.past + state.summary.opened >= CHECKPOINT_AFTER && !options.dry_run
+                {
+                    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(&mut *conn)
+                        .await;
+                }
                 // The connection goes back to the pool with the usual cache;
                 // one that cannot be reset is not pooled.
                 if sqlx::query("PRAGMA cache_size = -2000")

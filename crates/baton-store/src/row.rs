@@ -85,7 +85,7 @@ const fn column(name: &'static str, kind: Kind, saved: bool, of: fn(&Decision) -
 }
 
 /// Every column, in the order writers bind them; `record` last.
-pub(crate) const COLUMNS: [Column; 24] = [
+pub(crate) const COLUMNS: [Column; 25] = [
     column("id", Kind::Int, false, |d| Cell::Int(d.id.get())),
     column("team", Kind::Text, false, |d| Cell::Text(d.team.clone())),
     column("type", Kind::Text, false, |d| {
@@ -138,6 +138,9 @@ pub(crate) const COLUMNS: [Column; 24] = [
     }),
     column("outcome_at", Kind::MaybeTime, true, |d| {
         Cell::MaybeTime(d.outcome.as_ref().map(|o| o.at))
+    }),
+    column("escalated_at", Kind::MaybeTime, true, |d| {
+        Cell::MaybeTime(d.escalated_at)
     }),
     column("record", Kind::Record, true, |_| Cell::Record),
 ];

@@ -107,11 +107,22 @@ async fn story(store: &Store) -> NotedHead {
         .await
         .unwrap();
     assert!(overruled.overridden && overruled.delegate.is_some());
+    // Escalated at its deadline: `escalated_at` holds a value too.
+    store
+        .decisions()
+        .open(&incident("Queue backlog", hours(61)))
+        .await
+        .unwrap();
+    let ticked = store.decisions().tick(hours(64)).await.unwrap();
+    assert!(
+        ticked.iter().any(|d| d.escalated_at.is_some()),
+        "{ticked:?}"
+    );
     let report = store.verify().await.unwrap();
     assert_eq!(report.verified, Verified::Intact, "{report:?}");
     assert_eq!(
         (report.decisions, report.versions, report.unproven),
-        (3, 5, 0)
+        (4, 5, 0)
     );
     report.head.parse().unwrap()
 }

@@ -116,13 +116,13 @@ impl Engine {
         for chunk in changes.decisions.chunks(CHUNK) {
             let mut rows = Vec::with_capacity(chunk.len());
             store
-                .facts_of(chunk, &mut domains, &mut |row, outcome_at| {
-                    rows.push(OwnedFactRow::new(row, outcome_at));
+                .facts_of(chunk, &mut domains, &mut |row| {
+                    rows.push(OwnedFactRow::new(row));
                 })
                 .await?;
             let mut p = self.state.write().map_err(|_| poisoned())?;
             for row in &rows {
-                p.facts.upsert(&row.row(), Some(row.outcome_at));
+                p.facts.upsert(&row.row());
             }
         }
         let versions = if changes.versions {
@@ -148,17 +148,11 @@ impl Engine {
         let mut facts = Facts::new();
         facts.reserve(usize::try_from(last).unwrap_or(0));
         progress.start("reading the log", u64::try_from(last).unwrap_or(0));
-        let mut domains = DomainCache::default();
-        let mut after = 0;
-        while let Some(read) = store
-            .fact_page(after, PAGE, &mut domains, &mut |row, outcome_at| {
-                facts.upsert(row, Some(outcome_at));
+        store
+            .all_facts(PAGE, &mut |row| facts.upsert(row), &mut |read| {
+                progress.advance(u64::try_from(read).unwrap_or(0));
             })
-            .await?
-        {
-            after = read;
-            progress.advance(u64::try_from(read).unwrap_or(0));
-        }
+            .await?;
         let (directories, guides) = versions(store).await?;
         let mut projection = Projection {
             facts,

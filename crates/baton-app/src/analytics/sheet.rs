@@ -9,7 +9,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use baton_core::analytics::{
-    self, AuditMatrix, Available, Directories, FactRow, Facts, Judge, Scope, Window,
+    self, AuditMatrix, Available, Directories, FactRow, Facts, Judge, Scope, Window, micros,
 };
 use baton_core::guide::file::{Framework, GuideFile};
 use baton_core::lifecycle::Status;
@@ -150,36 +150,34 @@ pub fn audit_sheet(
         let Ok(id) = baton_core::DecisionId::new(slot) else {
             continue;
         };
-        facts.upsert(
-            &FactRow {
-                id,
-                team: &row.team,
-                decision_type: &row.decision_type,
-                title: &row.title,
-                requester: &row.requester,
-                decider: &decider,
-                decided_by: decided_by.as_deref(),
-                routed: &routed,
-                delegate: None,
-                rule: row.rule.as_deref().unwrap_or_default(),
-                guide_version: "",
-                domains: &domains,
-                framework: row.framework.unwrap_or(Framework::Unknown),
-                status: row.status.unwrap_or(if row.decided_at.is_some() {
-                    Status::Decided
-                } else {
-                    Status::Routed
-                }),
-                escalated: row.escalated,
-                overridden: row.overridden,
-                override_reason: None,
-                outcome: row.outcome,
-                opened_at: row.opened_at,
-                decided_at: row.decided_at,
-                review_on: None,
-            },
-            Some(None),
-        );
+        facts.upsert(&FactRow {
+            id,
+            team: &row.team,
+            decision_type: &row.decision_type,
+            title: &row.title,
+            decider: &decider,
+            decided_by: decided_by.as_deref(),
+            routed: &routed,
+            delegate: None,
+            rule: row.rule.as_deref().unwrap_or_default(),
+            guide_version: "",
+            domains: &domains,
+            framework: row.framework.unwrap_or(Framework::Unknown),
+            status: row.status.unwrap_or(if row.decided_at.is_some() {
+                Status::Decided
+            } else {
+                Status::Routed
+            }),
+            escalated: row.escalated,
+            overridden: row.overridden,
+            override_reason: None,
+            outcome: row.outcome,
+            opened_at: micros(row.opened_at),
+            decided_at: row.decided_at.map(micros),
+            outcome_at: None,
+            escalated_at: None,
+            review_on: None,
+        });
     }
     progress.finish();
     if !errors.is_empty() {

@@ -147,7 +147,8 @@ pub(super) struct TeamLog {
     pub oldest: Option<i64>,
     /// When each rule last routed one of its decisions (at or before now).
     pub last_routed: HashMap<Name, i64>,
-    /// Everyone who held or decided one of the team's decisions, ever.
+    /// Everyone who held or decided one of the team's decisions, ever,
+    /// among those with recent work (no one else can be fatigued).
     pub involved: HashSet<Name>,
 }
 
@@ -166,40 +167,102 @@ pub(super) struct People {
 }
 
 impl Gathered {
+    /// Two passes over the projection. The first reads a few columns of
+    /// every decision (each team's oldest decision and each rule's last
+    /// routing) and decodes only the recent ones. The second marks who was
+    /// involved in each team's decisions ever, for the few people recent
+    /// work makes candidates for fatigue: a pass over two columns, not a
+    /// set insert per decision.
     fn new(facts: &Facts, teams: &BTreeSet<&str>, earliest: i64, now: i64) -> Self {
-        let names: HashSet<Name> = teams.iter().filter_map(|t| facts.name(t)).collect();
-        let mut by_team: HashMap<Name, TeamLog> = HashMap::new();
-        let mut people = People::default();
-        for fact in facts.iter() {
-            let recent = match fact.decided {
-                Some(at) => at > earliest,
-                None => fact.status.is_open(),
-            };
-            if recent {
-                if let Some(who) = fact.call {
-                    people.decided.entry(who).or_default().push(fact);
-                }
-                people.held.entry(fact.decider).or_default().push(fact);
+        let names = facts.names();
+        // Team name → its place among the teams in scope.
+        let mut place: Vec<Option<usize>> = vec![None; names];
+        let mut in_scope: Vec<Name> = Vec::new();
+        for name in teams.iter().filter_map(|t| facts.name(t)) {
+            if let Some(p) = place.get_mut(name.index()) {
+                *p = Some(in_scope.len());
+                in_scope.push(name);
             }
-            if !names.contains(&fact.team) {
+        }
+        let mut logs: Vec<TeamLog> = in_scope.iter().map(|_| TeamLog::default()).collect();
+        let mut last_routed: Vec<Vec<i64>> =
+            in_scope.iter().map(|_| vec![i64::MIN; names]).collect();
+        let mut people = People::default();
+        let scan = facts.scan();
+        for slot in 0..scan.status.len() {
+            let Some(team) = scan.team_of(slot) else {
+                continue;
+            };
+            let opened = scan.opened.get(slot).copied().unwrap_or(i64::MIN);
+            let decided = scan.decided.get(slot).copied().unwrap_or(i64::MIN);
+            let team_place = place.get(team.index()).copied().flatten();
+            if let Some(p) = team_place
+                && let Some(log) = logs.get_mut(p)
+            {
+                log.oldest = Some(log.oldest.map_or(opened, |o| o.min(opened)));
+                if opened <= now
+                    && let Some(rule) = scan.rule_of(slot)
+                    && let Some(last) = last_routed.get_mut(p).and_then(|v| v.get_mut(rule.index()))
+                {
+                    *last = (*last).max(opened);
+                }
+            }
+            let recent = if decided != i64::MIN {
+                decided > earliest
+            } else {
+                scan.open(slot)
+            };
+            if !recent {
                 continue;
             }
-            let log = by_team.entry(fact.team).or_default();
-            log.oldest = Some(log.oldest.map_or(fact.opened, |o| o.min(fact.opened)));
-            if fact.opened <= now {
-                let last = log.last_routed.entry(fact.rule).or_insert(fact.opened);
-                *last = (*last).max(fact.opened);
-            }
-            log.involved.insert(fact.decider);
+            let Some(fact) = facts.get(slot as u32) else {
+                continue;
+            };
             if let Some(who) = fact.call {
-                log.involved.insert(who);
+                people.decided.entry(who).or_default().push(fact);
             }
-            if recent {
+            people.held.entry(fact.decider).or_default().push(fact);
+            if let Some(log) = team_place.and_then(|p| logs.get_mut(p)) {
                 log.recent.push(fact);
             }
         }
+        let mut active = vec![false; names];
+        for who in people.decided.keys().chain(people.held.keys()) {
+            if let Some(a) = active.get_mut(who.index()) {
+                *a = true;
+            }
+        }
+        for slot in 0..scan.status.len() {
+            let Some(team) = scan.team_of(slot) else {
+                continue;
+            };
+            let Some(log) = place
+                .get(team.index())
+                .copied()
+                .flatten()
+                .and_then(|p| logs.get_mut(p))
+            else {
+                continue;
+            };
+            for who in [scan.decider_of(slot), scan.call_of(slot)]
+                .into_iter()
+                .flatten()
+            {
+                if active.get(who.index()).copied().unwrap_or(false) {
+                    log.involved.insert(who);
+                }
+            }
+        }
+        for ((log, last), _) in logs.iter_mut().zip(&last_routed).zip(&in_scope) {
+            log.last_routed = last
+                .iter()
+                .enumerate()
+                .filter(|(_, at)| **at != i64::MIN)
+                .map(|(i, at)| (Name::at(i), *at))
+                .collect();
+        }
         Self {
-            teams: by_team,
+            teams: in_scope.into_iter().zip(logs).collect(),
             people,
         }
     }

@@ -29,6 +29,18 @@ use crate::lifecycle::{Decision, OutcomeResult, SYSTEM, Status};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Name(u32);
 
+impl Name {
+    /// Its place in an array of [`Facts::names`] entries.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The name at place `index` of such an array.
+    pub(super) fn at(index: usize) -> Self {
+        Self(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+}
+
 /// An interned list of domains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DomainSet(u32);
@@ -39,7 +51,6 @@ pub struct Fact {
     pub slot: u32,
     pub team: Name,
     pub decision_type: Name,
-    pub requester: Name,
     /// Who holds authority now (the delegator while a delegate is set).
     pub decider: Name,
     /// Whose call the decision was, once decided: the person who decided,
@@ -59,6 +70,11 @@ pub struct Fact {
     /// Microseconds since the epoch.
     pub opened: i64,
     pub decided: Option<i64>,
+    /// When the outcome was recorded, to the second.
+    pub outcome_at: Option<i64>,
+    /// When it escalated, to the second; `None` also where the log does
+    /// not say (escalated before the instant was kept, or imported).
+    pub escalated_at: Option<i64>,
     pub review_on: Option<NaiveDate>,
 }
 
@@ -92,14 +108,15 @@ pub struct Judgment {
 }
 
 /// One decision as the projection takes it in: borrowed, so a reader of
-/// the store's columns allocates nothing per row.
+/// the store's columns allocates nothing per row. Instants are
+/// microseconds since the epoch.
 #[derive(Clone, Copy, Debug)]
 pub struct FactRow<'a> {
     pub id: DecisionId,
     pub team: &'a str,
     pub decision_type: &'a str,
+    /// Kept only where an alert may quote it.
     pub title: &'a str,
-    pub requester: &'a str,
     pub decider: &'a str,
     /// As recorded: [`SYSTEM`] for a tiebreak by rule.
     pub decided_by: Option<&'a str>,
@@ -114,8 +131,10 @@ pub struct FactRow<'a> {
     pub overridden: bool,
     pub override_reason: Option<&'a str>,
     pub outcome: Option<OutcomeResult>,
-    pub opened_at: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
+    pub opened_at: i64,
+    pub decided_at: Option<i64>,
+    pub outcome_at: Option<i64>,
+    pub escalated_at: Option<i64>,
     pub review_on: Option<NaiveDate>,
 }
 
@@ -126,7 +145,6 @@ impl<'a> FactRow<'a> {
             team: &d.team,
             decision_type: &d.decision_type,
             title: &d.title,
-            requester: &d.requester,
             decider: &d.decider,
             decided_by: d.decided_by.as_deref(),
             routed: &d.resolution.decider,
@@ -140,8 +158,10 @@ impl<'a> FactRow<'a> {
             overridden: d.overridden,
             override_reason: d.override_reason.as_deref(),
             outcome: d.outcome.as_ref().map(|o| o.result),
-            opened_at: d.opened_at,
-            decided_at: d.decided_at,
+            opened_at: micros(d.opened_at),
+            decided_at: d.decided_at.map(micros),
+            outcome_at: d.outcome.as_ref().map(|o| micros(o.at)),
+            escalated_at: d.escalated_at.map(micros),
             review_on: d.review_on,
         }
     }
@@ -151,53 +171,46 @@ impl<'a> FactRow<'a> {
 /// rows and taking the projection's lock to apply them.
 #[derive(Clone, Debug)]
 pub struct OwnedFactRow {
-    pub id: DecisionId,
-    texts: [String; 9],
+    texts: [String; 7],
     decided_by: Option<String>,
     delegate: Option<String>,
     override_reason: Option<String>,
     domains: Vec<String>,
-    pub framework: Framework,
-    pub status: Status,
-    pub escalated: bool,
-    pub overridden: bool,
-    pub outcome: Option<OutcomeResult>,
-    pub opened_at: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub review_on: Option<NaiveDate>,
-    /// When the outcome was recorded, in microseconds.
-    pub outcome_at: Option<i64>,
+    row: FactRow<'static>,
 }
 
 impl OwnedFactRow {
-    pub fn new(row: &FactRow<'_>, outcome_at: Option<i64>) -> Self {
+    pub fn new(row: &FactRow<'_>) -> Self {
         Self {
-            id: row.id,
             texts: [
                 row.team,
                 row.decision_type,
                 row.title,
-                row.requester,
                 row.decider,
                 row.routed,
                 row.rule,
                 row.guide_version,
-                "",
             ]
             .map(str::to_owned),
             decided_by: row.decided_by.map(str::to_owned),
             delegate: row.delegate.map(str::to_owned),
             override_reason: row.override_reason.map(str::to_owned),
             domains: row.domains.to_vec(),
-            framework: row.framework,
-            status: row.status,
-            escalated: row.escalated,
-            overridden: row.overridden,
-            outcome: row.outcome,
-            opened_at: row.opened_at,
-            decided_at: row.decided_at,
-            review_on: row.review_on,
-            outcome_at,
+            // The borrowed fields are replaced by `row()`.
+            row: FactRow {
+                team: "",
+                decision_type: "",
+                title: "",
+                decider: "",
+                decided_by: None,
+                routed: "",
+                delegate: None,
+                rule: "",
+                guide_version: "",
+                domains: &[],
+                override_reason: None,
+                ..*row
+            },
         }
     }
 
@@ -206,19 +219,15 @@ impl OwnedFactRow {
             team,
             decision_type,
             title,
-            requester,
             decider,
             routed,
             rule,
             guide_version,
-            _,
         ] = &self.texts;
         FactRow {
-            id: self.id,
             team,
             decision_type,
             title,
-            requester,
             decider,
             decided_by: self.decided_by.as_deref(),
             routed,
@@ -226,15 +235,8 @@ impl OwnedFactRow {
             rule,
             guide_version,
             domains: &self.domains,
-            framework: self.framework,
-            status: self.status,
-            escalated: self.escalated,
-            overridden: self.overridden,
             override_reason: self.override_reason.as_deref(),
-            outcome: self.outcome,
-            opened_at: self.opened_at,
-            decided_at: self.decided_at,
-            review_on: self.review_on,
+            ..self.row
         }
     }
 }
@@ -299,22 +301,28 @@ const ABSENT: u8 = u8::MAX;
 const NOBODY: u32 = u32::MAX;
 /// An instant column with no instant in it.
 const NEVER: i64 = i64::MIN;
+/// A seconds-after-opening column with no instant in it.
+const NO_DELTA: i32 = i32::MIN;
 
 /// Flag bits.
 const ESCALATED: u8 = 1;
 const OVERRIDDEN: u8 = 2;
 /// Outcome: 2 bits after the flags, 0 for none.
 const OUTCOME_SHIFT: u8 = 2;
+/// A delegate is set (its name is in the sparse `delegates` map): most
+/// decisions have none, and decoding them need not look.
+const DELEGATED: u8 = 16;
 const OUTCOMES: [OutcomeResult; 3] = [
     OutcomeResult::Success,
     OutcomeResult::Partial,
     OutcomeResult::Failure,
 ];
 
-/// Judgment bits.
-const JUDGED: u8 = 1;
-const LEADER: u8 = 2;
-const EXPERT: u8 = 4;
+/// Judgment bits, beside the flags.
+const JUDGED: u8 = 32;
+const LEADER: u8 = 64;
+const EXPERT: u8 = 128;
+const JUDGMENT: u8 = JUDGED | LEADER | EXPERT;
 
 /// The projection: every decision's facts, by slot.
 #[derive(Clone, Debug, Default)]
@@ -325,10 +333,8 @@ pub struct Facts {
     status: Vec<u8>,
     framework: Vec<u8>,
     flags: Vec<u8>,
-    judged: Vec<u8>,
     team: Vec<u32>,
     decision_type: Vec<u32>,
-    requester: Vec<u32>,
     decider: Vec<u32>,
     call: Vec<u32>,
     routed: Vec<u32>,
@@ -337,12 +343,15 @@ pub struct Facts {
     domains: Vec<u32>,
     opened: Vec<i64>,
     decided: Vec<i64>,
-    /// Days since the epoch; `i32::MIN` for none.
-    review_on: Vec<i32>,
-    /// The few delegated decisions' delegates, and when their outcome was
-    /// recorded (what `delegation_failure` asks).
+    /// Seconds after opening that the outcome was recorded; [`NO_DELTA`]
+    /// for none.
+    outcome_after: Vec<i32>,
+    /// Escalations and review dates are few: kept by slot.
+    escalated_after: HashMap<u32, i32>,
+    /// Days since the epoch.
+    review_on: HashMap<u32, i32>,
+    /// The few delegated decisions' delegates.
     delegates: HashMap<u32, Name>,
-    outcome_at: HashMap<u32, i64>,
     notes: HashMap<u32, Note>,
     /// Slots changed since they were last judged.
     unjudged: Vec<u32>,
@@ -362,10 +371,8 @@ impl Facts {
         self.status.reserve(decisions);
         self.framework.reserve(decisions);
         self.flags.reserve(decisions);
-        self.judged.reserve(decisions);
         self.team.reserve(decisions);
         self.decision_type.reserve(decisions);
-        self.requester.reserve(decisions);
         self.decider.reserve(decisions);
         self.call.reserve(decisions);
         self.routed.reserve(decisions);
@@ -374,7 +381,7 @@ impl Facts {
         self.domains.reserve(decisions);
         self.opened.reserve(decisions);
         self.decided.reserve(decisions);
-        self.review_on.reserve(decisions);
+        self.outcome_after.reserve(decisions);
     }
 
     /// The projection of `decisions`, judged by `judge`.
@@ -382,7 +389,7 @@ impl Facts {
         let mut facts = Self::new();
         facts.reserve(decisions.len());
         for d in decisions {
-            facts.upsert(&FactRow::of(d), Some(micros_outcome_at(d)));
+            facts.upsert(&FactRow::of(d));
         }
         facts.judge(judge, true);
         facts
@@ -402,10 +409,8 @@ impl Facts {
         u32::try_from(self.status.len()).unwrap_or(u32::MAX)
     }
 
-    /// Takes in a decision, new or changed. `outcome_at` is when its outcome
-    /// was recorded (`Some(None)` when it has none; `None` when the caller
-    /// does not know and the held value stands).
-    pub fn upsert(&mut self, row: &FactRow<'_>, outcome_at: Option<Option<i64>>) {
+    /// Takes in a decision, new or changed.
+    pub fn upsert(&mut self, row: &FactRow<'_>) {
         let Ok(slot) = u32::try_from(row.id.get() - 1) else {
             return;
         };
@@ -422,7 +427,6 @@ impl Facts {
         }
         set(&mut self.is_team, team as usize, true);
         let decision_type = self.names.intern(row.decision_type).0;
-        let requester = self.names.intern(row.requester).0;
         let decider = self.names.intern(row.decider).0;
         let call = match (row.decided_at, row.decided_by) {
             (None, _) => NOBODY,
@@ -444,32 +448,33 @@ impl Facts {
             let code = OUTCOMES.iter().position(|&o| o == outcome).unwrap_or(0) as u8 + 1;
             flags |= code << OUTCOME_SHIFT;
         }
-        let review_on = row.review_on.map_or(i32::MIN, |day| {
-            (day - NaiveDate::default())
-                .num_days()
-                .try_into()
-                .unwrap_or(i32::MIN)
-        });
+        if row.delegate.is_some() {
+            flags |= DELEGATED;
+        }
+        let review_on = row
+            .review_on
+            .and_then(|day| i32::try_from((day - NaiveDate::default()).num_days()).ok());
         set(&mut self.status, index, status_code(row.status));
         set(&mut self.framework, index, framework_code(row.framework));
         set(&mut self.flags, index, flags);
-        set(&mut self.judged, index, 0);
         set(&mut self.team, index, team);
         set(&mut self.decision_type, index, decision_type);
-        set(&mut self.requester, index, requester);
         set(&mut self.decider, index, decider);
         set(&mut self.call, index, call);
         set(&mut self.routed, index, routed);
         set(&mut self.rule, index, rule);
         set(&mut self.guide_version, index, guide_version);
         set(&mut self.domains, index, domains);
-        set(&mut self.opened, index, micros(row.opened_at));
-        set(
-            &mut self.decided,
-            index,
-            row.decided_at.map_or(NEVER, micros),
+        set(&mut self.opened, index, row.opened_at);
+        set(&mut self.decided, index, row.decided_at.unwrap_or(NEVER));
+        let after = |at: Option<i64>| at.map_or(NO_DELTA, |at| delta(row.opened_at, at));
+        set(&mut self.outcome_after, index, after(row.outcome_at));
+        sparse(
+            &mut self.escalated_after,
+            slot,
+            row.escalated_at.map(|at| delta(row.opened_at, at)),
         );
-        set(&mut self.review_on, index, review_on);
+        sparse(&mut self.review_on, slot, review_on);
         match row.delegate {
             Some(delegate) => {
                 let name = self.names.intern(delegate);
@@ -478,15 +483,6 @@ impl Facts {
             None => {
                 self.delegates.remove(&slot);
             }
-        }
-        match outcome_at {
-            Some(Some(at)) => {
-                self.outcome_at.insert(slot, at);
-            }
-            Some(None) => {
-                self.outcome_at.remove(&slot);
-            }
-            None => {}
         }
         let noted = row.overridden || (row.review_on.is_some() && row.outcome.is_none());
         if noted {
@@ -507,10 +503,8 @@ impl Facts {
         self.status.resize(slots, ABSENT);
         self.framework.resize(slots, 0);
         self.flags.resize(slots, 0);
-        self.judged.resize(slots, 0);
         self.team.resize(slots, NOBODY);
         self.decision_type.resize(slots, NOBODY);
-        self.requester.resize(slots, NOBODY);
         self.decider.resize(slots, NOBODY);
         self.call.resize(slots, NOBODY);
         self.routed.resize(slots, NOBODY);
@@ -519,7 +513,7 @@ impl Facts {
         self.domains.resize(slots, 0);
         self.opened.resize(slots, NEVER);
         self.decided.resize(slots, NEVER);
-        self.review_on.resize(slots, i32::MIN);
+        self.outcome_after.resize(slots, NO_DELTA);
     }
 
     fn domain_set(&mut self, domains: &[String]) -> DomainSet {
@@ -551,7 +545,7 @@ impl Facts {
                 continue;
             };
             if call == NOBODY || decided == NEVER {
-                set(&mut self.judged, index, JUDGED);
+                self.set_judgment(index, JUDGED);
                 continue;
             }
             let at = instant_of(decided);
@@ -587,7 +581,13 @@ impl Facts {
                     bits
                 }
             };
-            set(&mut self.judged, index, bits);
+            self.set_judgment(index, bits);
+        }
+    }
+
+    fn set_judgment(&mut self, index: usize, bits: u8) {
+        if let Some(flags) = self.flags.get_mut(index) {
+            *flags = (*flags & !JUDGMENT) | bits;
         }
     }
 
@@ -601,17 +601,21 @@ impl Facts {
         let flags = *self.flags.get(i)?;
         let person = |v: u32| (v != NOBODY).then_some(Name(v));
         let outcome_code = (flags >> OUTCOME_SHIFT) & 3;
-        let review_on = *self.review_on.get(i)?;
+        let review_on = self.review_on.get(&slot).copied();
         let decided = *self.decided.get(i)?;
+        let opened = *self.opened.get(i)?;
         Some(Fact {
             slot,
             team: Name(*self.team.get(i)?),
             decision_type: Name(*self.decision_type.get(i)?),
-            requester: Name(*self.requester.get(i)?),
             decider: Name(*self.decider.get(i)?),
             call: person(*self.call.get(i)?),
             routed: Name(*self.routed.get(i)?),
-            delegate: self.delegates.get(&slot).copied(),
+            delegate: if flags & DELEGATED != 0 {
+                self.delegates.get(&slot).copied()
+            } else {
+                None
+            },
             rule: Name(*self.rule.get(i)?),
             guide_version: Name(*self.guide_version.get(i)?),
             domains: DomainSet(*self.domains.get(i)?),
@@ -630,12 +634,14 @@ impl Facts {
                 .and_then(|c| OUTCOMES.get(c as usize).copied()),
             opened: *self.opened.get(i)?,
             decided: (decided != NEVER).then_some(decided),
-            review_on: (review_on != i32::MIN)
-                .then(|| {
-                    NaiveDate::default()
-                        .checked_add_signed(chrono::TimeDelta::days(i64::from(review_on)))
-                })
-                .flatten(),
+            outcome_at: undelta(opened, *self.outcome_after.get(i)?),
+            escalated_at: self
+                .escalated_after
+                .get(&slot)
+                .and_then(|&d| undelta(opened, d)),
+            review_on: review_on.and_then(|days| {
+                NaiveDate::default().checked_add_signed(chrono::TimeDelta::days(i64::from(days)))
+            }),
         })
     }
 
@@ -646,11 +652,17 @@ impl Facts {
 
     /// What the decider of decided `slot` was on the day.
     pub fn judgment(&self, slot: u32) -> Judgment {
-        let bits = self.judged.get(slot as usize).copied().unwrap_or(0);
+        let bits = self.flags.get(slot as usize).copied().unwrap_or(0);
         Judgment {
             leader: bits & LEADER != 0,
             expert: bits & EXPERT != 0,
         }
+    }
+
+    /// How many names are interned: an array indexed by [`Name::index`]
+    /// of this length has a place for each.
+    pub fn names(&self) -> usize {
+        self.names.list.len()
     }
 
     /// The interned name of `text`, if any decision mentions it.
@@ -670,11 +682,6 @@ impl Facts {
             .into_iter()
             .flatten()
             .map(|&n| self.names.text(n))
-    }
-
-    /// When the outcome of delegated `slot` was recorded.
-    pub fn outcome_at(&self, slot: u32) -> Option<i64> {
-        self.outcome_at.get(&slot).copied()
     }
 
     /// The title and override reason of `slot`, when kept.
@@ -712,6 +719,9 @@ impl Facts {
             team: &self.team,
             opened: &self.opened,
             decided: &self.decided,
+            rule: &self.rule,
+            decider: &self.decider,
+            call: &self.call,
         }
     }
 }
@@ -722,6 +732,9 @@ pub(super) struct Scan<'a> {
     pub team: &'a [u32],
     pub opened: &'a [i64],
     pub decided: &'a [i64],
+    rule: &'a [u32],
+    decider: &'a [u32],
+    call: &'a [u32],
 }
 
 impl Scan<'_> {
@@ -730,11 +743,61 @@ impl Scan<'_> {
         self.status.get(slot).is_some_and(|&s| s != ABSENT)
             && team.is_none_or(|t| self.team.get(slot) == Some(&t.0))
     }
+
+    /// The team of the decision at `slot`; `None` for an empty slot.
+    pub fn team_of(&self, slot: usize) -> Option<Name> {
+        let status = *self.status.get(slot)?;
+        (status != ABSENT).then(|| self.team.get(slot).map(|&t| Name(t)))?
+    }
+
+    /// Whether the decision at `slot` is still open (escalated included).
+    pub fn open(&self, slot: usize) -> bool {
+        self.status
+            .get(slot)
+            .and_then(|&s| Status::ALL.get(s as usize))
+            .is_some_and(|s| s.is_open())
+    }
+
+    pub fn rule_of(&self, slot: usize) -> Option<Name> {
+        self.rule.get(slot).map(|&r| Name(r))
+    }
+
+    pub fn decider_of(&self, slot: usize) -> Option<Name> {
+        self.decider
+            .get(slot)
+            .filter(|&&d| d != NOBODY)
+            .map(|&d| Name(d))
+    }
+
+    pub fn call_of(&self, slot: usize) -> Option<Name> {
+        self.call
+            .get(slot)
+            .filter(|&&c| c != NOBODY)
+            .map(|&c| Name(c))
+    }
 }
 
-/// The outcome time of a whole decision, as [`Facts::upsert`] takes it.
-fn micros_outcome_at(d: &Decision) -> Option<i64> {
-    d.outcome.as_ref().map(|o| micros(o.at))
+/// An instant after opening, as a column keeps it: whole seconds, within
+/// ±68 years (beyond, the nearest that fits).
+fn delta(opened: i64, at: i64) -> i32 {
+    let seconds = at.saturating_sub(opened) / MICROS_PER_SECOND;
+    i32::try_from(seconds).unwrap_or(if seconds < 0 { i32::MIN + 1 } else { i32::MAX })
+}
+
+fn undelta(opened: i64, delta: i32) -> Option<i64> {
+    (delta != NO_DELTA).then(|| opened.saturating_add(i64::from(delta) * MICROS_PER_SECOND))
+}
+
+/// Keeps `value` for `slot` in a sparse column, or forgets it.
+fn sparse(column: &mut HashMap<u32, i32>, slot: u32, value: Option<i32>) {
+    match value {
+        Some(v) => {
+            column.insert(slot, v);
+        }
+        None => {
+            column.remove(&slot);
+        }
+    }
 }
 
 fn set<T: Copy>(column: &mut [T], index: usize, value: T) {
@@ -754,16 +817,16 @@ mod tests {
     }
 
     #[test]
-    fn a_review_date_survives_the_projection() {
+    fn a_decision_survives_the_projection() {
         let mut facts = Facts::new();
         let day: NaiveDate = "2026-04-30".parse().unwrap();
         let domains = vec!["db".to_owned()];
+        let at = |t: &str| micros(t.parse().unwrap());
         let row = FactRow {
             id: DecisionId::new(3).unwrap(),
             team: "core",
             decision_type: "design",
             title: "t",
-            requester: "ana",
             decider: "kim",
             decided_by: Some(SYSTEM),
             routed: "kim",
@@ -777,11 +840,13 @@ mod tests {
             overridden: false,
             override_reason: None,
             outcome: Some(OutcomeResult::Partial),
-            opened_at: "2026-03-01T00:00:00Z".parse().unwrap(),
-            decided_at: Some("2026-03-02T00:00:00Z".parse().unwrap()),
+            opened_at: at("2026-03-01T00:00:00Z"),
+            decided_at: Some(at("2026-03-02T00:00:00.5Z")),
+            outcome_at: Some(at("2026-03-05T00:00:00Z")),
+            escalated_at: Some(at("2026-03-01T12:00:00Z")),
             review_on: Some(day),
         };
-        facts.upsert(&row, Some(Some(7)));
+        facts.upsert(&row);
         assert_eq!(facts.len(), 1);
         assert_eq!(facts.slots(), 3);
         assert!(facts.get(0).is_none());
@@ -793,22 +858,51 @@ mod tests {
         // A tiebreak by rule is the authority holder's call.
         assert_eq!(f.call, Some(f.decider));
         assert_eq!(facts.text(f.delegate.unwrap()), "raj");
-        assert_eq!(facts.outcome_at(2), Some(7));
+        assert_eq!(f.decided, Some(at("2026-03-02T00:00:00.5Z")));
+        assert_eq!(f.outcome_at, Some(at("2026-03-05T00:00:00Z")));
+        assert_eq!(f.escalated_at, Some(at("2026-03-01T12:00:00Z")));
         assert_eq!(f.seconds_to_decide(), Some(86_400));
         assert_eq!(facts.domains(f.domains).collect::<Vec<_>>(), ["db"]);
         // Seen again, changed: the same slot, still one decision.
-        facts.upsert(
-            &FactRow {
-                delegate: None,
-                status: Status::Superseded,
-                ..row
-            },
-            None,
-        );
+        facts.upsert(&FactRow {
+            delegate: None,
+            status: Status::Superseded,
+            ..row
+        });
         assert_eq!(facts.len(), 1);
         let f = facts.get(2).unwrap();
         assert_eq!(f.status, Status::Superseded);
         assert_eq!(f.delegate, None);
-        assert_eq!(facts.outcome_at(2), Some(7));
+    }
+
+    #[test]
+    fn an_owned_row_gives_back_the_row_it_was_made_from() {
+        let domains = vec!["db".to_owned()];
+        let row = FactRow {
+            id: DecisionId::new(9).unwrap(),
+            team: "core",
+            decision_type: "design",
+            title: "t",
+            decider: "kim",
+            decided_by: Some("raj"),
+            routed: "lee",
+            delegate: Some("raj"),
+            rule: "r",
+            guide_version: "v",
+            domains: &domains,
+            framework: Framework::Rotating,
+            status: Status::Decided,
+            escalated: false,
+            overridden: true,
+            override_reason: Some("why"),
+            outcome: None,
+            opened_at: 1,
+            decided_at: Some(2),
+            outcome_at: None,
+            escalated_at: None,
+            review_on: None,
+        };
+        let owned = OwnedFactRow::new(&row);
+        assert_eq!(format!("{:?}", owned.row()), format!("{row:?}"));
     }
 }

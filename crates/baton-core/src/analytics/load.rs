@@ -121,7 +121,7 @@ mod tests {
     fn facts_of(log: &[Decision]) -> Vec<Fact> {
         let mut facts = Facts::new();
         for d in log {
-            facts.upsert(&crate::analytics::facts::FactRow::of(d), None);
+            facts.upsert(&crate::analytics::facts::FactRow::of(d));
         }
         facts.iter().collect()
     }

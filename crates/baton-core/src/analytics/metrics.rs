@@ -128,7 +128,7 @@ pub fn metrics(
     scope: Scope<'_>,
     window: Window,
 ) -> Metrics {
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(facts);
     if let Some(team) = scope.name_in(facts) {
         let scan = facts.scan();
         let (from, to) = (micros(window.from), micros(window.to));
@@ -167,14 +167,15 @@ pub fn metrics(
         escalation_rate: rate(tally.escalated, tally.opened),
         leader_share: rate(tally.leaders, n),
         expert_share: rate(tally.experts, n),
-        concentration: concentration(facts, &tally.calls, n, directories.current(), scope),
+        concentration: concentration(facts, tally.calls(), n, directories.current(), scope),
         override_rate: rate(tally.overridden, n),
         outcome_quality: tally.quality.named(facts),
     }
 }
 
-/// What one pass over a window gathers.
-#[derive(Default)]
+/// What one pass over a window gathers. Per-name tallies are arrays
+/// indexed by [`Name::index`]: ten million decided decisions are then
+/// counted without hashing one.
 struct Tally {
     opened: usize,
     escalated: usize,
@@ -183,13 +184,27 @@ struct Tally {
     experts: usize,
     overridden: usize,
     /// Seconds to decide, by type.
-    times: HashMap<Name, Vec<i64>>,
+    times: Vec<Vec<i64>>,
     /// Decided count, by whose call it was.
-    calls: HashMap<Name, usize>,
+    calls: Vec<usize>,
     quality: QualityBy,
 }
 
 impl Tally {
+    fn new(facts: &Facts) -> Self {
+        Self {
+            opened: 0,
+            escalated: 0,
+            decided: 0,
+            leaders: 0,
+            experts: 0,
+            overridden: 0,
+            times: vec![Vec::new(); facts.names()],
+            calls: vec![0; facts.names()],
+            quality: QualityBy::new(facts),
+        }
+    }
+
     fn decided(&mut self, facts: &Facts, fact: &Fact) {
         let Some(who) = fact.call else {
             return;
@@ -202,46 +217,68 @@ impl Tally {
         } else if judged.expert {
             self.experts += 1;
         }
-        if let Some(seconds) = fact.seconds_to_decide() {
-            self.times
-                .entry(fact.decision_type)
-                .or_default()
-                .push(seconds);
+        if let (Some(seconds), Some(times)) = (
+            fact.seconds_to_decide(),
+            self.times.get_mut(fact.decision_type.index()),
+        ) {
+            times.push(seconds);
         }
-        *self.calls.entry(who).or_default() += 1;
+        if let Some(n) = self.calls.get_mut(who.index()) {
+            *n += 1;
+        }
         if let Some(result) = fact.outcome {
             self.quality.add(fact, who, result);
         }
     }
+
+    /// The decided counts by whose call, the zeros left out.
+    fn calls(&self) -> impl Iterator<Item = (Name, usize)> + '_ {
+        self.calls
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (Name::at(i), *n))
+    }
 }
 
 /// Outcome quality gathered by interned key, named once at the end.
-#[derive(Default)]
 pub(super) struct QualityBy {
     overall: Quality,
     by_framework: BTreeMap<&'static str, Quality>,
-    by_type: HashMap<Name, Quality>,
-    by_decider: HashMap<Name, Quality>,
+    by_type: Vec<Quality>,
+    by_decider: Vec<Quality>,
 }
 
 impl QualityBy {
+    pub(super) fn new(facts: &Facts) -> Self {
+        Self {
+            overall: Quality::default(),
+            by_framework: BTreeMap::new(),
+            by_type: vec![Quality::default(); facts.names()],
+            by_decider: vec![Quality::default(); facts.names()],
+        }
+    }
+
     pub(super) fn add(&mut self, fact: &Fact, who: Name, result: OutcomeResult) {
         self.overall.add(result);
         self.by_framework
             .entry(fact.framework.as_str())
             .or_default()
             .add(result);
-        self.by_type
-            .entry(fact.decision_type)
-            .or_default()
-            .add(result);
-        self.by_decider.entry(who).or_default().add(result);
+        if let Some(q) = self.by_type.get_mut(fact.decision_type.index()) {
+            q.add(result);
+        }
+        if let Some(q) = self.by_decider.get_mut(who.index()) {
+            q.add(result);
+        }
     }
 
     pub(super) fn named(self, facts: &Facts) -> OutcomeQuality {
-        let named = |m: HashMap<Name, Quality>| {
+        let named = |m: Vec<Quality>| {
             m.into_iter()
-                .map(|(k, v)| (facts.text(k).to_owned(), v))
+                .enumerate()
+                .filter(|(_, q)| q.recorded > 0)
+                .map(|(i, q)| (facts.text(Name::at(i)).to_owned(), q))
                 .collect()
         };
         OutcomeQuality {
@@ -257,15 +294,12 @@ impl QualityBy {
     }
 }
 
-fn time_to_decision(
-    facts: &Facts,
-    per_type: &mut HashMap<Name, Vec<i64>>,
-) -> Option<TimeToDecision> {
+fn time_to_decision(facts: &Facts, per_type: &mut [Vec<i64>]) -> Option<TimeToDecision> {
     let mut by_type = BTreeMap::new();
-    for (ty, times) in per_type.iter_mut() {
+    for (ty, times) in per_type.iter_mut().enumerate() {
         if let Some((median_seconds, p90_seconds)) = summary(times) {
             by_type.insert(
-                facts.text(*ty).to_owned(),
+                facts.text(Name::at(ty)).to_owned(),
                 TypeTimes {
                     count: times.len(),
                     median_seconds,
@@ -274,8 +308,8 @@ fn time_to_decision(
             );
         }
     }
-    let mut all: Vec<i64> = Vec::with_capacity(per_type.values().map(Vec::len).sum());
-    for times in per_type.values_mut() {
+    let mut all: Vec<i64> = Vec::with_capacity(per_type.iter().map(Vec::len).sum());
+    for times in per_type.iter_mut() {
         all.append(times);
     }
     let (median_seconds, p90_seconds) = summary(&mut all)?;
@@ -294,7 +328,7 @@ pub(super) fn summary(times: &mut [i64]) -> Option<(f64, i64)> {
 
 fn concentration(
     facts: &Facts,
-    calls: &HashMap<Name, usize>,
+    calls: impl Iterator<Item = (Name, usize)>,
     decided: usize,
     directory: &Directory,
     scope: Scope<'_>,
@@ -306,7 +340,7 @@ fn concentration(
         .collect();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut outsiders = Outsiders::default();
-    for (&who, &n) in calls {
+    for (who, n) in calls {
         let who = facts.text(who);
         match members.get_mut(who) {
             Some(count) => {

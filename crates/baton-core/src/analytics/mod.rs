@@ -14,10 +14,12 @@
 
 mod alerts;
 mod audit;
+mod bootstrap;
 mod facts;
 mod judge;
 mod load;
 mod metrics;
+pub mod pilot;
 mod profile;
 mod stats;
 mod trend;
@@ -30,6 +32,7 @@ pub use audit::{
     AuditMatrix, AuditRow, Available, Known, Observed, PainFlag, PainKind, TopDecider, Unknown,
     audit_matrix,
 };
+pub use bootstrap::{Interval, Rng, Statistic, difference_interval};
 pub use facts::{
     DomainSet, Fact, FactRow, Facts, Judgment, Name, Note, OwnedFactRow, instant_of, micros,
 };

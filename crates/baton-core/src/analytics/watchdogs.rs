@@ -308,9 +308,8 @@ pub(super) fn delegation_failure(cx: &Team<'_>, guide: &Guide, out: &mut Vec<Ale
         if Some(d.team) != cx.name {
             continue;
         }
-        let failed_at = cx
-            .facts
-            .outcome_at(d.slot)
+        let failed_at = d
+            .outcome_at
             .filter(|&at| d.outcome == Some(OutcomeResult::Failure) && cx.recent(at, since));
         let Some(failed_at) = failed_at else {
             continue;

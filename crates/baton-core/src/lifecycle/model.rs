@@ -121,6 +121,10 @@ pub struct Decision {
     pub overridden: bool,
     pub override_reason: Option<String>,
     pub escalated: bool,
+    /// When it escalated; `None` before, and for decisions escalated before
+    /// baton kept the instant (or imported as escalated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_at: Option<DateTime<Utc>>,
     pub review_on: Option<NaiveDate>,
     pub positions: Vec<Position>,
     pub objections: Vec<Objection>,

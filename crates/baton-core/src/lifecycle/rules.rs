@@ -75,6 +75,7 @@ pub fn open(
         overridden: false,
         override_reason: None,
         escalated: false,
+        escalated_at: None,
         review_on: None,
         positions: Vec::new(),
         objections: Vec::new(),
@@ -568,6 +569,7 @@ impl Step<'_> {
         let from = std::mem::replace(&mut self.d.decider, to.clone());
         self.d.delegate = None;
         self.d.escalated = true;
+        self.d.escalated_at = Some(self.at);
         self.d.status = Status::Escalated;
         let actor = if automatic {
             SYSTEM.to_owned()

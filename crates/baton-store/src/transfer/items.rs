@@ -328,6 +328,7 @@ fn past(row: &SheetRow, decided_by: String, domains: Vec<String>) -> Decision {
         overridden: row.overridden,
         override_reason: None,
         escalated: row.escalated,
+        escalated_at: None,
         review_on: None,
         positions: Vec::new(),
         objections: Vec::new(),

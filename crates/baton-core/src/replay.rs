@@ -1,0 +1,532 @@
+//! Counterfactual replay (SPEC §6): what would a new guide have changed?
+//! Every decision of one team in a window is resolved again from its
+//! stored request under the new guide, against the org state as it stood
+//! at its instant — rebuilt by folding the whole log in (`at`, `seq`)
+//! order, *under the new routing*: a decision routed elsewhere weighs on
+//! its new decider's load and spread history and credits its real
+//! duration and outcome to them, so later decisions see what the new
+//! guide would have made of the earlier ones. Every other decision (other
+//! teams, and the team's outside the window) keeps its stored routing.
+//!
+//! The state is moved change by change, never rebuilt: a decision adds to
+//! its decider's load when opened and leaves it when decided (or
+//! escalated, after which it weighs on no one, as SPEC §4.2 says), joins
+//! the spread history when decided, and adds to track records when its
+//! outcome is recorded — each at its own instant, from a queue, so a
+//! replay of a million decisions is a million resolutions and a few
+//! million queue operations.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::fold::weight;
+use crate::guide::Guide;
+use crate::ident::DecisionId;
+use crate::lifecycle::{OutcomeResult, Status};
+use crate::org::Window;
+use crate::resolve::{OrgState, PastDecision, Request, resolve};
+
+/// One decision of the log as replay reads it, in (`opened_at`, id) order.
+#[derive(Clone, Debug)]
+pub struct Past {
+    pub id: DecisionId,
+    pub team: String,
+    pub decision_type: String,
+    pub domains: Vec<String>,
+    pub status: Status,
+    /// Who holds it now.
+    pub decider: String,
+    /// Whom the guide routed it to.
+    pub routed: String,
+    pub rule: String,
+    /// Whose call it was, once decided.
+    pub decided_by: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub escalated: bool,
+    pub outcome: Option<(OutcomeResult, DateTime<Utc>)>,
+    /// What replay needs of a decision it resolves again; `None` for the
+    /// others.
+    pub request: Option<Stored>,
+}
+
+/// A decision's stored request and explanation.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub title: String,
+    pub requester: String,
+    pub context: serde_json::Value,
+    /// The explanation it was routed with, reason by reason.
+    pub explanation: Vec<String>,
+    /// Imported from a sheet: no request context was stored, and it is
+    /// replayed with an empty one.
+    pub imported: bool,
+}
+
+/// The new guide as it reads at one instant: compiled against the
+/// directory in force then, or why it cannot be.
+pub struct GuideAt<'g> {
+    pub from: DateTime<Utc>,
+    pub guide: Result<&'g Guide, String>,
+}
+
+/// What a replay changed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReplayReport {
+    pub team: String,
+    pub window: Option<Window>,
+    /// The new guide's version.
+    pub guide_version: String,
+    /// Decisions resolved again.
+    pub replayed: usize,
+    /// Of those, routed to someone else.
+    pub changed: usize,
+    /// Of those, the new guide cannot route (`unrouted`, `no_eligible_authority`, …).
+    pub errors: usize,
+    /// Imported decisions replayed with an empty context.
+    pub without_context: usize,
+    /// Decisions routed elsewhere, oldest first (at most [`LISTED`]).
+    pub moved: Vec<Moved>,
+    /// Decisions the new guide cannot route, oldest first (at most [`LISTED`]).
+    pub new_errors: Vec<NewError>,
+    /// The imported decisions replayed without a context (at most [`LISTED`]).
+    pub flagged: Vec<DecisionId>,
+    /// Per person: decisions of the window routed to them, before and after.
+    pub load: Vec<PersonLoad>,
+    /// Per type: how many were replayed, routed elsewhere, unroutable.
+    pub by_type: Vec<TypeChange>,
+}
+
+/// How many decisions each list of a report names; the counts are whole.
+pub const LISTED: usize = 500;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Moved {
+    pub decision: DecisionId,
+    #[serde(rename = "type")]
+    pub decision_type: String,
+    pub opened_at: DateTime<Utc>,
+    pub before: String,
+    pub after: String,
+    pub rule_before: String,
+    pub rule_after: String,
+    /// Reasons only the stored explanation gave.
+    pub reasons_gone: Vec<String>,
+    /// Reasons only the new explanation gives.
+    pub reasons_new: Vec<String>,
+    /// Imported, replayed with an empty context.
+    pub without_context: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NewError {
+    pub decision: DecisionId,
+    #[serde(rename = "type")]
+    pub decision_type: String,
+    pub opened_at: DateTime<Utc>,
+    pub before: String,
+    /// `unrouted`, `no_eligible_authority`, `rotation_not_started`, …, or
+    /// `guide_does_not_compile` against the directory of the day.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PersonLoad {
+    pub person: String,
+    pub before: usize,
+    pub after: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TypeChange {
+    #[serde(rename = "type")]
+    pub decision_type: String,
+    pub replayed: usize,
+    pub changed: usize,
+    pub errors: usize,
+}
+
+/// A change to the state at a later instant.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    /// The decision stops weighing on `person`.
+    Unload { person: String },
+    /// Decided: joins `person`'s spread history.
+    Decided {
+        person: String,
+        decision_type: String,
+    },
+    /// An outcome recorded: adds to `person`'s track records.
+    Outcome {
+        person: String,
+        domains: Vec<String>,
+        result: u8,
+    },
+}
+
+fn result_code(r: OutcomeResult) -> u8 {
+    match r {
+        OutcomeResult::Success => 0,
+        OutcomeResult::Partial => 1,
+        OutcomeResult::Failure => 2,
+    }
+}
+
+fn result_of(code: u8) -> OutcomeResult {
+    match code {
+        0 => OutcomeResult::Success,
+        1 => OutcomeResult::Partial,
+        _ => OutcomeResult::Failure,
+    }
+}
+
+/// The org state, moved change by change in time order.
+struct Simulation {
+    state: OrgState,
+    queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, Change)>>,
+    order: u64,
+    /// The spread history the team's guide can ask about: its types, over
+    /// its widest window.
+    team: String,
+    widest: Option<TimeDelta>,
+    types: Option<std::collections::BTreeSet<String>>,
+    /// History entries before this many are stale (pruned in bulk).
+    stale: usize,
+}
+
+impl Simulation {
+    fn schedule(&mut self, at: DateTime<Utc>, change: Change) {
+        self.order += 1;
+        self.queue.push(Reverse((at, self.order, change)));
+    }
+
+    /// Applies every change due at or before `at`.
+    fn advance(&mut self, at: DateTime<Utc>) {
+        while let Some(Reverse((due, _, _))) = self.queue.peek() {
+            if *due > at {
+                break;
+            }
+            let Some(Reverse((due, _, change))) = self.queue.pop() else {
+                break;
+            };
+            self.apply(due, change);
+        }
+        self.prune(at);
+    }
+
+    fn apply(&mut self, at: DateTime<Utc>, change: Change) {
+        match change {
+            Change::Unload { person } => {
+                if let Some(load) = self.state.load.get_mut(&person) {
+                    *load = load.saturating_sub(1);
+                    if *load == 0 {
+                        self.state.load.remove(&person);
+                    }
+                }
+            }
+            Change::Decided {
+                person,
+                decision_type,
+            } => {
+                if self.widest.is_some()
+                    && self
+                        .types
+                        .as_ref()
+                        .is_none_or(|t| t.contains(&decision_type))
+                {
+                    self.state.history.push(PastDecision {
+                        decision_type,
+                        decider: person,
+                        decided_at: at,
+                    });
+                }
+            }
+            Change::Outcome {
+                person,
+                domains,
+                result,
+            } => {
+                let w = weight(result_of(result));
+                for domain in domains {
+                    let o = self
+                        .state
+                        .track
+                        .entry(domain)
+                        .or_default()
+                        .entry(person.clone())
+                        .or_default();
+                    o.success += w.success;
+                    o.failure += w.failure;
+                }
+            }
+        }
+    }
+
+    /// Drops history older than the widest spread window, in bulk.
+    fn prune(&mut self, at: DateTime<Utc>) {
+        let Some(widest) = self.widest else {
+            return;
+        };
+        let from = at
+            .checked_sub_signed(widest)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let history = &self.state.history;
+        while self.stale < history.len()
+            && history
+                .get(self.stale)
+                .is_some_and(|p| p.decided_at <= from)
+        {
+            self.stale += 1;
+        }
+        if self.stale > 1024 && self.stale * 2 > history.len() {
+            self.state.history.drain(..self.stale);
+            self.stale = 0;
+        }
+    }
+
+    /// A decision opened, held by `holder` (its stored holder with
+    /// `None`): it weighs on them from its opening until it is decided or
+    /// escalates (after which it weighs on no one), or for as long as it
+    /// still counts; it joins `credited`'s history and track records.
+    ///
+    /// The stored holder is whoever holds it now, or for a decision that
+    /// escalated, whom it was routed to: the one it weighed on before.
+    fn opened(&mut self, past: &Past, holder: Option<&str>, credited: Option<&str>) {
+        let holder = holder.unwrap_or(if past.escalated {
+            &past.routed
+        } else {
+            &past.decider
+        });
+        let ends = [
+            past.decided_at,
+            past.escalated_at.filter(|_| past.escalated),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let weighs = match ends {
+            Some(end) => end > past.opened_at,
+            // Undecided and never escalated: weighs while it still counts;
+            // escalated at an unknown instant or withdrawn: it never did
+            // (the log does not say when it stopped).
+            None => past.status.counts_toward_load(),
+        };
+        if weighs {
+            *self.state.load.entry(holder.to_owned()).or_default() += 1;
+            if let Some(end) = ends {
+                self.schedule(
+                    end,
+                    Change::Unload {
+                        person: holder.to_owned(),
+                    },
+                );
+            }
+        }
+        let (Some(by), Some(decided)) = (credited, past.decided_at) else {
+            return;
+        };
+        self.schedule(
+            decided,
+            Change::Decided {
+                person: by.to_owned(),
+                decision_type: past.decision_type.clone(),
+            },
+        );
+        if let Some((result, at)) = past.outcome {
+            self.schedule(
+                at.max(decided),
+                Change::Outcome {
+                    person: by.to_owned(),
+                    domains: past.domains.clone(),
+                    result: result_code(result),
+                },
+            );
+        }
+    }
+}
+
+/// Replays `log` (every decision, in (`opened_at`, id) order) with the new
+/// guide of `team` (`guides`: the guide compiled against each directory
+/// version, oldest first), resolving again the team's decisions opened in
+/// `window` (all of them with `None`). `progress` hears each decision.
+pub fn replay(
+    log: impl IntoIterator<Item = Past>,
+    team: &str,
+    window: Option<Window>,
+    guides: &[GuideAt<'_>],
+    guide_version: &str,
+    mut progress: impl FnMut(usize),
+) -> ReplayReport {
+    let first = guides.iter().find_map(|g| g.guide.as_ref().ok().copied());
+    let widest = first.and_then(|g| {
+        g.rules
+            .iter()
+            .filter_map(|r| r.spread.as_ref().map(|s| s.window.as_chrono()))
+            .max()
+    });
+    let types = first.and_then(|g| {
+        crate::fold::HistoryScope::for_guide(g, DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)
+            .and_then(|s| s.types)
+    });
+    let mut sim = Simulation {
+        state: OrgState::default(),
+        queue: BinaryHeap::new(),
+        order: 0,
+        team: team.to_owned(),
+        widest,
+        types,
+        stale: 0,
+    };
+    let mut report = ReplayReport {
+        team: team.to_owned(),
+        window,
+        guide_version: guide_version.to_owned(),
+        ..ReplayReport::default()
+    };
+    let mut load: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut by_type: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    for (n, past) in log.into_iter().enumerate() {
+        progress(n);
+        sim.advance(past.opened_at);
+        let in_scope = past.team == sim.team && window.is_none_or(|w| w.contains(past.opened_at));
+        let stored_credit = past.decided_by.clone();
+        let Some(stored) = past.request.as_ref().filter(|_| in_scope) else {
+            sim.opened(&past, None, stored_credit.as_deref());
+            continue;
+        };
+        report.replayed += 1;
+        let tally = by_type.entry(past.decision_type.clone()).or_default();
+        tally.0 += 1;
+        load.entry(past.routed.clone()).or_default().0 += 1;
+        if stored.imported {
+            report.without_context += 1;
+            if report.flagged.len() < LISTED {
+                report.flagged.push(past.id);
+            }
+        }
+        let guide = guides
+            .iter()
+            .rev()
+            .find(|g| g.from <= past.opened_at)
+            .or(guides.first())
+            .map(|g| g.guide.clone());
+        let request = Request {
+            decision_type: past.decision_type.clone(),
+            title: stored.title.clone(),
+            context: if stored.imported {
+                serde_json::json!({})
+            } else {
+                stored.context.clone()
+            },
+            requester: Some(stored.requester.clone()),
+            at: past.opened_at,
+        };
+        let outcome = match guide {
+            Some(Ok(g)) => resolve(g, &sim.state, &request)
+                .map_err(|e| (e.code.as_str().to_owned(), e.message)),
+            Some(Err(why)) => Err(("guide_does_not_compile".to_owned(), why)),
+            None => Err((
+                "guide_does_not_compile".to_owned(),
+                "no directory to compile the guide against".to_owned(),
+            )),
+        };
+        match outcome {
+            Ok(resolution) => {
+                let after = resolution.decider.clone();
+                load.entry(after.clone()).or_default().1 += 1;
+                // The new decider holds it until it is decided or
+                // escalates, and its real duration and outcome are
+                // credited to them.
+                sim.opened(&past, Some(&after), Some(&after));
+                if after != past.routed {
+                    report.changed += 1;
+                    tally.1 += 1;
+                    if report.moved.len() < LISTED {
+                        let (gone, new) = differ(&stored.explanation, &resolution.explanation);
+                        report.moved.push(Moved {
+                            decision: past.id,
+                            decision_type: past.decision_type.clone(),
+                            opened_at: past.opened_at,
+                            before: past.routed.clone(),
+                            after,
+                            rule_before: past.rule.clone(),
+                            rule_after: resolution.rule.clone(),
+                            reasons_gone: gone,
+                            reasons_new: new,
+                            without_context: stored.imported,
+                        });
+                    }
+                }
+            }
+            Err((code, message)) => {
+                report.errors += 1;
+                tally.2 += 1;
+                // It happened all the same: it keeps its stored routing.
+                sim.opened(&past, None, stored_credit.as_deref());
+                if report.new_errors.len() < LISTED {
+                    report.new_errors.push(NewError {
+                        decision: past.id,
+                        decision_type: past.decision_type.clone(),
+                        opened_at: past.opened_at,
+                        before: past.routed.clone(),
+                        code,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    report.load = load
+        .into_iter()
+        .filter(|(_, (b, a))| b != a)
+        .map(|(person, (before, after))| PersonLoad {
+            person,
+            before,
+            after,
+        })
+        .collect();
+    report.by_type = by_type
+        .into_iter()
+        .map(|(decision_type, (replayed, changed, errors))| TypeChange {
+            decision_type,
+            replayed,
+            changed,
+            errors,
+        })
+        .collect();
+    report
+}
+
+/// The reasons only `before` gave, and only `after` gives.
+fn differ(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
+    fn counts(v: &[String]) -> HashMap<&str, usize> {
+        let mut m: HashMap<&str, usize> = HashMap::new();
+        for r in v {
+            *m.entry(r.as_str()).or_default() += 1;
+        }
+        m
+    }
+    let (b, a) = (counts(before), counts(after));
+    let gone = before
+        .iter()
+        .filter(|r| {
+            a.get(r.as_str())
+                .is_none_or(|n| *n < b.get(r.as_str()).copied().unwrap_or(0))
+        })
+        .cloned()
+        .collect();
+    let new = after
+        .iter()
+        .filter(|r| {
+            b.get(r.as_str())
+                .is_none_or(|n| *n < a.get(r.as_str()).copied().unwrap_or(0))
+        })
+        .cloned()
+        .collect();
+    (gone, new)
+}
