@@ -25,6 +25,8 @@ pub mod error;
 mod feedback;
 mod imports;
 mod org;
+mod pilots;
+mod replay;
 mod tokens;
 mod webhooks;
 
@@ -39,17 +41,20 @@ pub use feedback::{
 };
 pub use imports::{ExportError, ImportError as ImportFailure};
 pub use org::{ApplyError, PersonView};
+pub use pilots::{PilotError, PilotReport, PilotRequest};
+pub use replay::ReplayError;
 pub use tokens::{AuthError, TokenError};
 pub use webhooks::{SubscribeRequest, Subscribed, WebhookError};
 
 pub use baton_fixtures::seed::{Livened, Seeded};
 /// What the front ends read and show, as the store and the core define it.
 pub use baton_store::feedback::{Poll, Survey};
+pub use baton_store::pilots::Pilot;
 pub use baton_store::tokens::TokenInfo;
 pub use baton_store::transfer;
 pub use baton_store::webhooks::{Attempt, Delivery, Outgoing, Webhook};
 pub use baton_store::{
-    Applied, AuditEvent, ChainReport, DecisionFilter, ImportOptions, NotedHead, Snapshot,
+    Applied, AuditEvent, ChainReport, DecisionFilter, ImportOptions, NotedHead, OPERATOR, Snapshot,
     StoredEvent, Verified,
 };
 

@@ -271,6 +271,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pilots: run a guide version for a period and compare it with the
+    /// period before (or a control team), with bootstrap intervals.
+    #[command(subcommand)]
+    Pilot(PilotCommand),
+    /// What a new guide would have changed: every decision of the window
+    /// resolved again, with the org state the new routing would have left.
+    Replay {
+        #[command(flatten)]
+        db: Db,
+        /// The new guide.
+        #[arg(long, value_name = "PATH")]
+        guide: PathBuf,
+        /// The team replayed; default the guide's.
+        #[arg(long)]
+        team: Option<TeamId>,
+        /// Replay decisions opened from this instant (RFC 3339 or a date); default the first.
+        #[arg(long)]
+        from: Option<String>,
+        /// …until this one, exclusive; default every decision since --from.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export every decision: JSON, NDJSON, CSV, or MADR records (one file each) into --out DIR.
     Export {
         #[command(flatten)]
@@ -410,6 +435,63 @@ pub struct Acting {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PilotCommand {
+    /// Start a pilot: the team runs a guide version over a period.
+    Create {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        team: TeamId,
+        /// The decision types it covers, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        types: Vec<String>,
+        /// The guide version piloted (`sha256:…`, as `apply` and `who --json` print it).
+        #[arg(long, value_name = "VERSION")]
+        guide_version: String,
+        /// Start of the pilot (RFC 3339 or a date).
+        #[arg(long)]
+        from: String,
+        /// End of the pilot, exclusive.
+        #[arg(long)]
+        to: String,
+        /// Compare with this team over the same period instead of the
+        /// pilot team's own period just before.
+        #[arg(long)]
+        control: Option<TeamId>,
+        /// Who starts it (an admin or the team's steward); default the operator.
+        #[arg(long = "as", value_name = "PERSON")]
+        person: Option<PersonId>,
+        /// The role of --as.
+        #[arg(long, value_enum, default_value = "steward", requires = "person")]
+        role: RoleArg,
+        /// Print the pilot as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every pilot, newest first.
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// Print the pilots as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A pilot against its baseline, as of now (or --at).
+    Report {
+        #[command(flatten)]
+        db: Db,
+        /// The pilot's id, as `pilot list` shows it.
+        id: i64,
+        /// The instant the report is made at (RFC 3339 or a date); default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -228,3 +228,128 @@ fn a_report_without_a_store_to_read_says_what_is_missing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--from must come before --to"));
 }
+
+#[test]
+fn replaying_the_demo_under_its_own_guides_reproduces_every_routed_decider() {
+    let dir = demo();
+    for team in ["platform", "payments", "mobile"] {
+        let guide = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../baton-fixtures/demo-data/{team}.yaml"));
+        let report: serde_json::Value = serde_json::from_str(&ok(&baton(
+            dir.path(),
+            &["replay", "--guide", guide.to_str().unwrap(), "--json"],
+        )))
+        .unwrap();
+        assert!(
+            report["replayed"].as_u64().unwrap() > 100,
+            "{team}: {report}"
+        );
+        assert_eq!(report["changed"], 0, "{team}: {}", report["moved"]);
+        assert_eq!(report["errors"], 0, "{team}: {}", report["new_errors"]);
+    }
+}
+
+#[test]
+fn a_replay_of_the_demo_under_a_new_guide_says_who_would_have_decided() {
+    let dir = demo();
+    let guide = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../baton-fixtures/demo-data/platform.yaml"),
+    )
+    .unwrap();
+    // Architecture by hierarchy instead of expertise, in one window.
+    let changed = guide.replace(
+        "    authority:\n      expertise: {domain: databases, min_level: 4, min_endorsements: 1}\n",
+        "    authority: {manager_of: requester}\n",
+    );
+    assert_ne!(changed, guide);
+    std::fs::write(dir.path().join("new.yaml"), changed).unwrap();
+    let mut args = vec!["replay", "--guide", "new.yaml"];
+    args.extend(WINDOW);
+    let text = ok(&baton(dir.path(), &args));
+    insta::assert_snapshot!("replay_platform_by_hierarchy", text);
+    args.push("--json");
+    let report: serde_json::Value = serde_json::from_str(&ok(&baton(dir.path(), &args))).unwrap();
+    let moved = report["moved"].as_array().unwrap();
+    assert!(!moved.is_empty());
+    // The requester's manager, or theirs when spread moves them back.
+    assert!(
+        moved
+            .iter()
+            .all(|m| m["type"] == "architecture" && (m["after"] == "omar" || m["after"] == "dana")),
+        "{report}"
+    );
+    assert!(
+        moved[0]["reasons_gone"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("expertise"))
+    );
+}
+
+#[test]
+fn a_pilot_of_the_demo_reports_the_same_bytes_on_every_run() {
+    let dir = demo();
+    let version = serde_json::from_str::<serde_json::Value>(&ok(&baton(
+        dir.path(),
+        &["log", "--team", "platform", "--limit", "1", "--json"],
+    )))
+    .unwrap()[0]["resolution"]["guide_version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = ok(&baton(
+        dir.path(),
+        &[
+            "pilot",
+            "create",
+            "--team",
+            "platform",
+            "--types",
+            "architecture,incident,prioritization,tooling",
+            "--guide-version",
+            &version,
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-05-01",
+        ],
+    ));
+    assert_eq!(id.trim(), "1");
+    let report = |json: bool| {
+        let mut args = vec!["pilot", "report", "1", "--at", "2026-06-01"];
+        if json {
+            args.push("--json");
+        }
+        ok(&baton(dir.path(), &args))
+    };
+    let (a, b) = (report(true), report(true));
+    assert_eq!(a, b, "two runs differ");
+    let json: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(json["resamples"], 10_000);
+    assert_eq!(json["pilot"]["id"], 1);
+    assert!(json["comparisons"].as_array().unwrap().len() == 4);
+    insta::assert_snapshot!("pilot_platform", report(false));
+    let list = ok(&baton(dir.path(), &["pilot", "list", "--json"]));
+    assert!(list.contains("\"team\": \"platform\""), "{list}");
+    // Refusals say what is wrong.
+    let out = baton(
+        dir.path(),
+        &[
+            "pilot",
+            "create",
+            "--team",
+            "platform",
+            "--types",
+            "architecure",
+            "--guide-version",
+            &version,
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-05-01",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no decision type `architecure`"));
+}

@@ -50,6 +50,8 @@ pub enum Permission {
     /// Subscribe, list and remove webhooks and read their deliveries:
     /// admins.
     ManageWebhooks,
+    /// Start a pilot of a team's guide: admins and the team's stewards.
+    RunPilot,
 }
 
 impl Permission {
@@ -57,7 +59,9 @@ impl Permission {
     pub fn least(self) -> Role {
         match self {
             Permission::Write => Role::Member,
-            Permission::ChangeGuide | Permission::CreateSurvey => Role::Steward,
+            Permission::ChangeGuide | Permission::CreateSurvey | Permission::RunPilot => {
+                Role::Steward
+            }
             Permission::ReplaceDirectory | Permission::ManageWebhooks => Role::Admin,
         }
     }
@@ -69,6 +73,7 @@ impl Permission {
             Permission::ChangeGuide => "change a guide (admins and the team's stewards)",
             Permission::CreateSurvey => "create surveys (admins and the team's stewards)",
             Permission::ManageWebhooks => "manage webhooks (admins)",
+            Permission::RunPilot => "start a pilot (admins and the team's stewards)",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Properties of the engine over generated inputs: resolution is
 //! deterministic, the decider always satisfies the rule and its filters, and
-//! no input — YAML, CEL or context — makes the engine panic.
+//! no input — YAML, CEL or context, or a guide to replay the log under —
+//! makes the engine panic.
 
 #![allow(
     clippy::unwrap_used,
@@ -262,4 +263,68 @@ proptest! {
             let _ = baton_core::compile_guide("deference.yaml", examples::GUIDE, Arc::new(org));
         }
     }
+
+    #[test]
+    fn no_guide_that_passes_check_makes_replay_panic(
+        pos in 0usize..4000, cut in 0usize..40, insert in "[ -~\n]{0,12}", seed in any::<u64>()
+    ) {
+        let mut chars: Vec<char> = examples::GUIDE.chars().collect();
+        let at = pos % chars.len();
+        let end = (at + cut).min(chars.len());
+        chars.splice(at..end, insert.chars());
+        let text: String = chars.into_iter().collect();
+        let dir = Arc::new(Directory::load("org.yaml", examples::ORG).unwrap());
+        if let Ok(guide) = baton_core::compile_guide("deference.yaml", &text, dir) {
+            let guides = [baton_core::replay::GuideAt { from: DateTime::<Utc>::MIN_UTC, guide: Ok(&guide) }];
+            let mut replayer = baton_core::replay::Replayer::new(&guide.team, None, &guides, &guide.version);
+            for past in replay_log(seed) {
+                replayer.step(&past);
+            }
+            let report = replayer.finish();
+            prop_assert_eq!(report.replayed, report.by_type.iter().map(|t| t.replayed).sum::<usize>());
+        }
+    }
+}
+
+/// Forty decisions of every type and state, some of another team, from
+/// `seed`: the log a replay walks.
+fn replay_log(seed: u64) -> Vec<baton_core::replay::Past> {
+    use baton_core::lifecycle::{OutcomeResult, Status};
+    let mut x = seed | 1;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    (1..=40i64)
+        .map(|i| {
+            let opened = base() + TimeDelta::hours(i * 3);
+            let decided = (next(4) > 0).then(|| opened + TimeDelta::hours(next(90) as i64));
+            let who = PEOPLE[next(PEOPLE.len() as u64) as usize].to_owned();
+            baton_core::replay::Past {
+                id: baton_core::DecisionId::new(i).unwrap(),
+                team: if next(5) == 0 { "web".into() } else { "platform".into() },
+                decision_type: TYPES[next(TYPES.len() as u64) as usize].into(),
+                domains: vec!["databases".into()],
+                status: if decided.is_some() { Status::Decided } else { Status::Routed },
+                decider: who.clone(),
+                routed: who.clone(),
+                rule: "r".into(),
+                decided_by: decided.map(|_| who.clone()),
+                opened_at: opened,
+                decided_at: decided,
+                escalated_at: None,
+                escalated: next(6) == 0,
+                outcome: decided.filter(|_| next(2) == 0).map(|t| (OutcomeResult::Partial, t)),
+                request: Some(baton_core::replay::Stored {
+                    title: format!("decision {i}"),
+                    requester: PEOPLE[next(PEOPLE.len() as u64) as usize].into(),
+                    context: serde_json::json!({"urgency": if next(3) == 0 { "critical" } else { "low" }, "risk": "high"}),
+                    explanation: vec![],
+                    imported: next(7) == 0,
+                }),
+            }
+        })
+        .collect()
 }

@@ -392,6 +392,53 @@ impl Store {
         Ok(())
     }
 
+    /// The records of decisions `ids` (at most a few thousand), as
+    /// `(id, record JSON)`, in id order: one page, as the fact rows are read
+    /// (a record's JSON escapes every control character, so the separators
+    /// cannot occur in it).
+    pub async fn records_of(&self, ids: &[DecisionId]) -> Result<Vec<(i64, String)>, StoreError> {
+        let dialect = Dialect::of(&self.backend);
+        let inner = format!(
+            "SELECT id, CAST(id AS TEXT) || {} || record AS f FROM decisions WHERE id {}",
+            if dialect == Dialect::Postgres {
+                "chr(31)"
+            } else {
+                "char(31)"
+            },
+            dialect.in_ids(1)
+        );
+        let sql = paged(dialect, &inner);
+        let list: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        let page: Option<String> = match &self.backend {
+            Backend::Sqlite(pool) => {
+                let ids =
+                    serde_json::to_string(&list).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(ids)
+                    .fetch_one(pool)
+                    .await?
+                    .try_get("page")?
+            }
+            Backend::Postgres(pool) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(list)
+                .fetch_one(pool)
+                .await?
+                .try_get("page")?,
+        };
+        page.iter()
+            .flat_map(|p| p.split(RECORDS))
+            .map(|text| {
+                let (id, record) = text
+                    .split_once(SEPARATOR)
+                    .ok_or_else(|| StoreError::Corrupt("a record cannot be read".into()))?;
+                let id = id
+                    .parse::<i64>()
+                    .map_err(|_| StoreError::Corrupt(format!("a record's id `{id}`")))?;
+                Ok((id, record.to_owned()))
+            })
+            .collect()
+    }
+
     /// What changed after chain position `after`, up to the head as it is
     /// now: the decisions its events touched, and whether the directory or
     /// a guide was applied.

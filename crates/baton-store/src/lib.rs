@@ -31,6 +31,7 @@ pub mod facts;
 pub mod feedback;
 mod import;
 mod log;
+pub mod pilots;
 mod repository;
 mod row;
 mod snapshot;
@@ -53,7 +54,7 @@ use sqlx::sqlite::{
 pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
-pub use repository::{Decisions, Feedback, Tokens, Webhooks};
+pub use repository::{Decisions, Feedback, Pilots, Tokens, Webhooks};
 pub use snapshot::Snapshot;
 pub use verify::{ChainReport, NotedHead, Verified};
 

@@ -52,3 +52,8 @@ repository!(
     Webhooks,
     webhooks
 );
+repository!(
+    /// Pilots of a guide version and the periods they compare.
+    Pilots,
+    pilots
+);

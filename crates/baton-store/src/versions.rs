@@ -351,6 +351,24 @@ impl Store {
         Ok((org, guide, compiled))
     }
 
+    /// Every version of `team`'s guide, as its digest, with when each was
+    /// applied, oldest first.
+    pub async fn guide_versions(
+        &self,
+        team: &str,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query("SELECT digest, applied_at FROM guide_versions WHERE team = $1 ORDER BY id")
+                .bind(team)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("digest")?, r.try_get("applied_at")?)))
+                .collect::<Result<Vec<(String, DateTime<Utc>)>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
     /// Every team with a guide, sorted.
     pub async fn teams(&self) -> Result<Vec<String>, StoreError> {
         let teams = on_pool!(self, |pool| {

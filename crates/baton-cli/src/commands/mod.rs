@@ -10,6 +10,8 @@ mod import;
 mod init;
 mod log;
 mod open;
+mod pilot;
+mod replay;
 mod report;
 mod schema;
 mod serve;
@@ -216,6 +218,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             (from.as_deref(), to.as_deref()),
             json,
             html.as_deref(),
+        ),
+        Command::Pilot(command) => pilot::run(command),
+        Command::Replay {
+            db,
+            guide,
+            team,
+            from,
+            to,
+            json,
+        } => replay::run(
+            &db,
+            &guide,
+            team.as_deref(),
+            (from.as_deref(), to.as_deref()),
+            json,
         ),
         Command::Audit {
             db,

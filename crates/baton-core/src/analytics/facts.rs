@@ -56,6 +56,8 @@ pub struct Fact {
     /// Whose call the decision was, once decided: the person who decided,
     /// or the authority holder when a tiebreaker rule settled it.
     pub call: Option<Name>,
+    /// Settled by a tiebreaker rule: recorded as decided by baton itself.
+    pub by_rule: bool,
     /// Whom the guide routed the decision to.
     pub routed: Name,
     pub delegate: Option<Name>,
@@ -88,6 +90,25 @@ impl Fact {
     pub fn seconds_to_decide(&self) -> Option<i64> {
         self.decided
             .map(|decided| ((decided - self.opened) / MICROS_PER_SECOND).max(0))
+    }
+}
+
+/// The projection's names and domain sets, copied out of it.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionary {
+    names: Vec<String>,
+    domains: Vec<Vec<String>>,
+}
+
+impl Dictionary {
+    pub fn text(&self, name: Name) -> &str {
+        self.names.get(name.index()).map_or("", String::as_str)
+    }
+
+    pub fn domains(&self, set: DomainSet) -> &[String] {
+        self.domains
+            .get(set.0 as usize)
+            .map_or(&[][..], Vec::as_slice)
     }
 }
 
@@ -291,6 +312,9 @@ fn framework_code(f: Framework) -> u8 {
     FRAMEWORKS.iter().position(|&x| x == f).unwrap_or(6) as u8
 }
 
+/// Beside the framework in its byte: settled by a tiebreaker rule.
+const BY_RULE: u8 = 128;
+
 fn status_code(s: Status) -> u8 {
     Status::ALL.iter().position(|&x| x == s).unwrap_or(0) as u8
 }
@@ -455,7 +479,12 @@ impl Facts {
             .review_on
             .and_then(|day| i32::try_from((day - NaiveDate::default()).num_days()).ok());
         set(&mut self.status, index, status_code(row.status));
-        set(&mut self.framework, index, framework_code(row.framework));
+        let by_rule = row.decided_at.is_some() && row.decided_by == Some(SYSTEM);
+        set(
+            &mut self.framework,
+            index,
+            framework_code(row.framework) | if by_rule { BY_RULE } else { 0 },
+        );
         set(&mut self.flags, index, flags);
         set(&mut self.team, index, team);
         set(&mut self.decision_type, index, decision_type);
@@ -620,9 +649,10 @@ impl Facts {
             guide_version: Name(*self.guide_version.get(i)?),
             domains: DomainSet(*self.domains.get(i)?),
             framework: FRAMEWORKS
-                .get(*self.framework.get(i)? as usize)
+                .get((*self.framework.get(i)? & !BY_RULE) as usize)
                 .copied()
                 .unwrap_or(Framework::Unknown),
+            by_rule: *self.framework.get(i)? & BY_RULE != 0,
             status: Status::ALL
                 .get(status as usize)
                 .copied()
@@ -663,6 +693,20 @@ impl Facts {
     /// of this length has a place for each.
     pub fn names(&self) -> usize {
         self.names.list.len()
+    }
+
+    /// Every name's text, by [`Name::index`], and every domain set's
+    /// domains: what a reader outside the projection's lock resolves
+    /// names with.
+    pub fn dictionary(&self) -> Dictionary {
+        Dictionary {
+            names: self.names.list.iter().map(|n| n.to_string()).collect(),
+            domains: self
+                .domain_sets
+                .iter()
+                .map(|set| set.iter().map(|&n| self.names.text(n).to_owned()).collect())
+                .collect(),
+        }
     }
 
     /// The interned name of `text`, if any decision mentions it.

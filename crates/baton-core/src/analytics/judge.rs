@@ -64,6 +64,11 @@ impl Directories {
         self.versions.is_empty()
     }
 
+    /// Every version with the instant it came into force, shared.
+    pub fn shared(&self) -> impl Iterator<Item = (DateTime<Utc>, Arc<Directory>)> + '_ {
+        self.versions.iter().map(|(at, d)| (*at, Arc::clone(d)))
+    }
+
     /// Every version with the instant it came into force, oldest first.
     pub fn versions(&self) -> impl Iterator<Item = (DateTime<Utc>, &Directory)> {
         self.versions.iter().map(|(at, d)| (*at, d.as_ref()))

@@ -34,7 +34,8 @@ pub use audit::{
 };
 pub use bootstrap::{Interval, Rng, Statistic, difference_interval};
 pub use facts::{
-    DomainSet, Fact, FactRow, Facts, Judgment, Name, Note, OwnedFactRow, instant_of, micros,
+    Dictionary, DomainSet, Fact, FactRow, Facts, Judgment, Name, Note, OwnedFactRow, instant_of,
+    micros,
 };
 pub use judge::{Directories, Judge, Judged};
 pub use metrics::{

@@ -85,6 +85,14 @@ pub struct Period {
     pub alerts: Vec<String>,
 }
 
+/// The two periods compared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Periods {
+    pub pilot: Period,
+    /// The period before, or the control team's.
+    pub baseline: Period,
+}
+
 /// Which comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -132,8 +140,7 @@ pub struct Comparison {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PilotComparison {
     pub as_of: DateTime<Utc>,
-    pub pilot: Period,
-    pub baseline: Period,
+    pub periods: Periods,
     pub comparisons: Vec<Comparison>,
     pub resamples: usize,
     pub seed: u64,
@@ -375,8 +382,10 @@ pub fn compare(
     }
     PilotComparison {
         as_of,
-        pilot: period(facts, pilot_frame, &p, &pe, pilot_extras),
-        baseline: period(facts, base_frame, &b, &be, base_extras),
+        periods: Periods {
+            pilot: period(facts, pilot_frame, &p, &pe, pilot_extras),
+            baseline: period(facts, base_frame, &b, &be, base_extras),
+        },
         comparisons,
         resamples,
         seed: SEED,

@@ -190,6 +190,7 @@ crate::text::text_enum! {
         SurveyCreated = "survey_created",
         WebhookSubscribed = "webhook_subscribed",
         WebhookUnsubscribed = "webhook_unsubscribed",
+        PilotCreated = "pilot_created",
     }
 }
 
@@ -207,6 +208,7 @@ impl EventKind {
                 | EventKind::SurveyCreated
                 | EventKind::WebhookSubscribed
                 | EventKind::WebhookUnsubscribed
+                | EventKind::PilotCreated
         )
     }
 

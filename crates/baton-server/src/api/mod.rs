@@ -9,6 +9,7 @@ pub(crate) mod decisions;
 pub(crate) mod extract;
 pub(crate) mod feedback;
 pub(crate) mod org;
+pub(crate) mod pilots;
 pub(crate) mod resolve;
 pub(crate) mod webhooks;
 mod window;
@@ -184,6 +185,40 @@ pub fn routes() -> ApiRouter<AppState> {
                 analytics::profile,
                 doc::<Json<baton_app::ProfileView>>(
                     "A person's deference profile: routed, decided, deferred, overrode",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/pilots",
+            post_with(
+                pilots::create,
+                doc::<Json<baton_app::Pilot>>(
+                    "Start a pilot of a guide version (admins and the team's stewards)",
+                    201,
+                ),
+            )
+            .get_with(
+                pilots::list,
+                doc::<Json<Vec<baton_app::Pilot>>>("Every pilot, newest first", 200),
+            ),
+        )
+        .api_route(
+            "/api/v1/pilots/{id}/report",
+            get_with(
+                pilots::report,
+                doc::<Json<baton_app::PilotReport>>(
+                    "A pilot against its baseline, with 95% bootstrap intervals",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/teams/{team}/replay",
+            post_with(
+                pilots::replay,
+                doc::<Json<baton_core::replay::ReplayReport>>(
+                    "What a new guide (the body) would have changed, decision by decision",
                     200,
                 ),
             ),

@@ -16,3 +16,4 @@ mod observability;
 mod org;
 mod slack;
 mod webhooks;
+mod whatif;

@@ -4,6 +4,7 @@
 mod alerts;
 mod audit;
 mod metrics;
+mod pilot;
 mod profile;
 mod story;
 mod trend;

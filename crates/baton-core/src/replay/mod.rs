@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::{Dictionary, Fact, Facts, Name, instant_of};
 use crate::fold::weight;
 use crate::guide::Guide;
 use crate::ident::DecisionId;
@@ -159,6 +160,7 @@ enum Change {
     /// Decided: joins `person`'s spread history.
     Decided {
         person: String,
+        team: String,
         decision_type: String,
     },
     /// An outcome recorded: adds to `person`'s track records.
@@ -231,9 +233,11 @@ impl Simulation {
             }
             Change::Decided {
                 person,
+                team,
                 decision_type,
             } => {
                 if self.widest.is_some()
+                    && team == self.team
                     && self
                         .types
                         .as_ref()
@@ -334,6 +338,7 @@ impl Simulation {
             decided,
             Change::Decided {
                 person: by.to_owned(),
+                team: past.team.clone(),
                 decision_type: past.decision_type.clone(),
             },
         );
@@ -350,70 +355,99 @@ impl Simulation {
     }
 }
 
-/// Replays `log` (every decision, in (`opened_at`, id) order) with the new
-/// guide of `team` (`guides`: the guide compiled against each directory
-/// version, oldest first), resolving again the team's decisions opened in
-/// `window` (all of them with `None`). `progress` hears each decision.
-pub fn replay(
-    log: impl IntoIterator<Item = Past>,
-    team: &str,
+/// Replays a log, one decision at a time in (`opened_at`, id) order, with
+/// the new guide of `team`, resolving again the team's decisions opened in
+/// `window` (all of them with `None`).
+pub struct Replayer<'g> {
+    sim: Simulation,
     window: Option<Window>,
-    guides: &[GuideAt<'_>],
-    guide_version: &str,
-    mut progress: impl FnMut(usize),
-) -> ReplayReport {
-    let first = guides.iter().find_map(|g| g.guide.as_ref().ok().copied());
-    let widest = first.and_then(|g| {
-        g.rules
-            .iter()
-            .filter_map(|r| r.spread.as_ref().map(|s| s.window.as_chrono()))
-            .max()
-    });
-    let types = first.and_then(|g| {
-        crate::fold::HistoryScope::for_guide(g, DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)
+    /// The new guide compiled against each directory version, oldest first.
+    guides: &'g [GuideAt<'g>],
+    report: ReplayReport,
+    load: BTreeMap<String, (usize, usize)>,
+    by_type: BTreeMap<String, (usize, usize, usize)>,
+}
+
+impl<'g> Replayer<'g> {
+    pub fn new(
+        team: &str,
+        window: Option<Window>,
+        guides: &'g [GuideAt<'g>],
+        guide_version: &str,
+    ) -> Self {
+        let first = guides.iter().find_map(|g| g.guide.as_ref().ok().copied());
+        let widest = first.and_then(|g| {
+            g.rules
+                .iter()
+                .filter_map(|r| r.spread.as_ref().map(|s| s.window.as_chrono()))
+                .max()
+        });
+        let types = first.and_then(|g| {
+            crate::fold::HistoryScope::for_guide(
+                g,
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MAX_UTC,
+            )
             .and_then(|s| s.types)
-    });
-    let mut sim = Simulation {
-        state: OrgState::default(),
-        queue: BinaryHeap::new(),
-        order: 0,
-        team: team.to_owned(),
-        widest,
-        types,
-        stale: 0,
-    };
-    let mut report = ReplayReport {
-        team: team.to_owned(),
-        window,
-        guide_version: guide_version.to_owned(),
-        ..ReplayReport::default()
-    };
-    let mut load: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut by_type: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    for (n, past) in log.into_iter().enumerate() {
-        progress(n);
-        sim.advance(past.opened_at);
-        let in_scope = past.team == sim.team && window.is_none_or(|w| w.contains(past.opened_at));
-        let stored_credit = past.decided_by.clone();
-        let Some(stored) = past.request.as_ref().filter(|_| in_scope) else {
-            sim.opened(&past, None, stored_credit.as_deref());
-            continue;
+        });
+        Self {
+            sim: Simulation {
+                state: OrgState::default(),
+                queue: BinaryHeap::new(),
+                order: 0,
+                team: team.to_owned(),
+                widest,
+                types,
+                stale: 0,
+            },
+            window,
+            guides,
+            report: ReplayReport {
+                team: team.to_owned(),
+                window,
+                guide_version: guide_version.to_owned(),
+                ..ReplayReport::default()
+            },
+            load: BTreeMap::new(),
+            by_type: BTreeMap::new(),
+        }
+    }
+
+    /// Whether `past` (of `team`, opened at `at`) is resolved again: what
+    /// needs its stored request.
+    pub fn replays(&self, team: &str, at: DateTime<Utc>) -> bool {
+        team == self.sim.team && self.window.is_none_or(|w| w.contains(at))
+    }
+
+    /// Takes in the next decision of the log.
+    pub fn step(&mut self, past: &Past) {
+        self.sim.advance(past.opened_at);
+        let stored_credit = past.decided_by.as_deref();
+        let Some(stored) = past
+            .request
+            .as_ref()
+            .filter(|_| self.replays(&past.team, past.opened_at))
+        else {
+            self.sim.opened(past, None, stored_credit);
+            return;
         };
+        let report = &mut self.report;
         report.replayed += 1;
-        let tally = by_type.entry(past.decision_type.clone()).or_default();
+        let tally = self.by_type.entry(past.decision_type.clone()).or_default();
         tally.0 += 1;
-        load.entry(past.routed.clone()).or_default().0 += 1;
+        self.load.entry(past.routed.clone()).or_default().0 += 1;
         if stored.imported {
             report.without_context += 1;
             if report.flagged.len() < LISTED {
                 report.flagged.push(past.id);
             }
         }
-        let guide = guides
+        let guide = self
+            .guides
             .iter()
             .rev()
             .find(|g| g.from <= past.opened_at)
-            .or(guides.first())
+            .or(self.guides.first())
             .map(|g| g.guide.clone());
         let request = Request {
             decision_type: past.decision_type.clone(),
@@ -427,7 +461,7 @@ pub fn replay(
             at: past.opened_at,
         };
         let outcome = match guide {
-            Some(Ok(g)) => resolve(g, &sim.state, &request)
+            Some(Ok(g)) => resolve(g, &self.sim.state, &request)
                 .map_err(|e| (e.code.as_str().to_owned(), e.message)),
             Some(Err(why)) => Err(("guide_does_not_compile".to_owned(), why)),
             None => Err((
@@ -438,11 +472,27 @@ pub fn replay(
         match outcome {
             Ok(resolution) => {
                 let after = resolution.decider.clone();
-                load.entry(after.clone()).or_default().1 += 1;
-                // The new decider holds it until it is decided or
-                // escalates, and its real duration and outcome are
-                // credited to them.
-                sim.opened(&past, Some(&after), Some(&after));
+                self.load.entry(after.clone()).or_default().1 += 1;
+                // The new decider takes the place of the one it was routed
+                // to: they hold it until it is decided or escalates, and
+                // its real duration and outcome are credited to them. Who
+                // else had it (an escalation target, someone who
+                // overrode) keeps their part, so a guide that routes as
+                // before replays the log as it was.
+                let instead = |person: &str| {
+                    if person == past.routed {
+                        after.clone()
+                    } else {
+                        person.to_owned()
+                    }
+                };
+                let holder = instead(if past.escalated {
+                    &past.routed
+                } else {
+                    &past.decider
+                });
+                let credited = past.decided_by.as_deref().map(instead);
+                self.sim.opened(past, Some(&holder), credited.as_deref());
                 if after != past.routed {
                     report.changed += 1;
                     tally.1 += 1;
@@ -467,7 +517,7 @@ pub fn replay(
                 report.errors += 1;
                 tally.2 += 1;
                 // It happened all the same: it keeps its stored routing.
-                sim.opened(&past, None, stored_credit.as_deref());
+                self.sim.opened(past, None, stored_credit);
                 if report.new_errors.len() < LISTED {
                     report.new_errors.push(NewError {
                         decision: past.id,
@@ -481,25 +531,68 @@ pub fn replay(
             }
         }
     }
-    report.load = load
-        .into_iter()
-        .filter(|(_, (b, a))| b != a)
-        .map(|(person, (before, after))| PersonLoad {
-            person,
-            before,
-            after,
-        })
-        .collect();
-    report.by_type = by_type
-        .into_iter()
-        .map(|(decision_type, (replayed, changed, errors))| TypeChange {
-            decision_type,
-            replayed,
-            changed,
-            errors,
-        })
-        .collect();
-    report
+
+    pub fn finish(self) -> ReplayReport {
+        let mut report = self.report;
+        report.load = self
+            .load
+            .into_iter()
+            .filter(|(_, (b, a))| b != a)
+            .map(|(person, (before, after))| PersonLoad {
+                person,
+                before,
+                after,
+            })
+            .collect();
+        report.by_type = self
+            .by_type
+            .into_iter()
+            .map(|(decision_type, (replayed, changed, errors))| TypeChange {
+                decision_type,
+                replayed,
+                changed,
+                errors,
+            })
+            .collect();
+        report
+    }
+}
+
+/// The log in (`opened_at`, id) order, from the projection: what replay
+/// walks.
+pub fn order(facts: &Facts) -> Vec<Fact> {
+    let mut all: Vec<Fact> = facts.iter().collect();
+    all.sort_by_key(|f| (f.opened, f.slot));
+    all
+}
+
+impl Past {
+    /// A decision of the projection as replay reads it, with its stored
+    /// request when it is replayed.
+    pub fn of(f: &Fact, names: &Dictionary, request: Option<Stored>) -> Self {
+        let text = |n: Name| names.text(n).to_owned();
+        Self {
+            id: f.id(),
+            team: text(f.team),
+            decision_type: text(f.decision_type),
+            domains: names.domains(f.domains).to_vec(),
+            status: f.status,
+            decider: text(f.decider),
+            routed: text(f.routed),
+            rule: text(f.rule),
+            decided_by: if f.by_rule {
+                Some(crate::lifecycle::SYSTEM.to_owned())
+            } else {
+                f.call.map(text)
+            },
+            opened_at: instant_of(f.opened),
+            decided_at: f.decided.map(instant_of),
+            escalated_at: f.escalated_at.map(instant_of),
+            escalated: f.escalated,
+            outcome: f.outcome.zip(f.outcome_at.map(instant_of)),
+            request,
+        }
+    }
 }
 
 /// The reasons only `before` gave, and only `after` gives.
@@ -530,3 +623,6 @@ fn differ(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
         .collect();
     (gone, new)
 }
+
+#[cfg(test)]
+mod tests;
