@@ -54,14 +54,24 @@ fn facts(directories: &Directories) -> Facts {
             routed: who,
             delegate: None,
             rule: "incidents",
-            guide_version: if i < EACH { "sha256:before" } else { "sha256:pilot" },
+            guide_version: if i < EACH {
+                "sha256:before"
+            } else {
+                "sha256:pilot"
+            },
             domains: &domains,
             framework: Framework::Rotating,
             status: Status::Decided,
-            escalated: x % 9 == 0,
+            escalated: x.is_multiple_of(9),
             overridden: false,
             override_reason: None,
-            outcome: Some([OutcomeResult::Success, OutcomeResult::Partial, OutcomeResult::Failure][(x % 3) as usize]),
+            outcome: Some(
+                [
+                    OutcomeResult::Success,
+                    OutcomeResult::Partial,
+                    OutcomeResult::Failure,
+                ][(x % 3) as usize],
+            ),
             opened_at: micros(opened),
             decided_at: Some(micros(decided)),
             outcome_at: Some(micros(decided + TimeDelta::days(1))),
@@ -94,7 +104,10 @@ fn bench(c: &mut Criterion) {
     };
     let report = pilot::compare(&facts, &spec, now, (&a, &b), (&none(), &none()), RESAMPLES);
     assert_eq!(
-        (report.periods.pilot.decided, report.periods.baseline.decided),
+        (
+            report.periods.pilot.decided,
+            report.periods.baseline.decided
+        ),
         (EACH as usize, EACH as usize)
     );
     let mut group = c.benchmark_group("pilot");
