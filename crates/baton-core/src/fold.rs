@@ -183,6 +183,13 @@ impl Fold {
         self.count(footprint, 1);
     }
 
+    /// Forgets the spread history decided at or before `through`: what no
+    /// rule's window can reach any more, for a fold moved forward in time
+    /// (replay) that must not grow with the log.
+    pub fn forget_history_through(&mut self, through: DateTime<Utc>) {
+        self.state.history.retain(|p| p.decided_at > through);
+    }
+
     /// Takes away a footprint added before.
     pub fn remove(&mut self, footprint: &Footprint) {
         self.count(footprint, -1);

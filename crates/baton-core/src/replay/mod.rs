@@ -23,12 +23,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::{Dictionary, Fact, Facts, Name, instant_of};
-use crate::fold::weight;
+use crate::fold::{Fold, Footprint};
 use crate::guide::Guide;
 use crate::ident::DecisionId;
 use crate::lifecycle::{OutcomeResult, Status};
 use crate::org::Window;
-use crate::resolve::{OrgState, PastDecision, Request, resolve};
+use crate::resolve::{OrgState, Request, resolve};
 
 /// One decision of the log as replay reads it, in (`opened_at`, id) order.
 #[derive(Clone, Debug)]
@@ -152,205 +152,149 @@ pub struct TypeChange {
     pub errors: usize,
 }
 
-/// A change to the state at a later instant.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Change {
-    /// The decision stops weighing on `person`.
-    Unload { person: String },
-    /// Decided: joins `person`'s spread history.
-    Decided {
-        person: String,
-        team: String,
-        decision_type: String,
-    },
-    /// An outcome recorded: adds to `person`'s track records.
-    Outcome {
-        person: String,
-        domains: Vec<String>,
-        result: u8,
-    },
-}
-
-fn result_code(r: OutcomeResult) -> u8 {
-    match r {
-        OutcomeResult::Success => 0,
-        OutcomeResult::Partial => 1,
-        OutcomeResult::Failure => 2,
-    }
-}
-
-fn result_of(code: u8) -> OutcomeResult {
-    match code {
-        0 => OutcomeResult::Success,
-        1 => OutcomeResult::Partial,
-        _ => OutcomeResult::Failure,
-    }
-}
-
-/// The org state, moved change by change in time order.
+/// The org state, moved change by change in time order: the core's fold
+/// (`crate::fold`, the one statement of the load, spread-history and
+/// track-record rules) with each decision's footprint as it stood at
+/// opening, and its later changes — escalated, decided, its outcome
+/// recorded — queued for their instants.
 struct Simulation {
-    state: OrgState,
-    queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, Change)>>,
+    fold: Fold,
+    queue: BinaryHeap<Reverse<Queued>>,
     order: u64,
-    /// The spread history the team's guide can ask about: its types, over
-    /// its widest window.
     team: String,
+    /// The widest spread window: history older than this is forgotten.
     widest: Option<TimeDelta>,
-    types: Option<std::collections::BTreeSet<String>>,
-    /// History entries before this many are stale (pruned in bulk).
-    stale: usize,
+    steps: usize,
 }
+
+/// A footprint's change at an instant; ordered by instant, then by when
+/// it was queued.
+struct Queued {
+    at: DateTime<Utc>,
+    order: u64,
+    before: Footprint,
+    after: Footprint,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.order) == (other.at, other.order)
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.order).cmp(&(other.at, other.order))
+    }
+}
+
+/// History is pruned after this many decisions.
+const PRUNE_EVERY: usize = 4096;
 
 impl Simulation {
-    fn schedule(&mut self, at: DateTime<Utc>, change: Change) {
+    fn schedule(&mut self, at: DateTime<Utc>, before: &Footprint, after: Footprint) {
         self.order += 1;
-        self.queue.push(Reverse((at, self.order, change)));
+        self.queue.push(Reverse(Queued {
+            at,
+            order: self.order,
+            before: before.clone(),
+            after,
+        }));
     }
 
     /// Applies every change due at or before `at`.
     fn advance(&mut self, at: DateTime<Utc>) {
-        while let Some(Reverse((due, _, _))) = self.queue.peek() {
-            if *due > at {
-                break;
-            }
-            let Some(Reverse((due, _, change))) = self.queue.pop() else {
+        while self.queue.peek().is_some_and(|Reverse(q)| q.at <= at) {
+            let Some(Reverse(q)) = self.queue.pop() else {
                 break;
             };
-            self.apply(due, change);
+            self.fold.moved(Some(&q.before), &q.after);
         }
-        self.prune(at);
-    }
-
-    fn apply(&mut self, at: DateTime<Utc>, change: Change) {
-        match change {
-            Change::Unload { person } => {
-                if let Some(load) = self.state.load.get_mut(&person) {
-                    *load = load.saturating_sub(1);
-                    if *load == 0 {
-                        self.state.load.remove(&person);
-                    }
-                }
-            }
-            Change::Decided {
-                person,
-                team,
-                decision_type,
-            } => {
-                if self.widest.is_some()
-                    && team == self.team
-                    && self
-                        .types
-                        .as_ref()
-                        .is_none_or(|t| t.contains(&decision_type))
-                {
-                    self.state.history.push(PastDecision {
-                        decision_type,
-                        decider: person,
-                        decided_at: at,
-                    });
-                }
-            }
-            Change::Outcome {
-                person,
-                domains,
-                result,
-            } => {
-                let w = weight(result_of(result));
-                for domain in domains {
-                    let o = self
-                        .state
-                        .track
-                        .entry(domain)
-                        .or_default()
-                        .entry(person.clone())
-                        .or_default();
-                    o.success += w.success;
-                    o.failure += w.failure;
-                }
-            }
-        }
-    }
-
-    /// Drops history older than the widest spread window, in bulk.
-    fn prune(&mut self, at: DateTime<Utc>) {
-        let Some(widest) = self.widest else {
-            return;
-        };
-        let from = at
-            .checked_sub_signed(widest)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let history = &self.state.history;
-        while self.stale < history.len()
-            && history
-                .get(self.stale)
-                .is_some_and(|p| p.decided_at <= from)
+        self.steps += 1;
+        if let Some(widest) = self.widest
+            && self.steps % PRUNE_EVERY == 0
         {
-            self.stale += 1;
+            let from = at
+                .checked_sub_signed(widest)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            self.fold.forget_history_through(from);
         }
-        if self.stale > 1024 && self.stale * 2 > history.len() {
-            self.state.history.drain(..self.stale);
-            self.stale = 0;
-        }
+    }
+
+    fn state(&self) -> &OrgState {
+        self.fold.state()
     }
 
     /// A decision opened, held by `holder` (its stored holder with
-    /// `None`): it weighs on them from its opening until it is decided or
-    /// escalates (after which it weighs on no one), or for as long as it
-    /// still counts; it joins `credited`'s history and track records.
+    /// `None`), its history and outcome credited to `credited`.
     ///
     /// The stored holder is whoever holds it now, or for a decision that
-    /// escalated, whom it was routed to: the one it weighed on before.
+    /// escalated, whom it was routed to: the one it weighed on before. A
+    /// decision weighs on its holder from opening until it is decided or
+    /// escalates; an undecided one that never escalated weighs for as long
+    /// as it still counts (one withdrawn, or escalated at an instant the
+    /// log does not keep, never weighed: the log does not say when it
+    /// stopped).
     fn opened(&mut self, past: &Past, holder: Option<&str>, credited: Option<&str>) {
         let holder = holder.unwrap_or(if past.escalated {
             &past.routed
         } else {
             &past.decider
         });
-        let ends = [
-            past.decided_at,
-            past.escalated_at.filter(|_| past.escalated),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let weighs = match ends {
-            Some(end) => end > past.opened_at,
-            // Undecided and never escalated: weighs while it still counts;
-            // escalated at an unknown instant or withdrawn: it never did
-            // (the log does not say when it stopped).
-            None => past.status.counts_toward_load(),
+        let escalated_at = past.escalated_at.filter(|_| past.escalated);
+        let ends = [past.decided_at, escalated_at].into_iter().flatten().min();
+        let status = match ends {
+            Some(end) if end > past.opened_at => Status::Routed,
+            // Decided or escalated as it opened: it never weighed.
+            Some(_) => Status::Decided,
+            None => past.status,
         };
-        if weighs {
-            *self.state.load.entry(holder.to_owned()).or_default() += 1;
-            if let Some(end) = ends {
-                self.schedule(
-                    end,
-                    Change::Unload {
-                        person: holder.to_owned(),
-                    },
-                );
-            }
+        let open = Footprint {
+            team: past.team.clone(),
+            decision_type: past.decision_type.clone(),
+            domains: past.domains.clone(),
+            status,
+            decider: holder.to_owned(),
+            opened_at: past.opened_at,
+            decided_at: None,
+            decided_by: None,
+            outcome: None,
+        };
+        self.fold.add(&open);
+        let mut now = open;
+        if let Some(at) = escalated_at.filter(|e| past.decided_at.is_none_or(|d| *e < d)) {
+            let next = Footprint {
+                status: Status::Escalated,
+                ..now.clone()
+            };
+            self.schedule(at, &now, next.clone());
+            now = next;
         }
-        let (Some(by), Some(decided)) = (credited, past.decided_at) else {
+        let Some(decided) = past.decided_at else {
             return;
         };
-        self.schedule(
-            decided,
-            Change::Decided {
-                person: by.to_owned(),
-                team: past.team.clone(),
-                decision_type: past.decision_type.clone(),
-            },
-        );
+        let next = Footprint {
+            status: Status::Decided,
+            decided_at: Some(decided),
+            decided_by: credited.map(str::to_owned),
+            ..now.clone()
+        };
+        self.schedule(decided, &now, next.clone());
+        now = next;
         if let Some((result, at)) = past.outcome {
-            self.schedule(
-                at.max(decided),
-                Change::Outcome {
-                    person: by.to_owned(),
-                    domains: past.domains.clone(),
-                    result: result_code(result),
-                },
-            );
+            let next = Footprint {
+                outcome: Some((result, at)),
+                ..now.clone()
+            };
+            self.schedule(at.max(decided), &now, next);
         }
     }
 }
@@ -382,23 +326,21 @@ impl<'g> Replayer<'g> {
                 .filter_map(|r| r.spread.as_ref().map(|s| s.window.as_chrono()))
                 .max()
         });
-        let types = first.and_then(|g| {
+        let scope = first.and_then(|g| {
             crate::fold::HistoryScope::for_guide(
                 g,
                 DateTime::<Utc>::MIN_UTC,
                 DateTime::<Utc>::MAX_UTC,
             )
-            .and_then(|s| s.types)
         });
         Self {
             sim: Simulation {
-                state: OrgState::default(),
+                fold: Fold::new(scope),
                 queue: BinaryHeap::new(),
                 order: 0,
                 team: team.to_owned(),
                 widest,
-                types,
-                stale: 0,
+                steps: 0,
             },
             window,
             guides,
@@ -461,7 +403,7 @@ impl<'g> Replayer<'g> {
             at: past.opened_at,
         };
         let outcome = match guide {
-            Some(Ok(g)) => resolve(g, &self.sim.state, &request)
+            Some(Ok(g)) => resolve(g, self.sim.state(), &request)
                 .map_err(|e| (e.code.as_str().to_owned(), e.message)),
             Some(Err(why)) => Err(("guide_does_not_compile".to_owned(), why)),
             None => Err((
