@@ -220,7 +220,7 @@ impl Simulation {
         }
         self.steps += 1;
         if let Some(widest) = self.widest
-            && self.steps % PRUNE_EVERY == 0
+            && self.steps.is_multiple_of(PRUNE_EVERY)
         {
             let from = at
                 .checked_sub_signed(widest)
