@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use baton_core::DecisionId;
 use baton_core::access::Permission;
-use baton_core::lifecycle::{Action, Decision, LifecycleError, Role};
+use baton_core::lifecycle::{Action, Decision, LifecycleError, Offer, Role};
 use baton_core::resolve::{Request, Resolution};
 use baton_store::{AuditEvent, ChainReport, DecisionFilter, NotedHead, Opening, StoredEvent};
 use chrono::{DateTime, Utc};
@@ -62,7 +62,32 @@ pub struct OpenRequest {
     pub context: serde_json::Value,
 }
 
+impl WhoError {
+    /// The resolver's own refusal (`unrouted`, `no_eligible_authority`, …)
+    /// with its explanation, when that is what this is.
+    pub fn resolve_error(&self) -> Option<&baton_core::ResolveError> {
+        match self {
+            Self::Store(crate::error::StoreFailure(baton_store::StoreError::Resolve(e))) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 impl App {
+    /// A session of `caller` at the store's state now: what a page asks
+    /// with, as a token's request does.
+    pub async fn session_of(&self, caller: &Caller) -> Result<crate::Session, ReadError> {
+        Ok(crate::Session {
+            caller: caller.clone(),
+            snapshot: self.store.snapshot().await?,
+        })
+    }
+
+    /// Every decision still waiting to be decided, escalated ones too.
+    pub async fn undecided(&self) -> Result<Vec<Decision>, ReadError> {
+        Ok(self.store.decisions().undecided().await?)
+    }
+
     /// Who decides `request` at `at`, with the guide and org state as they
     /// stood when `session` was authenticated. Nothing is recorded.
     pub async fn resolve(
@@ -167,6 +192,19 @@ impl App {
             self.actor(caller, &team, at).await?
         };
         Ok(self.store.decisions().act(id, &actor, action, at).await?)
+    }
+
+    /// What `caller` may do to `d` at `at`: the forms a page shows. The
+    /// lifecycle answers, with the role `act` would use.
+    pub async fn offers(
+        &self,
+        caller: &Caller,
+        d: &Decision,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Offer>, ActError> {
+        let actor = self.actor(caller, &d.team, at).await?;
+        let directory = self.store.directory().await?;
+        Ok(baton_core::lifecycle::offers(d, &actor, at, &directory))
     }
 
     /// Processes every deadline that has passed at `at`; returns the

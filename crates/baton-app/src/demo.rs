@@ -29,7 +29,12 @@ pub struct Prepared {
     pub livened: Livened,
     /// A fresh admin token for [`demo::ADMIN`].
     pub token: String,
+    /// A one-time sign-in link's code for the dashboard, as the same admin.
+    pub login: String,
 }
+
+/// How long the demo's sign-in link stays good.
+pub const LOGIN_VALID: chrono::Duration = chrono::Duration::days(1);
 
 impl App {
     /// Seeds an empty store with the demo (`progress` hears of each
@@ -56,10 +61,16 @@ impl App {
             .create_token(demo::ADMIN, Role::Admin, now)
             .await?;
         let livened = seed::liven(&self.store, now).await?;
+        let login = self
+            .store
+            .sessions()
+            .create_link(demo::ADMIN, Role::Admin, now, now + LOGIN_VALID)
+            .await?;
         Ok(Prepared {
             seeded,
             livened,
             token,
+            login,
         })
     }
 }

@@ -27,7 +27,10 @@ mod imports;
 mod org;
 mod pilots;
 mod replay;
+mod rotations;
 mod tokens;
+mod waiting;
+pub mod web;
 mod webhooks;
 
 pub use analytics::sheet::{SheetAuditError, SheetFiles, audit_sheet};
@@ -43,13 +46,17 @@ pub use imports::{ExportError, ImportError as ImportFailure};
 pub use org::{ApplyError, PersonView};
 pub use pilots::{PilotError, PilotReport, PilotRequest};
 pub use replay::ReplayError;
+pub use rotations::{RotationNow, Shift};
 pub use tokens::{AuthError, TokenError};
+pub use waiting::{Waiting, Waits};
+pub use web::{SignInError, SignedIn};
 pub use webhooks::{SubscribeRequest, Subscribed, WebhookError};
 
 pub use baton_fixtures::seed::{Livened, Seeded};
 /// What the front ends read and show, as the store and the core define it.
 pub use baton_store::feedback::{Poll, Survey};
 pub use baton_store::pilots::Pilot;
+pub use baton_store::sessions::WebSession;
 pub use baton_store::tokens::TokenInfo;
 pub use baton_store::transfer;
 pub use baton_store::webhooks::{Attempt, Delivery, Outgoing, Webhook};

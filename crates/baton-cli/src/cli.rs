@@ -497,18 +497,34 @@ pub enum PilotCommand {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token bound to a person and a role; prints the token alone.
+    /// With --login, a one-time link that signs in to the dashboard instead.
     Create {
         #[command(flatten)]
         db: Db,
+        /// Whom the token speaks for.
         #[arg(long)]
         person: PersonId,
+        /// What they may do with it.
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// Print a one-time sign-in link for the dashboard (good for a
+        /// day) instead of an API token.
+        #[arg(long)]
+        login: bool,
+        /// With --login: the server's address, as readers reach it.
+        #[arg(
+            long,
+            value_name = "URL",
+            default_value = "http://127.0.0.1:7600",
+            requires = "login"
+        )]
+        url: String,
     },
     /// Revoke a token by its id.
     Revoke {
         #[command(flatten)]
         db: Db,
+        /// The token's id, as `token create` reported it.
         id: i64,
     },
 }

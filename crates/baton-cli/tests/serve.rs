@@ -75,6 +75,35 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
 
     assert_eq!(get(&address, "/healthz", None).0, 200);
 
+    // `token create --login` prints a link that signs in to the dashboard
+    // once.
+    let login = baton(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--person",
+            "kim",
+            "--role",
+            "member",
+            "--login",
+            "--url",
+            &format!("http://{address}/"),
+        ],
+    );
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let link = String::from_utf8(login.stdout).unwrap().trim().to_owned();
+    let path = link
+        .strip_prefix(&format!("http://{address}"))
+        .unwrap_or_else(|| panic!("a link to the server: {link}"));
+    assert!(path.starts_with("/login/"), "{link}");
+    assert_eq!(get(&address, path, None).0, 303, "signed in");
+    assert_eq!(get(&address, path, None).0, 401, "only once");
+
     // `who --server` asks the server and prints what `who` prints offline.
     let mut ask = common::WHO_ARCHITECTURE.to_vec();
     ask.push("--json");

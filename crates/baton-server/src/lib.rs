@@ -20,6 +20,7 @@ pub mod openapi;
 mod problem;
 mod signing;
 pub mod slack;
+mod web;
 pub mod webhooks;
 
 use std::future::Future;
@@ -84,6 +85,7 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error>
 pub fn router(state: AppState) -> Router {
     let (routes, document) = openapi::build();
     routes
+        .merge(web::routes())
         .route(
             "/openapi.json",
             axum::routing::get(move || {

@@ -182,12 +182,13 @@ pub async fn everywhere(request: axum::extract::Request, next: axum::middleware:
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
+    // A problem document already, or a page saying what went wrong.
+    let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
+    if answered {
         return response;
     }
     let (parts, body) = response.into_parts();

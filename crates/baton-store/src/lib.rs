@@ -34,6 +34,7 @@ mod log;
 pub mod pilots;
 mod repository;
 mod row;
+pub mod sessions;
 mod snapshot;
 mod state;
 pub mod tokens;
@@ -54,7 +55,7 @@ use sqlx::sqlite::{
 pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
-pub use repository::{Decisions, Feedback, Pilots, Tokens, Webhooks};
+pub use repository::{Decisions, Feedback, Pilots, Sessions, Tokens, Webhooks};
 pub use snapshot::Snapshot;
 pub use verify::{ChainReport, NotedHead, Verified};
 

@@ -290,15 +290,9 @@ impl Decisions<'_> {
     pub async fn tick(self, at: DateTime<Utc>) -> Result<Vec<Decision>, StoreError> {
         let at = micros(at);
         // Only open decisions can have deadlines due: never read the history.
-        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
-            sqlx::query("SELECT id, record FROM decisions WHERE status IN ('routed', 'checking', 'deliberating', 'escalated') ORDER BY id")
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(id_and_record)
-                .collect::<Result<_, sqlx::Error>>()?
-        });
-        let due: Vec<Decision> = parse_records(&rows)?
+        let due: Vec<Decision> = self
+            .undecided()
+            .await?
             .into_iter()
             .filter(|d| lifecycle::due(d, at))
             .collect();
@@ -344,6 +338,20 @@ impl Decisions<'_> {
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
             sqlx::query("SELECT id, record FROM decisions WHERE status = 'decided' AND outcome IS NULL AND review_on IS NOT NULL AND review_on <= $1 ORDER BY review_on, id")
                 .bind(&day)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(id_and_record)
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        parse_records(&rows)
+    }
+
+    /// Every decision still waiting to be decided (escalated ones too),
+    /// oldest first: few beside the log, read through the status index.
+    pub async fn undecided(self) -> Result<Vec<Decision>, StoreError> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            sqlx::query("SELECT id, record FROM decisions WHERE status IN ('routed', 'checking', 'deliberating', 'escalated') ORDER BY id")
                 .fetch_all(pool)
                 .await?
                 .iter()

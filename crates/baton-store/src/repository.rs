@@ -57,3 +57,8 @@ repository!(
     Pilots,
     pilots
 );
+repository!(
+    /// The dashboard's sessions and one-time sign-in links.
+    Sessions,
+    sessions
+);

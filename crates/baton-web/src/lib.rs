@@ -9,6 +9,7 @@
 //!   compile time; nothing is fetched when a page is shown.
 
 pub mod charts;
+pub mod pages;
 mod report;
 
-pub use report::{STYLE, charts_of, report_page};
+pub use report::{STYLE, charts_of, decision_ids, headline, profiles, report_page};

@@ -37,16 +37,16 @@ fn date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
-fn duration(seconds: f64) -> String {
+pub(crate) fn duration(seconds: f64) -> String {
     let s = seconds.round() as i64;
     Span::from_seconds(if s >= 60 { s - s % 60 } else { s }).to_string()
 }
 
-fn percent(v: f64) -> String {
+pub(crate) fn percent(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
 
-fn word<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn word<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -55,10 +55,16 @@ fn word<T: serde::Serialize>(v: &T) -> String {
 
 /// The decision ids an alert's evidence names, for its row.
 fn evidence_ids(a: &Alert) -> String {
+    decision_ids(a).join(", ")
+}
+
+/// The decision ids an alert's evidence names, in order, once each.
+pub fn decision_ids(a: &Alert) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     collect_ids(&a.evidence, &mut ids);
-    ids.dedup();
-    ids.join(", ")
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    ids
 }
 
 fn collect_ids(v: &serde_json::Value, out: &mut Vec<String>) {
@@ -79,12 +85,12 @@ fn collect_ids(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// The whole page.
-pub fn report_page(r: &Report) -> String {
+/// The report's headline numbers, as a person reads them.
+pub fn headline(r: &Report) -> Vec<(&'static str, String)> {
     let m = &r.metrics.metrics;
     let ttd = m.time_to_decision.as_ref();
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
-    let headline = vec![
+    vec![
         ("decided", m.decided.to_string()),
         ("opened", m.opened.to_string()),
         (
@@ -120,7 +126,12 @@ pub fn report_page(r: &Report) -> String {
                 _ => "– (under 3 responses)".into(),
             },
         ),
-    ];
+    ]
+}
+
+/// The whole page.
+pub fn report_page(r: &Report) -> String {
+    let headline = headline(r);
     let page = ReportPage {
         title: format!("baton report — {}", r.scope),
         window: format!("{} to {}", date(r.window.from), date(r.window.to)),
@@ -393,7 +404,8 @@ fn trend_charts(r: &Report) -> Vec<Chart> {
     out
 }
 
-fn profiles(r: &Report) -> DataTable {
+/// Everyone's deference profile, as a table.
+pub fn profiles(r: &Report) -> DataTable {
     let mut table = DataTable::new(&[
         "person",
         "routed",

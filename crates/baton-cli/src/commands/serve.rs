@@ -45,9 +45,9 @@ pub fn run(
                 .with_context(|| format!("cannot listen on `{listen}`"))?;
             let address = listener.local_addr()?;
             let mut banner = format!("baton serving http://{address} ({} store)\n", app.backend());
-            if let Some(token) = admin_token {
+            if let Some((token, login)) = admin_token {
                 banner.push_str(&format!(
-                    "admin token ({}): {token}\ntry: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions\n",
+                    "admin token ({}): {token}\ntry: curl -H 'Authorization: Bearer {token}' http://{address}/api/v1/decisions\nsign in to the dashboard (once, within a day): http://{address}/login/{login}\n",
                     baton_app::demo::ADMIN
                 ));
             }
@@ -80,8 +80,9 @@ pub fn run(
 }
 
 /// Seeds an empty store with the demo organisation (or reuses one seeded
-/// before), brings it up to now and returns a fresh admin token for it.
-async fn prepare_demo(app: &App, url: &str, clock: Clock) -> Result<String> {
+/// before), brings it up to now and returns a fresh admin token for it and
+/// a one-time sign-in link's code.
+async fn prepare_demo(app: &App, url: &str, clock: Clock) -> Result<(String, String)> {
     let bar = indicatif::ProgressBar::new(0);
     let mut announced = false;
     let prepared = app
@@ -109,7 +110,7 @@ async fn prepare_demo(app: &App, url: &str, clock: Clock) -> Result<String> {
             livened.decisions, livened.surveys, livened.polls
         );
     }
-    Ok(prepared.token)
+    Ok((prepared.token, prepared.login))
 }
 
 /// Writes to stdout in one piece, ignoring a closed stdout: a server must

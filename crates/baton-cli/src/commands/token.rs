@@ -10,10 +10,33 @@ use crate::cli::TokenCommand;
 
 pub fn run(command: TokenCommand) -> Result<ExitCode> {
     match command {
-        TokenCommand::Create { db, person, role } => {
+        TokenCommand::Create {
+            db,
+            person,
+            role,
+            login,
+            url,
+        } => {
             let role = Role::from(role);
             block_on(async {
                 let app = connect(&db.db).await?;
+                if login {
+                    let now = chrono::Utc::now();
+                    return match app
+                        .create_login_link(&person, role, now, baton_app::demo::LOGIN_VALID)
+                        .await
+                    {
+                        Ok(code) => {
+                            eprintln!(
+                                "a sign-in link for {person} ({}), good once, for a day",
+                                role.as_str()
+                            );
+                            outln!("{}/login/{code}", url.trim_end_matches('/'));
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Err(e) => refusal(e, false),
+                    };
+                }
                 match app.create_token(&person, role, chrono::Utc::now()).await {
                     Ok((info, secret)) => {
                         eprintln!(

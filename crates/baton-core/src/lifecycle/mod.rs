@@ -8,13 +8,17 @@
 
 pub mod act;
 mod model;
+mod offer;
 mod rules;
+mod waiting;
 
 pub use model::{
     Action, Actor, Decision, Event, EventKind, Objection, Outcome, OutcomeResult, Position, Role,
     Status,
 };
+pub use offer::{Offer, offers};
 pub use rules::{LifecycleError, SYSTEM, apply, due, open, settle};
+pub use waiting::{Wait, waits};
 
 #[cfg(test)]
 mod tests;

@@ -271,7 +271,7 @@ fn distinct_options(positions: &[Position]) -> usize {
     options.len()
 }
 
-fn on_roster(r: &Resolution, person: &str) -> bool {
+pub(super) fn on_roster(r: &Resolution, person: &str) -> bool {
     let roster = &r.roster;
     roster.decide == person
         || roster.recommend.as_deref() == Some(person)

@@ -544,3 +544,49 @@ mod tiebreakers {
         );
     }
 }
+
+fn offered(g: &Guide, d: &Decision, person: &str, at: DateTime<Utc>) -> Vec<&'static str> {
+    offers(d, &member(person), at, &g.directory)
+        .into_iter()
+        .map(|o| match o {
+            Offer::Decide { needs_reason: true } => "decide with a reason",
+            o => o.as_str(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_page_offers_each_person_only_what_the_lifecycle_would_accept() {
+    let g = guide();
+    let d = opened(&g);
+    // During the check: raj (backup, input) may take positions and
+    // object; the requester recommends, so may too, and may withdraw.
+    assert_eq!(
+        offered(&g, &d, "raj", hours(1)),
+        ["position", "object"],
+        "a roster member during the consensus check"
+    );
+    assert_eq!(
+        offered(&g, &d, "ana", hours(1)),
+        ["position", "object", "withdraw"],
+        "the requester"
+    );
+    let d = deliberating(&g);
+    assert_eq!(
+        offered(&g, &d, "kim", hours(26)),
+        ["position", "decide", "delegate", "escalate"]
+    );
+    assert_eq!(
+        offered(&g, &d, "lee", hours(26)),
+        ["position", "decide with a reason"],
+        "a backup decides only with an override reason"
+    );
+    let (decided, _) = ok(&g, &d, &member("kim"), decide("postgres", None), hours(27));
+    assert_eq!(offered(&g, &decided, "kim", hours(28)), ["outcome"]);
+    assert!(offered(&g, &decided, "lee", hours(28)).is_empty());
+    let viewer = Actor {
+        person: "sam".into(),
+        role: Role::Viewer,
+    };
+    assert!(offers(&d, &viewer, hours(26), &g.directory).is_empty());
+}

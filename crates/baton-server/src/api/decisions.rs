@@ -174,3 +174,15 @@ pub async fn verify(
     }
     Ok(Json(report))
 }
+
+/// `GET /api/v1/me/waiting`: what waits for the token's person now —
+/// positions to give, decisions to make, objection windows open, outcomes
+/// due.
+pub async fn waiting(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<baton_app::Waiting>, Problem> {
+    Ok(Json(
+        state.app.waiting(&signed.caller, state.clock.now()).await?,
+    ))
+}

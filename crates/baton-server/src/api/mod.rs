@@ -136,6 +136,16 @@ pub fn routes() -> ApiRouter<AppState> {
             ),
         )
         .api_route(
+            "/api/v1/me/waiting",
+            get_with(
+                decisions::waiting,
+                doc::<Json<baton_app::Waiting>>(
+                    "What waits for the token's person: positions, decisions, objections, outcomes",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
             "/api/v1/audit/verify",
             get_with(
                 decisions::verify,

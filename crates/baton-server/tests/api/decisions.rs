@@ -266,3 +266,50 @@ async fn decisions_list_by_window_and_refuses_a_negative_offset() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn waiting_for_me_lists_what_the_lifecycle_would_accept_from_the_caller() {
+    each_backend(|app| async move {
+        let d = app.open_incident("Pager storm").await;
+        let id = d["id"].clone();
+        let decider = other_static(d["decider"].as_str().unwrap());
+        let (status, mine) = app.get(decider, "/api/v1/me/waiting").await;
+        assert_eq!(status, StatusCode::OK, "{mine}");
+        assert_eq!(mine["person"], decider);
+        let ids = |list: &Value| -> Vec<Value> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["id"].clone())
+                .collect()
+        };
+        assert_eq!(ids(&mine["decisions"]), std::slice::from_ref(&id), "{mine}");
+        assert_eq!(mine["decisions"][0]["title"], "Pager storm");
+
+        let (_, viewer) = app.get("sam", "/api/v1/me/waiting").await;
+        assert!(ids(&viewer["decisions"]).is_empty(), "{viewer}");
+
+        let today = app.now().date_naive().to_string();
+        let (status, body) = app
+            .post(
+                decider,
+                &format!("/api/v1/decisions/{id}/decide"),
+                json!({"option": "page less", "rationale": "noise", "review_on": today}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, after) = app.get(decider, "/api/v1/me/waiting").await;
+        assert!(ids(&after["decisions"]).is_empty(), "decided: {after}");
+        assert_eq!(
+            ids(&after["outcomes"]),
+            [id],
+            "the review date has come: {after}"
+        );
+
+        let (status, _, _) = app
+            .call(None, reqwest::Method::GET, "/api/v1/me/waiting", None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}

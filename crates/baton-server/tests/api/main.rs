@@ -15,5 +15,6 @@ mod feedback;
 mod observability;
 mod org;
 mod slack;
+mod web;
 mod webhooks;
 mod whatif;

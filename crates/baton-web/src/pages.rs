@@ -1,0 +1,635 @@
+//! The dashboard's pages: each a template over what the application
+//! answered, inside one layout. Rendering holds no rule: who may act, what
+//! waits, who decides — all of it arrives decided; a page only chooses
+//! how to show it (and hides forms from a reader who cannot write).
+
+use askama::Template;
+use baton_app::{ChainReport, RotationNow, Verified, Waiting, Waits};
+use baton_core::lifecycle::{Decision, Offer, Status};
+use baton_core::resolve::reason::Style;
+use baton_core::resolve::render::resolution as render_resolution;
+use baton_core::{Resolution, ResolveError};
+use chrono::{DateTime, Utc};
+
+/// The signed-in reader, as the layout shows them.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub person: String,
+    pub role: String,
+    /// The session's form token: every form carries it.
+    pub csrf: String,
+    /// Whether they may change anything (viewers may not): forms are
+    /// shown only to those who may use them.
+    pub can_write: bool,
+}
+
+/// A message at the top of a page.
+#[derive(Clone, Debug)]
+pub struct Flash {
+    /// `error` or `info`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            kind: "error",
+            text: text.into(),
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            kind: "info",
+            text: text.into(),
+        }
+    }
+}
+
+/// What every page's layout needs.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub title: String,
+    /// Which section of the navigation the page is in.
+    pub section: &'static str,
+    pub user: Option<User>,
+    pub flash: Option<Flash>,
+}
+
+/// The navigation: `(href, label, section)`.
+pub const NAV: &[(&str, &str, &str)] = &[
+    ("/", "Now", "now"),
+    ("/ask", "Ask", "ask"),
+    ("/decisions", "Decisions", "decisions"),
+    ("/analytics", "Metrics", "metrics"),
+    ("/alerts", "Alerts", "alerts"),
+    ("/audit-matrix", "Audit", "audit"),
+    ("/people", "People", "people"),
+    ("/rotations", "Rotations", "rotations"),
+    ("/guides", "Guides", "guides"),
+    ("/pilots", "Pilots", "pilots"),
+    ("/replay", "Replay", "replay"),
+    ("/surveys", "Surveys", "surveys"),
+    ("/misuse", "Report misuse", "misuse"),
+];
+
+impl Frame {
+    pub fn new(title: impl Into<String>, section: &'static str, user: Option<User>) -> Self {
+        Self {
+            title: title.into(),
+            section,
+            user,
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, flash: Option<Flash>) -> Self {
+        self.flash = flash;
+        self
+    }
+
+    pub fn nav(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        NAV
+    }
+}
+
+/// The stylesheet every page links, served from the binary.
+pub const PAGE_STYLE: &str = concat!(
+    include_str!("../templates/style.css"),
+    include_str!("../templates/dashboard.css")
+);
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage<'a> {
+    frame: &'a Frame,
+    next: &'a str,
+}
+
+pub fn login(frame: &Frame, next: &str) -> String {
+    LoginPage { frame, next }.render().unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+struct MessagePage<'a> {
+    frame: &'a Frame,
+    heading: &'a str,
+    text: &'a str,
+    details: &'a [String],
+    back: &'a str,
+}
+
+/// A page that only says something: a refusal, an error, a result.
+pub fn message(frame: &Frame, heading: &str, text: &str, details: &[String], back: &str) -> String {
+    MessagePage {
+        frame,
+        heading,
+        text,
+        details,
+        back,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// An open decision as the Now page lists it.
+pub struct OpenRow {
+    pub id: String,
+    pub title: String,
+    pub team: String,
+    pub decision_type: String,
+    pub status: String,
+    pub decider: String,
+    /// What comes next and when.
+    pub next: Option<(&'static str, DateTime<Utc>)>,
+}
+
+impl OpenRow {
+    /// `d` with the first of its deadlines still to come after `now`.
+    pub fn of(d: &Decision, now: DateTime<Utc>) -> Self {
+        let r = &d.resolution;
+        let mut deadlines: Vec<(&'static str, DateTime<Utc>)> = Vec::new();
+        if let Some(c) = &r.consensus_check
+            && d.status == Status::Checking
+        {
+            deadlines.push(("objections close", c.deadline));
+        }
+        deadlines.push(("positions close", r.deliberation.deadline));
+        if let Some(e) = &r.escalation
+            && !d.escalated
+        {
+            deadlines.push(("escalates", e.deadline));
+        }
+        let next = deadlines
+            .into_iter()
+            .filter(|(_, at)| *at > now)
+            .min_by_key(|(_, at)| *at);
+        Self {
+            id: d.id.to_string(),
+            title: d.title.clone(),
+            team: d.team.clone(),
+            decision_type: d.decision_type.clone(),
+            status: d.status.to_string(),
+            decider: d.decider.clone(),
+            next,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/now.html")]
+struct NowPage<'a> {
+    frame: &'a Frame,
+    waiting: Vec<(&'static str, &'a [Waits])>,
+    waiting_total: usize,
+    rotations: &'a [RotationNow],
+    open: &'a [OpenRow],
+}
+
+pub fn now(
+    frame: &Frame,
+    waiting: Option<&Waiting>,
+    rotations: &[RotationNow],
+    open: &[OpenRow],
+) -> String {
+    let lists: Vec<(&'static str, &[Waits])> = match waiting {
+        Some(w) => vec![
+            ("Decisions to make", &w.decisions[..]),
+            ("Positions to give", &w.positions[..]),
+            ("Objections open", &w.objections[..]),
+            ("Outcomes due", &w.outcomes[..]),
+        ],
+        None => Vec::new(),
+    };
+    NowPage {
+        frame,
+        waiting_total: lists.iter().map(|(_, l)| l.len()).sum(),
+        waiting: lists,
+        rotations,
+        open,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// The log's filters, as typed (empty when not given).
+#[derive(Clone, Debug, Default)]
+pub struct LogFilter {
+    pub q: String,
+    pub team: String,
+    pub decision_type: String,
+    pub status: String,
+    pub decider: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/decisions.html")]
+struct DecisionsPage<'a> {
+    frame: &'a Frame,
+    filter: &'a LogFilter,
+    teams: &'a [String],
+    statuses: Vec<&'static str>,
+    rows: &'a [Decision],
+    first: usize,
+    last: usize,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// Where a page of a long list stands.
+#[derive(Clone, Copy, Debug)]
+pub struct Paging {
+    /// How many come before this page.
+    pub offset: usize,
+    /// How many a page holds.
+    pub page: usize,
+    /// Whether more follow.
+    pub more: bool,
+}
+
+/// The log: `rows` are the page; `link(offset)` is the URL of another.
+pub fn decisions(
+    frame: &Frame,
+    filter: &LogFilter,
+    teams: &[String],
+    rows: &[Decision],
+    paging: Paging,
+    link: &dyn Fn(usize) -> String,
+) -> String {
+    let Paging { offset, page, more } = paging;
+    DecisionsPage {
+        frame,
+        filter,
+        teams,
+        statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+        rows,
+        first: offset + 1,
+        last: offset + rows.len(),
+        prev: (offset > 0).then(|| link(offset.saturating_sub(page))),
+        next: more.then(|| link(offset + page)),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// One audit event as a decision's page lists it.
+pub struct Trail {
+    pub seq: i64,
+    pub kind: String,
+    pub actor: String,
+    pub at: String,
+    pub hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/decision.html")]
+struct DecisionPage<'a> {
+    frame: &'a Frame,
+    d: &'a Decision,
+    explanation: String,
+    events: &'a [Trail],
+    can: Offered,
+}
+
+/// The forms a decision page shows: what the lifecycle offered the reader.
+#[derive(Clone, Copy, Debug, Default)]
+struct Offered {
+    position: bool,
+    object: bool,
+    delegate: bool,
+    decide: bool,
+    /// Deciding needs an override reason (the reader is not the decider).
+    decide_needs_reason: bool,
+    outcome: bool,
+    escalate: bool,
+    withdraw: bool,
+    any: bool,
+}
+
+impl Offered {
+    fn of(offers: &[Offer]) -> Self {
+        let mut can = Self {
+            any: !offers.is_empty(),
+            ..Self::default()
+        };
+        for offer in offers {
+            match offer {
+                Offer::Position => can.position = true,
+                Offer::Object => can.object = true,
+                Offer::Delegate => can.delegate = true,
+                Offer::Decide { needs_reason } => {
+                    can.decide = true;
+                    can.decide_needs_reason = *needs_reason;
+                }
+                Offer::Outcome => can.outcome = true,
+                Offer::Escalate => can.escalate = true,
+                Offer::Withdraw => can.withdraw = true,
+            }
+        }
+        can
+    }
+}
+
+/// A decision's page, with forms for `offers` (none for a viewer).
+pub fn decision(frame: &Frame, d: &Decision, events: &[Trail], offers: &[Offer]) -> String {
+    let writer = frame.user.as_ref().is_some_and(|u| u.can_write);
+    DecisionPage {
+        frame,
+        d,
+        explanation: reasons(&d.resolution, &d.team),
+        events,
+        can: if writer {
+            Offered::of(offers)
+        } else {
+            Offered::default()
+        },
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// A resolution's reasons as a page shows them: people link to their
+/// pages, rules to their place in the team's guide.
+pub fn reasons(r: &Resolution, team: &str) -> String {
+    let html = render_resolution(r, Style::Html, &|p| p.to_owned());
+    html.replace(
+        "href=\"#rule-",
+        &format!("href=\"/teams/{}/guide#rule-", escape_attr(team)),
+    )
+}
+
+fn escape_attr(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The Ask form as typed.
+#[derive(Clone, Debug, Default)]
+pub struct AskForm {
+    pub team: String,
+    pub decision_type: String,
+    pub requester: String,
+    pub at: String,
+    pub ctx: String,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/ask.html")]
+struct AskPage<'a> {
+    frame: &'a Frame,
+    form: &'a AskForm,
+    teams: &'a [String],
+    types: &'a [String],
+    answer: Option<String>,
+    refusal: Option<Refusal>,
+}
+
+struct Refusal {
+    code: String,
+    message: String,
+    explanation: Vec<String>,
+}
+
+/// The Ask page, with the answer to `form` when it was asked.
+pub fn ask(
+    frame: &Frame,
+    form: &AskForm,
+    teams: &[String],
+    types: &[String],
+    answer: Option<Result<&Resolution, &ResolveError>>,
+) -> String {
+    let (answer, refusal) = match answer {
+        Some(Ok(r)) => (Some(reasons(r, &r.team)), None),
+        Some(Err(e)) => (
+            None,
+            Some(Refusal {
+                code: e.code.as_str().to_owned(),
+                message: e.message.clone(),
+                explanation: e.explanation.clone(),
+            }),
+        ),
+        None => (None, None),
+    };
+    AskPage {
+        frame,
+        form,
+        teams,
+        types,
+        answer,
+        refusal,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// The team and window pickers, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct WindowPicker {
+    pub teams: Vec<String>,
+    pub team: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// An alert with the decisions its evidence names.
+pub struct AlertView {
+    pub kind: String,
+    pub team: String,
+    pub subject: String,
+    pub message: String,
+    pub decisions: Vec<String>,
+    pub evidence: String,
+}
+
+impl AlertView {
+    pub fn of(a: &baton_core::analytics::Alert) -> Self {
+        Self {
+            kind: crate::report::word(&a.kind),
+            team: a.team.clone(),
+            subject: a.subject.clone(),
+            message: a.message.clone(),
+            decisions: crate::report::decision_ids(a),
+            evidence: serde_json::to_string_pretty(&a.evidence).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/metrics.html")]
+struct MetricsPage<'a> {
+    frame: &'a Frame,
+    picker: &'a WindowPicker,
+    window: String,
+    query: &'a str,
+    headline: Vec<(&'static str, String)>,
+    charts: Vec<crate::charts::Chart>,
+    alerts: Vec<AlertView>,
+    profiles: crate::charts::DataTable,
+}
+
+fn window_text(w: &baton_core::analytics::Window) -> String {
+    format!(
+        "{} to {}",
+        w.from.format("%Y-%m-%d %H:%M UTC"),
+        w.to.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
+/// The metrics of a report, with its charts, alerts and profiles.
+pub fn metrics(frame: &Frame, picker: &WindowPicker, query: &str, r: &baton_app::Report) -> String {
+    MetricsPage {
+        frame,
+        picker,
+        window: window_text(&r.window),
+        query,
+        headline: crate::report::headline(r),
+        charts: crate::report::charts_of(r),
+        alerts: r.alerts.iter().map(AlertView::of).collect(),
+        profiles: crate::report::profiles(r),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/alerts.html")]
+struct AlertsPage<'a> {
+    frame: &'a Frame,
+    teams: &'a [String],
+    team: &'a str,
+    alerts: Vec<AlertView>,
+}
+
+pub fn alerts(
+    frame: &Frame,
+    teams: &[String],
+    team: &str,
+    alerts: &[baton_core::analytics::Alert],
+) -> String {
+    AlertsPage {
+        frame,
+        teams,
+        team,
+        alerts: alerts.iter().map(AlertView::of).collect(),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/audit.html")]
+struct AuditPage<'a> {
+    frame: &'a Frame,
+    picker: &'a WindowPicker,
+    window: String,
+    matrix: crate::charts::DataTable,
+    pains: Vec<(String, String, String)>,
+}
+
+/// The audit matrix as a table, its pains listed below it.
+pub fn audit(
+    frame: &Frame,
+    picker: &WindowPicker,
+    m: &baton_core::analytics::AuditMatrix,
+) -> String {
+    use crate::charts::{Cell, DataTable};
+    use crate::report::{duration, percent, word};
+    let known = |cell: Option<Cell>| cell.unwrap_or_else(|| Cell::text("unknown"));
+    let mut table = DataTable::new(&[
+        "team",
+        "type",
+        "count",
+        "declared",
+        "seen",
+        "impact",
+        "top deciders",
+        "leader share",
+        "median",
+        "p90",
+        "escalated",
+        "quality",
+        "pains",
+    ]);
+    let mut pains = Vec::new();
+    for row in &m.rows {
+        table.row(vec![
+            Cell::text(row.team.clone()),
+            Cell::text(row.decision_type.clone()),
+            Cell::count(row.count),
+            known(
+                row.declared_frequency
+                    .get()
+                    .map(|f| Cell::text(f.as_ref().map_or_else(|| "–".to_owned(), word))),
+            ),
+            Cell::text(
+                row.observed_frequency
+                    .as_ref()
+                    .map_or_else(|| "–".to_owned(), word),
+            ),
+            known(row.impact.get().map(|i| Cell::text(word(i)))),
+            known(row.top_deciders.get().map(|top| {
+                Cell::text(
+                    top.iter()
+                        .map(|d| format!("{} {:.0}%", d.person, d.share * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })),
+            known(row.leader_share.get().map(|s| Cell::number(*s, percent))),
+            known(row.median_seconds.get().map(|s| Cell::number(*s, duration))),
+            known(
+                row.p90_seconds
+                    .get()
+                    .map(|s| Cell::number(s.map(|v| v as f64), duration)),
+            ),
+            known(row.escalation_rate.get().map(|s| Cell::number(*s, percent))),
+            known(
+                row.outcome_quality
+                    .get()
+                    .map(|q| Cell::number(q.rate, |v| format!("{v:.2} ({})", q.recorded))),
+            ),
+            Cell::count(row.flags.len()),
+        ]);
+        for f in &row.flags {
+            pains.push((
+                format!("{}/{}", row.team, row.decision_type),
+                word(&f.kind),
+                f.message.clone(),
+            ));
+        }
+    }
+    AuditPage {
+        frame,
+        picker,
+        window: window_text(&m.window),
+        matrix: table,
+        pains,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/verify.html")]
+struct VerifyPage<'a> {
+    frame: &'a Frame,
+    head: &'a str,
+    report: Option<&'a ChainReport>,
+}
+
+/// The verify form and, once run, what it found.
+pub fn verify(frame: &Frame, head: &str, report: Option<&ChainReport>) -> String {
+    VerifyPage {
+        frame,
+        head,
+        report,
+    }
+    .render()
+    .unwrap_or_default()
+}
