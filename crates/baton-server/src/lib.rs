@@ -34,6 +34,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use clock::Clock;
 pub use problem::Problem;
+pub use web::PAGES;
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -277,7 +277,16 @@ fn trend_charts(r: &Report) -> Vec<Chart> {
         .iter()
         .map(|p| p.from.format("%b %d").to_string())
         .collect();
-    let week = |p: &baton_core::analytics::TrendPoint| Cell::text(date(p.from));
+    // The bucket's date, valued as its ISO 8601 interval: the window to
+    // ask `/api/v1/metrics` for the same figures.
+    let week = |p: &baton_core::analytics::TrendPoint| Cell {
+        text: date(p.from),
+        value: Some(format!(
+            "{}/{}",
+            baton_core::instant(p.from),
+            baton_core::instant(p.to)
+        )),
+    };
     let mut out = Vec::new();
 
     let mut table = DataTable::new(&["week of", "opened", "decided", "decided a week"]);

@@ -23,24 +23,43 @@ pub use session::Reader;
 
 use crate::AppState;
 
-/// Every page route. Pages are not in the OpenAPI document: they are
-/// for people.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(decisions::now))
-        .route("/assets/style.css", get(style))
-        .route("/login", get(login_form).post(login))
-        .route("/login/{code}", get(login_link))
-        .route("/logout", post(logout))
-        .route("/ask", get(decisions::ask))
-        .route("/decisions", get(decisions::log).post(decisions::open))
-        .route("/decisions/{id}", get(decisions::show))
-        .route("/decisions/{id}/{action}", post(decisions::act))
-        .route("/verify", get(decisions::verify))
-        .route("/analytics", get(analytics::metrics))
-        .route("/report.html", get(analytics::report_page))
-        .route("/alerts", get(analytics::alerts))
-        .route("/audit-matrix", get(analytics::audit))
+/// Declares the dashboard's routes once: the router serves them, and
+/// [`PAGES`] lists the paths a browser can open, so a test walks every
+/// page the router has without a list of its own.
+macro_rules! dashboard {
+    (pages { $($page:literal => $get:expr,)* } forms { $($form:literal => $post:expr,)* }) => {
+        /// Every path the dashboard answers GET on, with `{placeholders}`.
+        pub const PAGES: &[&str] = &[$($page),*];
+
+        /// Every page and form route. Pages are not in the OpenAPI
+        /// document: they are for people.
+        pub fn routes() -> Router<AppState> {
+            Router::new()
+                $(.route($page, $get))*
+                $(.route($form, $post))*
+        }
+    };
+}
+
+dashboard! {
+    pages {
+        "/" => get(decisions::now),
+        "/assets/style.css" => get(style),
+        "/login" => get(login_form).post(login),
+        "/login/{code}" => get(login_link),
+        "/ask" => get(decisions::ask),
+        "/decisions" => get(decisions::log).post(decisions::open),
+        "/decisions/{id}" => get(decisions::show),
+        "/verify" => get(decisions::verify),
+        "/analytics" => get(analytics::metrics),
+        "/report.html" => get(analytics::report_page),
+        "/alerts" => get(analytics::alerts),
+        "/audit-matrix" => get(analytics::audit),
+    }
+    forms {
+        "/logout" => post(logout),
+        "/decisions/{id}/{action}" => post(decisions::act),
+    }
 }
 
 /// A page: HTML with the headers every page sends. No script runs on any
