@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = [(1280, 800), (390, 844)]
 # Never followed: they change state.
-SKIP = re.compile(r"^/(logout|login)")
+SKIP = re.compile(r"^/(logout|login|api/)")
 
 
 def free_port():
@@ -122,6 +122,8 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "target" / "screenshots"))
     parser.add_argument("--baton", default=str(ROOT / "target" / "debug" / "baton"))
     parser.add_argument("--clock", default="2026-06-01T10:00:00Z")
+    parser.add_argument("--start", default="/", help="the page to crawl from")
+    parser.add_argument("--max", type=int, default=60, help="at most this many pages")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -143,8 +145,8 @@ def main():
         driver = Driver(port)
         driver.go(login)
         base = f"http://{address}"
-        seen, queue, pages = set(), ["/"], []
-        while queue and len(pages) < 60:
+        seen, queue, pages = set(), [args.start], []
+        while queue and len(pages) < args.max:
             path = queue.pop(0)
             key = shape(path)
             if key in seen:

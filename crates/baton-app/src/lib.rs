@@ -23,8 +23,10 @@ mod decisions;
 pub mod demo;
 pub mod error;
 mod feedback;
+mod guides;
 mod imports;
 mod org;
+mod people;
 mod pilots;
 mod replay;
 mod rotations;
@@ -42,11 +44,13 @@ pub use error::{ErrorKind, Failure, StoreFailure};
 pub use feedback::{
     FeedbackError, PollRequest, PollView, SurveyRequest, SurveyResults, SurveyView,
 };
+pub use guides::{Change, DiffLine, GuideError, GuideOverview, GuideVersion};
 pub use imports::{ExportError, ImportError as ImportFailure};
 pub use org::{ApplyError, PersonView};
+pub use people::{Claim, Endorsement, PersonRow};
 pub use pilots::{PilotError, PilotReport, PilotRequest};
 pub use replay::ReplayError;
-pub use rotations::{RotationNow, Shift};
+pub use rotations::{RotationNow, Shift, Timeline, TimelineShift};
 pub use tokens::{AuthError, TokenError};
 pub use waiting::{Waiting, Waits};
 pub use web::{SignInError, SignedIn};

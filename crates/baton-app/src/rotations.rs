@@ -73,3 +73,61 @@ impl App {
         Ok(out)
     }
 }
+
+/// A rotation's shifts over a window, overrides marked: the timeline.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct Timeline {
+    pub team: String,
+    pub rotation: String,
+    pub shifts: Vec<TimelineShift>,
+}
+
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct TimelineShift {
+    #[serde(flatten)]
+    pub shift: Shift,
+    /// The shift comes from an override, not the schedule.
+    pub overridden: bool,
+}
+
+impl App {
+    /// Every rotation's shifts between `from` and `to` (of `team`, or of
+    /// all teams), from the same computation the `.ics` feeds use.
+    pub async fn rotation_timelines(
+        &self,
+        team: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Timeline>, ApplyError> {
+        let mut out = Vec::new();
+        for guide in self.guides().await? {
+            if team.is_some_and(|t| t != guide.team) {
+                continue;
+            }
+            let dir = &guide.directory;
+            for r in &guide.rotations {
+                let shifts =
+                    r.shifts(dir, from, to)
+                        .into_iter()
+                        .map(|s| TimelineShift {
+                            overridden: r.overrides.iter().any(|o| {
+                                o.person == s.holder && o.from <= s.start && s.end <= o.to
+                            }),
+                            shift: Shift {
+                                person: dir.id(s.holder).to_owned(),
+                                name: dir.person(s.holder).name.clone(),
+                                from: s.start,
+                                to: s.end,
+                            },
+                        })
+                        .collect();
+                out.push(Timeline {
+                    team: guide.team.clone(),
+                    rotation: r.name.clone(),
+                    shifts,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

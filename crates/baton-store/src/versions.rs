@@ -289,6 +289,30 @@ impl Store {
         body.ok_or_else(|| StoreError::NoGuide(team.to_owned()))
     }
 
+    /// Version `number` (1 is the first applied) of `team`'s guide, as
+    /// text; `None` when there is no such version.
+    pub async fn guide_version_text(
+        &self,
+        team: &str,
+        number: u32,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(offset) = i64::from(number).checked_sub(1) else {
+            return Ok(None);
+        };
+        let body: Option<String> = on_pool!(self, |pool| {
+            sqlx::query(
+                "SELECT body FROM guide_versions WHERE team = $1 ORDER BY id LIMIT 1 OFFSET $2",
+            )
+            .bind(team)
+            .bind(offset)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| r.try_get("body"))
+            .transpose()?
+        });
+        Ok(body)
+    }
+
     /// The latest guide of `team`, compiled against the directory in force.
     pub async fn guide(&self, team: &str) -> Result<Arc<Guide>, StoreError> {
         Ok(self.guide_trusting(team, true).await?.2)

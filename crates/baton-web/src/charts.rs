@@ -282,6 +282,90 @@ pub fn lorenz(id: &str, title: &str, description: &str, counts: &[u64]) -> Strin
     .unwrap_or_default()
 }
 
+/// One lane of a timeline: a label and its segments, each a fraction of
+/// the window `[0, 1]` with its label; `series` 1 marks an override.
+pub struct Lane {
+    pub label: String,
+    pub segments: Vec<Segment>,
+}
+
+pub struct Segment {
+    pub from: f64,
+    pub to: f64,
+    pub label: String,
+    pub series: usize,
+}
+
+#[derive(Template)]
+#[template(path = "charts/timeline.svg", escape = "html")]
+struct TimelineSvg<'a> {
+    id: &'a str,
+    title: &'a str,
+    description: &'a str,
+    width: f64,
+    height: f64,
+    label_width: f64,
+    rects: Vec<(f64, f64, f64, usize, String, bool)>,
+    labels: Vec<(f64, String)>,
+    ticks: Vec<(f64, String)>,
+    now: Option<f64>,
+}
+
+/// Lanes of segments over one window: who holds what, when. `ticks` and
+/// `now` are fractions of the window too.
+pub fn timeline(
+    id: &str,
+    title: &str,
+    description: &str,
+    lanes: &[Lane],
+    ticks: &[(f64, String)],
+    now: Option<f64>,
+) -> String {
+    let label_width = 150.0;
+    let room = WIDTH - label_width - 8.0;
+    let lane_height = 26.0;
+    let x = |f: f64| label_width + room * f.clamp(0.0, 1.0);
+    let mut rects = Vec::new();
+    let mut labels = Vec::new();
+    for (i, lane) in lanes.iter().enumerate() {
+        let y = 6.0 + lane_height * i as f64;
+        labels.push((y + 13.0, lane.label.clone()));
+        for s in &lane.segments {
+            let (left, right) = (x(s.from), x(s.to));
+            // A segment wide enough to name its holder says who it is.
+            let named = right - left > 7.0 * s.label.chars().count() as f64;
+            rects.push((
+                left,
+                y,
+                (right - left - 1.0).max(1.0),
+                s.series,
+                s.label.clone(),
+                named,
+            ));
+        }
+    }
+    let bottom = 6.0 + lane_height * lanes.len() as f64;
+    TimelineSvg {
+        id,
+        title,
+        description,
+        width: WIDTH,
+        height: bottom + 18.0,
+        label_width,
+        rects,
+        labels,
+        // A tick too near the right edge would be cut off.
+        ticks: ticks
+            .iter()
+            .filter(|(f, _)| *f <= 0.94)
+            .map(|(f, t)| (x(*f), t.clone()))
+            .collect(),
+        now: now.filter(|f| (0.0..=1.0).contains(f)).map(x),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

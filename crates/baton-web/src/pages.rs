@@ -633,3 +633,263 @@ pub fn verify(frame: &Frame, head: &str, report: Option<&ChainReport>) -> String
     .render()
     .unwrap_or_default()
 }
+
+/// One team's rotations on the timeline page.
+pub struct TeamTimeline {
+    pub team: String,
+    pub svg: String,
+    pub rotations: Vec<baton_app::Timeline>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/rotations.html")]
+struct RotationsPage<'a> {
+    frame: &'a Frame,
+    picker: &'a WindowPicker,
+    window: String,
+    teams: Vec<TeamTimeline>,
+}
+
+/// Rotations as a timeline per team over `[from, to)`, with each shift
+/// in a table below (the feed's shifts, overrides marked).
+pub fn rotations(
+    frame: &Frame,
+    picker: &WindowPicker,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    timelines: Vec<baton_app::Timeline>,
+) -> String {
+    use crate::charts::{Lane, Segment, timeline};
+    let span = (to - from).num_seconds().max(1) as f64;
+    let frac = |t: DateTime<Utc>| (t - from).num_seconds() as f64 / span;
+    let days = (to - from).num_days().max(1);
+    let step = (days / 6).max(1);
+    let ticks: Vec<(f64, String)> = (0..=days)
+        .step_by(step as usize)
+        .map(|d| {
+            let t = from + chrono::Duration::days(d);
+            (frac(t), t.format("%b %d").to_string())
+        })
+        .collect();
+    let mut teams: Vec<TeamTimeline> = Vec::new();
+    for t in timelines {
+        match teams.last_mut() {
+            Some(last) if last.team == t.team => last.rotations.push(t),
+            _ => teams.push(TeamTimeline {
+                team: t.team.clone(),
+                svg: String::new(),
+                rotations: vec![t],
+            }),
+        }
+    }
+    for team in &mut teams {
+        let lanes: Vec<Lane> = team
+            .rotations
+            .iter()
+            .map(|t| Lane {
+                label: t.rotation.clone(),
+                segments: t
+                    .shifts
+                    .iter()
+                    .map(|s| Segment {
+                        from: frac(s.shift.from),
+                        to: frac(s.shift.to),
+                        label: s.shift.person.clone(),
+                        series: usize::from(s.overridden),
+                    })
+                    .collect(),
+            })
+            .collect();
+        team.svg = timeline(
+            &format!("timeline-{}", team.team),
+            &format!("{} rotations", team.team),
+            "Who holds each rotation over the window; overrides in the second colour, the dashed line is now.",
+            &lanes,
+            &ticks,
+            Some(frac(now)),
+        );
+    }
+    RotationsPage {
+        frame,
+        picker,
+        window: format!(
+            "{} to {}",
+            from.format("%Y-%m-%d %H:%M UTC"),
+            to.format("%Y-%m-%d %H:%M UTC")
+        ),
+        teams,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/people.html")]
+struct PeoplePage<'a> {
+    frame: &'a Frame,
+    people: &'a [baton_app::PersonRow],
+}
+
+/// Everyone, with their load and strongest claims.
+pub fn people(frame: &Frame, people: &[baton_app::PersonRow]) -> String {
+    PeoplePage { frame, people }.render().unwrap_or_default()
+}
+
+/// What a person's page shows.
+pub struct PersonDetail {
+    pub person: baton_app::PersonView,
+    pub claims: Vec<baton_app::Claim>,
+    pub decisions: Vec<Decision>,
+    pub profile: Option<baton_app::ProfileView>,
+    pub shifts: Vec<(String, baton_app::TimelineShift)>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/person.html")]
+struct PersonPage<'a> {
+    frame: &'a Frame,
+    p: &'a PersonDetail,
+    /// The reader may endorse them: a writer who is someone else.
+    can_endorse: bool,
+}
+
+pub fn person(frame: &Frame, p: &PersonDetail) -> String {
+    let can_endorse = frame
+        .user
+        .as_ref()
+        .is_some_and(|u| u.can_write && u.person != p.person.id);
+    PersonPage {
+        frame,
+        p,
+        can_endorse,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// A team's row on the guides page.
+pub struct GuideRow {
+    pub team: String,
+    pub versions: usize,
+    pub applied_at: Option<DateTime<Utc>>,
+    pub warnings: usize,
+}
+
+#[derive(Template)]
+#[template(path = "pages/guides.html")]
+struct GuidesPage<'a> {
+    frame: &'a Frame,
+    rows: &'a [GuideRow],
+}
+
+pub fn guides(frame: &Frame, rows: &[GuideRow]) -> String {
+    GuidesPage { frame, rows }.render().unwrap_or_default()
+}
+
+/// One line of a guide as its page shows it: its number, an anchor when
+/// a rule starts there, and the findings placed on it.
+struct GuideLine {
+    number: usize,
+    text: String,
+    anchor: Option<String>,
+    findings: Vec<baton_core::Diagnostic>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/guide.html")]
+struct GuidePage<'a> {
+    frame: &'a Frame,
+    g: &'a baton_app::GuideOverview,
+    lines: Vec<GuideLine>,
+    /// Findings with no line: about the file as a whole.
+    whole: Vec<&'a baton_core::Diagnostic>,
+}
+
+/// The guide in force, numbered, each rule anchored (`#rule-ID`, where a
+/// decision's reasons link) and each lint finding under its line.
+pub fn guide(frame: &Frame, g: &baton_app::GuideOverview) -> String {
+    let mut in_rules = false;
+    let lines = g
+        .text
+        .lines()
+        .enumerate()
+        .map(|(i, text)| {
+            let number = i + 1;
+            if !text.starts_with(' ') && !text.starts_with('#') && !text.is_empty() {
+                in_rules = text.starts_with("rules:");
+            }
+            let anchor = in_rules
+                .then(|| text.trim_start().strip_prefix("- id:"))
+                .flatten()
+                .map(|id| format!("rule-{}", escape_attr(id.trim().trim_matches('"'))));
+            GuideLine {
+                number,
+                text: text.to_owned(),
+                anchor,
+                findings: g
+                    .findings
+                    .iter()
+                    .filter(|f| f.line == Some(number as u64))
+                    .cloned()
+                    .collect(),
+            }
+        })
+        .collect();
+    GuidePage {
+        frame,
+        g,
+        lines,
+        whole: g.findings.iter().filter(|f| f.line.is_none()).collect(),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/diff.html")]
+struct DiffPage<'a> {
+    frame: &'a Frame,
+    team: &'a str,
+    versions: &'a [baton_app::GuideVersion],
+    from: u32,
+    to: u32,
+    lines: &'a [baton_app::DiffLine],
+    changed: usize,
+}
+
+/// Two versions of a guide, line by line.
+pub fn guide_diff(
+    frame: &Frame,
+    team: &str,
+    versions: &[baton_app::GuideVersion],
+    (from, to): (u32, u32),
+    lines: &[baton_app::DiffLine],
+) -> String {
+    DiffPage {
+        frame,
+        team,
+        versions,
+        from,
+        to,
+        lines,
+        changed: lines
+            .iter()
+            .filter(|l| l.change != baton_app::Change::Same)
+            .count(),
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/cheat_sheet.html")]
+struct CheatSheetPage<'a> {
+    frame: &'a Frame,
+    sheet: &'a baton_core::guide::cheat_sheet::CheatSheet,
+}
+
+/// The printable cheat sheet.
+pub fn cheat_sheet(frame: &Frame, sheet: &baton_core::guide::cheat_sheet::CheatSheet) -> String {
+    CheatSheetPage { frame, sheet }.render().unwrap_or_default()
+}

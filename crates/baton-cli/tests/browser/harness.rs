@@ -334,7 +334,26 @@ impl Browser {
                 .await
                 .unwrap_or_else(|e| panic!("no field `{name}` in `{form}`: {e}"));
         }
+        // Mark this page, so the next one is known by the mark's absence.
+        self.client
+            .execute("window.__batonOld = true; return 1;", vec![])
+            .await
+            .unwrap();
         f.submit().await.unwrap();
+        self.wait_for_next_page().await;
+    }
+
+    /// Waits until the marked page has been replaced and the new one has
+    /// loaded.
+    async fn wait_for_next_page(&self) {
+        let script = "return window.__batonOld !== true && document.readyState === 'complete';";
+        for _ in 0..200 {
+            if self.client.execute(script, vec![]).await.ok() == Some(Value::Bool(true)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no new page after submitting a form");
     }
 
     /// The text of each cell of the table matching `css`, row by row; a

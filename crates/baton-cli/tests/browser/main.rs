@@ -15,4 +15,5 @@ mod common;
 mod forms;
 mod harness;
 mod pages;
+mod rotations;
 mod story;

@@ -6,6 +6,7 @@
 //! programs, rotations get their schedules, and every expertise query gets
 //! a ranked index so resolution never scans the directory.
 
+pub mod cheat_sheet;
 mod compile;
 pub mod file;
 mod selector;

@@ -18,15 +18,15 @@ const DAYS: i64 = 90;
 
 /// The picker as typed, and the window it names (`None` for an end left
 /// open).
-struct Picked {
-    picker: WindowPicker,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+pub(super) struct Picked {
+    pub picker: WindowPicker,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// What the picker asks for; an instant that does not read is an error to
 /// show.
-fn picked(q: &HashMap<String, String>, teams: Vec<String>) -> Result<Picked, String> {
+pub(super) fn picked(q: &HashMap<String, String>, teams: Vec<String>) -> Result<Picked, String> {
     let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let picker = WindowPicker {
         teams,
@@ -63,7 +63,7 @@ fn window_of(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, now: DateTi
 }
 
 /// A picker that does not read, as a page that says why.
-fn not_accepted(frame: &Frame, why: &str, back: &str) -> Response {
+pub(super) fn not_accepted(frame: &Frame, why: &str, back: &str) -> Response {
     page(
         StatusCode::UNPROCESSABLE_ENTITY,
         pages::message(frame, "Not accepted", why, &[], back),

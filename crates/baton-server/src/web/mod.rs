@@ -7,6 +7,7 @@
 
 mod analytics;
 mod decisions;
+mod org;
 mod session;
 
 use std::collections::HashMap;
@@ -55,9 +56,17 @@ dashboard! {
         "/report.html" => get(analytics::report_page),
         "/alerts" => get(analytics::alerts),
         "/audit-matrix" => get(analytics::audit),
+        "/rotations" => get(org::rotations),
+        "/people" => get(org::people),
+        "/people/{person}" => get(org::person),
+        "/guides" => get(org::guides),
+        "/teams/{team}/guide" => get(org::guide),
+        "/teams/{team}/guide/diff" => get(org::guide_diff),
+        "/teams/{team}/cheat-sheet" => get(org::cheat_sheet),
     }
     forms {
         "/logout" => post(logout),
+        "/people/{person}/endorse" => post(org::endorse),
         "/decisions/{id}/{action}" => post(decisions::act),
     }
 }

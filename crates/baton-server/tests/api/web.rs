@@ -352,3 +352,52 @@ async fn the_verify_button_proves_the_chain() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_guide_page_shows_lint_in_place_and_a_diff_between_versions() {
+    each_backend(|app| async move {
+        let shadowed = format!(
+            "{}  - id: never-reached\n    authority: {{requester: true}}\n",
+            examples::GUIDE
+        );
+        app.service
+            .apply(None, &[("deference.yaml", &shadowed)], app.now())
+            .await
+            .unwrap();
+        let mut v = Visitor::sign_in(&app, "sam").await;
+        let guide = v.get("/teams/platform/guide").await;
+        assert_eq!(guide.status, StatusCode::OK);
+        let flagged = guide
+            .body
+            .split("<tr")
+            .find(|row| row.contains("class=\"flagged\""))
+            .unwrap_or_else(|| panic!("no flagged line: {}", guide.body));
+        assert!(flagged.contains("id=\"rule-never-reached\""), "{flagged}");
+        assert!(
+            flagged.contains("shadowed"),
+            "the finding sits on its line: {flagged}"
+        );
+        assert!(
+            guide.body.contains("id=\"rule-default\""),
+            "every rule is anchored"
+        );
+
+        let diff = v.get("/teams/platform/guide/diff?from=1&to=2").await;
+        assert_eq!(diff.status, StatusCode::OK);
+        assert!(diff.body.contains("2 lines changed"), "{}", diff.body);
+        let added: Vec<&str> = diff.body.split("<tr class=\"added\">").skip(1).collect();
+        assert_eq!(added.len(), 2);
+        assert!(added[0].contains("never-reached"));
+
+        let missing = v.get("/teams/platform/guide/diff?from=1&to=9").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.body.contains("no guide version 9"));
+        let bad = v.get("/teams/platform/guide/diff?from=x").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let sheet = v.get("/teams/platform/cheat-sheet").await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        assert!(sheet.body.contains("Undecided after"), "{}", sheet.body);
+    })
+    .await;
+}
