@@ -223,6 +223,11 @@ impl App {
     }
 
     /// Poll `id` and its votes, ranked.
+    /// Every poll (of `team`, when given), newest first.
+    pub async fn polls(&self, team: Option<&str>) -> Result<Vec<Poll>, FeedbackError> {
+        Ok(self.store.feedback().polls(team).await?)
+    }
+
     pub async fn poll(&self, id: i64) -> Result<PollView, FeedbackError> {
         let poll = self.store.feedback().poll(id).await?;
         let votes = self.store.feedback().votes(id).await?;

@@ -315,9 +315,11 @@ fn a_pilot_of_the_demo_reports_the_same_bytes_on_every_run() {
             "2026-05-01",
         ],
     ));
-    assert_eq!(id.trim(), "1");
+    // The demo seeds pilot 1.
+    let id = id.trim().to_owned();
+    assert_eq!(id, "2");
     let report = |json: bool| {
-        let mut args = vec!["pilot", "report", "1", "--at", "2026-06-01"];
+        let mut args = vec!["pilot", "report", id.as_str(), "--at", "2026-06-01"];
         if json {
             args.push("--json");
         }
@@ -327,7 +329,7 @@ fn a_pilot_of_the_demo_reports_the_same_bytes_on_every_run() {
     assert_eq!(a, b, "two runs differ");
     let json: serde_json::Value = serde_json::from_str(&a).unwrap();
     assert_eq!(json["resamples"], 10_000);
-    assert_eq!(json["pilot"]["id"], 1);
+    assert_eq!(json["pilot"]["id"], 2);
     assert!(json["comparisons"].as_array().unwrap().len() == 4);
     insta::assert_snapshot!("pilot_platform", report(false));
     let list = ok(&baton(dir.path(), &["pilot", "list", "--json"]));

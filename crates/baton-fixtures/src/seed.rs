@@ -135,6 +135,19 @@ pub async fn seed(
     if let Some(d) = decided.first() {
         run_poll(store, d, d.opened_at + Duration::hours(1)).await?;
     }
+    // A pilot the steward started ten weeks ago: platform's guide for its
+    // incidents, priorities and tooling, against the ten weeks before.
+    let guide = store.guide("platform").await?;
+    let started = now - Duration::weeks(10);
+    let spec = baton_core::analytics::pilot::PilotSpec {
+        team: "platform".into(),
+        types: vec!["incident".into(), "prioritization".into(), "tooling".into()],
+        guide_version: guide.version.clone(),
+        from: started,
+        to: now,
+        control: None,
+    };
+    store.pilots().create(&spec, demo::ADMIN, started).await?;
     Ok(seeded)
 }
 

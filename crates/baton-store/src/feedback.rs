@@ -365,25 +365,46 @@ impl Feedback<'_> {
     }
 
     pub async fn poll(self, id: i64) -> Result<Poll, StoreError> {
-        let poll = on_pool!(self, |pool| {
-            let row = sqlx::query("SELECT id, team, question, domain, decision_id, created_by, created_at FROM polls WHERE id = $1")
+        self.polls_where(None, Some(id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_found("poll", id))
+    }
+
+    /// Every poll (of `team`, when given), newest first.
+    pub async fn polls(self, team: Option<&str>) -> Result<Vec<Poll>, StoreError> {
+        self.polls_where(team, None).await
+    }
+
+    async fn polls_where(
+        self,
+        team: Option<&str>,
+        id: Option<i64>,
+    ) -> Result<Vec<Poll>, StoreError> {
+        let polls = on_pool!(self, |pool| {
+            let rows = sqlx::query("SELECT id, team, question, domain, decision_id, created_by, created_at FROM polls WHERE ($1 IS NULL OR team = $1) AND ($2 IS NULL OR id = $2) ORDER BY id DESC")
+                .bind(team)
                 .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or_else(|| not_found("poll", id))?;
-            Poll {
-                id: row.try_get("id")?,
-                team: row.try_get("team")?,
-                question: row.try_get("question")?,
-                domain: row.try_get("domain")?,
-                decision: row
-                    .try_get::<Option<i64>, _>("decision_id")?
-                    .and_then(|id| DecisionId::new(id).ok()),
-                created_by: row.try_get("created_by")?,
-                created_at: row.try_get("created_at")?,
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(Poll {
+                    id: row.try_get("id")?,
+                    team: row.try_get("team")?,
+                    question: row.try_get("question")?,
+                    domain: row.try_get("domain")?,
+                    decision: row
+                        .try_get::<Option<i64>, _>("decision_id")?
+                        .and_then(|id| DecisionId::new(id).ok()),
+                    created_by: row.try_get("created_by")?,
+                    created_at: row.try_get("created_at")?,
+                });
             }
+            out
         });
-        Ok(poll)
+        Ok(polls)
     }
 
     /// Records or replaces `person`'s confidence (1–5) in poll `id`.

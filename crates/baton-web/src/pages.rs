@@ -893,3 +893,323 @@ struct CheatSheetPage<'a> {
 pub fn cheat_sheet(frame: &Frame, sheet: &baton_core::guide::cheat_sheet::CheatSheet) -> String {
     CheatSheetPage { frame, sheet }.render().unwrap_or_default()
 }
+
+#[derive(Template)]
+#[template(path = "pages/surveys.html")]
+struct SurveysPage<'a> {
+    frame: &'a Frame,
+    now: DateTime<Utc>,
+    surveys: &'a [baton_app::Survey],
+    polls: &'a [baton_app::Poll],
+}
+
+/// Surveys (open ones to answer, closed ones with results) and polls.
+pub fn surveys(
+    frame: &Frame,
+    now: DateTime<Utc>,
+    surveys: &[baton_app::Survey],
+    polls: &[baton_app::Poll],
+) -> String {
+    SurveysPage {
+        frame,
+        now,
+        surveys,
+        polls,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// A question's tally as a page shows it.
+pub struct TallyView {
+    pub prompt: String,
+    pub lines: Vec<String>,
+    pub texts: Vec<String>,
+}
+
+impl TallyView {
+    fn of(prompt: &str, tally: &baton_core::feedback::Tally) -> Self {
+        use baton_core::feedback::Tally;
+        let pct = |n: usize, of: usize| {
+            if of == 0 {
+                0.0
+            } else {
+                100.0 * n as f64 / of as f64
+            }
+        };
+        let (lines, texts) = match tally {
+            Tally::Hidden { answers } => (
+                vec![format!(
+                    "{answers} answer{} — hidden until at least {} people answer it",
+                    if *answers == 1 { "" } else { "s" },
+                    baton_core::feedback::MIN_RESPONSES
+                )],
+                Vec::new(),
+            ),
+            Tally::Enps {
+                answers,
+                enps,
+                promoters,
+                passives,
+                detractors,
+            } => (
+                vec![
+                    format!("eNPS {enps:+.0} from {answers} answers"),
+                    format!(
+                        "promoters {promoters} ({:.0}%), passives {passives}, detractors {detractors} ({:.0}%)",
+                        pct(*promoters, *answers),
+                        pct(*detractors, *answers)
+                    ),
+                ],
+                Vec::new(),
+            ),
+            Tally::Scale {
+                answers,
+                mean,
+                distribution,
+            } => (
+                vec![
+                    format!("mean {mean:.1} of 5 from {answers} answers"),
+                    distribution
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| format!("{}: {n}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                ],
+                Vec::new(),
+            ),
+            Tally::YesNo { answers, yes, no } => (
+                vec![format!(
+                    "yes {yes} ({:.0}%), no {no} — {answers} answers",
+                    pct(*yes, *answers)
+                )],
+                Vec::new(),
+            ),
+            Tally::Text { answers } => (
+                vec![format!("{} answers, in alphabetical order", answers.len())],
+                answers.clone(),
+            ),
+        };
+        Self {
+            prompt: prompt.to_owned(),
+            lines,
+            texts,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/survey.html")]
+struct SurveyPage<'a> {
+    frame: &'a Frame,
+    s: &'a baton_app::SurveyView,
+    open: bool,
+    results: &'a baton_app::SurveyResults,
+    tallies: Vec<TallyView>,
+    can_answer: bool,
+}
+
+/// A survey: its form while open and unanswered, its results once they
+/// may be shown.
+pub fn survey(
+    frame: &Frame,
+    s: &baton_app::SurveyView,
+    results: &baton_app::SurveyResults,
+    now: DateTime<Utc>,
+) -> String {
+    let open = s.survey.closes_at.is_some_and(|c| c > now);
+    let tallies = results
+        .results
+        .as_ref()
+        .map(|r| {
+            s.survey
+                .questions
+                .iter()
+                .filter_map(|q| r.get(&q.id).map(|t| TallyView::of(&q.prompt, t)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let can_answer = open && !s.answered && frame.user.as_ref().is_some_and(|u| u.can_write);
+    SurveyPage {
+        frame,
+        s,
+        open,
+        results,
+        tallies,
+        can_answer,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "pages/poll.html")]
+struct PollPage<'a> {
+    frame: &'a Frame,
+    p: &'a baton_app::PollView,
+}
+
+/// A confidence poll: votes ranked, each with the voter's validated level.
+pub fn poll(frame: &Frame, p: &baton_app::PollView) -> String {
+    PollPage { frame, p }.render().unwrap_or_default()
+}
+
+/// The pilot form as typed.
+#[derive(Clone, Debug, Default)]
+pub struct PilotForm {
+    pub team: String,
+    pub types: String,
+    pub guide_version: String,
+    pub from: String,
+    pub to: String,
+    pub control: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/pilots.html")]
+struct PilotsPage<'a> {
+    frame: &'a Frame,
+    pilots: &'a [baton_app::Pilot],
+    teams: &'a [String],
+    /// Each team's guide version in force, to pilot.
+    versions: &'a [(String, String)],
+    form: &'a PilotForm,
+}
+
+/// Pilots run so far, and a form to start one.
+pub fn pilots(
+    frame: &Frame,
+    pilots: &[baton_app::Pilot],
+    teams: &[String],
+    versions: &[(String, String)],
+    form: &PilotForm,
+) -> String {
+    PilotsPage {
+        frame,
+        pilots,
+        teams,
+        versions,
+        form,
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// One comparison row of a pilot report, in words.
+struct ComparisonRow {
+    metric: &'static str,
+    pilot: String,
+    baseline: String,
+    difference: String,
+    interval: String,
+    verdict: &'static str,
+    verdict_class: &'static str,
+    n: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/pilot.html")]
+struct PilotPage<'a> {
+    frame: &'a Frame,
+    r: &'a baton_app::PilotReport,
+    rows: Vec<ComparisonRow>,
+    periods: [&'a baton_core::analytics::pilot::Period; 2],
+}
+
+/// A pilot's report: each period measured, each metric compared with its
+/// bootstrap interval and verdict.
+pub fn pilot(frame: &Frame, r: &baton_app::PilotReport) -> String {
+    use crate::report::{duration, percent};
+    use baton_core::analytics::pilot::{PilotMetric, Verdict};
+    let show = |m: PilotMetric, v: Option<f64>| -> String {
+        match v {
+            None => "–".into(),
+            Some(v) => match m {
+                PilotMetric::MedianTimeToDecisionSeconds => duration(v),
+                PilotMetric::EscalationRate => percent(v),
+                PilotMetric::OutcomeQuality => format!("{v:.2}"),
+                PilotMetric::Enps => format!("{v:+.0}"),
+            },
+        }
+    };
+    let signed = |m: PilotMetric, v: f64| -> String {
+        let sign = if v < 0.0 { "−" } else { "+" };
+        let text = match m {
+            PilotMetric::EscalationRate => format!("{:.1}%", v.abs() * 100.0),
+            _ => show(m, Some(v.abs())),
+        };
+        format!("{sign}{}", text.trim_start_matches('+'))
+    };
+    let rows = r
+        .comparison
+        .comparisons
+        .iter()
+        .map(|c| ComparisonRow {
+            metric: c.metric.name(),
+            pilot: show(c.metric, c.pilot),
+            baseline: show(c.metric, c.baseline),
+            difference: c.difference.map_or("–".into(), |d| signed(c.metric, d)),
+            interval: c.interval.as_ref().map_or("–".into(), |i| {
+                format!(
+                    "{} to {}",
+                    signed(c.metric, i.low),
+                    signed(c.metric, i.high)
+                )
+            }),
+            verdict: c.verdict.words(),
+            verdict_class: match c.verdict {
+                Verdict::Lower | Verdict::Higher => "clear",
+                Verdict::NoClearDifference => "none",
+                Verdict::Inconclusive => "inconclusive",
+            },
+            n: format!("{} vs {}", c.pilot_n, c.baseline_n),
+            note: c.note.clone(),
+        })
+        .collect();
+    let p = &r.comparison.periods;
+    PilotPage {
+        frame,
+        r,
+        rows,
+        periods: [&p.pilot, &p.baseline],
+    }
+    .render()
+    .unwrap_or_default()
+}
+
+/// The replay form as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayForm {
+    pub team: String,
+    pub guide: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/replay.html")]
+struct ReplayPage<'a> {
+    frame: &'a Frame,
+    teams: &'a [String],
+    form: &'a ReplayForm,
+    report: Option<&'a baton_core::replay::ReplayReport>,
+}
+
+/// Replay: a guide to try against the log, and what it would have changed.
+pub fn replay(
+    frame: &Frame,
+    teams: &[String],
+    form: &ReplayForm,
+    report: Option<&baton_core::replay::ReplayReport>,
+) -> String {
+    ReplayPage {
+        frame,
+        teams,
+        form,
+        report,
+    }
+    .render()
+    .unwrap_or_default()
+}

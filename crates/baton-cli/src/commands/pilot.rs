@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use baton_app::{Caller, OPERATOR, Pilot, PilotReport, PilotRequest};
-use baton_core::analytics::pilot::{Comparison, Period, PilotMetric, Verdict};
+use baton_core::analytics::pilot::{Period, PilotMetric, Verdict};
 use baton_core::lifecycle::Role;
 
 use super::app::{block_on, connect, refusal};
@@ -151,24 +151,6 @@ fn signed(metric: PilotMetric, v: f64) -> String {
     format!("{sign}{}", text.trim_start_matches('+'))
 }
 
-fn name(metric: PilotMetric) -> &'static str {
-    match metric {
-        PilotMetric::MedianTimeToDecisionSeconds => "median time to decision",
-        PilotMetric::EscalationRate => "escalation rate",
-        PilotMetric::OutcomeQuality => "outcome quality",
-        PilotMetric::Enps => "eNPS",
-    }
-}
-
-fn verdict(c: &Comparison) -> &'static str {
-    match c.verdict {
-        Verdict::Lower => "lower in the pilot",
-        Verdict::Higher => "higher in the pilot",
-        Verdict::NoClearDifference => "no clear difference",
-        Verdict::Inconclusive => "inconclusive",
-    }
-}
-
 /// The report as a terminal shows it.
 pub fn render(r: &PilotReport) -> String {
     let c = &r.comparison;
@@ -198,7 +180,7 @@ pub fn render(r: &PilotReport) -> String {
     );
     for x in &c.comparisons {
         t.add_row(vec![
-            name(x.metric).to_owned(),
+            x.metric.name().to_owned(),
             show(x.metric, x.pilot),
             show(x.metric, x.baseline),
             x.difference
@@ -213,7 +195,7 @@ pub fn render(r: &PilotReport) -> String {
                     )
                 },
             ),
-            verdict(x).to_owned(),
+            x.verdict.words().to_owned(),
         ]);
     }
     let _ = writeln!(s, "{t}");
@@ -222,7 +204,7 @@ pub fn render(r: &PilotReport) -> String {
         .iter()
         .filter(|x| x.verdict == Verdict::Inconclusive)
     {
-        let _ = writeln!(s, "  {}: {}", name(x.metric), x.note);
+        let _ = writeln!(s, "  {}: {}", x.metric.name(), x.note);
     }
     let _ = writeln!(s, "\nperiods");
     let mut t = table(

@@ -70,9 +70,29 @@ fn paths(demo: &Demo) -> Vec<String> {
                     .to_owned(),
             ],
             "team" => vec!["platform".into()],
-            "person" => vec!["dana".into()],
+            "person" => vec!["dana".into(), "kim".into()],
+            "survey" => demo
+                .api("/api/v1/surveys")
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].to_string())
+                .collect(),
+            "poll" => vec!["1".into()],
+            "pilot" => demo
+                .api("/api/v1/pilots")
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].to_string())
+                .collect(),
             other => panic!("no sample for `{{{other}}}`: add one to browser/pages.rs"),
         }
+    };
+    let samples = |name: &str| -> Vec<String> {
+        let found = samples(name);
+        assert!(!found.is_empty(), "the demo has no `{name}` to show");
+        found
     };
     let mut out = Vec::new();
     for page in baton_server::PAGES {

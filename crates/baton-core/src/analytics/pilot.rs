@@ -103,6 +103,18 @@ pub enum PilotMetric {
     Enps,
 }
 
+impl PilotMetric {
+    /// How a report names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MedianTimeToDecisionSeconds => "median time to decision",
+            Self::EscalationRate => "escalation rate",
+            Self::OutcomeQuality => "outcome quality",
+            Self::Enps => "eNPS",
+        }
+    }
+}
+
 /// What a difference says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -115,6 +127,18 @@ pub enum Verdict {
     NoClearDifference,
     /// Too few decisions (or responses) in a period to say anything.
     Inconclusive,
+}
+
+impl Verdict {
+    /// How a report says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Lower => "lower in the pilot",
+            Self::Higher => "higher in the pilot",
+            Self::NoClearDifference => "no clear difference",
+            Self::Inconclusive => "inconclusive",
+        }
+    }
 }
 
 /// One metric compared between the periods.

@@ -7,8 +7,10 @@
 
 mod analytics;
 mod decisions;
+mod feedback;
 mod org;
 mod session;
+mod whatif;
 
 use std::collections::HashMap;
 
@@ -63,10 +65,18 @@ dashboard! {
         "/teams/{team}/guide" => get(org::guide),
         "/teams/{team}/guide/diff" => get(org::guide_diff),
         "/teams/{team}/cheat-sheet" => get(org::cheat_sheet),
+        "/surveys" => get(feedback::list),
+        "/surveys/{survey}" => get(feedback::show),
+        "/polls/{poll}" => get(feedback::poll),
+        "/pilots" => get(whatif::pilots).post(whatif::create),
+        "/pilots/{pilot}" => get(whatif::report),
+        "/replay" => get(whatif::replay_form).post(whatif::replay),
     }
     forms {
         "/logout" => post(logout),
         "/people/{person}/endorse" => post(org::endorse),
+        "/surveys/{survey}/respond" => post(feedback::respond),
+        "/polls/{poll}/vote" => post(feedback::vote),
         "/decisions/{id}/{action}" => post(decisions::act),
     }
 }

@@ -401,3 +401,164 @@ async fn the_guide_page_shows_lint_in_place_and_a_diff_between_versions() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_survey_is_answered_once_from_its_page_and_a_poll_takes_a_vote() {
+    each_backend(|app| async move {
+        let dana = Caller::new("dana", Role::Admin);
+        let survey = app
+            .service
+            .create_survey(
+                &dana,
+                baton_app::SurveyRequest {
+                    team: "platform".into(),
+                    title: "Pulse".into(),
+                    questions: vec![],
+                    closes_at: None,
+                },
+                app.now(),
+            )
+            .await
+            .unwrap();
+        let path = format!("/surveys/{}", survey.id);
+        let mut v = Visitor::sign_in(&app, "kim").await;
+        let form = v.get(&path).await;
+        assert_eq!(form.post_forms(), ["/logout", &format!("{path}/respond")]);
+        let csrf = form.csrf();
+        let sent = v
+            .post(
+                &format!("{path}/respond"),
+                &[
+                    ("csrf", &csrf),
+                    ("enps", "9"),
+                    ("heard", "yes"),
+                    ("misapplied", ""),
+                    ("comments", "more async decisions"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let after = v.get(&path).await;
+        assert!(after.body.contains("you have answered"));
+        assert_eq!(after.post_forms(), ["/logout"], "answered: no form");
+        assert!(after.body.contains("1 response"), "{}", after.body);
+        let again = v
+            .post(
+                &format!("{path}/respond"),
+                &[("csrf", &csrf), ("enps", "3")],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.body.contains("already"), "{}", again.body);
+
+        let viewer = Visitor::sign_in(&app, "sam").await.get(&path).await;
+        assert_eq!(viewer.post_forms(), ["/logout"]);
+
+        let poll = app
+            .service
+            .create_poll(
+                &dana,
+                baton_app::PollRequest {
+                    team: "platform".into(),
+                    question: "Who knows the billing code?".into(),
+                    domain: Some("databases".into()),
+                    decision: None,
+                },
+                app.now(),
+            )
+            .await
+            .unwrap();
+        let poll_path = format!("/polls/{}", poll.poll.id);
+        let csrf = v.get(&poll_path).await.csrf();
+        let voted = v
+            .post(
+                &format!("{poll_path}/vote"),
+                &[("csrf", &csrf), ("confidence", "4")],
+            )
+            .await;
+        assert_eq!(voted.status, StatusCode::SEE_OTHER, "{}", voted.body);
+        let shown = v.get(&poll_path).await.body;
+        assert!(shown.contains("/people/kim"), "{shown}");
+        assert!(shown.contains("data-value=\"4\""), "{shown}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pilot_starts_from_its_form_and_replay_reports_on_the_page() {
+    each_backend(|app| async move {
+        app.open_and_decide(
+            "Fail over",
+            json!({"option": "fail over", "rationale": "fast"}),
+        )
+        .await;
+        let version = app.service.guide("platform").await.unwrap().version.clone();
+        let pilot = |csrf: &str| -> Vec<(String, String)> {
+            [
+                ("csrf", csrf),
+                ("team", "platform"),
+                ("types", "incident"),
+                ("guide_version", version.as_str()),
+                ("from", "2026-03-01"),
+                ("to", "2026-05-01"),
+                ("control", ""),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+        };
+        let mut member = Visitor::sign_in(&app, "kim").await;
+        let csrf = member.get("/pilots").await.csrf();
+        let fields = pilot(&csrf);
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let refused = member.post("/pilots", &borrowed).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("forbidden"), "{}", refused.body);
+
+        let mut admin = Visitor::sign_in(&app, "dana").await;
+        let csrf = admin.get("/pilots").await.csrf();
+        let fields = pilot(&csrf);
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let started = admin.post("/pilots", &borrowed).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        let report = admin.get(started.location.as_deref().unwrap()).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert!(
+            report.body.contains("median time to decision"),
+            "{}",
+            report.body
+        );
+
+        let csrf = admin.get("/replay").await.csrf();
+        let replayed = admin
+            .post(
+                "/replay",
+                &[("csrf", &csrf), ("team", "platform"), ("guide", "")],
+            )
+            .await;
+        assert_eq!(replayed.status, StatusCode::OK, "{}", replayed.body);
+        assert!(
+            replayed.body.contains("<dt>replayed</dt><dd>1</dd>"),
+            "{}",
+            replayed.body
+        );
+        let broken = admin
+            .post(
+                "/replay",
+                &[
+                    ("csrf", &csrf),
+                    ("team", "platform"),
+                    ("guide", "version: ["),
+                ],
+            )
+            .await;
+        assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
