@@ -18,6 +18,7 @@
 //! - `tokens`, `feedback`, `webhooks`, `analytics`, `imports`, `demo`.
 
 mod analytics;
+mod availability;
 pub mod caller;
 mod decisions;
 pub mod demo;
@@ -37,6 +38,7 @@ mod webhooks;
 
 pub use analytics::sheet::{SheetAuditError, SheetFiles, audit_sheet};
 pub use analytics::{AnalyticsError, MetricsView, ProfileView, Progress, Report, Silent};
+pub use availability::{AvailabilityError, BreakRequest, HandoffRequest};
 pub use caller::{Caller, Session};
 pub use decisions::{ActError, OpenError, OpenRequest, ReadError, ResolveRequest, WhoError};
 pub use demo::{DemoError, Prepared};

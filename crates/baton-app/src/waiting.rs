@@ -24,6 +24,8 @@ pub struct Waiting {
     pub objections: Vec<Waits>,
     /// Decisions they decided whose outcome review date has come.
     pub outcomes: Vec<Waits>,
+    /// Hand-offs of rotation shifts offered to them, to accept or decline.
+    pub handoffs: Vec<baton_core::availability::Handoff>,
 }
 
 /// One decision waiting, and until when.
@@ -72,6 +74,14 @@ impl App {
                 list.push(item(d, until));
             }
         }
+        out.handoffs = self
+            .store
+            .availability()
+            .handoffs(Some(&caller.person))
+            .await?
+            .into_iter()
+            .filter(|h| h.to_person == caller.person && h.status.waits() && h.to > now)
+            .collect();
         Ok(out)
     }
 }

@@ -311,8 +311,12 @@ pub enum Command {
         people: bool,
         /// With --format csv: each team's decision types (team, type,
         /// impact, frequency, target in seconds) instead of the decisions.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "availability")]
         types: bool,
+        /// With --format json: the breaks and hand-offs recorded beside the
+        /// files, as {"breaks": […], "handoffs": […]}.
+        #[arg(long, conflicts_with = "people")]
+        availability: bool,
     },
     /// Import decisions, all or nothing: a CSV of past decisions, or a JSON/NDJSON export.
     Import {

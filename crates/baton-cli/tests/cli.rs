@@ -275,3 +275,37 @@ fn a_missing_file_is_named() {
         run.stderr
     );
 }
+
+#[test]
+fn export_availability_writes_the_breaks_and_hand_offs_beside_the_files() {
+    let ws = Workspace::init();
+    let applied = ws.baton(&["apply", "--org", "org.yaml", "--guide", "deference.yaml"]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    let url = format!("sqlite://{}", ws.path("baton.db").display());
+    let now = chrono::Utc::now();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let app = baton_app::App::connect(&url).await.unwrap();
+        app.take_break(
+            &baton_app::Caller::new("kim", baton_core::lifecycle::Role::Member),
+            baton_app::BreakRequest {
+                person: None,
+                from: now,
+                to: now + chrono::Duration::days(2),
+                reason: "parental leave".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        app.close().await;
+    });
+    let out = ws.baton(&["export", "--format", "json", "--availability"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["breaks"][0]["person"], "kim", "{doc}");
+    assert_eq!(doc["breaks"][0]["reason"], "parental leave");
+    assert_eq!(doc["handoffs"], serde_json::json!([]));
+    let wrong = ws.baton(&["export", "--format", "csv", "--availability"]);
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("--format json"), "{}", wrong.stderr);
+}

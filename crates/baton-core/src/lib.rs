@@ -13,6 +13,7 @@
 //! - [`schema`]: JSON Schemas for the file formats, for editors.
 //! - [`feedback`]: anonymous surveys and confidence polls (SPEC §7).
 //! - [`analytics`]: SPEC §6 metrics and watchdog alerts, from the decision log.
+//! - [`availability`]: breaks and hand-offs, laid over the files.
 //! - [`access`]: the order of roles, what each permits, and the role a
 //!   person holds for a team at an instant (with the guide's `grants`).
 //!
@@ -21,6 +22,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod availability;
 pub mod condition;
 pub mod diagnostic;
 pub mod duration;

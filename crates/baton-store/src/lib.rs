@@ -22,6 +22,7 @@
 //! `BEGIN IMMEDIATE`, PostgreSQL's row lock on the chain head), so the
 //! chain has no gaps and no update is lost.
 
+pub mod availability;
 mod batch;
 mod cache;
 mod chain;
@@ -55,7 +56,7 @@ use sqlx::sqlite::{
 pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
-pub use repository::{Decisions, Feedback, Pilots, Sessions, Tokens, Webhooks};
+pub use repository::{Availability, Decisions, Feedback, Pilots, Sessions, Tokens, Webhooks};
 pub use snapshot::Snapshot;
 pub use verify::{ChainReport, NotedHead, Verified};
 

@@ -62,3 +62,8 @@ repository!(
     Sessions,
     sessions
 );
+repository!(
+    /// Breaks and hand-offs, laid over the directory and the guides.
+    Availability,
+    availability
+);

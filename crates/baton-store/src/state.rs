@@ -59,10 +59,11 @@ UNION ALL
 SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
  WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
 UNION ALL
-SELECT 'versions', '', CAST(COALESCE((SELECT MAX(id) FROM org_versions), 0) AS TEXT),
+SELECT 'versions', '', CAST(COALESCE({directory_key}, 0) AS TEXT),
  CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)",
         load = load_statuses(),
         decided_at = dialect.instant_text("decided_at"),
+        directory_key = crate::availability::DIRECTORY_KEY,
     )
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::availability::{DIRECTORY_KEY, directory_key, org_version};
 use crate::chain::append;
 use crate::{Store, StoreError, micros, next_id, on_pool, write_tx};
 
@@ -216,7 +217,7 @@ impl Store {
             None => {
                 let generation = self.cache.generation();
                 let version: Option<i64> = on_pool!(self, |pool| {
-                    sqlx::query("SELECT MAX(id) AS v FROM org_versions")
+                    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DIRECTORY_KEY} AS v")))
                         .fetch_one(pool)
                         .await?
                         .try_get("v")?
@@ -246,13 +247,15 @@ impl Store {
                 .map(|r| Ok((r.try_get("id")?, r.try_get("applied_at")?)))
                 .collect::<Result<_, sqlx::Error>>()?
         });
+        let overlay = self.availability().overlay().await?;
         let mut versions = Vec::with_capacity(applied.len());
         for (version, at) in applied {
-            let dir = match self.cache.any_directory(version) {
+            let key = directory_key(version, overlay);
+            let dir = match self.cache.any_directory(key) {
                 Some(dir) => dir,
                 None => {
-                    let dir = self.load_directory(version).await?;
-                    self.cache.keep_past_directory(version, &dir);
+                    let dir = self.load_directory(key).await?;
+                    self.cache.keep_past_directory(key, &dir);
                     dir
                 }
             };
@@ -262,7 +265,8 @@ impl Store {
     }
 
     /// Directory version `version`, parsed.
-    async fn load_directory(&self, version: i64) -> Result<Arc<Directory>, StoreError> {
+    async fn load_directory(&self, key: i64) -> Result<Arc<Directory>, StoreError> {
+        let version = org_version(key);
         let text: String = on_pool!(self, |pool| {
             sqlx::query("SELECT body FROM org_versions WHERE id = $1")
                 .bind(version)
@@ -270,10 +274,12 @@ impl Store {
                 .await?
                 .try_get("body")?
         });
-        Ok(Arc::new(Directory::load(
-            &format!("stored org version {version}"),
-            &text,
-        )?))
+        // Every break is laid over every version: a break's window says
+        // when it holds, whichever directory stood then.
+        let breaks = self.availability().breaks(None).await?;
+        Ok(Arc::new(
+            Directory::load(&format!("stored org version {version}"), &text)?.with_breaks(&breaks),
+        ))
     }
 
     /// The latest guide of `team`, as text.
@@ -341,9 +347,9 @@ impl Store {
             None => {
                 let generation = self.cache.generation();
                 let (org, guide): (Option<i64>, Option<i64>) = on_pool!(self, |pool| {
-                    let row = sqlx::query(
-                        "SELECT (SELECT MAX(id) FROM org_versions) AS org, (SELECT MAX(id) FROM guide_versions WHERE team = $1) AS guide",
-                    )
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {DIRECTORY_KEY} AS org, (SELECT MAX(id) FROM guide_versions WHERE team = $1) AS guide",
+                    )))
                     .bind(team)
                     .fetch_one(pool)
                     .await?;
@@ -366,11 +372,11 @@ impl Store {
                 .await?
                 .try_get("body")?
         });
-        let compiled = Arc::new(baton_core::compile_guide(
-            &format!("{team} guide"),
-            &text,
-            directory,
-        )?);
+        let handoffs = self.availability().accepted(team).await?;
+        let compiled = Arc::new(
+            baton_core::compile_guide(&format!("{team} guide"), &text, directory)?
+                .with_handoffs(&handoffs),
+        );
         self.cache.keep_guide(team, org, guide, &compiled);
         Ok((org, guide, compiled))
     }

@@ -184,6 +184,7 @@ struct NowPage<'a> {
     frame: &'a Frame,
     waiting: Vec<(&'static str, &'a [Waits])>,
     waiting_total: usize,
+    handoffs: &'a [baton_core::availability::Handoff],
     rotations: &'a [RotationNow],
     open: &'a [OpenRow],
 }
@@ -203,10 +204,12 @@ pub fn now(
         ],
         None => Vec::new(),
     };
+    let handoffs = waiting.map_or(&[][..], |w| &w.handoffs[..]);
     NowPage {
         frame,
-        waiting_total: lists.iter().map(|(_, l)| l.len()).sum(),
+        waiting_total: lists.iter().map(|(_, l)| l.len()).sum::<usize>() + handoffs.len(),
         waiting: lists,
+        handoffs,
         rotations,
         open,
     }
@@ -739,10 +742,16 @@ pub fn people(frame: &Frame, people: &[baton_app::PersonRow]) -> String {
 /// What a person's page shows.
 pub struct PersonDetail {
     pub person: baton_app::PersonView,
+    /// Their breaks, latest first.
+    pub breaks: Vec<baton_core::availability::Break>,
+    /// Hand-offs from or to them, latest first.
+    pub handoffs: Vec<baton_core::availability::Handoff>,
+    pub now: DateTime<Utc>,
     pub claims: Vec<baton_app::Claim>,
     pub decisions: Vec<Decision>,
     pub profile: Option<baton_app::ProfileView>,
-    pub shifts: Vec<(String, baton_app::TimelineShift)>,
+    /// (label, team, rotation, shift) of the shifts ahead.
+    pub shifts: Vec<(String, String, String, baton_app::TimelineShift)>,
 }
 
 #[derive(Template)]
@@ -752,17 +761,22 @@ struct PersonPage<'a> {
     p: &'a PersonDetail,
     /// The reader may endorse them: a writer who is someone else.
     can_endorse: bool,
+    /// The reader may manage their breaks: themselves, a steward or an
+    /// admin (the application decides; this only hides the form).
+    can_break: bool,
+    /// The page is the reader's own: their shifts can be handed over.
+    own: bool,
 }
 
 pub fn person(frame: &Frame, p: &PersonDetail) -> String {
-    let can_endorse = frame
-        .user
-        .as_ref()
-        .is_some_and(|u| u.can_write && u.person != p.person.id);
+    let user = frame.user.as_ref().filter(|u| u.can_write);
+    let own = user.is_some_and(|u| u.person == p.person.id);
     PersonPage {
         frame,
         p,
-        can_endorse,
+        can_endorse: user.is_some_and(|u| u.person != p.person.id),
+        can_break: own || user.is_some_and(|u| u.role == "admin" || u.role == "steward"),
+        own,
     }
     .render()
     .unwrap_or_default()

@@ -1,7 +1,8 @@
 //! `baton export`: every decision as JSON, NDJSON, CSV or MADR records,
 //! read page by page and written as it goes; with `--people` or `--types`,
 //! the directory's people or the teams' decision types as CSV, so that SQL
-//! over the three files alone reproduces SPEC §6.
+//! over the three files alone reproduces SPEC §6; with `--availability`,
+//! the breaks and hand-offs recorded beside the files, as JSON.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +22,7 @@ pub enum Table {
     Decisions,
     People,
     Types,
+    Availability,
 }
 
 /// Decisions read per page.
@@ -30,8 +32,14 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
     if format == ExportFormat::Madr && out.is_none() {
         bail!("--format madr writes one file per decision: name a directory with --out DIR");
     }
-    if table != Table::Decisions && format != ExportFormat::Csv {
-        bail!("--people and --types are CSV tables: use them with --format csv");
+    match table {
+        Table::People | Table::Types if format != ExportFormat::Csv => {
+            bail!("--people and --types are CSV tables: use them with --format csv");
+        }
+        Table::Availability if format != ExportFormat::Json => {
+            bail!("--availability is one JSON document: use it with --format json");
+        }
+        _ => {}
     }
     block_on(async {
         let app = connect(&db.db).await?;
@@ -49,6 +57,14 @@ pub fn run(db: &Db, format: ExportFormat, table: Table, out: Option<&Path>) -> R
         let guides = app.guides().await?;
         let guides: Vec<&baton_core::Guide> = guides.iter().map(AsRef::as_ref).collect();
         match (format, table) {
+            (_, Table::Availability) => {
+                let document = serde_json::json!({
+                    "breaks": app.breaks(None).await?,
+                    "handoffs": app.handoffs(None).await?,
+                });
+                serde_json::to_writer_pretty(&mut sink, &document)?;
+                sink.write_all(b"\n")?;
+            }
             (ExportFormat::Csv, Table::People) => {
                 write_people(&mut sink, &*app.directory().await?, &guides)?;
             }

@@ -179,10 +179,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out,
             people,
             types,
+            availability,
         } => {
-            let table = match (people, types) {
-                (true, _) => export::Table::People,
-                (_, true) => export::Table::Types,
+            let table = match (people, types, availability) {
+                (true, _, _) => export::Table::People,
+                (_, true, _) => export::Table::Types,
+                (_, _, true) => export::Table::Availability,
                 _ => export::Table::Decisions,
             };
             export::run(&db, format, table, out.as_deref())

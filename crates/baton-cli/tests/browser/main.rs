@@ -9,6 +9,7 @@
     reason = "a test fails loudly"
 )]
 
+mod availability;
 mod charts;
 #[path = "../common/mod.rs"]
 mod common;

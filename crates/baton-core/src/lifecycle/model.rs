@@ -191,6 +191,10 @@ crate::text::text_enum! {
         WebhookSubscribed = "webhook_subscribed",
         WebhookUnsubscribed = "webhook_unsubscribed",
         PilotCreated = "pilot_created",
+        BreakTaken = "break_taken",
+        BreakEnded = "break_ended",
+        HandoffOffered = "handoff_offered",
+        HandoffAnswered = "handoff_answered",
     }
 }
 
@@ -209,6 +213,10 @@ impl EventKind {
                 | EventKind::WebhookSubscribed
                 | EventKind::WebhookUnsubscribed
                 | EventKind::PilotCreated
+                | EventKind::BreakTaken
+                | EventKind::BreakEnded
+                | EventKind::HandoffOffered
+                | EventKind::HandoffAnswered
         )
     }
 

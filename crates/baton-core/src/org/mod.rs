@@ -200,6 +200,12 @@ impl Directory {
         &self.people[pid.index()]
     }
 
+    pub(crate) fn person_mut(&mut self, pid: Pid) -> &mut Person {
+        // INVARIANT: as in `person`.
+        #[expect(clippy::indexing_slicing, reason = "Pids are minted in bounds")]
+        &mut self.people[pid.index()]
+    }
+
     pub fn id(&self, pid: Pid) -> &str {
         &self.person(pid).id
     }

@@ -4,6 +4,7 @@
 //! cannot exist undocumented.
 
 pub(crate) mod analytics;
+pub(crate) mod availability;
 mod calendar;
 pub(crate) mod decisions;
 pub(crate) mod extract;
@@ -195,6 +196,54 @@ pub fn routes() -> ApiRouter<AppState> {
                 analytics::profile,
                 doc::<Json<baton_app::ProfileView>>(
                     "A person's deference profile: routed, decided, deferred, overrode",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/breaks",
+            post_with(
+                availability::take,
+                doc::<Json<baton_core::availability::Break>>(
+                    "Take a break from deciding (yours; stewards and admins may name someone)",
+                    201,
+                ),
+            )
+            .get_with(
+                availability::breaks,
+                doc::<Json<Vec<baton_core::availability::Break>>>("Breaks, latest first", 200),
+            ),
+        )
+        .api_route(
+            "/api/v1/breaks/{id}/end",
+            post_with(
+                availability::end,
+                doc::<Json<baton_core::availability::Break>>(
+                    "End a break now, or call it off",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/handoffs",
+            post_with(
+                availability::offer,
+                doc::<Json<baton_core::availability::Handoff>>(
+                    "Offer a stretch of your rotation shift to a colleague",
+                    201,
+                ),
+            )
+            .get_with(
+                availability::handoffs,
+                doc::<Json<Vec<baton_core::availability::Handoff>>>("Hand-offs, latest first", 200),
+            ),
+        )
+        .api_route(
+            "/api/v1/handoffs/{id}/{answer}",
+            post_with(
+                availability::answer,
+                doc::<Json<baton_core::availability::Handoff>>(
+                    "Accept or decline a hand-off offered to you, or withdraw yours",
                     200,
                 ),
             ),

@@ -6,6 +6,7 @@
 //! session's CSRF token; the acting person is always the session's.
 
 mod analytics;
+mod availability;
 mod decisions;
 mod feedback;
 mod org;
@@ -74,6 +75,10 @@ dashboard! {
     }
     forms {
         "/logout" => post(logout),
+        "/breaks" => post(availability::take),
+        "/breaks/{id}/end" => post(availability::end),
+        "/handoffs" => post(availability::offer),
+        "/handoffs/{id}/{answer}" => post(availability::answer),
         "/people/{person}/endorse" => post(org::endorse),
         "/surveys/{survey}/respond" => post(feedback::respond),
         "/polls/{poll}/vote" => post(feedback::vote),

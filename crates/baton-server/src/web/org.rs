@@ -113,14 +113,20 @@ async fn person_page(
         .into_iter()
         .flat_map(|t| {
             let label = format!("{} {}", t.team, t.rotation);
+            let (team, rotation) = (t.team.clone(), t.rotation.clone());
             t.shifts
                 .into_iter()
                 .filter(|s| s.shift.person == id)
-                .map(move |s| (label.clone(), s))
+                .map(move |s| (label.clone(), team.clone(), rotation.clone(), s))
         })
         .collect();
+    let breaks = app.breaks(Some(id)).await.unwrap_or_default();
+    let handoffs = app.handoffs(Some(id)).await.unwrap_or_default();
     let detail = pages::PersonDetail {
         person,
+        breaks,
+        handoffs,
+        now,
         claims,
         decisions,
         profile,

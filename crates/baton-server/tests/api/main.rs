@@ -9,6 +9,7 @@
 )]
 
 mod access;
+mod availability;
 mod common;
 mod decisions;
 mod feedback;
