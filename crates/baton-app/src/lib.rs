@@ -26,6 +26,7 @@ pub mod error;
 mod feedback;
 mod guides;
 mod imports;
+mod misuse;
 mod org;
 mod people;
 mod pilots;
@@ -48,6 +49,7 @@ pub use feedback::{
 };
 pub use guides::{Change, DiffLine, GuideError, GuideOverview, GuideVersion};
 pub use imports::{ExportError, ImportError as ImportFailure};
+pub use misuse::{MisuseError, MisuseRequest, MisuseView, Received};
 pub use org::{ApplyError, PersonView};
 pub use people::{Claim, Endorsement, PersonRow};
 pub use pilots::{PilotError, PilotReport, PilotRequest};

@@ -52,6 +52,9 @@ pub enum Permission {
     ManageWebhooks,
     /// Start a pilot of a team's guide: admins and the team's stewards.
     RunPilot,
+    /// Read the safe channel's batches of misuse reports: admins and
+    /// stewards.
+    ReadMisuse,
 }
 
 impl Permission {
@@ -59,9 +62,10 @@ impl Permission {
     pub fn least(self) -> Role {
         match self {
             Permission::Write => Role::Member,
-            Permission::ChangeGuide | Permission::CreateSurvey | Permission::RunPilot => {
-                Role::Steward
-            }
+            Permission::ChangeGuide
+            | Permission::CreateSurvey
+            | Permission::RunPilot
+            | Permission::ReadMisuse => Role::Steward,
             Permission::ReplaceDirectory | Permission::ManageWebhooks => Role::Admin,
         }
     }
@@ -74,6 +78,7 @@ impl Permission {
             Permission::CreateSurvey => "create surveys (admins and the team's stewards)",
             Permission::ManageWebhooks => "manage webhooks (admins)",
             Permission::RunPilot => "start a pilot (admins and the team's stewards)",
+            Permission::ReadMisuse => "read reports of misuse (admins and stewards)",
         }
     }
 

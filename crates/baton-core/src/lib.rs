@@ -34,6 +34,7 @@ pub mod guidetest;
 pub mod ident;
 pub mod lifecycle;
 pub mod lint;
+pub mod misuse;
 pub mod org;
 pub mod replay;
 pub mod resolve;

@@ -148,7 +148,60 @@ pub async fn seed(
         control: None,
     };
     store.pilots().create(&spec, demo::ADMIN, started).await?;
+    seed_misuse(store, decided.first().map(|d| d.id), now).await?;
     Ok(seeded)
+}
+
+/// The safe channel's reports: a batch of three released two weeks ago,
+/// two from last week still waiting for a third, and one signed.
+async fn seed_misuse(
+    store: &Store,
+    about: Option<baton_core::DecisionId>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use baton_core::misuse::Anonymous;
+    let day = |days_ago: i64| (now - Duration::days(days_ago)).date_naive();
+    let team = Some("platform".to_owned());
+    let reports = [
+        (
+            16,
+            about,
+            "The routed expert was overruled in the meeting and nobody wrote down why.",
+        ),
+        (
+            17,
+            None,
+            "Sprint captains swap shifts to dodge the hard calls.",
+        ),
+        (
+            18,
+            None,
+            "People ask the manager anyway, whatever the guide says.",
+        ),
+        (8, None, "I did not feel safe objecting to who was picked."),
+        (9, None, "An incident call went to whoever shouted first."),
+    ];
+    for (days_ago, decision, text) in reports {
+        store
+            .misuse()
+            .report_anonymous(&Anonymous {
+                decision,
+                team: team.clone(),
+                text: text.into(),
+                day: day(days_ago),
+            })
+            .await?;
+    }
+    store
+        .misuse()
+        .report_signed(&baton_store::misuse::Signed {
+            decision: None,
+            team,
+            text: "Escalations to the CTO happen before the deadline, by habit.".into(),
+            by: "raj".into(),
+            at: now - Duration::days(3),
+        })
+        .await
 }
 
 /// What [`liven`] added.

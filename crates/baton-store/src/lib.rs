@@ -32,6 +32,7 @@ pub mod facts;
 pub mod feedback;
 mod import;
 mod log;
+pub mod misuse;
 pub mod pilots;
 mod repository;
 mod row;
@@ -56,7 +57,9 @@ use sqlx::sqlite::{
 pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
 pub use error::StoreError;
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
-pub use repository::{Availability, Decisions, Feedback, Pilots, Sessions, Tokens, Webhooks};
+pub use repository::{
+    Availability, Decisions, Feedback, Misuse, Pilots, Sessions, Tokens, Webhooks,
+};
 pub use snapshot::Snapshot;
 pub use verify::{ChainReport, NotedHead, Verified};
 

@@ -67,3 +67,8 @@ repository!(
     Availability,
     availability
 );
+repository!(
+    /// The safe channel's reports of misuse.
+    Misuse,
+    misuse
+);

@@ -1227,3 +1227,41 @@ pub fn replay(
     .render()
     .unwrap_or_default()
 }
+
+/// The misuse form as typed.
+#[derive(Clone, Debug, Default)]
+pub struct MisuseForm {
+    pub decision: String,
+    pub team: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/misuse.html")]
+struct MisusePage<'a> {
+    frame: &'a Frame,
+    teams: &'a [String],
+    form: &'a MisuseForm,
+    min_batch: usize,
+    /// What admins and stewards may read; `None` for everyone else.
+    view: Option<&'a baton_app::MisuseView>,
+}
+
+/// The safe channel: the form anyone may use, and for admins and stewards
+/// the batches released so far.
+pub fn misuse(
+    frame: &Frame,
+    teams: &[String],
+    form: &MisuseForm,
+    view: Option<&baton_app::MisuseView>,
+) -> String {
+    MisusePage {
+        frame,
+        teams,
+        form,
+        min_batch: baton_core::misuse::MIN_BATCH,
+        view,
+    }
+    .render()
+    .unwrap_or_default()
+}

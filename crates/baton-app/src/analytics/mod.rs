@@ -142,8 +142,11 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>, AnalyticsError> {
         let scoped = team.map(str::to_owned);
-        self.analysed(team, move |p| alerts_of(p, scoped.as_deref(), now))
-            .await
+        let mut alerts = self
+            .analysed(team, move |p| alerts_of(p, scoped.as_deref(), now))
+            .await?;
+        alerts.extend(self.misuse_alerts(team, now).await?);
+        Ok(alerts)
     }
 
     /// The report of one team (the org when `None`) over `window`.
@@ -155,7 +158,7 @@ impl App {
     ) -> Result<Report, AnalyticsError> {
         let as_of = window.to.min(now);
         let scoped = team.map(str::to_owned);
-        let (metrics, trend, alerts, profiles) = self
+        let (metrics, trend, mut alerts, profiles) = self
             .analysed(team, move |p| {
                 let scope = scoped.as_deref().map_or(Scope::Org, Scope::Team);
                 let directories = p.directories.as_ref()?;
@@ -169,6 +172,7 @@ impl App {
             .await?
             .ok_or(StoreError::NoDirectory)?;
         let enps = self.enps(team, window, now).await?;
+        alerts.extend(self.misuse_alerts(team, as_of).await?);
         Ok(Report {
             window,
             scope: metrics.scope.clone(),

@@ -15,6 +15,7 @@ mod charts;
 mod common;
 mod forms;
 mod harness;
+mod misuse;
 mod pages;
 mod rotations;
 mod story;

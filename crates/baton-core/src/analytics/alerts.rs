@@ -36,6 +36,9 @@ pub enum AlertKind {
     SlowType,
     StaleRule,
     OutcomeReviewDue,
+    /// A weekly batch of misuse reports came out of the safe channel
+    /// (`crate::misuse`); not a watchdog over the log.
+    MisuseReported,
 }
 
 /// One pitfall spotted in one team, with what raised it.

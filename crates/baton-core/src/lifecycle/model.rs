@@ -195,6 +195,7 @@ crate::text::text_enum! {
         BreakEnded = "break_ended",
         HandoffOffered = "handoff_offered",
         HandoffAnswered = "handoff_answered",
+        MisuseSigned = "misuse_signed",
     }
 }
 
@@ -217,6 +218,7 @@ impl EventKind {
                 | EventKind::BreakEnded
                 | EventKind::HandoffOffered
                 | EventKind::HandoffAnswered
+                | EventKind::MisuseSigned
         )
     }
 

@@ -9,6 +9,7 @@ mod calendar;
 pub(crate) mod decisions;
 pub(crate) mod extract;
 pub(crate) mod feedback;
+pub(crate) mod misuse;
 pub(crate) mod org;
 pub(crate) mod pilots;
 pub(crate) mod resolve;
@@ -196,6 +197,23 @@ pub fn routes() -> ApiRouter<AppState> {
                 analytics::profile,
                 doc::<Json<baton_app::ProfileView>>(
                     "A person's deference profile: routed, decided, deferred, overrode",
+                    200,
+                ),
+            ),
+        )
+        .api_route(
+            "/api/v1/misuse",
+            post_with(
+                misuse::report,
+                doc::<Json<baton_app::Received>>(
+                    "Report misuse of deference, anonymously unless signed",
+                    202,
+                ),
+            )
+            .get_with(
+                misuse::read,
+                doc::<Json<baton_app::MisuseView>>(
+                    "Weekly batches of at least three anonymous reports, and signed ones (admins and stewards)",
                     200,
                 ),
             ),

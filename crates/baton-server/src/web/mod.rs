@@ -9,6 +9,7 @@ mod analytics;
 mod availability;
 mod decisions;
 mod feedback;
+mod misuse;
 mod org;
 mod session;
 mod whatif;
@@ -72,6 +73,7 @@ dashboard! {
         "/pilots" => get(whatif::pilots).post(whatif::create),
         "/pilots/{pilot}" => get(whatif::report),
         "/replay" => get(whatif::replay_form).post(whatif::replay),
+        "/misuse" => get(misuse::form).post(misuse::report),
     }
     forms {
         "/logout" => post(logout),

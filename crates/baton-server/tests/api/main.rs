@@ -13,6 +13,7 @@ mod availability;
 mod common;
 mod decisions;
 mod feedback;
+mod misuse;
 mod observability;
 mod org;
 mod slack;
