@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use baton_core::analytics::Window;
+use baton_core::availability::HandoffStatus;
 use baton_core::replay::{GuideAt, Past, ReplayReport, Replayer, Stored, order};
 use baton_core::{DecisionId, Guide, LoadErrors};
 use serde::Deserialize;
@@ -75,13 +76,25 @@ impl App {
             .read(|p| (order(&p.facts), p.facts.dictionary(), p.directories.clone()))
             .await?;
         let directories = directories.ok_or(baton_store::StoreError::NoDirectory)?;
+        // The team's accepted hand-offs stand under the new guide as under
+        // the old: they are records beside the files.
+        let handoffs: Vec<_> = self
+            .store
+            .availability()
+            .handoffs(None)
+            .await?
+            .into_iter()
+            .filter(|h| h.team == team && h.status == HandoffStatus::Accepted)
+            .collect();
         // The new guide as each directory version reads it.
         let compiled: Vec<(chrono::DateTime<chrono::Utc>, Result<Guide, String>)> = directories
             .shared()
             .map(|(at, dir)| {
-                let guide = baton_core::compile_guide("the new guide", text, dir).map_err(|e| {
-                    format!("against the directory of {}: {e}", baton_core::instant(at))
-                });
+                let guide = baton_core::compile_guide("the new guide", text, dir)
+                    .map(|g| g.with_handoffs(&handoffs))
+                    .map_err(|e| {
+                        format!("against the directory of {}: {e}", baton_core::instant(at))
+                    });
                 (at, guide)
             })
             .collect();

@@ -75,6 +75,21 @@ async fn an_accepted_hand_off_changes_who_decides_and_stays_through_apply() {
                 .unwrap();
             assert_eq!(incident_decider(&app).await, "lee");
         }
+        // Replaying the guide in force reproduces lee: hand-offs stand
+        // under a replayed guide as they do under the stored one.
+        let opened = app.open_incident("Queue backlog").await;
+        assert_eq!(opened["decider"], "lee");
+        let resp = app
+            .http
+            .post(format!("{}/api/v1/teams/platform/replay", app.base))
+            .bearer_auth(&app.tokens["dana"])
+            .body(changed.clone())
+            .send()
+            .await
+            .unwrap();
+        let replayed: Value = resp.json().await.unwrap();
+        assert_eq!(replayed["replayed"], 1, "{replayed}");
+        assert_eq!(replayed["changed"], 0, "{replayed}");
         let (_, listed) = app.get("sam", "/api/v1/handoffs?person=lee").await;
         assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
 
