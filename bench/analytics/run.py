@@ -15,6 +15,8 @@ reused by later runs. Then, in the same run:
   (building the projection) and the median of 5 warm requests. Its
   resident memory is read beside an empty store's server.
 - `baton report` from a fresh process, over the whole history.
+- `baton replay` of each team under its own guide, from a fresh process
+  (each folds the whole log and re-resolves its team's decisions).
 
 Never run in CI: the 10M store takes a long import and tens of GB of disk.
 Needs the release binary (`cargo build --release -p baton-cli`) and a
@@ -278,6 +280,19 @@ def report_seconds(store, start, end):
     return time.monotonic() - started
 
 
+def replay_seconds(store, start, end):
+    """Each team replayed under the guide it is already under, from a fresh
+    process: every replay folds the whole log (other teams' decisions keep
+    their stored routing) and re-resolves its own team's decisions."""
+    out = {}
+    for team in TEAMS:
+        started = time.monotonic()
+        done = baton(store, "replay", "--guide", str(DEMO / f"{team}.yaml"), "--team", team,
+                     "--from", start, "--to", end, "--json")
+        out[team] = (time.monotonic() - started, json.loads(done.stdout))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,1000000")
@@ -308,6 +323,9 @@ def main():
             ratio = f"{seconds / theirs:.2f}" if theirs else ""
             shown = f"{theirs:.3f}" if theirs else ""
             print(f"{name:38} {seconds:9.3f} {shown:>9} {ratio:>7}")
+        for team, (seconds, report) in replay_seconds(store, start, end).items():
+            print(f"{'baton replay --team ' + team:38} {seconds:9.3f}   "
+                  f"({report['replayed']:,} re-resolved, {report['changed']:,} routed elsewhere)")
         print(f"server RSS {ours['rss_mib']:.0f} MiB, {ours['rss_mib'] - empty:+.0f} MiB over an empty store's "
               f"(heap {ours['anon_mib']:.0f} MiB, {ours['anon_mib'] - empty_anon:+.0f})", flush=True)
 

@@ -8,8 +8,8 @@ bench/analytics (say 1M decisions).
 Starts the release `baton serve`, signs in through a one-time link, loads
 each page once to warm it, then times it `--runs` times on loopback and
 prints the median and the slowest, in milliseconds. Loopback time is the
-server's time plus a fraction of a millisecond. Includes the log's last
-page (`?offset=` past all but the oldest 50) and a text search.
+server's time plus a fraction of a millisecond. Includes the log's oldest
+page (`?oldest=1`, keyset paging) and a text search.
 
 Needs the release binary (`cargo build --release -p baton-cli`).
 """
@@ -86,11 +86,11 @@ def main():
                 status = r.status
             return (time.perf_counter() - started) * 1000, status, body
 
-        # A decision and the log's size, for its last page.
+        # The newest decision, for its page.
         _, _, log = get("/decisions")
         ids = [int(m) for m in re.findall(rb'href="/decisions/(\d+)"', log)]
         newest = max(ids)
-        last = f"/decisions?offset={max(newest - 50, 0)}"
+        last = "/decisions?oldest=1"
         pages = [
             "/", "/ask", "/ask?team=platform&type=incident",
             "/decisions", last, "/decisions?q=" + urllib.parse.quote(args.search),

@@ -48,6 +48,13 @@ pub struct DecisionFilter {
     pub opened_to: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// Only decisions numbered below this: keyset paging, which reads the
+    /// page where an offset would read every row before it.
+    pub before: Option<DecisionId>,
+    /// Only decisions numbered above this.
+    pub after: Option<DecisionId>,
+    /// Oldest first (numbers ascending) instead of newest first.
+    pub oldest_first: bool,
 }
 
 /// One stored audit event.
@@ -496,20 +503,22 @@ impl Decisions<'_> {
         parse_records(&rows)
     }
 
-    /// Decisions matching `filter`, newest first.
+    /// Decisions matching `filter`, newest first (or oldest first).
     pub async fn list(self, filter: &DecisionFilter) -> Result<Vec<Decision>, StoreError> {
         let text = filter
             .text
             .as_ref()
             .map(|t| format!("%{}%", t.to_lowercase()));
+        let order = if filter.oldest_first { "ASC" } else { "DESC" };
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id, record FROM decisions \
                  WHERE ($1 IS NULL OR team = $1) AND ($2 IS NULL OR type = $2) AND ($3 IS NULL OR status = $3) \
                  AND ($4 IS NULL OR decider = $4) AND ($5 IS NULL OR LOWER(title) LIKE $5) \
                  AND ($8 IS NULL OR opened_at >= $8) AND ($9 IS NULL OR opened_at < $9) \
-                 ORDER BY id DESC LIMIT $6 OFFSET $7",
-            )
+                 AND ($10 IS NULL OR id < $10) AND ($11 IS NULL OR id > $11) \
+                 ORDER BY id {order} LIMIT $6 OFFSET $7"
+            )))
             .bind(&filter.team)
             .bind(&filter.decision_type)
             .bind(filter.status.map(Status::as_str))
@@ -519,6 +528,8 @@ impl Decisions<'_> {
             .bind(filter.offset.unwrap_or(0))
             .bind(filter.opened_from.map(micros))
             .bind(filter.opened_to.map(micros))
+            .bind(filter.before.map(DecisionId::get))
+            .bind(filter.after.map(DecisionId::get))
             .fetch_all(pool)
             .await?
             .iter()

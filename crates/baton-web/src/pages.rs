@@ -237,43 +237,36 @@ struct DecisionsPage<'a> {
     teams: &'a [String],
     statuses: Vec<&'static str>,
     rows: &'a [Decision],
-    first: usize,
-    last: usize,
-    prev: Option<String>,
-    next: Option<String>,
+    paging: Paging,
 }
 
 /// Where a page of a long list stands.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Paging {
-    /// How many come before this page.
-    pub offset: usize,
-    /// How many a page holds.
-    pub page: usize,
-    /// Whether more follow.
-    pub more: bool,
+    /// Newer decisions, the newest, older ones and the oldest: each the
+    /// URL of that page, when there is one.
+    pub newer: Option<String>,
+    pub newest: Option<String>,
+    pub older: Option<String>,
+    pub oldest: Option<String>,
 }
 
-/// The log: `rows` are the page; `link(offset)` is the URL of another.
+/// The log: `rows` are the page, newest first; `paging` links the others
+/// (by decision number, so the last page is as quick as the first).
 pub fn decisions(
     frame: &Frame,
     filter: &LogFilter,
     teams: &[String],
     rows: &[Decision],
     paging: Paging,
-    link: &dyn Fn(usize) -> String,
 ) -> String {
-    let Paging { offset, page, more } = paging;
     DecisionsPage {
         frame,
         filter,
         teams,
         statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
         rows,
-        first: offset + 1,
-        last: offset + rows.len(),
-        prev: (offset > 0).then(|| link(offset.saturating_sub(page))),
-        next: more.then(|| link(offset + page)),
+        paging,
     }
     .render()
     .unwrap_or_default()

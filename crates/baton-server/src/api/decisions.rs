@@ -86,6 +86,7 @@ pub async fn list(
         opened_to: q.to,
         limit: Some(q.limit.unwrap_or(50).clamp(1, 500)),
         offset: q.offset,
+        ..DecisionFilter::default()
     };
     Ok(Json(state.app.list(&filter).await?))
 }

@@ -41,6 +41,7 @@ fn doc<T: aide::OperationOutput>(
         match status {
             200 => op.response::<200, T>(),
             201 => op.response::<201, T>(),
+            202 => op.response::<202, T>(),
             204 => op.response::<204, T>(),
             _ => op,
         }

@@ -187,7 +187,10 @@ pub async fn log(
         from: field(&q, "from"),
         to: field(&q, "to"),
     };
-    let offset: usize = field(&q, "offset").parse().unwrap_or(0);
+    let id = |key: &str| field(&q, key).parse::<DecisionId>().ok();
+    let (before, after) = (id("before"), id("after"));
+    let oldest = field(&q, "oldest") == "1";
+    let ascending = after.is_some() || (oldest && before.is_none());
     let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
     let query = DecisionFilter {
         team: some(&filter.team),
@@ -197,9 +200,12 @@ pub async fn log(
         text: some(&filter.q),
         opened_from: baton_core::parse_instant(&filter.from),
         opened_to: baton_core::parse_instant(&filter.to),
-        // One more than shown, to know whether older ones follow.
+        // One more than shown, to know whether more follow.
         limit: Some(PAGE as i64 + 1),
-        offset: Some(offset as i64),
+        before,
+        after,
+        oldest_first: ascending,
+        ..DecisionFilter::default()
     };
     let mut rows = match state.app.list(&query).await {
         Ok(rows) => rows,
@@ -207,8 +213,11 @@ pub async fn log(
     };
     let more = rows.len() > PAGE;
     rows.truncate(PAGE);
+    if ascending {
+        rows.reverse();
+    }
     let teams = state.app.teams().await.unwrap_or_default();
-    let link = |offset: usize| {
+    let link = |key: &str, value: String| {
         let mut pairs: Vec<(&str, &str)> = vec![];
         for (k, v) in [
             ("q", &filter.q),
@@ -223,28 +232,39 @@ pub async fn log(
                 pairs.push((k, v));
             }
         }
-        let offset = offset.to_string();
-        pairs.push(("offset", &offset));
+        if !key.is_empty() {
+            pairs.push((key, &value));
+        }
         format!(
             "/decisions?{}",
             serde_urlencoded::to_string(&pairs).unwrap_or_default()
         )
     };
+    let (newest_id, oldest_id) = (rows.first().map(|d| d.id), rows.last().map(|d| d.id));
+    // Read newest first, older pages follow when more rows did, and newer
+    // ones when this page was reached going back; read oldest first, the
+    // other way round.
+    let (has_newer, has_older) = if ascending {
+        (more, after.is_some())
+    } else {
+        (before.is_some(), more)
+    };
+    let paging = pages::Paging {
+        newer: has_newer
+            .then_some(newest_id)
+            .flatten()
+            .map(|id| link("after", id.to_string())),
+        newest: has_newer.then(|| link("", String::new())),
+        older: has_older
+            .then_some(oldest_id)
+            .flatten()
+            .map(|id| link("before", id.to_string())),
+        oldest: has_older.then(|| link("oldest", "1".into())),
+    };
     let frame = Frame::new("Decisions", "decisions", reader.user());
     page(
         StatusCode::OK,
-        pages::decisions(
-            &frame,
-            &filter,
-            &teams,
-            &rows,
-            pages::Paging {
-                offset,
-                page: PAGE,
-                more,
-            },
-            &link,
-        ),
+        pages::decisions(&frame, &filter, &teams, &rows, paging),
     )
 }
 

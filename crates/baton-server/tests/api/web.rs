@@ -562,3 +562,42 @@ async fn a_pilot_starts_from_its_form_and_replay_reports_on_the_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_log_pages_by_decision_number_to_its_oldest_page() {
+    each_backend(|app| async move {
+        for n in 1..=120 {
+            app.open_incident(&format!("Incident {n}")).await;
+        }
+        let mut v = Visitor::sign_in(&app, "sam").await;
+        let ids = |page: &Page| -> Vec<i64> {
+            page.body
+                .split("<tr>\n<td><a href=\"/decisions/")
+                .skip(1)
+                .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+                .collect()
+        };
+        let link = |page: &Page, text: &str| -> Option<String> {
+            let at = page.body.find(&format!(">{text}</a>"))?;
+            let start = page.body[..at].rfind("href=\"")? + 6;
+            let end = start + page.body[start..].find('"')?;
+            Some(page.body[start..end].replace("&amp;", "&"))
+        };
+        let first = v.get("/decisions").await;
+        assert_eq!(ids(&first), (71..=120).rev().collect::<Vec<_>>());
+        assert!(link(&first, "← Newer").is_none());
+        let second = v.get(&link(&first, "Older →").unwrap()).await;
+        assert_eq!(ids(&second), (21..=70).rev().collect::<Vec<_>>());
+        let oldest = v.get(&link(&second, "Oldest »").unwrap()).await;
+        assert_eq!(ids(&oldest), (1..=50).rev().collect::<Vec<_>>());
+        assert!(link(&oldest, "Older →").is_none(), "nothing is older");
+        let back = v.get(&link(&oldest, "← Newer").unwrap()).await;
+        assert_eq!(ids(&back), (51..=100).rev().collect::<Vec<_>>());
+        let filtered = v.get("/decisions?q=incident+11&oldest=1").await;
+        assert_eq!(
+            ids(&filtered),
+            [119, 118, 117, 116, 115, 114, 113, 112, 111, 110, 11]
+        );
+    })
+    .await;
+}
