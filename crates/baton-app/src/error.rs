@@ -46,6 +46,11 @@ pub trait Failure: std::error::Error {
     fn explanation(&self) -> Option<Vec<String>> {
         None
     }
+    /// A write whose commit failed: it may or may not have taken effect,
+    /// which an answer must say however else it hides the store's details.
+    fn uncertain(&self) -> bool {
+        false
+    }
 }
 
 impl Failure for LifecycleError {
@@ -71,6 +76,7 @@ pub struct StoreFailure(#[from] pub StoreError);
 impl Failure for StoreFailure {
     fn kind(&self) -> ErrorKind {
         use baton_core::resolve::ErrorCode;
+        use baton_store::Fault;
         match &self.0 {
             StoreError::BadUrl(_) | StoreError::Load(_) | StoreError::Import(_) => {
                 ErrorKind::Invalid
@@ -86,10 +92,17 @@ impl Failure for StoreFailure {
                 ErrorCode::InvalidRequest => ErrorKind::Invalid,
                 _ => ErrorKind::Unresolvable,
             },
-            StoreError::Connect { .. } => ErrorKind::Unavailable,
-            // `Unavailable` also reports a commit whose outcome is unknown:
-            // not an answer a client should retry blindly (a retry could
-            // write twice), so not "try again later".
+            // A failed commit's answer keeps the kind of its cause (a full
+            // disk, a database gone) and says the write may or may not
+            // have taken effect, so a client reads before it retries.
+            StoreError::Full(_)
+            | StoreError::Unreachable(_)
+            | StoreError::Connect { .. }
+            | StoreError::Uncertain { .. } => match self.0.fault() {
+                Fault::Full => ErrorKind::StoreFull,
+                Fault::Unreachable => ErrorKind::Unavailable,
+                Fault::Other => ErrorKind::Internal,
+            },
             StoreError::Unavailable(_)
             | StoreError::Database(_)
             | StoreError::Migrate(_)
@@ -99,6 +112,10 @@ impl Failure for StoreFailure {
 
     fn code(&self) -> &'static str {
         self.0.code()
+    }
+
+    fn uncertain(&self) -> bool {
+        matches!(self.0, StoreError::Uncertain { .. })
     }
 
     fn explanation(&self) -> Option<Vec<String>> {
@@ -168,6 +185,10 @@ macro_rules! failure {
                     Self::Store(e) => $crate::error::Failure::explanation(e),
                     _ => None,
                 }
+            }
+
+            fn uncertain(&self) -> bool {
+                matches!(self, Self::Store(e) if $crate::error::Failure::uncertain(e))
             }
         }
     };

@@ -127,6 +127,15 @@ impl App {
             .map_err(|e| OpenStoreError(StoreFailure(e)))
     }
 
+    /// Whether the store answers (`/readyz`): within two seconds, so a
+    /// load balancer hears of a database gone before its clients do.
+    pub async fn ready(&self) -> Result<(), OpenStoreError> {
+        self.store
+            .ping(std::time::Duration::from_secs(2))
+            .await
+            .map_err(|e| OpenStoreError(StoreFailure(e)))
+    }
+
     /// Stops the writer and closes the store's connections.
     pub async fn close(&self) {
         self.store.close().await;

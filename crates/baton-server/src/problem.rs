@@ -161,7 +161,11 @@ impl<E: Failure> From<E> for Problem {
         // Keep the store's internals out of answers; they are logged.
         let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %err, "request failed");
-            "the store failed; see the server log".to_owned()
+            if err.uncertain() {
+                "the store failed at the commit, so the write may or may not have taken effect: read what you wrote before trying again; see the server log".to_owned()
+            } else {
+                "the store failed; see the server log".to_owned()
+            }
         } else {
             err.to_string()
         };

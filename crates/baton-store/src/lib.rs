@@ -55,7 +55,7 @@ use sqlx::sqlite::{
 };
 
 pub(crate) use dialect::{micros, on_pool, placeholders, positional, shifted, tx, write_tx};
-pub use error::StoreError;
+pub use error::{Fault, StoreError};
 pub use log::{AuditEvent, DecisionFilter, Opening, StoredEvent, document};
 pub use repository::{
     Availability, Decisions, Feedback, Misuse, Pilots, Sessions, Tokens, Webhooks,
@@ -109,6 +109,10 @@ macro_rules! next_id {
 }
 pub(crate) use next_id;
 
+/// How long a request waits for a PostgreSQL connection before the store
+/// is reported unreachable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl Store {
     /// Opens (creating if needed) and migrates the store at `url`:
     /// `sqlite://PATH`, `postgres://…`, or a bare path (no scheme), which
@@ -143,7 +147,9 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
+                // A database that is down is said within a few seconds
+                // (503), not after a client has given up.
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect(url)
                 .await
                 .map_err(|e| StoreError::connect(url, e))?;
@@ -184,6 +190,24 @@ impl Store {
         .await
         .map(|_| ()))?;
         Ok(())
+    }
+
+    /// Whether the database answers a trivial query within `limit`: what
+    /// `/readyz` asks, so it must not wait as long as a request would.
+    pub async fn ping(&self, limit: Duration) -> Result<(), StoreError> {
+        let ask = async {
+            on_pool!(self, |pool| sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map(|_| ()))
+        };
+        match tokio::time::timeout(limit, ask).await {
+            Ok(answer) => Ok(answer?),
+            Err(_) => Err(StoreError::Unreachable(format!(
+                "no answer within {} s",
+                limit.as_secs_f64()
+            ))),
+        }
     }
 
     pub async fn close(&self) {

@@ -22,7 +22,7 @@ use baton_core::lifecycle::Decision;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::{Store, StoreError, StoredEvent, on_pool};
+use crate::{Fault, Store, StoreError, StoredEvent, on_pool};
 
 /// The audit chain's length as of a moment after the caller asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Snapshot {
 pub(crate) struct HeadReads {
     rounds: Mutex<Rounds>,
     /// (round number, its result) of the latest finished round.
-    done: watch::Sender<(u64, Result<i64, String>)>,
+    done: watch::Sender<(u64, HeadRead)>,
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +53,10 @@ struct Rounds {
     /// Someone arrived during the running round and needs the next.
     wanted: bool,
 }
+
+/// A round's head, or how it failed (kept by kind, so a database gone is
+/// still that for every waiter).
+type HeadRead = Result<i64, (Fault, String)>;
 
 impl Default for HeadReads {
     fn default() -> Self {
@@ -92,7 +96,7 @@ impl Store {
             .map_err(|_| StoreError::Unavailable("the head reader stopped".into()))?;
         match &seen.1 {
             Ok(seq) => Ok(Snapshot { seq: *seq }),
-            Err(e) => Err(StoreError::Unavailable(e.clone())),
+            Err((fault, e)) => Err(StoreError::shared(*fault, e.clone())),
         }
     }
 
@@ -101,7 +105,7 @@ impl Store {
         let reads = Arc::clone(&self.cache.heads);
         let mut round = first;
         loop {
-            let result = self.read_head().await.map_err(|e| e.to_string());
+            let result = self.read_head().await.map_err(|e| (e.fault(), e.detail()));
             let _previous = reads.done.send_replace((round, result));
             let Ok(mut r) = reads.rounds.lock() else {
                 return;

@@ -51,11 +51,24 @@ fn doc<T: aide::OperationOutput>(
 /// A decision with its audit events: what every decision endpoint answers.
 type DecisionDoc = Json<Decision>;
 
+/// `GET /readyz`: `ready` when the store answers, 503 `store_unavailable`
+/// when it does not (SPEC §8.2).
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, crate::problem::Problem> {
+    state.app.ready().await?;
+    Ok("ready")
+}
+
 pub fn routes() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route(
             "/healthz",
             get_with(|| async { "ok" }, doc::<String>("The process is up", 200)),
+        )
+        .api_route(
+            "/readyz",
+            get_with(ready, doc::<String>("The store answers", 200)),
         )
         .api_route(
             "/api/v1/resolve",

@@ -41,7 +41,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::chain;
 use crate::state::{Footprint, StateQuery};
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, Fault, Store, StoreError};
 
 mod plan;
 mod write;
@@ -252,13 +252,37 @@ async fn run(backend: Backend, mut queue: mpsc::UnboundedReceiver<Job>) {
         if jobs.is_empty() {
             continue;
         }
-        let answers = match commit(&backend, &mut held, &jobs).await {
+        let mut tried = commit(&backend, &mut held, &jobs).await;
+        // A connection broken while the database restarted fails only
+        // itself: before any commit nothing was written, so the batch goes
+        // once more on a fresh connection.
+        if matches!(&tried, Err(Failed::Before(e)) if e.fault() == Fault::Unreachable) {
+            tried = commit(&backend, &mut held, &jobs).await;
+        }
+        let answers = match tried {
             Ok(answers) => answers,
+            // A full disk or a database gone fails each write alike:
+            // trying them one by one would only wait for each in turn.
+            Err(Failed::Before(e)) if e.again().is_some() => {
+                tracing::warn!(error = %e, jobs = jobs.len(), "a write batch failed");
+                jobs.iter()
+                    .map(|_| {
+                        Err(e
+                            .again()
+                            .unwrap_or_else(|| StoreError::Unavailable(e.detail())))
+                    })
+                    .collect()
+            }
             Err(Failed::Before(e)) => {
                 tracing::warn!(error = %e, jobs = jobs.len(), "a write batch failed; running its writes one by one");
                 alone(&backend, &mut held, &jobs).await
             }
-            Err(Failed::AtCommit(e)) => jobs.iter().map(|_| Err(unknown(&e))).collect(),
+            Err(Failed::AtCommit(e)) => {
+                tracing::warn!(error = %e, jobs = jobs.len(), "a write batch's commit failed");
+                jobs.iter()
+                    .map(|_| Err(StoreError::uncertain(&e)))
+                    .collect()
+            }
         };
         for (job, answer) in jobs.into_iter().zip(answers) {
             // The caller may have gone meanwhile; its write stands.
@@ -281,12 +305,6 @@ impl<E: Into<StoreError>> From<E> for Failed {
     }
 }
 
-fn unknown(e: &StoreError) -> StoreError {
-    StoreError::Unavailable(format!(
-        "the commit failed and may or may not have taken effect: read the decision again before retrying ({e})"
-    ))
-}
-
 /// Each job in a transaction of its own, after their batch failed before
 /// its commit.
 async fn alone(backend: &Backend, held: &mut Option<Held>, jobs: &[Job]) -> Vec<Answer> {
@@ -300,7 +318,7 @@ async fn alone(backend: &Backend, held: &mut Option<Held>, jobs: &[Job]) -> Vec<
                     ))
                 }),
                 Err(Failed::Before(e)) => Err(e),
-                Err(Failed::AtCommit(e)) => Err(unknown(&e)),
+                Err(Failed::AtCommit(e)) => Err(StoreError::uncertain(&e)),
             },
         );
     }
@@ -322,28 +340,30 @@ fn guarded<T>(plan: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreEr
 /// commits; evaluates to each job's answer, or returns how it failed.
 macro_rules! commit_batch {
     ($conn:expr, $jobs:expr, $begin:expr, $read:path, $write:path) => {{
-        let begun = match sqlx::Connection::begin_with(&mut **$conn, $begin).await {
-            Ok(mut tx) => {
-                let (head, reads) = $read(&mut tx, $jobs).await?;
-                let planned = plan::plan($jobs, head.decisions, reads);
-                if !planned.rows.is_empty() {
-                    let events = chain::linked(&head, plan::entries(&planned));
-                    $write(&mut tx, &planned.rows, &events).await?;
-                }
-                tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-                Ok(planned.answers)
+        let result: Result<Vec<Answer>, Failed> = async {
+            let mut tx = sqlx::Connection::begin_with(&mut **$conn, $begin).await?;
+            let (head, reads) = $read(&mut tx, $jobs).await?;
+            let planned = plan::plan($jobs, head.decisions, reads);
+            if !planned.rows.is_empty() {
+                let events = chain::linked(&head, plan::entries(&planned));
+                $write(&mut tx, &planned.rows, &events).await?;
             }
-            Err(e) => Err(e),
-        };
-        match begun {
+            tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
+            Ok(planned.answers)
+        }
+        .await;
+        match result {
             Ok(answers) => answers,
             Err(e) => {
-                // A BEGIN that fails after opening a transaction (on
+                // A connection a batch failed on is never used again. A
+                // BEGIN that fails after opening a transaction (on
                 // PostgreSQL the lock is taken in it, and its wait can be
-                // cancelled) leaves one sqlx does not count as begun, so
-                // never rolls back: close the connection, don't pool it.
+                // cancelled) leaves one sqlx does not count as begun; a
+                // COMMIT that fails (a full disk) one sqlx still counts, so
+                // the next BEGIN on it is refused; and a broken connection
+                // may be why it failed.
                 $conn.close_on_drop();
-                return Err(e.into());
+                return Err(e);
             }
         }
     }};
@@ -351,7 +371,7 @@ macro_rules! commit_batch {
 
 /// Runs `jobs` in one write transaction on the writer's connection (taken
 /// from the pool when it has none), giving each job's own answer in order.
-/// On failure the connection is given back, in case it is the fault.
+/// On failure the connection is closed, in case it is the fault.
 async fn commit(
     backend: &Backend,
     held: &mut Option<Held>,
