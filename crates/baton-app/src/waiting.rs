@@ -62,7 +62,11 @@ impl App {
             ..Waiting::default()
         };
         let open = self.store.decisions().undecided().await?;
-        let due = self.store.decisions().reviews_due(now).await?;
+        let due = self
+            .store
+            .decisions()
+            .reviews_due(now, caller.person.as_str())
+            .await?;
         for d in open.iter().chain(&due) {
             for (wait, until) in waits(d, &caller.person, now) {
                 let list = match wait {

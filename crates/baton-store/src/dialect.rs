@@ -29,6 +29,17 @@ impl Dialect {
         }
     }
 
+    /// Names the index a query must read, where the dialect lets it and its
+    /// planner would guess wrong: SQLite without statistics reads a
+    /// partial index less readily than a wide one on `status` (`decided`
+    /// is most of the log); PostgreSQL's planner has statistics.
+    pub(crate) fn indexed_by(self, index: &str) -> String {
+        match self {
+            Self::Sqlite => format!("INDEXED BY {index}"),
+            Self::Postgres => String::new(),
+        }
+    }
+
     /// How a write transaction begins: SQLite takes the write lock at
     /// once; PostgreSQL locks only what its statements lock (the chain
     /// head, read by [`Dialect::head_for_write`]).

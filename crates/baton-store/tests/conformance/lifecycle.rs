@@ -300,7 +300,7 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
         assert!(
             store
                 .decisions()
-                .reviews_due(hours(24))
+                .reviews_due(hours(24), &d.decider)
                 .await
                 .unwrap()
                 .is_empty()
@@ -308,11 +308,20 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
         assert_eq!(
             store
                 .decisions()
-                .reviews_due(hours(24 * 9))
+                .reviews_due(hours(24 * 9), &d.decider)
                 .await
                 .unwrap()
                 .len(),
             1
+        );
+        assert!(
+            store
+                .decisions()
+                .reviews_due(hours(24 * 9), "someone-else")
+                .await
+                .unwrap()
+                .is_empty(),
+            "only the decider's reviews are theirs"
         );
         let outcome = Action::Outcome(act::Outcome {
             result: baton_core::lifecycle::OutcomeResult::Success,
@@ -326,7 +335,7 @@ async fn outcomes_feed_track_records_and_reviews_come_due() {
         assert!(
             store
                 .decisions()
-                .reviews_due(hours(24 * 9))
+                .reviews_due(hours(24 * 9), &d.decider)
                 .await
                 .unwrap()
                 .is_empty()
