@@ -14,6 +14,7 @@
 pub(crate) mod api;
 mod auth;
 pub mod clock;
+pub mod connection;
 pub mod deadlines;
 pub mod metrics;
 pub mod openapi;
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
 use baton_app::App;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
@@ -114,15 +116,25 @@ pub fn router(state: AppState) -> Router {
 /// How connections are held to account.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// A client must send a request's whole head within this long, or the
-    /// connection is closed: a slow or silent client cannot hold it open.
+    /// A client must send a request's whole head within this long of its
+    /// first byte, or the connection is closed: a slow or silent client
+    /// cannot hold it open.
     pub header_read: Duration,
+    /// An idle keep-alive connection is closed after this long (nginx's
+    /// default), and every answer says so in `Keep-Alive: timeout=…`.
+    pub keep_alive: Duration,
+    /// On closing, what a client still sends is read and dropped for this
+    /// long, so an answer given before its body was read (413) reaches it
+    /// rather than a reset.
+    pub linger: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             header_read: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(75),
+            linger: Duration::from_secs(5),
         }
     }
 }
@@ -153,12 +165,25 @@ pub async fn run_with(
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::service::TowerToHyperService;
 
-    let app = router(state);
+    let keep_alive = HeaderValue::from_str(&format!("timeout={}", limits.keep_alive.as_secs()))
+        .unwrap_or(HeaderValue::from_static("timeout=75"));
+    let app = router(state).layer(axum::middleware::map_response(
+        move |mut response: axum::response::Response| {
+            let keep_alive = keep_alive.clone();
+            async move {
+                response.headers_mut().insert("keep-alive", keep_alive);
+                response
+            }
+        },
+    ));
     let mut builder = Builder::new(TokioExecutor::new());
+    // hyper's header-read timeout runs while a connection waits for its
+    // next request too, so it is the idle limit; `Guarded` times the head
+    // itself, from its first byte.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read);
+        .header_read_timeout(limits.keep_alive);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -175,7 +200,10 @@ pub async fn run_with(
                 };
                 let service = TowerToHyperService::new(app.clone());
                 let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .serve_connection_with_upgrades(
+                        TokioIo::new(connection::Guarded::new(stream, limits.header_read, limits.linger)),
+                        service,
+                    )
                     .into_owned();
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {

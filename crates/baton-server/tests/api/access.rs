@@ -178,6 +178,7 @@ async fn a_client_that_trickles_its_request_head_is_cut_off() {
     let address = listener.local_addr().unwrap();
     let limits = baton_server::Limits {
         header_read: std::time::Duration::from_millis(500),
+        ..baton_server::Limits::default()
     };
     tokio::spawn(baton_server::run_with(
         listener,
@@ -209,6 +210,102 @@ async fn a_client_that_trickles_its_request_head_is_cut_off() {
     .await;
     assert!(closed.is_ok(), "the connection was still open after 5 s");
     assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+}
+
+/// Reads one answer (head and a `Content-Length` body) off `conn`.
+async fn read_answer(conn: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"\r\n\r\n") {
+        assert_eq!(conn.read(&mut byte).await.unwrap(), 1, "closed mid-answer");
+        seen.push(byte[0]);
+    }
+    let head = String::from_utf8(seen).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).await.unwrap();
+    head + &String::from_utf8_lossy(&body)
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_outlives_the_head_read_limit_and_is_told_its_own() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::connect(&format!("sqlite://{}", dir.path().join("k.db").display()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let limits = baton_server::Limits {
+        header_read: std::time::Duration::from_millis(300),
+        keep_alive: std::time::Duration::from_secs(2),
+        ..baton_server::Limits::default()
+    };
+    tokio::spawn(baton_server::run_with(
+        listener,
+        AppState::new(service),
+        std::future::pending(),
+        limits,
+    ));
+    let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut conn = tokio::net::TcpStream::connect(address).await.unwrap();
+    conn.write_all(request).await.unwrap();
+    let first = read_answer(&mut conn).await;
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(
+        first
+            .to_ascii_lowercase()
+            .contains("keep-alive: timeout=2\r\n"),
+        "{first}"
+    );
+    // Idle longer than a head may take to arrive, shorter than keep-alive.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    conn.write_all(request).await.unwrap();
+    let second = read_answer(&mut conn).await;
+    assert!(second.starts_with("HTTP/1.1 200"), "{second}");
+    // Idle past keep-alive: the server closes it.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        conn.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(matches!(closed, Ok(Ok(0))), "{closed:?}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_sent_without_waiting_for_100_continue_gets_its_413() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app(&format!("sqlite://{}", dir.path().join("o.db").display())).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    // As Python's urllib sends it: the head, then the whole body at once,
+    // reading nothing until it is all sent.
+    let body = vec![b' '; baton_server::BODY_LIMIT * 8];
+    let mut conn = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/resolve HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        app.tokens["ana"],
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let sent = conn.write_all(&body).await;
+    assert!(sent.is_ok(), "the body could not be sent: {sent:?}");
+    let answer = read_answer(&mut conn).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("payload_too_large") || answer.contains("too_large"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
