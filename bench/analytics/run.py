@@ -16,7 +16,9 @@ reused by later runs. Then, in the same run:
   resident memory is read beside an empty store's server.
 - `baton report` from a fresh process, over the whole history.
 - `baton replay` of each team under its own guide, from a fresh process
-  (each folds the whole log and re-resolves its team's decisions).
+  (each folds the whole log and re-resolves its team's decisions, after
+  building the projection), and the server's replay of `platform` with
+  its projection warm (median of 3).
 
 Never run in CI: the 10M store takes a long import and tens of GB of disk.
 Needs the release binary (`cargo build --release -p baton-cli`) and a
@@ -237,6 +239,16 @@ def get(address, token, path):
     return time.perf_counter() - started
 
 
+def post_yaml(address, token, path, body):
+    request = urllib.request.Request(f"http://{address}{path}", data=body, method="POST",
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/yaml"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
 def measure_baton(store, start, end):
     proc, address, token = serve(store)
     window = f"from={start}&to={end}"
@@ -249,6 +261,10 @@ def measure_baton(store, start, end):
                            ("audit matrix", f"/api/v1/audit-matrix?{window}")]:
             get(address, token, path)
             out[name] = statistics.median(get(address, token, path) for _ in range(RUNS))
+        guide = (DEMO / "platform.yaml").read_bytes()
+        post = lambda: post_yaml(address, token, "/api/v1/teams/platform/replay", guide)
+        post()
+        out["replay platform (POST …/replay)"] = statistics.median(post() for _ in range(3))
         out["rss_mib"] = rss_mib(proc.pid)
         out["anon_mib"] = rss_mib(proc.pid, "RssAnon:")
     finally:

@@ -108,34 +108,59 @@ impl App {
         let mut replayer = Replayer::new(team, window, &guides, &checked.version);
         progress.start("replaying the log", log.len() as u64);
         let mut done = 0u64;
-        for chunk in log.chunks(PAGE) {
-            let wanted: Vec<DecisionId> = chunk
-                .iter()
-                .filter(|f| {
-                    replayer.replays(
-                        names.text(f.team),
-                        baton_core::analytics::instant_of(f.opened),
-                    )
-                })
-                .map(|f| f.id())
-                .collect();
-            let mut stored: HashMap<i64, Stored> = HashMap::new();
-            if !wanted.is_empty() {
-                for (id, text) in self.store.records_of(&wanted).await? {
-                    let record: Record = serde_json::from_str(&text).map_err(|e| {
-                        baton_store::StoreError::Corrupt(format!("decision {id}'s record: {e}"))
-                    })?;
-                    stored.insert(
-                        id,
-                        Stored {
-                            title: record.title,
-                            requester: record.requester,
-                            context: record.context,
-                            explanation: record.resolution.explanation,
-                            imported: record.resolution.guide_version == IMPORTED,
-                        },
-                    );
-                }
+        // The stored requests each page of the log needs, known ahead, so
+        // the next page is read (on the database's own thread) while this
+        // one is replayed.
+        let wanted: Vec<Vec<DecisionId>> = log
+            .chunks(PAGE)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .filter(|f| {
+                        replayer.replays(
+                            names.text(f.team),
+                            baton_core::analytics::instant_of(f.opened),
+                        )
+                    })
+                    .map(|f| f.id())
+                    .collect()
+            })
+            .collect();
+        let fetch = |ids: &[DecisionId]| {
+            let (store, ids) = (self.store.clone(), ids.to_vec());
+            (!ids.is_empty()).then(|| tokio::spawn(async move { store.records_of(&ids).await }))
+        };
+        let mut next = wanted.first().and_then(|ids| fetch(ids));
+        for (i, chunk) in log.chunks(PAGE).enumerate() {
+            let rows = match next.take() {
+                Some(reading) => reading.await.map_err(|e| {
+                    baton_store::StoreError::Unavailable(format!(
+                        "reading stored requests failed: {e}"
+                    ))
+                })??,
+                None => Vec::new(),
+            };
+            next = wanted.get(i + 1).and_then(|ids| fetch(ids));
+            if next.is_some() {
+                // Lets the read just spawned reach the database before this
+                // page's replay holds the thread.
+                tokio::task::yield_now().await;
+            }
+            let mut stored: HashMap<i64, Stored> = HashMap::with_capacity(rows.len());
+            for (id, text) in rows {
+                let record: Record = serde_json::from_str(&text).map_err(|e| {
+                    baton_store::StoreError::Corrupt(format!("decision {id}'s record: {e}"))
+                })?;
+                stored.insert(
+                    id,
+                    Stored {
+                        title: record.title,
+                        requester: record.requester,
+                        context: record.context,
+                        explanation: record.resolution.explanation,
+                        imported: record.resolution.guide_version == IMPORTED,
+                    },
+                );
             }
             for fact in chunk {
                 let request = stored.remove(&fact.id().get());

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::guide::Guide;
 use crate::lifecycle::{Decision, OutcomeResult, Status};
-use crate::resolve::{OrgState, Outcomes, PastDecision};
+use crate::resolve::{HistoryIndex, OrgState, Outcomes, PastDecision};
 
 #[cfg(test)]
 mod tests;
@@ -47,6 +47,25 @@ impl Footprint {
             decided_by: d.decided_by.clone(),
             outcome: d.outcome.as_ref().map(|o| (o.result, o.at)),
         }
+    }
+
+    /// What its `spread` history entry depends on.
+    fn history_key(&self) -> (&str, &str, Option<&str>, Option<DateTime<Utc>>) {
+        (
+            &self.team,
+            &self.decision_type,
+            self.decided_by.as_deref(),
+            self.decided_at,
+        )
+    }
+
+    /// What its track-record entries depend on.
+    fn outcome_key(&self) -> (&[String], Option<&str>, Option<OutcomeResult>) {
+        (
+            &self.domains,
+            self.decided_by.as_deref(),
+            self.outcome.map(|(r, _)| r),
+        )
     }
 
     /// The footprint as it stood at `at` (inclusive), or `None` before the
@@ -158,6 +177,13 @@ impl Fold {
         Self { scope, state }
     }
 
+    /// The same fold, keeping its history indexed for `spread` from now
+    /// on (see [`OrgState::history_index`]).
+    pub fn indexed(mut self) -> Self {
+        self.state.history_index = Some(HistoryIndex::of(&self.state.history));
+        self
+    }
+
     pub fn scope(&self) -> Option<&HistoryScope> {
         self.scope.as_ref()
     }
@@ -173,10 +199,27 @@ impl Fold {
     /// One decision row goes from `before` (`None`: it was not there) to
     /// `after`.
     pub fn moved(&mut self, before: Option<&Footprint>, after: &Footprint) {
-        if let Some(before) = before {
-            self.remove(before);
+        let Some(before) = before else {
+            self.add(after);
+            return;
+        };
+        // Only what changed is counted again: recording an outcome leaves
+        // load and history as they were, and taking a history entry back
+        // means finding it.
+        if before.status.counts_toward_load() != after.status.counts_toward_load()
+            || before.decider != after.decider
+        {
+            self.count_load(before, -1);
+            self.count_load(after, 1);
         }
-        self.add(after);
+        if before.history_key() != after.history_key() {
+            self.count_decided(before, -1);
+            self.count_decided(after, 1);
+        }
+        if before.outcome_key() != after.outcome_key() {
+            self.count_outcomes(before, -1);
+            self.count_outcomes(after, 1);
+        }
     }
 
     pub fn add(&mut self, footprint: &Footprint) {
@@ -188,6 +231,9 @@ impl Fold {
     /// (replay) that must not grow with the log.
     pub fn forget_history_through(&mut self, through: DateTime<Utc>) {
         self.state.history.retain(|p| p.decided_at > through);
+        if let Some(index) = &mut self.state.history_index {
+            index.forget_through(through);
+        }
     }
 
     /// Takes away a footprint added before.
@@ -196,21 +242,31 @@ impl Fold {
     }
 
     fn count(&mut self, row: &Footprint, sign: i8) {
-        if row.status.counts_toward_load() {
-            let load = self.state.load.remove(&row.decider).unwrap_or(0);
-            let load = i64::from(load) + i64::from(sign);
-            if load > 0 {
-                let load = u32::try_from(load).unwrap_or(u32::MAX);
-                self.state.load.insert(row.decider.clone(), load);
-            }
-        }
-        let Some(by) = &row.decided_by else {
+        self.count_load(row, sign);
+        self.count_decided(row, sign);
+        self.count_outcomes(row, sign);
+    }
+
+    fn count_load(&mut self, row: &Footprint, sign: i8) {
+        if !row.status.counts_toward_load() {
             return;
-        };
-        if let Some(decided_at) = row.decided_at {
+        }
+        let load = self.state.load.remove(&row.decider).unwrap_or(0);
+        let load = i64::from(load) + i64::from(sign);
+        if load > 0 {
+            let load = u32::try_from(load).unwrap_or(u32::MAX);
+            self.state.load.insert(row.decider.clone(), load);
+        }
+    }
+
+    fn count_decided(&mut self, row: &Footprint, sign: i8) {
+        if let (Some(by), Some(decided_at)) = (&row.decided_by, row.decided_at) {
             self.count_history(row, by, decided_at, sign);
         }
-        if let Some((result, _)) = row.outcome {
+    }
+
+    fn count_outcomes(&mut self, row: &Footprint, sign: i8) {
+        if let (Some(by), Some((result, _))) = (&row.decided_by, row.outcome) {
             self.count_outcome(row, by, result, sign);
         }
     }
@@ -225,15 +281,22 @@ impl Fold {
         }
         let history = &mut self.state.history;
         if sign > 0 {
-            history.push(PastDecision {
+            let past = PastDecision {
                 decision_type: row.decision_type.clone(),
                 decider: by.to_owned(),
                 decided_at,
-            });
+            };
+            if let Some(index) = &mut self.state.history_index {
+                index.add(&past);
+            }
+            history.push(past);
         } else if let Some(i) = history.iter().position(|p| {
             p.decided_at == decided_at && p.decider == by && p.decision_type == row.decision_type
         }) {
-            history.swap_remove(i);
+            let past = history.swap_remove(i);
+            if let Some(index) = &mut self.state.history_index {
+                index.remove(&past);
+            }
         }
     }
 

@@ -172,8 +172,9 @@ struct Simulation {
 struct Queued {
     at: DateTime<Utc>,
     order: u64,
-    before: Footprint,
-    after: Footprint,
+    /// Boxed: the heap moves its entries as it sifts, and two footprints
+    /// are hundreds of bytes.
+    change: Box<(Footprint, Footprint)>,
 }
 
 impl PartialEq for Queued {
@@ -205,8 +206,7 @@ impl Simulation {
         self.queue.push(Reverse(Queued {
             at,
             order: self.order,
-            before: before.clone(),
-            after,
+            change: Box::new((before.clone(), after)),
         }));
     }
 
@@ -216,7 +216,8 @@ impl Simulation {
             let Some(Reverse(q)) = self.queue.pop() else {
                 break;
             };
-            self.fold.moved(Some(&q.before), &q.after);
+            let (before, after) = *q.change;
+            self.fold.moved(Some(&before), &after);
         }
         self.steps += 1;
         if let Some(widest) = self.widest
@@ -335,7 +336,9 @@ impl<'g> Replayer<'g> {
         });
         Self {
             sim: Simulation {
-                fold: Fold::new(scope),
+                // Every request asks `spread` about a month or so of
+                // history: indexed, that is a few binary searches.
+                fold: Fold::new(scope).indexed(),
                 queue: BinaryHeap::new(),
                 order: 0,
                 team: team.to_owned(),

@@ -12,7 +12,7 @@ pub mod reason;
 pub mod render;
 pub mod state;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ pub use output::{
     ConsensusWindow, Deliberation, ErrorCode, Escalation, Resolution, ResolveError, Roster,
 };
 pub use reason::Reason;
-pub use state::{OrgState, Outcomes, PastDecision};
+pub use state::{HistoryIndex, OrgState, Outcomes, PastDecision};
 
 /// A context value as people type it (`--ctx rows=5000000`, Slack's
 /// `urgency=critical`): JSON where it parses, so numbers and booleans keep
@@ -462,25 +462,44 @@ impl<'a> Run<'a> {
         picked
     }
 
-    fn spread_counts(&self, rule: &Rule) -> Option<Spread> {
+    fn spread_counts(&self, rule: &'a Rule) -> Option<Spread<'a>> {
         let spread = rule.spread.as_ref()?;
         let from = self.req.at - spread.window.as_chrono();
-        let mut by_decider: HashMap<&str, usize> = HashMap::new();
-        let mut total = 0usize;
-        for d in &self.state.history {
-            if d.decided_at > from
-                && d.decided_at <= self.req.at
-                && rule.applies_to_type(&d.decision_type)
-            {
-                total += 1;
-                *by_decider.entry(d.decider.as_str()).or_default() += 1;
+        let to = self.req.at;
+        let state: &'a OrgState = self.state;
+        let (counts, total) = match &state.history_index {
+            Some(index) => {
+                let total = index.count(|t| rule.applies_to_type(t), None, from, to);
+                (
+                    Counts::Indexed {
+                        index,
+                        rule,
+                        from,
+                        to,
+                    },
+                    total,
+                )
             }
-        }
+            None => {
+                // Hashed with Fx, not SipHash: this runs for every decision
+                // of the window on every resolution, and its keys are ids
+                // from the directory.
+                let mut by_decider: rustc_hash::FxHashMap<&'a str, usize> = Default::default();
+                let mut total = 0usize;
+                for d in &state.history {
+                    if d.decided_at > from
+                        && d.decided_at <= to
+                        && rule.applies_to_type(&d.decision_type)
+                    {
+                        total += 1;
+                        *by_decider.entry(d.decider.as_str()).or_default() += 1;
+                    }
+                }
+                (Counts::Walked(by_decider), total)
+            }
+        };
         Some(Spread {
-            counts: by_decider
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
+            counts,
             total,
             max_share: spread.max_share,
             window: spread.window.to_string(),
@@ -670,22 +689,49 @@ impl<'a> Run<'a> {
 }
 
 /// Decided counts per person for one rule's `spread`.
-struct Spread {
-    counts: HashMap<String, usize>,
+struct Spread<'a> {
+    counts: Counts<'a>,
     total: usize,
     max_share: f64,
     window: String,
 }
 
+/// Where a `spread`'s per-person counts come from.
+enum Counts<'a> {
+    /// Counted by walking the history once.
+    Walked(rustc_hash::FxHashMap<&'a str, usize>),
+    /// Asked of the history's index, person by person.
+    Indexed {
+        index: &'a HistoryIndex,
+        rule: &'a Rule,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+}
+
+impl Counts<'_> {
+    fn of(&self, id: &str) -> usize {
+        match self {
+            Counts::Walked(counts) => counts.get(id).copied().unwrap_or(0),
+            Counts::Indexed {
+                index,
+                rule,
+                from,
+                to,
+            } => index.count(|t| rule.applies_to_type(t), Some(id), *from, *to),
+        }
+    }
+}
+
 /// `spread` acts only once a rule has this many decisions in its window.
 pub(crate) const SPREAD_MINIMUM: usize = 5;
 
-impl Spread {
+impl Spread<'_> {
     fn over_share(&self, id: &str, rule: &Rule) -> Option<Reason> {
         if self.total < SPREAD_MINIMUM {
             return None;
         }
-        let n = self.counts.get(id).copied().unwrap_or(0);
+        let n = self.counts.of(id);
         let share = n as f64 / self.total as f64;
         (share > self.max_share).then(|| Reason::MovedBack {
             person: id.to_owned(),

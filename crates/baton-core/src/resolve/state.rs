@@ -23,6 +23,114 @@ pub struct OrgState {
     /// a record?", and must not walk everyone's history to find out.
     #[serde(default)]
     pub track: HashMap<String, HashMap<String, Outcomes>>,
+    /// `history` indexed for `spread`, when the [`crate::fold::Fold`] that
+    /// keeps this state was asked to keep one (replay, which resolves
+    /// hundreds of thousands of requests, each against a month of
+    /// history); `None` on a state built any other way, which `spread`
+    /// then walks.
+    #[serde(skip)]
+    pub history_index: Option<HistoryIndex>,
+}
+
+/// Decided decisions by type, and by type and decider, each a sorted list
+/// of instants: a `spread` window is then counted with binary searches,
+/// not a walk of the history.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistoryIndex {
+    by_type: HashMap<String, TypeHistory>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct TypeHistory {
+    all: Vec<DateTime<Utc>>,
+    by: HashMap<String, Vec<DateTime<Utc>>>,
+}
+
+impl HistoryIndex {
+    pub fn of(history: &[PastDecision]) -> Self {
+        let mut index = Self::default();
+        for p in history {
+            index.add(p);
+        }
+        index
+    }
+
+    pub fn add(&mut self, p: &PastDecision) {
+        let t = self.by_type.entry(p.decision_type.clone()).or_default();
+        insert_sorted(&mut t.all, p.decided_at);
+        insert_sorted(t.by.entry(p.decider.clone()).or_default(), p.decided_at);
+    }
+
+    pub fn remove(&mut self, p: &PastDecision) {
+        let Some(t) = self.by_type.get_mut(&p.decision_type) else {
+            return;
+        };
+        remove_one(&mut t.all, p.decided_at);
+        if let Some(times) = t.by.get_mut(&p.decider) {
+            remove_one(times, p.decided_at);
+            if times.is_empty() {
+                t.by.remove(&p.decider);
+            }
+        }
+        if t.all.is_empty() {
+            self.by_type.remove(&p.decision_type);
+        }
+    }
+
+    /// Forgets what was decided at or before `through`.
+    pub fn forget_through(&mut self, through: DateTime<Utc>) {
+        for t in self.by_type.values_mut() {
+            drop_through(&mut t.all, through);
+            for times in t.by.values_mut() {
+                drop_through(times, through);
+            }
+            t.by.retain(|_, times| !times.is_empty());
+        }
+        self.by_type.retain(|_, t| !t.all.is_empty());
+    }
+
+    /// Decisions decided in `(from, to]` of the types `applies` accepts,
+    /// by `decider` (everyone's with `None`).
+    pub fn count(
+        &self,
+        applies: impl Fn(&str) -> bool,
+        decider: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> usize {
+        self.by_type
+            .iter()
+            .filter(|(ty, _)| applies(ty))
+            .map(|(_, t)| match decider {
+                None => within(&t.all, from, to),
+                Some(d) => t.by.get(d).map_or(0, |times| within(times, from, to)),
+            })
+            .sum()
+    }
+}
+
+fn insert_sorted(times: &mut Vec<DateTime<Utc>>, at: DateTime<Utc>) {
+    let i = times.partition_point(|t| *t <= at);
+    times.insert(i, at);
+}
+
+fn remove_one(times: &mut Vec<DateTime<Utc>>, at: DateTime<Utc>) {
+    let i = times.partition_point(|t| *t < at);
+    if times.get(i) == Some(&at) {
+        times.remove(i);
+    }
+}
+
+fn drop_through(times: &mut Vec<DateTime<Utc>>, through: DateTime<Utc>) {
+    let n = times.partition_point(|t| *t <= through);
+    times.drain(..n);
+}
+
+/// How many of the sorted `times` fall in `(from, to]`.
+fn within(times: &[DateTime<Utc>], from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
+    let end = times.partition_point(|t| *t <= to);
+    let start = times.partition_point(|t| *t <= from);
+    end.saturating_sub(start)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

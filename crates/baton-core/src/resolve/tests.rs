@@ -347,6 +347,57 @@ mod filters {
     }
 }
 
+/// `spread` counted through a [`HistoryIndex`] (replay's fold keeps one)
+/// resolves exactly as the walk over the history does.
+mod indexed_history {
+    use super::*;
+    use proptest::prelude::*;
+
+    const RULES: &str = "  - {id: r, types: [design, chore], spread: {max_share: 0.4, window: 7d}, authority: {expertise: {domain: db, min_level: 3, min_endorsements: 1}}}\n  - {id: s, spread: {max_share: 0.3, window: 30d}, authority: {person: ann}}";
+
+    fn past() -> impl Strategy<Value = PastDecision> {
+        (
+            prop::sample::select(vec!["design", "chore", "ops"]),
+            prop::sample::select(vec!["ann", "bob", "cat", "dan", "boss"]),
+            -40i64 * 24..24,
+        )
+            .prop_map(|(t, d, hours)| PastDecision {
+                decision_type: t.into(),
+                decider: d.into(),
+                decided_at: request("design", "boss").at + TimeDelta::hours(hours),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn spread_reads_the_same_counts_indexed_or_walked(
+            history in prop::collection::vec(past(), 0..60),
+            forget in prop::option::of(-40i64 * 24..0),
+            t in prop::sample::select(vec!["design", "chore"]),
+        ) {
+            let guide = guide_with(RULES);
+            let req = request(t, "boss");
+            let mut fold = crate::fold::Fold::from_state(
+                None,
+                OrgState { history, ..OrgState::default() },
+            )
+            .indexed();
+            if let Some(hours) = forget {
+                fold.forget_history_through(req.at + TimeDelta::hours(hours));
+            }
+            let indexed = fold.state().clone();
+            let walked = OrgState { history_index: None, ..indexed.clone() };
+            prop_assert!(indexed.history_index.is_some());
+            let a = resolve(&guide, &indexed, &req);
+            let b = resolve(&guide, &walked, &req);
+            prop_assert_eq!(
+                a.as_ref().map(|r| (&r.decider, &r.backups, &r.explanation)).map_err(|e| &e.explanation),
+                b.as_ref().map(|r| (&r.decider, &r.backups, &r.explanation)).map_err(|e| &e.explanation)
+            );
+        }
+    }
+}
+
 mod protocol {
     use super::*;
 
