@@ -610,6 +610,14 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                     }
+                    // The imported titles into the text search, which the
+                    // dropped triggers keep in step.
+                    sqlx::query(
+                        "INSERT INTO decision_titles (rowid, title) SELECT id, title FROM decisions WHERE id > $1",
+                    )
+                    .bind(held_before)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 if options.dry_run {
                     tx.rollback().await?;

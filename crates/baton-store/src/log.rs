@@ -529,11 +529,20 @@ impl Decisions<'_> {
             .as_ref()
             .map(|t| format!("%{}%", t.to_lowercase()));
         let order = if filter.oldest_first { "ASC" } else { "DESC" };
+        // Through the titles' trigram index: a search for something rare
+        // must not read every row to find it.
+        let titled = match (&text, crate::dialect::Dialect::of(&self.backend)) {
+            (None, _) => "$5 IS NULL",
+            (Some(_), crate::dialect::Dialect::Sqlite) => {
+                "id IN (SELECT rowid FROM decision_titles WHERE title LIKE $5)"
+            }
+            (Some(_), crate::dialect::Dialect::Postgres) => "title ILIKE $5",
+        };
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id, record FROM decisions \
                  WHERE ($1 IS NULL OR team = $1) AND ($2 IS NULL OR type = $2) AND ($3 IS NULL OR status = $3) \
-                 AND ($4 IS NULL OR decider = $4) AND ($5 IS NULL OR LOWER(title) LIKE $5) \
+                 AND ($4 IS NULL OR decider = $4) AND {titled} \
                  AND ($8 IS NULL OR opened_at >= $8) AND ($9 IS NULL OR opened_at < $9) \
                  AND ($10 IS NULL OR id < $10) AND ($11 IS NULL OR id > $11) \
                  ORDER BY id {order} LIMIT $6 OFFSET $7"

@@ -236,6 +236,18 @@ async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
         let report = store.verify().await.unwrap();
         assert_eq!(report.verified, Verified::Intact, "{report:?}");
         assert_eq!(report.decisions, 2_345);
+        // Imported titles are found by the log's text search, whatever
+        // their case.
+        let found = store
+            .decisions()
+            .list(&DecisionFilter {
+                text: Some("ROLE 1234".into()),
+                ..DecisionFilter::default()
+            })
+            .await
+            .unwrap();
+        let titles: Vec<&str> = found.iter().map(|d| d.title.as_str()).collect();
+        assert_eq!(titles, ["Role 1234"]);
         // A bad row at the end keeps every earlier chunk out too.
         text.push_str("platform,hiring,Role x,kim,omar,never,,\n");
         let errors =
