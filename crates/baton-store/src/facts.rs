@@ -299,6 +299,15 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Events that change a directory or a guide in force.
+const VERSION_KINDS: [EventKind; 5] = [
+    EventKind::OrgApplied,
+    EventKind::GuideApplied,
+    EventKind::BreakTaken,
+    EventKind::BreakEnded,
+    EventKind::HandoffAnswered,
+];
+
 impl Store {
     /// The highest decision id: how many slots a projection of the whole
     /// log needs (ids are dense from 1).
@@ -440,8 +449,10 @@ impl Store {
     }
 
     /// What changed after chain position `after`, up to the head as it is
-    /// now: the decisions its events touched, and whether the directory or
-    /// a guide was applied.
+    /// now: the decisions its events touched, and whether the directories
+    /// or guides did (an apply, a break taken or ended, a hand-off
+    /// answered: each changes the versions the projection judges and
+    /// replays by).
     pub async fn changes_since(&self, after: i64) -> Result<Changes, StoreError> {
         let head = self.snapshot().await?.seq();
         if head <= after {
@@ -451,19 +462,21 @@ impl Store {
             });
         }
         let rows: Vec<(Option<i64>, String)> = on_pool!(self, |pool| {
-            sqlx::query(
+            let mut query = sqlx::query(
                 "SELECT decision_id, kind FROM events WHERE seq > $1 AND seq <= $2 \
-                 AND (decision_id IS NOT NULL OR kind IN ($3, $4))",
+                 AND (decision_id IS NOT NULL OR kind IN ($3, $4, $5, $6, $7))",
             )
             .bind(after)
-            .bind(head)
-            .bind(EventKind::OrgApplied.as_str())
-            .bind(EventKind::GuideApplied.as_str())
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("decision_id")?, row.try_get("kind")?)))
-            .collect::<Result<_, sqlx::Error>>()?
+            .bind(head);
+            for kind in VERSION_KINDS {
+                query = query.bind(kind.as_str());
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get("decision_id")?, row.try_get("kind")?)))
+                .collect::<Result<_, sqlx::Error>>()?
         });
         let mut decisions: Vec<DecisionId> = rows
             .iter()
@@ -471,11 +484,9 @@ impl Store {
             .collect();
         decisions.sort_unstable();
         decisions.dedup();
-        let versions = rows.iter().any(|(id, kind)| {
-            id.is_none()
-                && (kind == EventKind::OrgApplied.as_str()
-                    || kind == EventKind::GuideApplied.as_str())
-        });
+        let versions = rows
+            .iter()
+            .any(|(id, kind)| id.is_none() && VERSION_KINDS.iter().any(|k| k.as_str() == kind));
         Ok(Changes {
             head,
             decisions,

@@ -299,3 +299,45 @@ async fn a_directory_derived_from_an_older_version_is_a_conflict() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_break_taken_or_ended_is_a_change_of_versions_for_the_projection() {
+    each_backend(|store| async move {
+        store
+            .apply(
+                Some(("org.yaml", examples::ORG)),
+                &[("deference.yaml", examples::GUIDE)],
+                t0(),
+            )
+            .await
+            .unwrap();
+        let seen = store.changes_since(0).await.unwrap().head;
+        assert!(!store.changes_since(seen).await.unwrap().versions);
+        let taken = store
+            .availability()
+            .take_break(
+                &baton_store::availability::NewBreak {
+                    person: "kim".into(),
+                    from: t0(),
+                    to: t0() + chrono::TimeDelta::days(7),
+                    reason: "tired".into(),
+                },
+                "kim",
+                t0(),
+            )
+            .await
+            .unwrap();
+        let changes = store.changes_since(seen).await.unwrap();
+        assert!(changes.versions, "the directory lies under a new break");
+        assert!(changes.decisions.is_empty());
+        store
+            .availability()
+            .end_break(taken.id, "kim", t0() + chrono::TimeDelta::days(1), |_| {
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(store.changes_since(changes.head).await.unwrap().versions);
+    })
+    .await;
+}
