@@ -1,7 +1,8 @@
 //! iCalendar feeds (RFC 5545): a rotation's shifts, and a person's duties
 //! (the shifts they hold and the deadlines of decisions they hold).
 //! Calendar clients subscribe to a URL and cannot send headers, so these
-//! feeds also take the token as `?token=`.
+//! feeds also take the token as `?token=`; a link followed from the
+//! dashboard is answered on its session.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
@@ -45,6 +46,12 @@ async fn authenticate(state: &AppState, headers: &HeaderMap, q: &FeedQuery) -> R
             .map(|_| ());
     }
     let Some(secret) = &q.token else {
+        // A link followed from the dashboard: its session's cookie.
+        if let Some(session) = crate::web::cookie(headers, crate::web::COOKIE)
+            && let Ok(Some(_)) = state.app.web_session(session, state.clock.now()).await
+        {
+            return Ok(());
+        }
         return Err(Problem::unauthorized(
             "a token is required: `Authorization: Bearer TOKEN` or `?token=TOKEN`",
         ));

@@ -25,6 +25,7 @@ use baton_app::{ErrorKind, Failure};
 use baton_web::pages::{self, Flash, Frame};
 
 pub use session::Reader;
+pub(crate) use session::{COOKIE, cookie};
 
 use crate::AppState;
 

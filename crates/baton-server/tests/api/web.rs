@@ -601,3 +601,19 @@ async fn the_log_pages_by_decision_number_to_its_oldest_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_calendar_link_on_a_person_page_opens_for_the_signed_in_reader() {
+    each_backend(|app| async move {
+        let mut v = Visitor::sign_in(&app, "sam").await;
+        let person = v.get("/people/kim").await;
+        assert!(person.body.contains("href=\"/api/v1/people/kim.ics\""));
+        let feed = v.get("/api/v1/people/kim.ics").await;
+        assert_eq!(feed.status, StatusCode::OK, "{}", feed.body);
+        assert!(feed.body.starts_with("BEGIN:VCALENDAR"), "{}", feed.body);
+        let mut stranger = Visitor::new(&app);
+        let refused = stranger.get("/api/v1/people/kim.ics").await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
