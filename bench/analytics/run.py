@@ -261,12 +261,13 @@ def measure_baton(store, start, end):
                            ("audit matrix", f"/api/v1/audit-matrix?{window}")]:
             get(address, token, path)
             out[name] = statistics.median(get(address, token, path) for _ in range(RUNS))
+        # Memory before the replays, which read every stored request.
+        out["rss_mib"] = rss_mib(proc.pid)
+        out["anon_mib"] = rss_mib(proc.pid, "RssAnon:")
         guide = (DEMO / "platform.yaml").read_bytes()
         post = lambda: post_yaml(address, token, "/api/v1/teams/platform/replay", guide)
         post()
         out["replay platform (POST …/replay)"] = statistics.median(post() for _ in range(3))
-        out["rss_mib"] = rss_mib(proc.pid)
-        out["anon_mib"] = rss_mib(proc.pid, "RssAnon:")
     finally:
         proc.terminate()
         proc.wait()
