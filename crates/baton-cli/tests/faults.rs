@@ -18,41 +18,27 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{KillOnDrop, http, json_of};
 
-fn baton(dir: &Path, db: &str, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(args)
-        .current_dir(dir)
-        .env("BATON_DB", db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "baton {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// The example org and guide applied to `db`, a server on it, and an
 /// admin's token; the server's log goes to `log`.
 fn serve(dir: &Path, db: &str, log: &Path) -> (KillOnDrop, String, String) {
-    baton(dir, db, &["init"]);
-    baton(
+    common::baton_ok(dir, db, &["init"]);
+    common::baton_ok(
         dir,
         db,
         &["apply", "--org", "org.yaml", "--guide", "deference.yaml"],
     );
-    let token = baton(
+    let token = common::baton_ok(
         dir,
         db,
         &["token", "create", "--person", "dana", "--role", "admin"],
-    );
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    )
+    .trim()
+    .to_owned();
     let mut server = common::spawn(
         Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -183,8 +169,8 @@ fn a_full_disk_answers_507_keeps_what_it_acknowledged_and_writes_again_with_spac
             .unwrap();
         assert!(shown.status.success(), "acknowledged decision {id} is lost");
     }
-    let verify = baton(dir.path(), &db, &["verify"]);
-    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("chain intact"));
+    let verify = common::baton_ok(dir.path(), &db, &["verify"]);
+    assert!(verify.starts_with("chain intact"), "{verify}");
 }
 
 /// A PostgreSQL cluster of the test's own on a free port, run as

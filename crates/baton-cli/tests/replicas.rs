@@ -21,21 +21,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-fn baton(dir: &Path, db: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(args)
-        .current_dir(dir)
-        .env("BATON_DB", db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "baton {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// A bare HTTP/1.1 exchange as `token`: (status, body).
 fn http(address: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, String) {
     common::http(address, method, path, Some(token), body)
@@ -85,7 +70,7 @@ fn eventually(what: &str, within: Duration, mut check: impl FnMut() -> bool) -> 
 
 fn two_replicas_story(db: &str) {
     let dir = tempfile::tempdir().unwrap();
-    baton(dir.path(), db, &["init"]);
+    common::baton_ok(dir.path(), db, &["init"]);
     // Incidents escalate two seconds after opening, so the test can watch
     // both replicas' deadline tasks race for it.
     let guide = std::fs::read_to_string(dir.path().join("deference.yaml")).unwrap();
@@ -94,17 +79,17 @@ fn two_replicas_story(db: &str) {
         "escalate: {after: 2s, to: {role: cto}}",
     );
     std::fs::write(dir.path().join("deference.yaml"), &guide).unwrap();
-    baton(
+    common::baton_ok(
         dir.path(),
         db,
         &["apply", "--org", "org.yaml", "--guide", "deference.yaml"],
     );
-    let ana = baton(
+    let ana = common::baton_ok(
         dir.path(),
         db,
         &["token", "create", "--person", "ana", "--role", "member"],
     );
-    let dana = baton(
+    let dana = common::baton_ok(
         dir.path(),
         db,
         &["token", "create", "--person", "dana", "--role", "admin"],

@@ -112,16 +112,6 @@ impl StoreError {
         }
     }
 
-    /// The same failure again, for each write of a batch that failed
-    /// before its commit for a reason none of them can get past.
-    pub(crate) fn again(&self) -> Option<Self> {
-        match self {
-            Self::Full(m) => Some(Self::Full(m.clone())),
-            Self::Unreachable(m) => Some(Self::Unreachable(m.clone())),
-            _ => None,
-        }
-    }
-
     /// What the database said, without this error's own words: for
     /// passing a failure on in other words.
     pub(crate) fn detail(&self) -> String {
@@ -132,7 +122,8 @@ impl StoreError {
         }
     }
 
-    /// A failure shared by several waiters (as text), of its kind again.
+    /// A failure shared by several waiters or writes (as text), of its
+    /// kind again.
     pub(crate) fn shared(fault: Fault, text: String) -> Self {
         match fault {
             Fault::Full => Self::Full(text),
@@ -189,4 +180,41 @@ pub enum Fault {
     Full,
     Unreachable,
     Other,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_gone_is_unreachable_and_keeps_its_kind_through_a_failed_commit() {
+        let gone = StoreError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(
+            (gone.fault(), gone.code()),
+            (Fault::Unreachable, "store_unavailable")
+        );
+        let commit = StoreError::uncertain(&gone);
+        assert_eq!(
+            (commit.fault(), commit.code()),
+            (Fault::Unreachable, "store_unavailable")
+        );
+        assert!(
+            commit
+                .to_string()
+                .contains("may or may not have taken effect"),
+            "{commit}"
+        );
+        let again = StoreError::shared(commit.fault(), commit.detail());
+        assert!(matches!(again, StoreError::Unreachable(_)), "{again:?}");
+    }
+
+    #[test]
+    fn a_full_disk_is_full_whether_sqlite_or_the_os_says_so() {
+        let enospc = sqlx::Error::Io(std::io::Error::from_raw_os_error(28));
+        let full = StoreError::from(enospc);
+        assert_eq!((full.fault(), full.code()), (Fault::Full, "store_full"));
+        assert_eq!(StoreError::uncertain(&full).code(), "store_full");
+        let other = StoreError::from(sqlx::Error::RowNotFound);
+        assert_eq!((other.fault(), other.code()), (Fault::Other, "store"));
+    }
 }

@@ -19,6 +19,23 @@ pub const WHO_ARCHITECTURE: [&str; 7] = [
     "2026-03-01T12:00:00Z",
 ];
 
+/// Runs `baton ARGS` in `dir` on the store `db`, fails the test unless it
+/// succeeds, and gives its standard output.
+pub fn baton_ok(dir: &std::path::Path, db: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .current_dir(dir)
+        .env("BATON_DB", db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baton {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The `HOST:PORT` of the banner line `baton serving http://HOST:PORT (…)`.
 pub fn address_of(banner: &str) -> String {
     banner

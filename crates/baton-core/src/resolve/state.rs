@@ -56,9 +56,21 @@ impl HistoryIndex {
     }
 
     pub fn add(&mut self, p: &PastDecision) {
-        let t = self.by_type.entry(p.decision_type.clone()).or_default();
+        // Keys are cloned only when new: replay adds an entry per decision.
+        if !self.by_type.contains_key(&p.decision_type) {
+            self.by_type
+                .insert(p.decision_type.clone(), TypeHistory::default());
+        }
+        let Some(t) = self.by_type.get_mut(&p.decision_type) else {
+            return;
+        };
         insert_sorted(&mut t.all, p.decided_at);
-        insert_sorted(t.by.entry(p.decider.clone()).or_default(), p.decided_at);
+        if !t.by.contains_key(&p.decider) {
+            t.by.insert(p.decider.clone(), Vec::new());
+        }
+        if let Some(times) = t.by.get_mut(&p.decider) {
+            insert_sorted(times, p.decided_at);
+        }
     }
 
     pub fn remove(&mut self, p: &PastDecision) {

@@ -167,25 +167,32 @@ async fn every_error_is_a_problem_document_even_from_the_framework() {
     .await;
 }
 
-#[tokio::test]
-async fn a_client_that_trickles_its_request_head_is_cut_off() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// A server on an empty SQLite store with connection `limits`: its address,
+/// and the directory to keep while it runs.
+async fn serve_with(limits: baton_server::Limits) -> (std::net::SocketAddr, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let service = Service::connect(&format!("sqlite://{}", dir.path().join("b.db").display()))
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let limits = baton_server::Limits {
-        header_read: std::time::Duration::from_millis(500),
-        ..baton_server::Limits::default()
-    };
     tokio::spawn(baton_server::run_with(
         listener,
         AppState::new(service),
         std::future::pending(),
         limits,
     ));
+    (address, dir)
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_request_head_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (address, _dir) = serve_with(baton_server::Limits {
+        header_read: std::time::Duration::from_millis(500),
+        ..baton_server::Limits::default()
+    })
+    .await;
 
     // A well-behaved client is answered.
     let mut fine = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -238,23 +245,12 @@ async fn read_answer(conn: &mut tokio::net::TcpStream) -> String {
 #[tokio::test]
 async fn an_idle_keep_alive_connection_outlives_the_head_read_limit_and_is_told_its_own() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let dir = tempfile::tempdir().unwrap();
-    let service = Service::connect(&format!("sqlite://{}", dir.path().join("k.db").display()))
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let limits = baton_server::Limits {
+    let (address, _dir) = serve_with(baton_server::Limits {
         header_read: std::time::Duration::from_millis(300),
         keep_alive: std::time::Duration::from_secs(2),
         ..baton_server::Limits::default()
-    };
-    tokio::spawn(baton_server::run_with(
-        listener,
-        AppState::new(service),
-        std::future::pending(),
-        limits,
-    ));
+    })
+    .await;
     let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     let mut conn = tokio::net::TcpStream::connect(address).await.unwrap();
     conn.write_all(request).await.unwrap();

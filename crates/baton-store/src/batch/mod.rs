@@ -263,14 +263,10 @@ async fn run(backend: Backend, mut queue: mpsc::UnboundedReceiver<Job>) {
             Ok(answers) => answers,
             // A full disk or a database gone fails each write alike:
             // trying them one by one would only wait for each in turn.
-            Err(Failed::Before(e)) if e.again().is_some() => {
+            Err(Failed::Before(e)) if e.fault() != Fault::Other => {
                 tracing::warn!(error = %e, jobs = jobs.len(), "a write batch failed");
                 jobs.iter()
-                    .map(|_| {
-                        Err(e
-                            .again()
-                            .unwrap_or_else(|| StoreError::Unavailable(e.detail())))
-                    })
+                    .map(|_| Err(StoreError::shared(e.fault(), e.detail())))
                     .collect()
             }
             Err(Failed::Before(e)) => {
