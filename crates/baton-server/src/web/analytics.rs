@@ -88,21 +88,33 @@ pub async fn metrics(
     if reader.session.is_none() {
         return to_login("/analytics");
     }
-    let teams = state.app.teams().await.unwrap_or_default();
     let frame = Frame::new("Metrics", "metrics", reader.user());
-    let Picked { picker, from, to } = match picked(&q, teams) {
-        Ok(p) => p,
-        Err(why) => return not_accepted(&frame, &why, "/analytics"),
-    };
+    match picked_report(&state, &reader, &frame, &q).await {
+        Ok((picker, report)) => page(
+            StatusCode::OK,
+            pages::metrics(&frame, &picker, &query_of(&picker), &report),
+        ),
+        Err(refused) => refused,
+    }
+}
+
+/// The report for the team and window the query picks, or the page that
+/// says why there is none.
+async fn picked_report(
+    state: &AppState,
+    reader: &Reader,
+    frame: &Frame,
+    q: &HashMap<String, String>,
+) -> Result<(WindowPicker, baton_app::Report), Response> {
+    let teams = state.app.teams().await.unwrap_or_default();
+    let Picked { picker, from, to } =
+        picked(q, teams).map_err(|why| not_accepted(frame, &why, "/analytics"))?;
     let now = state.clock.now();
     let window = window_of(from, to, now);
     let team = (!picker.team.is_empty()).then_some(picker.team.as_str());
     match state.app.report(team, window, now).await {
-        Ok(report) => page(
-            StatusCode::OK,
-            pages::metrics(&frame, &picker, &query_of(&picker), &report),
-        ),
-        Err(e) => failure(&reader, &e, "/analytics"),
+        Ok(report) => Ok((picker, report)),
+        Err(e) => Err(failure(reader, &e, "/analytics")),
     }
 }
 
@@ -116,21 +128,11 @@ pub async fn report_page(
     if reader.session.is_none() {
         return to_login("/analytics");
     }
-    let teams = state.app.teams().await.unwrap_or_default();
-    let Picked { picker, from, to } = match picked(&q, teams) {
-        Ok(p) => p,
-        Err(why) => {
-            let frame = Frame::new("Report", "metrics", reader.user());
-            return not_accepted(&frame, &why, "/analytics");
-        }
-    };
-    let now = state.clock.now();
-    let window = window_of(from, to, now);
-    let team = (!picker.team.is_empty()).then_some(picker.team.as_str());
-    match state.app.report(team, window, now).await {
+    let frame = Frame::new("Report", "metrics", reader.user());
+    match picked_report(&state, &reader, &frame, &q).await {
         // Self-contained: its styles are inline, which the pages' policy
         // does not allow; this one page carries its own.
-        Ok(report) => {
+        Ok((_, report)) => {
             let mut response = page(StatusCode::OK, baton_web::report_page(&report));
             response.headers_mut().insert(
                 axum::http::header::CONTENT_SECURITY_POLICY,
@@ -140,7 +142,7 @@ pub async fn report_page(
             );
             response
         }
-        Err(e) => failure(&reader, &e, "/analytics"),
+        Err(refused) => refused,
     }
 }
 
