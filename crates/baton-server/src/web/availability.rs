@@ -11,7 +11,7 @@ use baton_core::availability::Answer;
 use baton_web::pages::{self, Frame};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::{Reader, failure, page, refused_form, to_login};
+use super::{Reader, failure, page, refused_form, signed_form, to_login};
 use crate::AppState;
 
 fn field(form: &HashMap<String, String>, key: &str) -> String {
@@ -50,11 +50,9 @@ pub async fn take(
 ) -> Response {
     let person = field(&form, "person");
     let back = format!("/people/{person}");
-    if let Some(refused) = refused_form(&reader, &form, &back) {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login(&back);
+    let caller = match signed_form(&reader, &form, &back) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let (from, to) = match (
         instant(&field(&form, "from"), "from"),
@@ -86,11 +84,9 @@ pub async fn end(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = refused_form(&reader, &form, "/people") {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login("/people");
+    let caller = match signed_form(&reader, &form, "/people") {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let Ok(number) = id.parse::<i64>() else {
         return unreadable(&reader, &format!("`{id}` is not a break number"), "/people");
@@ -150,11 +146,9 @@ pub async fn answer(
     Path((id, word)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = refused_form(&reader, &form, "/") {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login("/");
+    let caller = match signed_form(&reader, &form, "/") {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let answer = match word.as_str() {
         "accept" => Answer::Accept,

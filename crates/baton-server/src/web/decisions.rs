@@ -10,7 +10,7 @@ use baton_core::DecisionId;
 use baton_core::lifecycle::{Action, OutcomeResult, Status, act};
 use baton_web::pages::{self, AskForm, Flash, Frame, LogFilter, OpenRow, Trail};
 
-use super::{Reader, failure, page, refused_form, to_login};
+use super::{Reader, failure, page, signed_form, to_login};
 use crate::AppState;
 
 /// Decisions a page of the log shows.
@@ -151,11 +151,9 @@ pub async fn open(
     reader: Reader,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = refused_form(&reader, &form, "/ask") {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login("/ask");
+    let caller = match signed_form(&reader, &form, "/ask") {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let request = OpenRequest {
         team: field(&form, "team"),
@@ -389,11 +387,9 @@ pub async fn act(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let back = format!("/decisions/{id}");
-    if let Some(refused) = refused_form(&reader, &form, &back) {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login(&back);
+    let caller = match signed_form(&reader, &form, &back) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let Ok(number) = id.parse::<DecisionId>() else {
         return shown(&state, &reader, &id, None).await;

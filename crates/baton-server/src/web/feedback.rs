@@ -10,7 +10,7 @@ use baton_core::feedback::QuestionKind;
 use baton_web::pages::{self, Flash, Frame};
 use serde_json::Value;
 
-use super::{Reader, failure, page, refused_form, to_login};
+use super::{Reader, failure, page, signed_form, to_login};
 use crate::AppState;
 
 /// `GET /surveys`: surveys and polls.
@@ -119,11 +119,9 @@ pub async fn respond(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let back = format!("/surveys/{id}");
-    if let Some(refused) = refused_form(&reader, &form, &back) {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login(&back);
+    let caller = match signed_form(&reader, &form, &back) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let Ok(number) = id.parse::<i64>() else {
         return not_a_number(&reader, &id, "/surveys");
@@ -172,11 +170,9 @@ pub async fn vote(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let back = format!("/polls/{id}");
-    if let Some(refused) = refused_form(&reader, &form, &back) {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login(&back);
+    let caller = match signed_form(&reader, &form, &back) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let Ok(number) = id.parse::<i64>() else {
         return not_a_number(&reader, &id, "/surveys");

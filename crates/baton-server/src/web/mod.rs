@@ -21,7 +21,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use baton_app::{ErrorKind, Failure};
+use baton_app::{Caller, ErrorKind, Failure};
 use baton_web::pages::{self, Flash, Frame};
 
 pub use session::Reader;
@@ -147,6 +147,23 @@ pub fn failure<E: Failure>(reader: &Reader, err: &E, back: &str) -> Response {
         status,
         pages::message(&frame, heading, &err.to_string(), &details, back),
     )
+}
+
+/// The person a form post acts as: its session's, once the post carries
+/// the session's CSRF token; otherwise the answer to give instead.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer, which every caller returns at once"
+)]
+pub fn signed_form(
+    reader: &Reader,
+    form: &HashMap<String, String>,
+    back: &str,
+) -> Result<Caller, Response> {
+    if let Some(refused) = refused_form(reader, form, back) {
+        return Err(refused);
+    }
+    reader.caller().ok_or_else(|| to_login(back))
 }
 
 /// The form of a post, checked for the session's CSRF token: the answer

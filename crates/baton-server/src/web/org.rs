@@ -11,7 +11,7 @@ use baton_web::pages::{self, Flash, Frame};
 use chrono::Duration;
 
 use super::analytics::{Picked, not_accepted, picked};
-use super::{Reader, failure, page, refused_form, to_login};
+use super::{Reader, failure, page, signed_form, to_login};
 use crate::AppState;
 
 /// `GET /rotations?team=&from=&to=`: every rotation as a timeline, a week
@@ -149,11 +149,9 @@ pub async fn endorse(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let back = format!("/people/{id}");
-    if let Some(refused) = refused_form(&reader, &form, &back) {
-        return refused;
-    }
-    let Some(caller) = reader.caller() else {
-        return to_login(&back);
+    let caller = match signed_form(&reader, &form, &back) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let domain = form.get("domain").map_or("", |d| d.trim());
     let Ok(level) = form.get("level").map_or("", |l| l.trim()).parse::<u8>() else {
