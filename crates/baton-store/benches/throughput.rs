@@ -19,6 +19,11 @@
 //! deadline, beside the single-caller raw baseline: its changes are queued
 //! together and share batches.
 //!
+//! Last, opening while undecided decisions pile up on one decider (every
+//! incident of the example guide goes to whoever is on call): opens per
+//! second with none open and with [`PILE`] open, one caller. The org state
+//! an open reads must not grow with them.
+//!
 //! PostgreSQL is measured too when `BATON_TEST_DATABASE_URL` is set (a
 //! fresh database is created and dropped).
 
@@ -42,6 +47,7 @@ use tokio::task::JoinSet;
 const ROUNDS: usize = 5;
 const OPS: usize = 320;
 const CALLERS: usize = 16;
+const PILE: usize = 30_000;
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
@@ -171,6 +177,43 @@ async fn tick_round(store: &Store, round: usize) -> f64 {
     changed.len() as f64 / began.elapsed().as_secs_f64()
 }
 
+/// Opens `count` incidents numbered from `start`, left open, by
+/// [`CALLERS`] concurrent callers; returns opens per second.
+async fn open_only(store: &Store, start: usize, count: usize) -> f64 {
+    let began = Instant::now();
+    let mut tasks = JoinSet::new();
+    for caller in 0..CALLERS.min(count) {
+        let store = store.clone();
+        tasks.spawn(async move {
+            for i in (caller..count).step_by(CALLERS) {
+                let at = t0() + TimeDelta::days(400) + TimeDelta::seconds((start + i) as i64);
+                store
+                    .decisions()
+                    .open(&incident(format!("left open {}", start + i), at))
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    tasks.join_all().await;
+    count as f64 / began.elapsed().as_secs_f64()
+}
+
+/// Opens per second, one caller, for [`OPS`] incidents numbered from
+/// `start` and left open.
+async fn open_round(store: &Store, start: usize) -> f64 {
+    let began = Instant::now();
+    for i in 0..OPS {
+        let at = t0() + TimeDelta::days(400) + TimeDelta::seconds((start + i) as i64);
+        store
+            .decisions()
+            .open(&incident(format!("left open {}", start + i), at))
+            .await
+            .unwrap();
+    }
+    OPS as f64 / began.elapsed().as_secs_f64()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -230,6 +273,28 @@ async fn measure(name: &str, url: &str) {
     println!(
         "{name:<9} tick         raw INSERT {raw:>8.0}/s   tick        {ticked:>8.0} decisions/s   ratio {:.2}",
         ticked / raw,
+    );
+    // Opening as undecided decisions pile up on one decider.
+    let mut rates = Vec::new();
+    let mut opened = 0;
+    for pile in [0, PILE] {
+        if pile > opened {
+            open_only(&store, opened, pile - opened).await;
+            opened = pile;
+        }
+        let mut round = Vec::new();
+        for _ in 0..ROUNDS {
+            round.push(open_round(&store, opened).await);
+            opened += OPS;
+        }
+        rates.push((pile, median(round)));
+    }
+    let [(_, none), (pile, piled)] = rates[..] else {
+        unreachable!()
+    };
+    println!(
+        "{name:<9} open, 1 caller: {none:>8.0}/s with none open, {piled:>8.0}/s with {pile} open on one decider   ratio {:.2}",
+        piled / none,
     );
     println!(
         "{name:<9} (medians of {ROUNDS} rounds of {OPS}; record {} bytes)",

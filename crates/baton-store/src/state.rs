@@ -38,9 +38,11 @@ pub(crate) fn load_statuses() -> &'static str {
 /// the same statement whether it is current). SPEC §4.2: open means routed,
 /// deliberating or checking.
 ///
-/// History is read only for the types a `spread` rule counts (`$5`, a JSON
-/// array, when `filtered`), and outcomes are counted in SQL, so the rows
-/// returned grow with the people and the window, not with the log. Two
+/// Load and outcomes are read from the tallies triggers keep
+/// (`decider_load`, `outcome_tally`), and history only for the types a
+/// `spread` rule counts (`$5`, a JSON array, when `filtered`), so the
+/// statement's cost grows with the people and the window, not with the log
+/// or the decisions still open. Two
 /// statements rather than one `$5 IS NULL OR …`, which a prepared
 /// statement's generic plan cannot use the `decisions_history` index for.
 fn state_sql(dialect: Dialect, filtered: bool) -> String {
@@ -50,18 +52,15 @@ fn state_sql(dialect: Dialect, filtered: bool) -> String {
         format!("AND {} IS NULL", dialect.text_param(5))
     };
     format!(
-        "SELECT 'load' AS kind, decider AS person, '' AS a, CAST(COUNT(*) AS TEXT) AS b FROM decisions
- WHERE status IN {load} GROUP BY decider
+        "SELECT 'load' AS kind, person, '' AS a, CAST(open AS TEXT) AS b FROM decider_load WHERE open <> 0
 UNION ALL
 SELECT 'history', decided_by, type, {decided_at} FROM decisions
  WHERE $1 AND team = $2 AND decided_by IS NOT NULL AND decided_at > $3 AND decided_at <= $4 {types}
 UNION ALL
-SELECT 'track', decided_by, domains, outcome || ':' || CAST(COUNT(*) AS TEXT) FROM decisions
- WHERE outcome IS NOT NULL AND decided_by IS NOT NULL GROUP BY decided_by, domains, outcome
+SELECT 'track', person, domains, outcome || ':' || CAST(n AS TEXT) FROM outcome_tally WHERE n <> 0
 UNION ALL
 SELECT 'versions', '', CAST(COALESCE({directory_key}, 0) AS TEXT),
  CAST(COALESCE((SELECT MAX(id) FROM guide_versions WHERE team = $2), 0) AS TEXT)",
-        load = load_statuses(),
         decided_at = dialect.instant_text("decided_at"),
         directory_key = crate::availability::DIRECTORY_KEY,
     )
@@ -442,16 +441,25 @@ mod tests {
     }
 
     #[test]
-    fn load_counts_the_open_statuses_of_spec_4_2_in_every_statement() {
+    fn load_counts_the_open_statuses_of_spec_4_2_in_every_tally() {
         assert_eq!(load_statuses(), "('routed', 'checking', 'deliberating')");
         let clause = format!("status IN {}", load_statuses());
+        // The triggers that keep `decider_load` name the statuses in SQL.
+        for migration in [
+            include_str!("../migrations/sqlite/0019_tallies.sql"),
+            include_str!("../migrations/postgres/0019_tallies.sql"),
+        ] {
+            let named = migration.matches("status IN (").count();
+            assert!(named >= 3, "{migration}");
+            assert_eq!(migration.matches(&clause).count(), named, "{migration}");
+        }
         let mut seen = std::collections::BTreeSet::new();
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             for (filtered, after_head) in
                 [(false, false), (false, true), (true, false), (true, true)]
             {
                 let sql = statement(dialect, filtered, after_head);
-                assert!(sql.contains(&clause), "{sql}");
+                assert!(sql.contains("FROM decider_load"), "{sql}");
                 assert_eq!(sql.contains("'head'"), after_head, "{sql}");
                 assert!(seen.insert(sql), "two statements are the same: {sql}");
             }

@@ -244,8 +244,10 @@ impl Store {
             crate::Backend::Postgres(pool) => Reader::Postgres(pool.begin_with(begin).await?),
         };
         let learned = self.verify_chain(&mut reader, noted, report).await?;
-        self.verify_decisions(&mut reader, learned.decisions, report)
+        let mut tallies = Tallies::default();
+        self.verify_decisions(&mut reader, learned.decisions, &mut tallies, report)
             .await?;
+        self.verify_tallies(&mut reader, tallies).await?;
         self.verify_versions(&mut reader, false, learned.orgs, report)
             .await?;
         self.verify_versions(&mut reader, true, learned.guides, report)
@@ -363,6 +365,7 @@ impl Store {
         &self,
         reader: &mut Reader,
         mut chained: HashMap<i64, (i64, Option<[u8; 32]>)>,
+        tallies: &mut Tallies,
         report: &mut ChainReport,
     ) -> Result<(), Halt> {
         let mut after = i64::MIN;
@@ -408,6 +411,7 @@ impl Store {
                         );
                     }
                 }
+                tallies.count(&decision, &row.columns);
                 report.decisions += 1;
             }
             if done {
@@ -419,6 +423,49 @@ impl Store {
                 Some(seq),
                 format!(
                     "decision {id} has events (the last is event {seq}) but no row in `decisions`"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The tallies the triggers keep against the decisions just proven.
+    async fn verify_tallies(&self, reader: &mut Reader, counted: Tallies) -> Result<(), Halt> {
+        let (load, outcomes) = on_reader!(reader, |tx| {
+            let load: Vec<(String, i64)> =
+                sqlx::query_as("SELECT person, open FROM decider_load WHERE open <> 0")
+                    .fetch_all(&mut **tx)
+                    .await?;
+            let outcomes: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT person, domains, outcome, n FROM outcome_tally WHERE n <> 0",
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            (load, outcomes)
+        });
+        let load: BTreeMap<String, i64> = load.into_iter().collect();
+        if let Some(person) = first_difference(&load, &counted.load) {
+            return broken(
+                None,
+                format!(
+                    "`decider_load` counts {} open decisions for {person}, but the decisions hold {}",
+                    load.get(&person).unwrap_or(&0),
+                    counted.load.get(&person).unwrap_or(&0)
+                ),
+            );
+        }
+        let outcomes: BTreeMap<(String, String, String), i64> = outcomes
+            .into_iter()
+            .map(|(person, domains, outcome, n)| ((person, domains, outcome), n))
+            .collect();
+        if let Some(key) = first_difference(&outcomes, &counted.outcomes) {
+            let (person, domains, outcome) = &key;
+            return broken(
+                None,
+                format!(
+                    "`outcome_tally` counts {} `{outcome}` outcomes for {person} in {domains}, but the decisions hold {}",
+                    outcomes.get(&key).unwrap_or(&0),
+                    counted.outcomes.get(&key).unwrap_or(&0)
                 ),
             );
         }
@@ -597,6 +644,48 @@ impl Store {
 
 /// Why the stored event `row` does not continue the chain after `prev`
 /// at position `expected`, if it does not.
+/// The tallies the triggers keep (`decider_load`, `outcome_tally`), as the
+/// proven decisions count them: a tally that differs would route by a load
+/// or a track record that no decision holds.
+#[derive(Default)]
+struct Tallies {
+    load: BTreeMap<String, i64>,
+    outcomes: BTreeMap<(String, String, String), i64>,
+}
+
+impl Tallies {
+    /// Counts `decision`, whose stored `columns` are proven to match it.
+    fn count(&mut self, decision: &Decision, columns: &[(&'static row::Column, String)]) {
+        if decision.status.counts_toward_load() {
+            *self.load.entry(decision.decider.clone()).or_default() += 1;
+        }
+        let column = |name: &str| {
+            columns
+                .iter()
+                .find(|(c, _)| c.name == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        let (by, outcome) = (column("decided_by"), column("outcome"));
+        if !by.is_empty() && !outcome.is_empty() {
+            let key = (
+                by.to_owned(),
+                column("domains").to_owned(),
+                outcome.to_owned(),
+            );
+            *self.outcomes.entry(key).or_default() += 1;
+        }
+    }
+}
+
+/// The least key whose count differs between `a` and `b`.
+fn first_difference<K: Ord + Clone>(a: &BTreeMap<K, i64>, b: &BTreeMap<K, i64>) -> Option<K> {
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .min()
+        .cloned()
+}
+
 fn check_link(expected: i64, prev: &str, row: &EventRow) -> Result<(), Halt> {
     let seq = row.seq;
     if seq != expected {

@@ -257,6 +257,33 @@ async fn tampered(sql: &str) -> Vec<Verified> {
     found.into_inner().unwrap()
 }
 
+/// The tallies opening routes by (load, track records) are proven from the
+/// decisions: a tampered one would route by numbers no decision holds.
+#[tokio::test]
+async fn a_tampered_tally_is_named() {
+    for (sql, named) in [
+        (
+            "INSERT INTO decider_load (person, open) VALUES ('zz-nobody', 2)",
+            "`decider_load` counts 2 open decisions for zz-nobody, but the decisions hold 0",
+        ),
+        (
+            "DELETE FROM outcome_tally",
+            "`outcome_tally` counts 0 `success` outcomes for kim",
+        ),
+        (
+            "UPDATE outcome_tally SET n = n + 1",
+            "but the decisions hold 1",
+        ),
+    ] {
+        for v in tampered(sql).await {
+            assert!(
+                matches!(&v, Verified::Broken { seq: None, reason } if reason.contains(named)),
+                "{sql}: {v:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn verify_names_a_changed_event() {
     for v in tampered("UPDATE events SET body = REPLACE(body, 'ana', 'eve') WHERE seq = 5").await {

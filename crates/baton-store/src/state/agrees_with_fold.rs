@@ -130,11 +130,47 @@ async fn agrees(
         for (i, d) in decisions.iter().enumerate() {
             let mut d = d.clone();
             d.id = baton_core::DecisionId::new(i as i64 + 1).unwrap();
+            // Every other row reaches its state by an update, as a
+            // decision does: the tallies follow updates too.
+            let updated = i % 2 == 1;
+            let first = if updated {
+                let mut before = d.clone();
+                before.status = Status::Routed;
+                before.decider = PEOPLE[i % PEOPLE.len()].into();
+                before.decided_by = None;
+                before.outcome = None;
+                before.domains = vec![];
+                before
+            } else {
+                d.clone()
+            };
             let sql = row::insert(1, 1);
-            bind_insert!(sqlx::query(sqlx::AssertSqlSafe(sql)), &d, "{}")
+            bind_insert!(sqlx::query(sqlx::AssertSqlSafe(sql)), &first, "{}")
                 .execute(pool)
                 .await
                 .unwrap();
+            if updated {
+                let text = |name: &str| {
+                    let column = row::COLUMNS.iter().find(|c| c.name == name).unwrap();
+                    match (column.of)(&d) {
+                        row::Cell::Text(v) => Some(v),
+                        row::Cell::MaybeText(v) => v,
+                        other => panic!("{name} is not text: {other:?}"),
+                    }
+                };
+                sqlx::query(
+                    "UPDATE decisions SET status = $1, decider = $2, decided_by = $3, domains = $4, outcome = $5 WHERE id = $6",
+                )
+                .bind(text("status"))
+                .bind(text("decider"))
+                .bind(text("decided_by"))
+                .bind(text("domains"))
+                .bind(text("outcome"))
+                .bind(d.id.get())
+                .execute(pool)
+                .await
+                .unwrap();
+            }
         }
         let read: Result<Vec<[String; 4]>, crate::StoreError> =
             async { Ok(fetch_state!(pool, query)) }.await;
