@@ -10,6 +10,13 @@
 //! named; then nothing is kept. An undecided row is resolved by its team's
 //! guide as of its `opened_at`, against the org state the rows before it
 //! left, so the chunks before it are written first.
+//!
+//! Its cost per row must not grow with the import. On SQLite every page an
+//! uncommitted transaction reads back or spills searches a write-ahead log
+//! as long as what it has written, so an import touches pages only near the
+//! end of their trees: decisions, events and their indexes take keys that
+//! arrive nearly in order, and the identities, digests that land anywhere,
+//! wait in temporary tables (which keep no such log) until the end.
 
 use std::collections::HashMap;
 
@@ -53,44 +60,121 @@ struct Ready {
     event: Event,
 }
 
-/// Every imported identity among `$1` (a JSON array of keys): its content
+/// Every identity among those imported before (keys `$1`, a JSON array)
+/// or by this import (fingerprints `$2`, a JSON array; a fingerprint may
+/// stand for more than one key, so the caller compares keys): its content
 /// digest and decision.
 fn imported_sql(dialect: Dialect) -> &'static str {
     static SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
         [Dialect::Sqlite, Dialect::Postgres].map(|d| {
+            let fingerprints = match d {
+                Dialect::Sqlite => "IN (SELECT value FROM json_each($2))",
+                Dialect::Postgres => {
+                    "= ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)::bigint))"
+                }
+            };
             format!(
-                "SELECT key, content, decision_id FROM imports WHERE key {}",
-                d.in_texts(1)
+                "SELECT key, content, decision_id FROM imports WHERE key {keys}
+UNION ALL
+SELECT r.key, r.content, r.decision_id FROM import_seen AS s
+  JOIN import_rows AS r ON r.decision_id = s.decision_id
+ WHERE s.fingerprint {fingerprints}",
+                keys = d.in_texts(1),
             )
         })
     });
     &SQL[dialect as usize]
 }
 
-/// The triggers SQLite runs per row to keep `chain_head` in step: an import
-/// drops them inside its transaction and moves the head once at the end
-/// (rolling back restores them).
-const HEAD_TRIGGERS: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('decisions', 'events') ORDER BY name";
+/// A key's fingerprint: the first eight bytes of its SHA-256, as the
+/// databases' 64-bit integer.
+fn fingerprint(key: &str) -> i64 {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
 
-/// The secondary indexes of the tables an import fills. A large import on
-/// SQLite drops them inside its transaction once it has written
-/// [`BULK_AFTER`] rows (and as many as the store held), and builds them
-/// again before it reads through them or commits: one sort instead of a
-/// random insert per row into each, which churns a cache-sized working set.
-const SECONDARY_INDEXES: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('decisions', 'events') AND sql IS NOT NULL ORDER BY name";
+/// The triggers SQLite runs per row that an import does the work of once
+/// per chunk (the title search, the tallies) or once at the end
+/// (`chain_head`): it drops
+/// them inside its transaction and creates them again before it commits
+/// (rolling back restores them). A trigger program per row costs more than
+/// the row's own insert.
+const DEFERRED_TRIGGERS: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('events_advance_head', 'decisions_count', 'decision_titles_insert', 'decisions_tally_insert') ORDER BY name";
 
-/// Rows an import writes before it considers dropping the indexes.
-const BULK_AFTER: i64 = 20_000;
+/// What `decisions_tally_insert` counts, for the decisions `$1..=$2` at
+/// once (SQLite): read back from the pages just written.
+fn tally_chunk() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "INSERT INTO decider_load (person, open)
+SELECT decider, COUNT(*) FROM decisions WHERE id BETWEEN $1 AND $2 AND status IN {load} GROUP BY decider
+    ON CONFLICT (person) DO UPDATE SET open = open + excluded.open;
+INSERT INTO outcome_tally (person, domains, outcome, n)
+SELECT decided_by, domains, outcome, COUNT(*) FROM decisions
+ WHERE id BETWEEN $1 AND $2 AND outcome IS NOT NULL AND decided_by IS NOT NULL
+ GROUP BY decided_by, domains, outcome
+    ON CONFLICT (person, domains, outcome) DO UPDATE SET n = n + excluded.n",
+            load = crate::state::load_statuses()
+        )
+    });
+    &SQL
+}
 
 /// The page cache of an import's connection, in KiB (SQLite's default is
-/// 2 MiB): fixed, so memory does not grow with the file.
+/// 2 MiB), and of its temporary database (the identities it has seen):
+/// fixed, so memory does not grow with the file.
 const IMPORT_CACHE_KIB: i64 = 65_536;
+const IMPORT_TEMP_CACHE_KIB: i64 = 131_072;
 
-fn insert_imports(rows: usize) -> String {
+/// The identities this import has written: appended to `import_rows`
+/// and found through `import_seen` by fingerprint for every chunk after
+/// theirs, then moved into `imports`, in key order, when the import ends.
+/// Kept apart from `imports` because a key is a digest: inserted one by
+/// one there, it lands on a random page of a tree that outgrows any cache,
+/// and on SQLite every page read or spilled inside one large transaction
+/// searches a write-ahead log as long as the import. Temporary tables keep
+/// no log, and a fingerprint's entry is a sixth of a key's.
+fn seen_tables(dialect: Dialect) -> [&'static str; 2] {
+    match dialect {
+        Dialect::Sqlite => [
+            "CREATE TEMP TABLE import_rows (decision_id INTEGER PRIMARY KEY, key TEXT NOT NULL, content TEXT NOT NULL)",
+            "CREATE TEMP TABLE import_seen (fingerprint INTEGER NOT NULL, decision_id INTEGER NOT NULL, PRIMARY KEY (fingerprint, decision_id)) WITHOUT ROWID",
+        ],
+        Dialect::Postgres => [
+            "CREATE TEMP TABLE import_rows (decision_id BIGINT PRIMARY KEY, key TEXT NOT NULL, content TEXT NOT NULL) ON COMMIT DROP",
+            "CREATE TEMP TABLE import_seen (fingerprint BIGINT NOT NULL, decision_id BIGINT NOT NULL, PRIMARY KEY (fingerprint, decision_id)) ON COMMIT DROP",
+        ],
+    }
+}
+
+/// The titles of `rows` new decisions into SQLite's text search.
+fn insert_titles(rows: usize) -> String {
     format!(
-        "INSERT INTO imports (key, content, decision_id) VALUES {}",
-        crate::placeholders(1, 3, rows)
+        "INSERT INTO decision_titles (rowid, title) VALUES {}",
+        crate::placeholders(1, 2, rows)
     )
+}
+
+/// The identities of `rows` new decisions, then their fingerprints: two
+/// statements on SQLite, one on PostgreSQL (which prepares one at a time).
+fn insert_imports(dialect: Dialect, rows: usize) -> String {
+    let identities = format!(
+        "INSERT INTO import_rows (decision_id, key, content) VALUES {}",
+        crate::placeholders(1, 3, rows)
+    );
+    let fingerprints = format!(
+        "INSERT INTO import_seen (fingerprint, decision_id) VALUES {}",
+        crate::placeholders(1 + 3 * rows, 2, rows)
+    );
+    match dialect {
+        Dialect::Sqlite => format!("{identities}; {fingerprints}"),
+        Dialect::Postgres => {
+            format!("WITH identities AS ({identities} RETURNING 1) {fingerprints}")
+        }
+    }
 }
 
 /// What an import has seen of identities: those stored before it began
@@ -325,6 +409,7 @@ impl Store {
         let sqlite = dialect == Dialect::Sqlite;
         let (begin, head_sql) = (dialect.begin_write(), dialect.head_for_write());
         let imported_sql = imported_sql(dialect);
+        let sql_dialect = dialect;
         // Thousands of parameters a statement: bound by position where that
         // is what keeps binding linear.
         let dialect = |sql: String| {
@@ -338,7 +423,8 @@ impl Store {
         let full = (
             dialect(row::insert(1, CHUNK)),
             dialect(insert_events(1, CHUNK)),
-            dialect(insert_imports(CHUNK)),
+            dialect(insert_imports(sql_dialect, CHUNK)),
+            dialect(insert_titles(CHUNK)),
         );
         let statements = |rows: usize| {
             if rows == CHUNK {
@@ -347,7 +433,8 @@ impl Store {
                 (
                     dialect(row::insert(1, rows)),
                     dialect(insert_events(1, rows)),
-                    dialect(insert_imports(rows)),
+                    dialect(insert_imports(sql_dialect, rows)),
+                    dialect(insert_titles(rows)),
                 )
             }
         };
@@ -365,7 +452,9 @@ impl Store {
         on_pool!(self, |pool| {
             let mut conn = pool.acquire().await?;
             if sqlite {
-                let sql = format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}");
+                let sql = format!(
+                    "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp.cache_size = -{IMPORT_TEMP_CACHE_KIB}"
+                );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *conn)
                     .await?;
@@ -375,13 +464,12 @@ impl Store {
                 let row = sqlx::query(head_sql).fetch_one(&mut *tx).await?;
                 let mut head = Head::from_row(&row)?;
                 state.next_id = head.decisions + 1;
-                let held_before = head.decisions;
-                // The secondary indexes dropped for a bulk load, to build again.
-                let mut dropped: Vec<String> = Vec::new();
-                let mut bulk_possible = sqlite;
+                for sql in seen_tables(sql_dialect) {
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                }
                 let mut triggers: Vec<String> = Vec::new();
                 if sqlite {
-                    for row in sqlx::query(HEAD_TRIGGERS).fetch_all(&mut *tx).await? {
+                    for row in sqlx::query(DEFERRED_TRIGGERS).fetch_all(&mut *tx).await? {
                         let name: String = row.try_get("name")?;
                         triggers.push(row.try_get("sql")?);
                         sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER \"{name}\"")))
@@ -390,26 +478,19 @@ impl Store {
                     }
                 }
 
-                // Builds the dropped indexes again.
-                macro_rules! rebuild {
-                    () => {{
-                        for sql in std::mem::take(&mut dropped) {
-                            sqlx::query(sqlx::AssertSqlSafe(sql))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }};
-                }
-
                 // The identities of `$keys` stored before, into a fresh map.
                 macro_rules! look_up {
                     ($keys:expr) => {{
                         let keys: Vec<&str> = $keys;
+                        let fingerprints: Vec<i64> = keys.iter().map(|k| fingerprint(k)).collect();
                         let keys = serde_json::to_string(&keys)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        let fingerprints = serde_json::to_string(&fingerprints)
                             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                         let mut known = Known::new();
                         for row in sqlx::query(imported_sql)
                             .bind(keys)
+                            .bind(fingerprints)
                             .fetch_all(&mut *tx)
                             .await?
                         {
@@ -433,7 +514,8 @@ impl Store {
                         let ready: &[Ready] = $ready;
                         if !ready.is_empty() {
                             let full = ready.len() == CHUNK;
-                            let (decisions_sql, events_sql, imports_sql) = statements(ready.len());
+                            let (decisions_sql, events_sql, imports_sql, titles_sql) =
+                                statements(ready.len());
                             let sql = sqlx::AssertSqlSafe(decisions_sql);
                             let mut query = sqlx::query(sql).persistent(full);
                             for r in ready {
@@ -460,11 +542,29 @@ impl Store {
                             let mut query = sqlx::query(sql).persistent(full);
                             for r in ready {
                                 query = query
+                                    .bind(r.decision.id.get())
                                     .bind(&r.key)
-                                    .bind(&r.content)
-                                    .bind(r.decision.id.get());
+                                    .bind(&r.content);
+                            }
+                            for r in ready {
+                                query = query.bind(fingerprint(&r.key)).bind(r.decision.id.get());
                             }
                             query.execute(&mut *tx).await?;
+                            if sqlite {
+                                let sql = sqlx::AssertSqlSafe(titles_sql);
+                                let mut query = sqlx::query(sql).persistent(full);
+                                for r in ready {
+                                    query = query.bind(r.decision.id.get()).bind(&r.decision.title);
+                                }
+                                query.execute(&mut *tx).await?;
+                                if let (Some(first), Some(last)) = (ready.first(), ready.last()) {
+                                    sqlx::query(tally_chunk())
+                                        .bind(first.decision.id.get())
+                                        .bind(last.decision.id.get())
+                                        .execute(&mut *tx)
+                                        .await?;
+                                }
+                            }
                             head.decisions = head
                                 .decisions
                                 .max(ready.last().map_or(0, |r| r.decision.id.get()));
@@ -501,17 +601,6 @@ impl Store {
                         break;
                     }
                     let writing = state.errors.is_empty();
-                    let written = state.next_id - 1 - held_before;
-                    if bulk_possible && writing && written >= BULK_AFTER.max(held_before) {
-                        bulk_possible = false;
-                        for row in sqlx::query(SECONDARY_INDEXES).fetch_all(&mut *tx).await? {
-                            let name: String = row.try_get("name")?;
-                            dropped.push(row.try_get("sql")?);
-                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }
                     let mut known = look_up!(chunk.iter().map(|i| i.key.as_str()).collect());
                     for r in &waiting {
                         known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
@@ -548,8 +637,6 @@ impl Store {
                                     let What::Open { row, withdrawn } = &item.what else {
                                         continue;
                                     };
-                                    // The org state is read through the indexes.
-                                    rebuild!();
                                     let org = match catalog.guides.get(&row.team) {
                                         Some(guide) => {
                                             let at = micros(row.opened_at);
@@ -595,7 +682,11 @@ impl Store {
                     tx.rollback().await?;
                     return Ok(Err(()));
                 }
-                rebuild!();
+                sqlx::query(
+                    "INSERT INTO imports (key, content, decision_id) SELECT key, content, decision_id FROM import_rows ORDER BY key",
+                )
+                .execute(&mut *tx)
+                .await?;
                 if sqlite {
                     sqlx::query(
                         "UPDATE chain_head SET seq = $1, hash = $2, decisions = $3 WHERE id = 1",
@@ -610,14 +701,6 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    // The imported titles into the text search, which the
-                    // dropped triggers keep in step.
-                    sqlx::query(
-                        "INSERT INTO decision_titles (rowid, title) SELECT id, title FROM decisions WHERE id > $1",
-                    )
-                    .bind(held_before)
-                    .execute(&mut *tx)
-                    .await?;
                 }
                 if options.dry_run {
                     tx.rollback().await?;
@@ -638,9 +721,12 @@ impl Store {
                         .execute(&mut *conn)
                         .await;
                 }
-                // The connection goes back to the pool with the usual cache;
-                // one that cannot be reset is not pooled.
-                if sqlx::query("PRAGMA cache_size = -2000")
+                // The connection goes back to the pool with the usual cache
+                // and without the identities (a temporary table outlives a
+                // commit on SQLite); one that cannot be reset is not pooled.
+                if sqlx::query(
+                    "DROP TABLE IF EXISTS temp.import_seen; DROP TABLE IF EXISTS temp.import_rows; PRAGMA cache_size = -2000; PRAGMA temp.cache_size = -2000",
+                )
                     .execute(&mut *conn)
                     .await
                     .is_err()
