@@ -10,7 +10,6 @@ use baton_store::pilots::Pilot;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::Silent;
 use crate::error::failure;
 use crate::{App, Caller};
 
@@ -163,7 +162,7 @@ impl App {
                 .await?;
             extras.push(scores);
         }
-        self.engine.current(&self.store, &Silent).await?;
+        self.engine.current_detached(&self.store).await?;
         let comparison = self
             .engine
             .read(move |p| {

@@ -14,7 +14,7 @@ use baton_core::{DecisionId, Guide, LoadErrors};
 use serde::Deserialize;
 
 use crate::App;
-use crate::analytics::{Progress, Silent};
+use crate::analytics::Progress;
 use crate::error::failure;
 
 failure! {
@@ -70,7 +70,7 @@ impl App {
             )));
         }
         self.store.guide(team).await?;
-        self.engine.current(&self.store, &Silent).await?;
+        self.engine.current_detached(&self.store).await?;
         let (log, names, directories) = self
             .engine
             .read(|p| (order(&p.facts), p.facts.dictionary(), p.directories.clone()))

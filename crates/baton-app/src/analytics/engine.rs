@@ -141,6 +141,17 @@ impl Engine {
         Ok(())
     }
 
+    /// [`Engine::current`] in a task of its own, awaited: a request the
+    /// server times out (or a client that hangs up) then stops waiting but
+    /// does not stop the work, so at ten million decisions the first build
+    /// finishes once rather than starting over with every request.
+    pub async fn current_detached(self: &Arc<Self>, store: &Store) -> Result<(), StoreError> {
+        let (engine, store) = (Arc::clone(self), store.clone());
+        tokio::spawn(async move { engine.current(&store, &Silent).await })
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("the analytics task failed: {e}")))?
+    }
+
     /// Builds the projection of the whole log, page by page.
     async fn build(&self, store: &Store, progress: &dyn Progress) -> Result<(), StoreError> {
         let head = store.snapshot().await?.seq();

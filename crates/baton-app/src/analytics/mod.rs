@@ -78,7 +78,7 @@ impl App {
         T: Send + 'static,
         F: FnOnce(&engine::Projection) -> T + Send + 'static,
     {
-        self.engine.current(&self.store, &Silent).await?;
+        self.engine.current_detached(&self.store).await?;
         let team = team.map(str::to_owned);
         let checked = self
             .engine

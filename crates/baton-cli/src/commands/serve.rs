@@ -40,6 +40,20 @@ pub fn run(
             } else {
                 None
             };
+            // The analytics projection is built now, beside serving, not by
+            // the first request that needs it: at ten million decisions that
+            // takes longer than a request may.
+            let warming = app.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                match warming.prepare_analytics(&baton_app::Silent).await {
+                    Ok(()) => tracing::info!(
+                        seconds = started.elapsed().as_secs_f64(),
+                        "analytics projection built"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "analytics projection not built yet"),
+                }
+            });
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on `{listen}`"))?;
