@@ -142,7 +142,7 @@ impl schemars::JsonSchema for DecisionId {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"type": "integer", "format": "int64", "minimum": 1})
+        schemars::json_schema!({"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX})
     }
 }
 

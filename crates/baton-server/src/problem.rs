@@ -119,6 +119,10 @@ impl aide::OperationOutput for Problem {
         _operation: &mut aide::openapi::Operation,
     ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
         [
+            (
+                400,
+                "the path or query does not parse, or does not make sense",
+            ),
             (403, "the caller may not do this"),
             (404, "what the request names does not exist"),
             (409, "the state does not allow it now"),
@@ -126,6 +130,8 @@ impl aide::OperationOutput for Problem {
                 422,
                 "the request is invalid, or the guide names nobody for it",
             ),
+            (413, "the body is larger than the server takes"),
+            (415, "the body is not of a type the operation takes"),
             (500, "a bug or data baton did not write"),
             (503, "the store cannot be reached"),
             (507, "the store is full"),

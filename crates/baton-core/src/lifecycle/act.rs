@@ -15,12 +15,18 @@ use crate::ident::{DecisionId, PersonId};
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "PositionBody")]
 pub struct Position {
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     pub option: String,
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     pub rationale: String,
     /// 1–5.
+    #[schemars(range(min = 1, max = 5))]
     pub confidence: u8,
     /// 1–5.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 5))]
     pub risk: Option<u8>,
     #[serde(default)]
     pub reversible: Option<bool>,
@@ -31,6 +37,8 @@ pub struct Position {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ReasonBody")]
 pub struct Object {
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     pub reason: String,
 }
 
@@ -40,6 +48,8 @@ pub struct Object {
 #[schemars(rename = "DelegateBody")]
 pub struct Delegate {
     pub to: PersonId,
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     pub reason: String,
 }
 
@@ -49,7 +59,11 @@ pub struct Delegate {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "DecideBody")]
 pub struct Decide {
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     pub option: String,
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     pub rationale: String,
     #[serde(default)]
     pub override_reason: Option<String>,

@@ -137,6 +137,7 @@ pub async fn handoffs(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AnswerPath {
     /// The hand-off's number.
+    #[schemars(range(min = 1, max = i64::MAX))]
     id: i64,
     /// `accept` or `decline` (the colleague), `withdraw` (the holder).
     answer: AnswerWord,

@@ -155,6 +155,7 @@ pub struct DecisionPath {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct IdPath {
     /// Its number.
+    #[schemars(range(min = 1, max = i64::MAX))]
     pub id: i64,
 }
 
