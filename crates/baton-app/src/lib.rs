@@ -69,8 +69,8 @@ pub use baton_store::tokens::TokenInfo;
 pub use baton_store::transfer;
 pub use baton_store::webhooks::{Attempt, Delivery, Outgoing, Webhook};
 pub use baton_store::{
-    Applied, AuditEvent, ChainReport, DecisionFilter, ImportOptions, NotedHead, OPERATOR, Snapshot,
-    StoredEvent, Verified,
+    Applied, AuditEvent, ChainReport, DecisionFilter, ImportOptions, NOTED_HEAD_PATTERN, NotedHead,
+    OPERATOR, Snapshot, StoredEvent, Verified,
 };
 
 use baton_store::Store;

@@ -172,29 +172,6 @@ fn serve_answers_with_tokens_and_stops_on_sigterm() {
     );
 }
 
-/// Starts `baton serve --demo` in `dir` with its clock pinned at `clock`;
-/// returns the child, its address and the admin token it printed.
-fn serve_demo(dir: &std::path::Path, clock: &str) -> (common::KillOnDrop, String, String) {
-    let mut server = common::spawn(
-        Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .args(["--tick-every", "1", "--clock", clock])
-            .current_dir(dir)
-            .env_remove("BATON_DB")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
-    );
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = common::address_of(&first);
-    let second = lines.next().unwrap().unwrap();
-    let token = second
-        .strip_prefix("admin token (dana): ")
-        .unwrap_or_else(|| panic!("an admin token line: {second}"))
-        .to_owned();
-    (server, address, token)
-}
-
 fn stop(mut server: common::KillOnDrop) {
     assert!(common::stop(&mut server).success());
 }
@@ -210,7 +187,7 @@ fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
 fn decisions(address: &str, token: &str, query: &str) -> Vec<serde_json::Value> {
     let (status, body) = get(
         address,
-        &format!("/api/v1/decisions?limit=5000{query}"),
+        &format!("/api/v1/decisions?limit=500{query}"),
         Some(token),
     );
     assert_eq!(status, 200, "{body}");
@@ -257,7 +234,7 @@ fn assert_live(address: &str, token: &str, now: &str) {
 #[test]
 fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, address, token) = serve_demo(dir.path(), SEEDED);
+    let (server, address, token) = common::serve_demo(dir.path(), SEEDED);
     assert!(dir.path().join("baton.db").exists(), "the embedded default");
 
     let (_, org) = get(&address, "/api/v1/org", Some(&token));
@@ -318,7 +295,7 @@ fn serve_demo_seeds_three_teams_and_six_months_of_history_on_the_default_store()
 
     // 400 days on, a start reuses the demo, prints a new token and appends
     // what keeps it live: the history is never rewritten.
-    let (server, address, again) = serve_demo(dir.path(), LATER);
+    let (server, address, again) = common::serve_demo(dir.path(), LATER);
     assert_ne!(again, token);
     assert_live(&address, &again, LATER);
     let later = decisions(&address, &again, "");

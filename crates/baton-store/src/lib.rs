@@ -61,7 +61,7 @@ pub use repository::{
     Availability, Decisions, Feedback, Misuse, Pilots, Sessions, Tokens, Webhooks,
 };
 pub use snapshot::Snapshot;
-pub use verify::{ChainReport, NotedHead, Verified};
+pub use verify::{ChainReport, NOTED_HEAD_PATTERN, NotedHead, Verified};
 
 pub use import::ImportOptions;
 pub use versions::Applied;

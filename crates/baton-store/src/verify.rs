@@ -62,6 +62,10 @@ pub enum Verified {
     },
 }
 
+/// What a noted head looks like, for documents that describe it: the
+/// sequence number in decimal digits, a colon, the SHA-256 in hex.
+pub const NOTED_HEAD_PATTERN: &str = "^[0-9]{1,18}:[0-9a-fA-F]{64}$";
+
 /// A chain head noted earlier, `SEQ:HASH` as [`ChainReport::head`] prints
 /// it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,11 +82,13 @@ impl std::str::FromStr for NotedHead {
             format!("`{text}` is not a chain head: expected SEQ:HASH, as `baton verify` prints it")
         };
         let (seq, hash) = text.split_once(':').ok_or_else(bad)?;
-        let seq: i64 = seq.parse().map_err(|_| bad())?;
+        // Digits only (no sign), as NOTED_HEAD_PATTERN documents it.
+        let digits = (1..=18).contains(&seq.len()) && seq.bytes().all(|b| b.is_ascii_digit());
         let hex = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
-        if seq < 0 || !hex {
+        if !digits || !hex {
             return Err(bad());
         }
+        let seq: i64 = seq.parse().map_err(|_| bad())?;
         Ok(Self {
             seq,
             hash: hash.to_ascii_lowercase(),

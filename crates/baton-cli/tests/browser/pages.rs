@@ -48,7 +48,7 @@ async fn axe(browser: &Browser, source: &str) -> Vec<Value> {
 /// demo: a new page is walked here without a list of its own, and a new
 /// placeholder fails until it has a sample.
 fn paths(demo: &Demo) -> Vec<String> {
-    let decisions = demo.api("/api/v1/decisions?limit=5000");
+    let decisions = demo.api("/api/v1/decisions?limit=500");
     let of_status = |status: &str| {
         decisions
             .as_array()

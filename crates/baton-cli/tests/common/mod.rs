@@ -4,9 +4,9 @@
 
 #![allow(dead_code, reason = "each test file uses some of these")]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Stdio};
 
 /// `who` for the example files' architecture request, at a fixed instant.
 pub const WHO_ARCHITECTURE: [&str; 7] = [
@@ -117,6 +117,29 @@ impl Drop for KillOnDrop {
 /// Spawns `command`, to be killed when the guard drops.
 pub fn spawn(command: &mut Command) -> KillOnDrop {
     KillOnDrop(command.spawn().unwrap())
+}
+
+/// Starts `baton serve --demo` in `dir` with its clock pinned at `clock`;
+/// returns the child, its address and the admin token it printed.
+pub fn serve_demo(dir: &std::path::Path, clock: &str) -> (KillOnDrop, String, String) {
+    let mut server = spawn(
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["--tick-every", "1", "--clock", clock])
+            .current_dir(dir)
+            .env_remove("BATON_DB")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = address_of(&first);
+    let second = lines.next().unwrap().unwrap();
+    let token = second
+        .strip_prefix("admin token (dana): ")
+        .unwrap_or_else(|| panic!("an admin token line: {second}"))
+        .to_owned();
+    (server, address, token)
 }
 
 /// Sends SIGTERM and waits for the process to end.

@@ -151,8 +151,10 @@ pub async fn alerts(
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Events after this sequence number (for paging); default 0.
+    #[schemars(range(min = 0, max = i64::MAX))]
     after: Option<i64>,
     /// At most this many (default 100, at most 1000).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<i64>,
     /// Only this decision's events.
     decision: Option<baton_core::DecisionId>,
@@ -165,7 +167,10 @@ pub async fn audit(
     _signed: Signed,
     Params(query): Params<AuditQuery>,
 ) -> Result<Json<Vec<AuditEvent>>, Problem> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = super::extract::page_limit(query.limit, 100, 1000)?;
+    if query.after.is_some_and(|a| a < 0) {
+        return Err(Problem::bad_query("`after` cannot be negative"));
+    }
     Ok(Json(
         state
             .app

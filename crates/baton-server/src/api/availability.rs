@@ -138,6 +138,7 @@ pub async fn handoffs(
 pub struct AnswerPath {
     /// The hand-off's number.
     #[schemars(range(min = 1, max = i64::MAX))]
+    #[serde(deserialize_with = "super::extract::numbered")]
     id: i64,
     /// `accept` or `decline` (the colleague), `withdraw` (the holder).
     answer: AnswerWord,

@@ -49,7 +49,7 @@ pub struct ListQuery {
     team: Option<TeamId>,
     #[serde(rename = "type")]
     decision_type: Option<String>,
-    status: Option<String>,
+    status: Option<Status>,
     decider: Option<PersonId>,
     text: Option<String>,
     /// Opened at or after (RFC 3339).
@@ -57,8 +57,10 @@ pub struct ListQuery {
     /// Opened before (RFC 3339).
     to: Option<chrono::DateTime<Utc>>,
     /// Page size, 1–500 (default 50).
+    #[schemars(range(min = 1, max = 500))]
     limit: Option<i64>,
     /// Decisions to skip, newest first (default 0).
+    #[schemars(range(min = 0, max = i64::MAX))]
     offset: Option<i64>,
 }
 
@@ -67,24 +69,18 @@ pub async fn list(
     _signed: Signed,
     Params(q): Params<ListQuery>,
 ) -> Result<Json<Vec<Decision>>, Problem> {
-    let status = match q.status.as_deref() {
-        None => None,
-        Some(s) => Some(
-            Status::parse(s).ok_or_else(|| Problem::bad_query(format!("`{s}` is not a status")))?,
-        ),
-    };
     if q.offset.is_some_and(|o| o < 0) {
         return Err(Problem::bad_query("`offset` cannot be negative"));
     }
     let filter = DecisionFilter {
         team: q.team.map(Into::into),
         decision_type: q.decision_type,
-        status,
+        status: q.status,
         decider: q.decider.map(Into::into),
         text: q.text,
         opened_from: q.from,
         opened_to: q.to,
-        limit: Some(q.limit.unwrap_or(50).clamp(1, 500)),
+        limit: Some(super::extract::page_limit(q.limit, 50, 500)?),
         offset: q.offset,
         ..DecisionFilter::default()
     };
@@ -155,6 +151,7 @@ pub async fn act<B: ActionBody>(
 pub struct VerifyQuery {
     /// A head an earlier verify printed, `SEQ:HASH`: also detect a chain
     /// truncated or recomputed since.
+    #[schemars(pattern(baton_app::NOTED_HEAD_PATTERN))]
     head: Option<String>,
 }
 

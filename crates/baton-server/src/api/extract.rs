@@ -28,7 +28,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        let value = match Json::<serde_json::Value>::from_request(req, state).await {
+        let mut value = match Json::<serde_json::Value>::from_request(req, state).await {
             Ok(Json(value)) => value,
             Err(rejection) => return Err(json_rejection(&rejection)),
         };
@@ -39,6 +39,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 format!("the body must be a JSON object, not {}", json_kind(&value)),
             ));
         }
+        integral_numbers_as_integers(&mut value);
         T::deserialize(value).map(Body).map_err(|e| {
             Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -46,6 +47,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 format!("the body does not fit this request: {e}"),
             )
         })
+    }
+}
+
+/// JSON has one number type, and JSON Schema counts `4.0` as an integer:
+/// clients that write every number as a float (JavaScript's, Python's
+/// `float`) send `"confidence": 4.0`. serde would refuse that for an
+/// integer field, so an integral float becomes the integer it names
+/// before the body is read; `4.5` stays a float and is refused.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Below 2^53 every integral f64 is exact.
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *n = serde_json::Number::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(integral_numbers_as_integers)
+        }
+        _ => {}
     }
 }
 
@@ -144,6 +171,30 @@ impl<T: JsonSchema> OperationInput for Params<T> {
     }
 }
 
+/// A page size a query gave: `default` when absent, refused outside
+/// `1..=max` (the range the document gives) rather than quietly clamped.
+pub(crate) fn page_limit(given: Option<i64>, default: i64, max: i64) -> Result<i64, Problem> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(Problem::bad_query(format!(
+            "`limit` ({n}) must be from 1 to {max}"
+        ))),
+    }
+}
+
+/// A stored row's number: numbering starts at 1, so 0 or less names
+/// nothing and is refused as the document says rather than looked up.
+pub(crate) fn numbered<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = i64::deserialize(d)?;
+    if n < 1 {
+        return Err(serde::de::Error::custom(format!(
+            "{n} is not a number baton gives: they start at 1"
+        )));
+    }
+    Ok(n)
+}
+
 /// `/api/v1/decisions/{id}/…`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DecisionPath {
@@ -156,6 +207,7 @@ pub struct DecisionPath {
 pub struct IdPath {
     /// Its number.
     #[schemars(range(min = 1, max = i64::MAX))]
+    #[serde(deserialize_with = "numbered")]
     pub id: i64,
 }
 
@@ -187,4 +239,22 @@ pub struct RotationPath {
     pub team: baton_core::TeamId,
     /// The rotation's name followed by `.ics`.
     pub file: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::integral_numbers_as_integers;
+    use serde_json::json;
+
+    #[test]
+    fn integral_floats_become_integers_and_others_stay() {
+        let mut body =
+            json!({"confidence": 4.0, "by": [763.0, 1.5], "nested": {"n": -2.0}, "big": 1e300});
+        integral_numbers_as_integers(&mut body);
+        assert_eq!(
+            body,
+            json!({"confidence": 4, "by": [763, 1.5], "nested": {"n": -2}, "big": 1e300})
+        );
+        assert!(body["confidence"].is_u64());
+    }
 }

@@ -67,6 +67,7 @@ pub async fn unsubscribe(
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     /// At most this many, newest first (default 100, at most 1000).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<i64>,
 }
 
@@ -77,6 +78,6 @@ pub async fn deliveries(
     Path(IdPath { id }): Path<IdPath>,
     Params(query): Params<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, Problem> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = super::extract::page_limit(query.limit, 100, 1000)?;
     Ok(Json(state.app.deliveries(&signed.caller, id, limit).await?))
 }

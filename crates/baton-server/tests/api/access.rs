@@ -94,6 +94,53 @@ async fn bad_bodies_are_named() {
     .await;
 }
 
+/// What `/openapi.json` promises about a request is what the server
+/// takes: a number written as `4.0` is the integer 4, and every range and
+/// pattern the document gives a query or path is enforced, not clamped.
+#[tokio::test]
+async fn requests_are_taken_and_refused_as_the_document_describes_them() {
+    each_backend(|app| async move {
+        let d = app.open_incident("floats").await;
+        let id = d["id"].as_i64().unwrap();
+        let (status, body) = app
+            .post(
+                "kim",
+                &format!("/api/v1/decisions/{id}/position"),
+                json!({"option": "keep", "rationale": "it works", "confidence": 4.0}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "an integral float is an integer: {body}");
+        let (status, body) = app
+            .post(
+                "raj",
+                &format!("/api/v1/decisions/{id}/position"),
+                json!({"option": "keep", "rationale": "it works", "confidence": 4.5}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "4.5 is no confidence: {body}");
+
+        for (who, path) in [
+            ("sam", "/api/v1/decisions?limit=0"),
+            ("sam", "/api/v1/decisions?limit=501"),
+            ("sam", "/api/v1/decisions?offset=-1"),
+            ("sam", "/api/v1/decisions?status="),
+            ("sam", "/api/v1/audit?limit=1001"),
+            ("sam", "/api/v1/audit?after=-1"),
+            ("sam", "/api/v1/audit/verify?head="),
+            ("sam", "/api/v1/audit/verify?head=+1:0000000000000000000000000000000000000000000000000000000000000000"),
+            ("dana", "/api/v1/webhooks/1/deliveries?limit=-5"),
+            ("dana", "/api/v1/webhooks/0/deliveries"),
+            ("sam", "/api/v1/surveys/0"),
+        ] {
+            let (status, body) = app.get(who, path).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        }
+        let (status, body) = app.get("sam", "/api/v1/decisions?limit=500&status=routed").await;
+        assert_eq!(status, StatusCode::OK, "the range's end is in it: {body}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn every_error_is_a_problem_document_even_from_the_framework() {
     each_backend(|app| async move {
