@@ -19,45 +19,59 @@ fn within_years(name: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, Problem> 
 }
 
 /// The window `[from, to)` a query asks for: `to` or else `default_to`,
-/// `from` or else `default_from(to)`, both within the years 1 to 9999 and
-/// `from` first.
+/// `from` or else `default_from(to)`, both within the years 1 to 9999.
+/// `from == to` is an empty window, answered with nothing in it; so is a
+/// `from` after the default `to` when `to` is not given (from a future
+/// instant until now). Only a window given reversed is refused, as a
+/// likely mistake.
 pub(crate) fn window(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     default_to: DateTime<Utc>,
     default_from: impl FnOnce(DateTime<Utc>) -> DateTime<Utc>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
-    let to = within_years("to", to.unwrap_or(default_to))?;
-    let from = within_years("from", from.unwrap_or_else(|| default_from(to)))?;
-    if from >= to {
-        return Err(Problem::bad_query(format!(
-            "`from` ({}) must be before `to` ({})",
+    let given_to = to.map(|t| within_years("to", t)).transpose()?;
+    let from = from.map(|t| within_years("from", t)).transpose()?;
+    let to = match (from, given_to) {
+        (_, Some(to)) => to,
+        (Some(from), None) => within_years("to", default_to)?.max(from),
+        (None, None) => within_years("to", default_to)?,
+    };
+    let from = match from {
+        Some(from) => from,
+        None => within_years("from", default_from(to))?,
+    };
+    not_reversed(from, to)?;
+    Ok((from, to))
+}
+
+/// Refuses a window whose `to` comes before its `from`: 422, as a query
+/// that parses but asks for something that cannot be.
+fn not_reversed(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Problem> {
+    if from > to {
+        return Err(Problem::invalid(format!(
+            "`from` ({}) is after `to` ({}): give the window's start first",
             instant(from),
             instant(to)
         )));
     }
-    Ok((from, to))
+    Ok(())
 }
 
 /// A window whose ends a query may leave open: `(from, to)`.
 type OpenEnds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// The ends of a window a query may leave open (the application fills
-/// them), each within the years 1 to 9999, `from` first when both are given.
+/// them), each within the years 1 to 9999, not reversed when both are
+/// given (equal ends are an empty window).
 pub(crate) fn open_window(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<OpenEnds, Problem> {
     let from = from.map(|t| within_years("from", t)).transpose()?;
     let to = to.map(|t| within_years("to", t)).transpose()?;
-    if let (Some(from), Some(to)) = (from, to)
-        && from >= to
-    {
-        return Err(Problem::bad_query(format!(
-            "`from` ({}) must be before `to` ({})",
-            instant(from),
-            instant(to)
-        )));
+    if let (Some(from), Some(to)) = (from, to) {
+        not_reversed(from, to)?;
     }
     Ok((from, to))
 }
@@ -81,6 +95,18 @@ mod tests {
     }
 
     #[test]
+    fn equal_ends_and_a_future_start_alone_are_empty_windows() {
+        let now = at("2026-03-01T00:00:00Z");
+        let back = |to: DateTime<Utc>| to - TimeDelta::days(30);
+        assert_eq!(window(Some(now), Some(now), now, back).unwrap(), (now, now));
+        let later = at("2030-01-01T00:00:00Z");
+        assert_eq!(
+            window(Some(later), None, now, back).unwrap(),
+            (later, later)
+        );
+    }
+
+    #[test]
     fn ends_beyond_the_stored_years_or_reversed_are_refused() {
         let now = at("2026-03-01T00:00:00Z");
         let back = |to: DateTime<Utc>| to - TimeDelta::days(30);
@@ -95,10 +121,19 @@ mod tests {
                 Some(now),
                 "outside the years",
             ),
-            (Some(now), Some(now), "must be before"),
+            (
+                Some(now),
+                Some(now - TimeDelta::seconds(1)),
+                "is after `to`",
+            ),
         ] {
             let problem = window(from, to, now, back).unwrap_err();
-            assert_eq!(problem.code, "invalid_query", "{from:?} {to:?}");
+            let code = if said == "is after `to`" {
+                "invalid"
+            } else {
+                "invalid_query"
+            };
+            assert_eq!(problem.code, code, "{from:?} {to:?}");
             assert!(problem.detail.contains(said), "{}", problem.detail);
         }
     }

@@ -107,7 +107,21 @@ async fn metrics_alerts_and_the_audit_log_are_served_from_the_log() {
                 "/api/v1/metrics?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z",
             )
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("is after `to`"),
+            "{body}"
+        );
+        // Equal ends, or a start after now with no end, are empty windows:
+        // nothing decided in them, not an error.
+        for empty in [
+            "/api/v1/metrics?from=2026-03-01T00:00:00Z&to=2026-03-01T00:00:00Z",
+            "/api/v1/metrics?from=2999-01-01T00:00:00Z",
+        ] {
+            let (status, body) = app.get("sam", empty).await;
+            assert_eq!(status, StatusCode::OK, "{empty}: {body}");
+            assert_eq!(body["decided"], 0, "{empty}: {body}");
+        }
         let (status, _) = app.get("sam", "/api/v1/metrics?team=nope").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _) = app.get("sam", "/api/v1/alerts?team=nope").await;
@@ -248,7 +262,7 @@ async fn the_report_audit_matrix_and_profiles_count_every_acknowledged_write() {
                 "/api/v1/audit-matrix?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z",
             )
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let (status, body) = app.get("sam", "/api/v1/report?bucket=day").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let _ = id;

@@ -167,7 +167,7 @@ async fn calendar_feeds_parse_with_an_independent_icalendar_parser() {
         let (status, body, _) = app
             .call(Some("sam"), reqwest::Method::GET, "/api/v1/rotations/platform/on-call.ics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", None)
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "a window that ends before it starts: {body}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a window that ends before it starts: {body}");
         let person = format!("{}/api/v1/people/kim.ics?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&token={}", app.base, app.tokens["sam"]);
         let text = app.http.get(&person).send().await.unwrap().text().await.unwrap();
         let calendar: icalendar::Calendar = text.parse().unwrap();

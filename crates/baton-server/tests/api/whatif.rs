@@ -129,7 +129,7 @@ async fn a_replay_reports_what_a_new_guide_would_have_routed_elsewhere() {
             examples::GUIDE,
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     })
     .await;
 }
