@@ -87,6 +87,7 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error>
 
 pub fn router(state: AppState) -> Router {
     let (routes, document) = openapi::build();
+    let document = std::sync::Arc::new(openapi::served(&document, &state));
     routes
         .merge(web::routes())
         .route(

@@ -14,6 +14,9 @@ use serde_json::Value;
 
 use crate::AppState;
 
+/// The Slack command's path.
+const SLACK_COMMAND: &str = "/integrations/slack/command";
+
 /// Every route of the server, documented: the API, the Prometheus metrics
 /// and the Slack command endpoint.
 fn documented() -> ApiRouter<AppState> {
@@ -26,7 +29,7 @@ fn documented() -> ApiRouter<AppState> {
             }),
         )
         .api_route(
-            "/integrations/slack/command",
+            SLACK_COMMAND,
             post_with(crate::slack::command, |op| {
                 op.summary("A Slack slash command: `/baton who|open|decide …`")
                     .description("Slack's form body (`application/x-www-form-urlencoded`), signed with the app's signing secret (`X-Slack-Signature`, `X-Slack-Request-Timestamp`); 404 `slack_disabled` unless `BATON_SLACK_SIGNING_SECRET` is set.")
@@ -63,7 +66,20 @@ pub(crate) fn build() -> (Router<AppState>, Arc<Value>) {
     (router, Arc::new(document))
 }
 
-/// The whole document.
+/// The document a server with `state` serves: the Slack command only when a
+/// signing secret turns it on, so that every operation it lists answers
+/// rather than 404 `slack_disabled`.
+pub(crate) fn served(document: &Value, state: &AppState) -> Value {
+    let mut served = document.clone();
+    if state.slack_secret.is_none()
+        && let Some(paths) = served.get_mut("paths").and_then(Value::as_object_mut)
+    {
+        paths.remove(SLACK_COMMAND);
+    }
+    served
+}
+
+/// The whole document, every route included.
 pub fn document() -> Value {
     build().1.as_ref().clone()
 }
