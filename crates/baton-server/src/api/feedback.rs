@@ -20,6 +20,8 @@ use crate::{AppState, Problem};
 #[serde(deny_unknown_fields)]
 pub struct SurveyBody {
     team: baton_core::TeamId,
+    /// Not blank.
+    #[schemars(pattern(r"\S"))]
     title: String,
     /// The standard eNPS / heard / misapplied / comments survey when absent.
     #[serde(default)]
@@ -108,7 +110,8 @@ pub async fn survey_results(
 #[serde(deny_unknown_fields)]
 pub struct PollBody {
     team: baton_core::TeamId,
-    /// "Who feels most confident about this?"
+    /// "Who feels most confident about this?" Not blank.
+    #[schemars(pattern(r"\S"))]
     question: String,
     /// The domain whose validated levels are shown; by default the first
     /// domain of `decision`'s type.
@@ -148,6 +151,7 @@ pub async fn show_poll(
 #[serde(deny_unknown_fields)]
 pub struct VoteBody {
     /// 1–5.
+    #[schemars(range(min = 1, max = 5))]
     confidence: u8,
 }
 

@@ -63,7 +63,11 @@ pub async fn put_guide(
 #[serde(deny_unknown_fields)]
 pub struct EndorsementBody {
     of: baton_core::PersonId,
+    /// A domain id, as the directory writes them.
+    #[schemars(pattern(baton_core::ident::PATTERN))]
     domain: String,
+    /// 0–5.
+    #[schemars(range(min = 0, max = 5))]
     level: u8,
 }
 
