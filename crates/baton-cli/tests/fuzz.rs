@@ -49,8 +49,9 @@ fn config() -> PathBuf {
 
 /// Runs Schemathesis with `token` against the server at `address`, and
 /// fails the test on anything it found, on an operation it did not test,
-/// or on an operation it could not generate cases for.
-fn fuzz(address: &str, token: &str, who: &str) {
+/// or on an operation it could not generate cases for. It runs in `dir`,
+/// where it keeps its cache, so the checkout stays clean.
+fn fuzz(dir: &Path, address: &str, token: &str, who: &str) {
     let seed = std::env::var("BATON_FUZZ_SEED").unwrap_or_else(|_| SEED.to_owned());
     let out = Command::new(schemathesis())
         .arg("--config-file")
@@ -59,6 +60,7 @@ fn fuzz(address: &str, token: &str, who: &str) {
         .args(["--seed", &seed, "--no-color"])
         .env("BATON_FUZZ_TOKEN", token)
         .env("NO_COLOR", "1")
+        .current_dir(dir)
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
@@ -104,11 +106,11 @@ fn count_after(report: &str, label: &str) -> usize {
 fn schemathesis_finds_nothing_as_an_admin_or_as_a_viewer() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, address, admin) = common::serve_demo(dir.path(), CLOCK);
-    fuzz(&address, &admin, "the admin");
+    fuzz(dir.path(), &address, &admin, "the admin");
     let viewer = common::baton_ok(
         dir.path(),
         "sqlite://./baton.db",
         &["token", "create", "--person", "kim", "--role", "viewer"],
     );
-    fuzz(&address, viewer.trim(), "a viewer");
+    fuzz(dir.path(), &address, viewer.trim(), "a viewer");
 }
