@@ -51,6 +51,7 @@ impl App {
         availability::may_manage_break(&caller.person, caller.role, &person)?;
         let directory = self.store.directory().await?;
         availability::check_break(&directory, &person, request.from, request.to, now)?;
+        availability::check_note("reason", &request.reason)?;
         Ok(self
             .store
             .availability()
@@ -98,6 +99,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Handoff, AvailabilityError> {
         Permission::Write.check(&caller.person, caller.role)?;
+        availability::check_note("note", &request.note)?;
         let guide = self.store.guide(&request.team).await?;
         availability::check_handoff(
             &guide,

@@ -95,6 +95,21 @@ fn invalid(text: String) -> LifecycleError {
     LifecycleError::Invalid(text)
 }
 
+/// The longest reason for a break or note on a hand-off, in characters:
+/// a line for the calendar, not a document.
+pub const LONGEST_NOTE: usize = 500;
+
+/// Checks the reason or note (`what`) given with a break or hand-off.
+pub fn check_note(what: &str, text: &str) -> Result<(), LifecycleError> {
+    let length = text.chars().count();
+    if length > LONGEST_NOTE {
+        return Err(invalid(format!(
+            "`{what}` is {length} characters long; at most {LONGEST_NOTE}"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a stretch `[from, to)` asked for at `now`.
 fn check_stretch(
     from: DateTime<Utc>,
@@ -312,6 +327,17 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_note_is_counted_in_characters_and_refused_past_the_longest() {
+        let at_most = "ü".repeat(LONGEST_NOTE);
+        assert!(
+            check_note("reason", &at_most).is_ok(),
+            "500 characters, 1,000 bytes"
+        );
+        let err = check_note("reason", &format!("{at_most}x")).unwrap_err();
+        assert!(err.to_string().contains("501 characters"), "{err}");
     }
 
     /// kim holds on-call from 2026-03-26 to 2026-04-02 (weekly from Jan 1).

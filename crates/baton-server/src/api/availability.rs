@@ -26,7 +26,7 @@ pub struct BreakBody {
     /// End, exclusive; at most 366 days after `from`.
     to: DateTime<Utc>,
     #[serde(default)]
-    #[schemars(length(max = 500))]
+    #[schemars(length(max = baton_core::availability::LONGEST_NOTE))]
     reason: String,
 }
 
@@ -96,7 +96,7 @@ pub struct HandoffBody {
     /// …to here, exclusive.
     to: DateTime<Utc>,
     #[serde(default)]
-    #[schemars(length(max = 500))]
+    #[schemars(length(max = baton_core::availability::LONGEST_NOTE))]
     note: String,
 }
 
