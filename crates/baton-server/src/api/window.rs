@@ -37,12 +37,26 @@ pub(crate) fn window(
         (Some(from), None) => within_years("to", default_to)?.max(from),
         (None, None) => within_years("to", default_to)?,
     };
-    let from = match from {
-        Some(from) => from,
-        None => within_years("from", default_from(to))?,
-    };
+    // A default start before the years stored (a `to` in year 1) starts
+    // the window at the first instant stored instead: the caller did not
+    // ask for it.
+    let from = from.unwrap_or_else(|| {
+        let from = default_from(to);
+        if baton_core::in_stored_years(from) {
+            from
+        } else {
+            first_stored_instant()
+        }
+    });
     not_reversed(from, to)?;
     Ok((from, to))
+}
+
+/// 0001-01-01T00:00:00Z.
+fn first_stored_instant() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
 }
 
 /// Refuses a window whose `to` comes before its `from`: 422, as a query
@@ -103,6 +117,17 @@ mod tests {
         assert_eq!(
             window(Some(later), None, now, back).unwrap(),
             (later, later)
+        );
+    }
+
+    #[test]
+    fn a_default_start_before_the_stored_years_is_their_first_instant() {
+        let now = at("2026-03-01T00:00:00Z");
+        let back = |to: DateTime<Utc>| to - TimeDelta::days(30);
+        let early = at("0001-01-10T11:46:53Z");
+        assert_eq!(
+            window(None, Some(early), now, back).unwrap(),
+            (at("0001-01-01T00:00:00Z"), early)
         );
     }
 
