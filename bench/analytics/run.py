@@ -266,6 +266,17 @@ def post_yaml(address, token, path, body):
     return time.perf_counter() - started
 
 
+def within_limit(post):
+    """`post()`'s seconds, or None when the server cut it off at its
+    request time limit (408)."""
+    try:
+        return post()
+    except urllib.error.HTTPError as e:
+        if e.code == 408:
+            return None
+        raise
+
+
 def measure_baton(store, start, end):
     proc, address, token = serve(store)
     window = f"from={start}&to={end}"
@@ -283,8 +294,11 @@ def measure_baton(store, start, end):
         out["anon_mib"] = rss_mib(proc.pid, "RssAnon:")
         guide = (DEMO / "platform.yaml").read_bytes()
         post = lambda: post_yaml(address, token, "/api/v1/teams/platform/replay", guide)
-        post()
-        out["replay platform (POST …/replay)"] = statistics.median(post() for _ in range(3))
+        # At 10M a replay outlasts the server's 30 s request limit.
+        if within_limit(post) is None:
+            out["replay platform (POST …/replay)"] = None
+        else:
+            out["replay platform (POST …/replay)"] = statistics.median(post() for _ in range(3))
     finally:
         proc.terminate()
         proc.wait()
@@ -352,6 +366,9 @@ def main():
         print(f"{'':38} {'baton':>9} {'DuckDB':>9} {'ratio':>7}")
         for name, seconds in ours.items():
             if name in ("rss_mib", "anon_mib"):
+                continue
+            if seconds is None:
+                print(f"{name:38} {'408: over the 30 s request limit':>9}")
                 continue
             theirs = duck.get(name)
             ratio = f"{seconds / theirs:.2f}" if theirs else ""
