@@ -40,6 +40,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             ));
         }
         integral_numbers_as_integers(&mut value);
+        if let Some(at) = nul_in(&value, "") {
+            return Err(Problem::invalid(format!(
+                "`{at}` holds the NUL character (U+0000), which baton does not store"
+            )));
+        }
         T::deserialize(value).map(Body).map_err(|e| {
             Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -74,6 +79,55 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
         }
         _ => {}
     }
+}
+
+/// Where in `value` a string holds U+0000, as a path (`title`,
+/// `questions[1].prompt`). PostgreSQL cannot store it in text, so it is
+/// refused on both backends before anything reaches a store: the same
+/// request gets the same answer whichever store is behind the server.
+fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(at.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let here = if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            };
+            if key.contains('\0') {
+                Some(here)
+            } else {
+                nul_in(item, &here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses a request whose path or query encodes U+0000 (`%00`), for the
+/// reason [`nul_in`] gives: no id, filter or search text holds it.
+pub(crate) async fn refuse_nul_in_uri(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let encodes_nul = |part: &str| {
+        part.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    };
+    if encodes_nul(uri.path()) || uri.query().is_some_and(encodes_nul) {
+        return Problem::invalid(
+            "the path or query holds the NUL character (%00), which baton does not store",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// What a JSON value is, for a message.
@@ -245,6 +299,23 @@ pub struct RotationPath {
 mod tests {
     use super::integral_numbers_as_integers;
     use serde_json::json;
+
+    #[test]
+    fn a_nul_anywhere_in_a_body_is_found_with_its_path() {
+        use super::nul_in;
+        assert_eq!(
+            nul_in(&json!({"title": "a\u{0}b"}), ""),
+            Some("title".into())
+        );
+        assert_eq!(
+            nul_in(
+                &json!({"questions": [{"prompt": "ok"}, {"prompt": "\u{0}"}]}),
+                ""
+            ),
+            Some("questions[1].prompt".into())
+        );
+        assert_eq!(nul_in(&json!({"title": "fine", "n": 0}), ""), None);
+    }
 
     #[test]
     fn integral_floats_become_integers_and_others_stay() {

@@ -141,6 +141,38 @@ async fn requests_are_taken_and_refused_as_the_document_describes_them() {
     .await;
 }
 
+/// PostgreSQL cannot store U+0000 in text, and answered 500 for a survey
+/// title or a `?person=` holding it: both backends now refuse it alike,
+/// before anything reaches the store.
+#[tokio::test]
+async fn a_nul_character_is_refused_alike_on_both_backends() {
+    each_backend(|app| async move {
+        let (status, body) = app
+            .post(
+                "dana",
+                "/api/v1/surveys",
+                json!({"team": "platform", "title": "before\u{0}after"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("`title`"),
+            "{body}"
+        );
+        for path in ["/api/v1/breaks?person=a%00b", "/api/v1/decisions?text=x%00"] {
+            let (status, body) = app.get("sam", path).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        }
+        let (status, surveys) = app.get("sam", "/api/v1/surveys").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !surveys.to_string().contains("before"),
+            "nothing stored: {surveys}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn every_error_is_a_problem_document_even_from_the_framework() {
     each_backend(|app| async move {
