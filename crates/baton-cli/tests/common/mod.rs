@@ -119,18 +119,31 @@ pub fn spawn(command: &mut Command) -> KillOnDrop {
     KillOnDrop(command.spawn().unwrap())
 }
 
-/// Starts `baton serve --demo` in `dir` with its clock pinned at `clock`;
-/// returns the child, its address and the admin token it printed.
+/// Starts `baton serve --demo` in `dir` with its clock pinned at `clock`,
+/// on the default store; returns the child, its address and the admin
+/// token it printed.
 pub fn serve_demo(dir: &std::path::Path, clock: &str) -> (KillOnDrop, String, String) {
-    let mut server = spawn(
-        Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .args(["--tick-every", "1", "--clock", clock])
-            .current_dir(dir)
-            .env_remove("BATON_DB")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
-    );
+    serve_demo_on(dir, clock, None)
+}
+
+/// [`serve_demo`] on the store `db` when given.
+pub fn serve_demo_on(
+    dir: &std::path::Path,
+    clock: &str,
+    db: Option<&str>,
+) -> (KillOnDrop, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(["--tick-every", "1", "--clock", clock])
+        .current_dir(dir)
+        .env_remove("BATON_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(db) = db {
+        command.args(["--db", db]);
+    }
+    let mut server = spawn(&mut command);
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let address = address_of(&first);
