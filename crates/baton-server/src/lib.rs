@@ -101,7 +101,7 @@ pub fn router(state: AppState) -> Router {
         // document below) instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(api::extract::refuse_nul_in_uri))
+        .layer(axum::middleware::from_fn(api::extract::refuse_nul))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -108,26 +108,57 @@ fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
     }
 }
 
-/// Refuses a request whose path or query encodes U+0000 (`%00`), for the
-/// reason [`nul_in`] gives: no id, filter or search text holds it.
-pub(crate) async fn refuse_nul_in_uri(
+/// Refuses a request whose path, query or form body (the dashboard's
+/// forms, Slack's commands) holds U+0000, for the reason [`nul_in`] gives:
+/// no id, filter or text baton stores holds it. A form body is read whole
+/// (they are small, and limited) and handed on unchanged, so a signature
+/// over it still verifies.
+pub(crate) async fn refuse_nul(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let uri = request.uri();
-    let encodes_nul = |part: &str| {
-        part.as_bytes()
-            .windows(3)
-            .any(|w| w.eq_ignore_ascii_case(b"%00"))
-    };
-    if encodes_nul(uri.path()) || uri.query().is_some_and(encodes_nul) {
-        return Problem::invalid(
-            "the path or query holds the NUL character (%00), which baton does not store",
+    if encodes_nul(uri.path().as_bytes()) || uri.query().is_some_and(|q| encodes_nul(q.as_bytes()))
+    {
+        return nul_refused("the path or query").into_response();
+    }
+    let is_form = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::BODY_LIMIT).await else {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
         )
         .into_response();
+    };
+    if encodes_nul(&bytes) || bytes.contains(&0) {
+        return nul_refused("the form").into_response();
     }
-    next.run(request).await
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
+}
+
+/// Whether URL-encoded text encodes U+0000 (`%00`).
+fn encodes_nul(text: &[u8]) -> bool {
+    text.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"))
+}
+
+fn nul_refused(what: &str) -> Problem {
+    Problem::invalid(format!(
+        "{what} holds the NUL character (%00), which baton does not store"
+    ))
 }
 
 /// What a JSON value is, for a message.

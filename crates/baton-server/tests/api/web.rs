@@ -308,6 +308,32 @@ async fn deciding_for_someone_else_needs_the_override_reason() {
     .await;
 }
 
+/// The forms reach the store as the API does: a NUL, which PostgreSQL
+/// cannot store, is refused on both backends before it gets there.
+#[tokio::test]
+async fn a_form_holding_a_nul_is_refused_and_opens_nothing() {
+    each_backend(|app| async move {
+        let mut v = Visitor::sign_in(&app, "ana").await;
+        let csrf = v.get("/ask?team=platform&type=incident").await.csrf();
+        let form = [
+            ("team", "platform"),
+            ("type", "incident"),
+            ("title", "disk\0full"),
+            ("csrf", csrf.as_str()),
+        ];
+        let page = v.post("/decisions", &form).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        let (_, listed) = app.get("ana", "/api/v1/decisions?text=disk").await;
+        assert_eq!(listed, serde_json::json!([]), "nothing opened");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_title_holding_markup_shows_as_text() {
     each_backend(|app| async move {
