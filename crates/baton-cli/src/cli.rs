@@ -359,6 +359,13 @@ pub enum Command {
     /// Create and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print a completion script for SHELL to stdout
+    /// (bash: `baton completions bash > /etc/bash_completion.d/baton`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Print JSON Schemas for the file formats.
     Schema {
         #[arg(value_enum, default_value = "all")]

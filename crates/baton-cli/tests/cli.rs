@@ -309,3 +309,25 @@ fn export_availability_writes_the_breaks_and_hand_offs_beside_the_files() {
     assert_eq!(wrong.code, 2, "{}", wrong.stderr);
     assert!(wrong.stderr.contains("--format json"), "{}", wrong.stderr);
 }
+
+#[test]
+fn completions_complete_every_command_in_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = run_in(dir.path(), &["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for command in ["who", "report", "audit", "completions", "serve"] {
+            assert!(
+                run.stdout.contains(command),
+                "{shell} completes `{command}`"
+            );
+        }
+    }
+    let refused = run_in(dir.path(), &["completions", "tcsh"]);
+    assert_eq!(refused.code, 2, "an unknown shell is a usage error");
+    assert!(
+        refused.stderr.contains("possible values"),
+        "{}",
+        refused.stderr
+    );
+}

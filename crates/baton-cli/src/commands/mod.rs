@@ -5,6 +5,7 @@ mod app;
 mod apply;
 mod audit;
 mod check;
+mod completions;
 mod export;
 mod import;
 mod init;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check { files, json } => check::run(&files, json),
         Command::Who(args) => who::run(&args),
         Command::Schema { which } => schema::run(which),
+        Command::Completions { shell } => completions::run(shell),
         Command::Apply {
             db,
             org,
