@@ -34,6 +34,11 @@ failure! {
     pub enum ActError {
         #[error("decision {0} cannot supersede itself")]
         SupersedesItself(DecisionId) => (Invalid, "invalid"),
+        // The body names a successor that does not exist: the request is
+        // invalid, while the decision its path names may well exist (404
+        // is kept for that).
+        #[error("`by`: decision {0} does not exist")]
+        NoSuccessor(DecisionId) => (Invalid, "invalid"),
     }
 }
 
@@ -173,8 +178,12 @@ impl App {
             if *by == id {
                 return Err(ActError::SupersedesItself(id));
             }
-            // The successor must exist; `NotFound` names it.
-            self.store.decisions().get(*by).await?;
+            match self.store.decisions().get(*by).await {
+                Err(baton_store::StoreError::NotFound(_)) => {
+                    return Err(ActError::NoSuccessor(*by));
+                }
+                other => other?,
+            };
         }
         if matches!(action, Action::Tick) {
             return Err(ActError::Refused(LifecycleError::Forbidden(

@@ -546,7 +546,9 @@ fn the_requester_supersedes_a_decision_with_a_later_one() {
     let refused = log.baton(&["supersede", &first, "--by", "99", "--as", "ana"]);
     assert_eq!(refused.code, 1);
     assert!(
-        refused.stderr.contains("error[not_found]"),
+        refused
+            .stderr
+            .contains("error[invalid]: `by`: decision 99 does not exist"),
         "{}",
         refused.stderr
     );

@@ -189,7 +189,22 @@ async fn a_decided_decision_is_superseded_by_a_later_one_by_its_requester() {
             StatusCode::FORBIDDEN,
             "only the requester or an admin: {body}"
         );
+        // A successor that does not exist makes the request invalid (422);
+        // 404 is for the decision the path names.
         let (status, body) = app.post("ana", &path, json!({"by": 999})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body.to_string()
+                .contains("`by`: decision 999 does not exist"),
+            "{body}"
+        );
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/decisions/999/supersede",
+                json!({"by": ids[1]}),
+            )
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
         // A decision id is a positive number, checked before anything is read.
         let (status, body) = app.post("ana", &path, json!({"by": 0})).await;
