@@ -450,32 +450,24 @@ impl Store {
             (load, outcomes)
         });
         let load: BTreeMap<String, i64> = load.into_iter().collect();
-        if let Some(person) = first_difference(&load, &counted.load) {
-            return broken(
-                None,
-                format!(
-                    "`decider_load` counts {} open decisions for {person}, but the decisions hold {}",
-                    load.get(&person).unwrap_or(&0),
-                    counted.load.get(&person).unwrap_or(&0)
-                ),
-            );
-        }
+        same_counts(&load, &counted.load, |person, stored, held| {
+            format!(
+                "`decider_load` counts {stored} open decisions for {person}, but the decisions hold {held}"
+            )
+        })?;
         let outcomes: BTreeMap<(String, String, String), i64> = outcomes
             .into_iter()
             .map(|(person, domains, outcome, n)| ((person, domains, outcome), n))
             .collect();
-        if let Some(key) = first_difference(&outcomes, &counted.outcomes) {
-            let (person, domains, outcome) = &key;
-            return broken(
-                None,
+        same_counts(
+            &outcomes,
+            &counted.outcomes,
+            |(person, domains, outcome), stored, held| {
                 format!(
-                    "`outcome_tally` counts {} `{outcome}` outcomes for {person} in {domains}, but the decisions hold {}",
-                    outcomes.get(&key).unwrap_or(&0),
-                    counted.outcomes.get(&key).unwrap_or(&0)
-                ),
-            );
-        }
-        Ok(())
+                    "`outcome_tally` counts {stored} `{outcome}` outcomes for {person} in {domains}, but the decisions hold {held}"
+                )
+            },
+        )
     }
 
     async fn decision_page(
@@ -648,8 +640,6 @@ impl Store {
     }
 }
 
-/// Why the stored event `row` does not continue the chain after `prev`
-/// at position `expected`, if it does not.
 /// The tallies the triggers keep (`decider_load`, `outcome_tally`), as the
 /// proven decisions count them: a tally that differs would route by a load
 /// or a track record that no decision holds.
@@ -683,15 +673,28 @@ impl Tallies {
     }
 }
 
-/// The least key whose count differs between `a` and `b`.
-fn first_difference<K: Ord + Clone>(a: &BTreeMap<K, i64>, b: &BTreeMap<K, i64>) -> Option<K> {
-    a.keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
+/// Breaks verification at the least key whose count differs between what
+/// is `stored` and what the decisions `held`, saying it with `say(key,
+/// stored, held)` (a key missing on one side counts 0).
+fn same_counts<K: Ord>(
+    stored: &BTreeMap<K, i64>,
+    held: &BTreeMap<K, i64>,
+    say: impl Fn(&K, i64, i64) -> String,
+) -> Result<(), Halt> {
+    let count = |map: &BTreeMap<K, i64>, k: &K| map.get(k).copied().unwrap_or(0);
+    match stored
+        .keys()
+        .chain(held.keys())
+        .filter(|k| count(stored, k) != count(held, k))
         .min()
-        .cloned()
+    {
+        Some(k) => broken(None, say(k, count(stored, k), count(held, k))),
+        None => Ok(()),
+    }
 }
 
+/// Why the stored event `row` does not continue the chain after `prev`
+/// at position `expected`, if it does not.
 fn check_link(expected: i64, prev: &str, row: &EventRow) -> Result<(), Halt> {
     let seq = row.seq;
     if seq != expected {
