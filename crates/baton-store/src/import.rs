@@ -409,10 +409,9 @@ impl Store {
         let sqlite = dialect == Dialect::Sqlite;
         let (begin, head_sql) = (dialect.begin_write(), dialect.head_for_write());
         let imported_sql = imported_sql(dialect);
-        let sql_dialect = dialect;
         // Thousands of parameters a statement: bound by position where that
         // is what keeps binding linear.
-        let dialect = |sql: String| {
+        let bound = |sql: String| {
             if dialect.binds_by_position() {
                 crate::positional(&sql)
             } else {
@@ -421,20 +420,20 @@ impl Store {
         };
         // A full chunk's statements, written once.
         let full = (
-            dialect(row::insert(1, CHUNK)),
-            dialect(insert_events(1, CHUNK)),
-            dialect(insert_imports(sql_dialect, CHUNK)),
-            dialect(insert_titles(CHUNK)),
+            bound(row::insert(1, CHUNK)),
+            bound(insert_events(1, CHUNK)),
+            bound(insert_imports(dialect, CHUNK)),
+            bound(insert_titles(CHUNK)),
         );
         let statements = |rows: usize| {
             if rows == CHUNK {
                 full.clone()
             } else {
                 (
-                    dialect(row::insert(1, rows)),
-                    dialect(insert_events(1, rows)),
-                    dialect(insert_imports(sql_dialect, rows)),
-                    dialect(insert_titles(rows)),
+                    bound(row::insert(1, rows)),
+                    bound(insert_events(1, rows)),
+                    bound(insert_imports(dialect, rows)),
+                    bound(insert_titles(rows)),
                 )
             }
         };
@@ -464,7 +463,7 @@ impl Store {
                 let row = sqlx::query(head_sql).fetch_one(&mut *tx).await?;
                 let mut head = Head::from_row(&row)?;
                 state.next_id = head.decisions + 1;
-                for sql in seen_tables(sql_dialect) {
+                for sql in seen_tables(dialect) {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
                 let mut triggers: Vec<String> = Vec::new();
