@@ -53,6 +53,15 @@ impl Problem {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail)
     }
 
+    /// 413 `body_too_large`: a body over [`crate::BODY_LIMIT`].
+    pub fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
+        )
+    }
+
     /// 400 `invalid_query`: query parameters that do not make sense.
     pub fn bad_query(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_query", detail)

@@ -41,9 +41,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         }
         integral_numbers_as_integers(&mut value);
         if let Some(at) = nul_in(&value, "") {
-            return Err(Problem::invalid(format!(
-                "`{at}` holds the NUL character (U+0000), which baton does not store"
-            )));
+            return Err(nul_refused(&format!("`{at}`")));
         }
         T::deserialize(value).map(Body).map_err(|e| {
             Problem::new(
@@ -133,12 +131,7 @@ pub(crate) async fn refuse_nul(
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, crate::BODY_LIMIT).await else {
-        return Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
-        )
-        .into_response();
+        return Problem::body_too_large().into_response();
     };
     if encodes_nul(&bytes) || bytes.contains(&0) {
         return nul_refused("the form").into_response();
@@ -155,9 +148,10 @@ fn encodes_nul(text: &[u8]) -> bool {
     text.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"))
 }
 
+/// 422 for a NUL character in `what`.
 fn nul_refused(what: &str) -> Problem {
     Problem::invalid(format!(
-        "{what} holds the NUL character (%00), which baton does not store"
+        "{what} holds the NUL character (U+0000, `%00`), which baton does not store"
     ))
 }
 
@@ -187,11 +181,7 @@ fn json_rejection(rejection: &JsonRejection) -> Problem {
             "unsupported_media_type",
             "send the body as JSON with `Content-Type: application/json`",
         ),
-        JsonRejection::BytesRejection(_) => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("request bodies are limited to {} bytes", crate::BODY_LIMIT),
-        ),
+        JsonRejection::BytesRejection(_) => Problem::body_too_large(),
         other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
     }
 }

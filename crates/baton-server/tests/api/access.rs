@@ -86,6 +86,16 @@ async fn bad_bodies_are_named() {
             )
             .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        // A form body over the limit too (read whole by the NUL check).
+        let form = app
+            .http
+            .post(format!("{}/login", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={huge}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
         let (status, body) = app
             .post("ana", "/api/v1/decisions/1/dance", json!({}))
             .await;
