@@ -31,12 +31,7 @@ const CLOCK: &str = "2026-06-01T10:00:00Z";
 const SEED: &str = "20261207";
 
 fn schemathesis() -> PathBuf {
-    let python = std::env::var("BATON_TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "BATON_TEST_PYTHON must name a Python with Schemathesis: run the tests with \
-             `.ci/test`, which makes one (see README.md)"
-        )
-    });
+    let python = common::test_python("Schemathesis");
     let script = Path::new(&python).with_file_name("schemathesis");
     assert!(
         script.exists(),

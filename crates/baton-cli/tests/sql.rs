@@ -43,15 +43,6 @@ const WINDOWS: [(&str, &str); 4] = [
     ("2026-05-20T00:00:00Z", "2026-06-01T10:00:00Z"),
 ];
 
-fn python() -> String {
-    std::env::var("BATON_TEST_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "BATON_TEST_PYTHON must name a Python with DuckDB: run the tests with `.ci/test`, \
-             which makes one (see README.md)"
-        )
-    })
-}
-
 fn baton(dir: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(args)
@@ -100,7 +91,7 @@ fn serve(dir: &Path) -> (common::KillOnDrop, String, String) {
 /// What DuckDB makes of the CSVs for one scope and window.
 fn duckdb(dir: &Path, team: Option<&str>, (from, to): (&str, &str)) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/metrics.py");
-    let out = Command::new(python())
+    let out = Command::new(common::test_python("DuckDB"))
         .arg(script)
         .args(["decisions.csv", "people.csv", team.unwrap_or("-"), from, to])
         .current_dir(dir)
@@ -117,7 +108,7 @@ fn duckdb(dir: &Path, team: Option<&str>, (from, to): (&str, &str)) -> Value {
 /// What DuckDB makes of the exports for the report and the audit matrix.
 fn duckdb_report(dir: &Path, team: Option<&str>, (from, to): (&str, &str)) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/report.py");
-    let out = Command::new(python())
+    let out = Command::new(common::test_python("DuckDB"))
         .arg(script)
         .args([
             "decisions.csv",

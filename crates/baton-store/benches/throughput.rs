@@ -177,6 +177,17 @@ async fn tick_round(store: &Store, round: usize) -> f64 {
     changed.len() as f64 / began.elapsed().as_secs_f64()
 }
 
+/// Opens incident number `n`, a second after number `n - 1`, and leaves
+/// it open.
+async fn open_left_open(store: &Store, n: usize) {
+    let at = t0() + TimeDelta::days(400) + TimeDelta::seconds(n as i64);
+    store
+        .decisions()
+        .open(&incident(format!("left open {n}"), at))
+        .await
+        .unwrap();
+}
+
 /// Opens `count` incidents numbered from `start`, left open, by
 /// [`CALLERS`] concurrent callers; returns opens per second.
 async fn open_only(store: &Store, start: usize, count: usize) -> f64 {
@@ -186,12 +197,7 @@ async fn open_only(store: &Store, start: usize, count: usize) -> f64 {
         let store = store.clone();
         tasks.spawn(async move {
             for i in (caller..count).step_by(CALLERS) {
-                let at = t0() + TimeDelta::days(400) + TimeDelta::seconds((start + i) as i64);
-                store
-                    .decisions()
-                    .open(&incident(format!("left open {}", start + i), at))
-                    .await
-                    .unwrap();
+                open_left_open(&store, start + i).await;
             }
         });
     }
@@ -204,12 +210,7 @@ async fn open_only(store: &Store, start: usize, count: usize) -> f64 {
 async fn open_round(store: &Store, start: usize) -> f64 {
     let began = Instant::now();
     for i in 0..OPS {
-        let at = t0() + TimeDelta::days(400) + TimeDelta::seconds((start + i) as i64);
-        store
-            .decisions()
-            .open(&incident(format!("left open {}", start + i), at))
-            .await
-            .unwrap();
+        open_left_open(store, start + i).await;
     }
     OPS as f64 / began.elapsed().as_secs_f64()
 }

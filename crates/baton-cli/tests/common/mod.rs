@@ -155,6 +155,19 @@ pub fn serve_demo_on(
     (server, address, token)
 }
 
+/// The Python of the test command's virtual environment
+/// (`BATON_TEST_PYTHON`), which has the packages of `.ci/requirements.txt`
+/// (`with` names the one a test needs). Without it the test fails: it never
+/// passes by skipping.
+pub fn test_python(with: &str) -> String {
+    std::env::var("BATON_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "BATON_TEST_PYTHON must name a Python with {with}: run the tests with `.ci/test`, \
+             which makes one (see README.md)"
+        )
+    })
+}
+
 /// Sends SIGTERM and waits for the process to end.
 pub fn stop(child: &mut Child) -> ExitStatus {
     let _ = Command::new("kill")

@@ -21,15 +21,7 @@ async fn slack(app: &App, body: &str, timestamp: i64, secret: &str) -> (StatusCo
 async fn slack_commands_are_verified_and_act_only_for_mapped_people() {
     each_backend(|app| async move {
         // With a signing secret the command is served, and documented.
-        let served: Value = app
-            .http
-            .get(format!("{}/openapi.json", app.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, served) = app.get("sam", "/openapi.json").await;
         assert!(served["paths"]["/integrations/slack/command"].is_object());
         let now = chrono::Utc::now().timestamp();
         // kim's org.yaml entry has `slack: U024BE7LH`.
