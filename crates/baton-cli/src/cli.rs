@@ -42,6 +42,11 @@ pub enum Command {
     Check {
         #[command(flatten)]
         files: Files,
+        /// Guide tests to read for which `ctx` keys they set (default:
+        /// ./deference.test.yaml when present); a rule reading a key no
+        /// test sets is warned about.
+        #[arg(long, value_name = "PATH")]
+        tests: Vec<PathBuf>,
         /// Print diagnostics as JSON.
         #[arg(long)]
         json: bool,

@@ -206,6 +206,58 @@ fn check_warns_but_passes_on_lints() {
 }
 
 #[test]
+fn a_when_that_cannot_work_is_refused_by_check_and_apply_with_its_place() {
+    let ws = Workspace::init();
+    ws.edit(
+        "deference.yaml",
+        "decision.reversible &&",
+        "decision.reversable &&",
+    );
+    ws.edit(
+        "deference.yaml",
+        r#"ctx.urgency == "critical""#,
+        r#"decision.impact > 3"#,
+    );
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    insta::assert_snapshot!(run.stdout);
+    let apply = ws.baton(&["apply", "--db", "sqlite://store.db"]);
+    assert_ne!(apply.code, 0, "{}", apply.stdout);
+    assert!(
+        apply.stderr.contains("did you mean `reversible`?"),
+        "{}",
+        apply.stderr
+    );
+}
+
+#[test]
+fn check_warns_of_ctx_keys_no_guide_test_sets() {
+    let ws = Workspace::init();
+    ws.edit("deference.yaml", "ctx.urgency ==", "ctx.urgncy ==");
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("reads `ctx.urgncy`, which no guide test sets")
+            && run.stdout.contains("[untested_ctx_key]"),
+        "{}",
+        run.stdout
+    );
+    // The same guide with the tests that set the key right passes clean.
+    ws.edit("deference.yaml", "ctx.urgncy ==", "ctx.urgency ==");
+    let run = ws.baton(&["check"]);
+    assert!(!run.stdout.contains("untested_ctx_key"), "{}", run.stdout);
+    // Named explicitly, a test file that sets nothing leaves every key untested.
+    ws.write("none.test.yaml", "tests: []\n");
+    let run = ws.baton(&["check", "--tests", "none.test.yaml"]);
+    assert!(
+        run.stdout.contains("reads `ctx.urgency`") && run.stdout.contains("reads `ctx.risk`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn check_json_is_machine_readable() {
     let ws = Workspace::init();
     ws.edit(

@@ -40,6 +40,7 @@ pub mod replay;
 pub mod resolve;
 pub mod rotation;
 pub mod schema;
+mod spelling;
 pub(crate) mod text;
 mod yaml;
 

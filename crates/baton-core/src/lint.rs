@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Diagnostic, Reporter};
 use crate::guide::file::{Impact, RoleEntry, Selector};
 use crate::guide::{Guide, Sel};
+use crate::guidetest::TestFile;
 
 /// Fewer qualified people than this for a domain a rule needs is a bus factor.
 pub const BUS_FACTOR: usize = 2;
@@ -19,6 +20,41 @@ pub fn lint(guide: &Guide) -> Vec<Diagnostic> {
     bus_factor(guide, &mut report);
     single_member_rotations(guide, &mut report);
     unreachable_people(guide, &mut report);
+    report.into_diagnostics()
+}
+
+/// Warnings for `ctx` keys a rule reads that no guide test sets: `ctx` is
+/// free-form, so a misspelt key (`ctx.urgncy`) type-checks and makes its
+/// rule never match; a test that sets the key is what proves it is read
+/// right. With no test file, every key read is untested.
+pub fn untested_context(guide: &Guide, tests: Option<&TestFile>) -> Vec<Diagnostic> {
+    let set: BTreeSet<&str> = tests
+        .into_iter()
+        .flat_map(|file| &file.tests)
+        .flat_map(|case| case.request.ctx.keys())
+        .map(String::as_str)
+        .collect();
+    let mut report = Reporter::new(&guide.file_name, &guide.text);
+    for (i, rule) in guide.rules.iter().enumerate() {
+        let Some(when) = &rule.when else { continue };
+        for key in when.ctx_keys() {
+            if set.contains(key.as_str()) {
+                continue;
+            }
+            let hint = match crate::spelling::nearest(key, set.iter().copied()) {
+                Some(near) => format!("; tests set `ctx.{near}`: is it a typo of that?"),
+                None => String::new(),
+            };
+            report.warn(
+                "untested_ctx_key",
+                format!("rules[{i}].when"),
+                format!(
+                    "rule `{}` reads `ctx.{key}`, which no guide test sets{hint}",
+                    rule.id
+                ),
+            );
+        }
+    }
     report.into_diagnostics()
 }
 
@@ -316,6 +352,32 @@ mod tests {
             "single_member_rotation",
             "`duty`",
         );
+    }
+
+    #[test]
+    fn ctx_keys_no_guide_test_sets_are_flagged() {
+        let text = format!(
+            "version: 1\nteam: core\ndecision_types:\n  chore: {{domains: []}}\nrules:\n  - {{id: hot, when: 'ctx.urgncy == \"high\" && ctx.risk != \"low\"', authority: {{person: kim}}}}\n{BOTH}"
+        );
+        let dir = Arc::new(Directory::load("org.yaml", ORG).unwrap());
+        let guide = crate::compile_guide("g.yaml", &text, dir).unwrap();
+        let tests = crate::guidetest::load(
+            "t.yaml",
+            "tests:\n  - {name: a, request: {type: chore, at: 2026-01-01T00:00:00Z, ctx: {urgency: high, risk: low}}, expect: {decider: kim}}\n",
+        )
+        .unwrap();
+        let found = super::untested_context(&guide, Some(&tests));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].code, "untested_ctx_key");
+        assert_eq!(found[0].path, "rules[0].when");
+        assert!(
+            found[0].message.contains("`ctx.urgncy`")
+                && found[0].message.contains("is it a typo of that?"),
+            "{}",
+            found[0].message
+        );
+        let untested = super::untested_context(&guide, None);
+        assert_eq!(untested.len(), 2, "{untested:#?}");
     }
 
     #[test]

@@ -104,17 +104,12 @@ fn nearest_field(message: &str) -> Option<String> {
     let expected = rest
         .strip_prefix(", expected one of ")
         .or_else(|| rest.strip_prefix(", expected "))?;
-    expected
+    let candidates: Vec<&str> = expected
         .split(", ")
         .flat_map(|part| part.split(" or "))
         .map(|candidate| candidate.trim().trim_matches('`'))
-        .filter(|candidate| !candidate.is_empty())
-        .map(|candidate| (strsim::damerau_levenshtein(unknown, candidate), candidate))
-        .filter(|&(distance, candidate)| {
-            distance <= (candidate.len().max(unknown.len()) / 3).max(1)
-        })
-        .min_by_key(|&(distance, _)| distance)
-        .map(|(_, candidate)| candidate.to_owned())
+        .collect();
+    crate::spelling::nearest(unknown, candidates).map(str::to_owned)
 }
 
 fn integer_range(t: &str) -> &'static str {

@@ -1,15 +1,17 @@
 //! `baton check`: validate and lint, like a linter in CI.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
+use baton_core::guidetest::{self, TestFile};
 use baton_core::{Diagnostic, Severity, lint};
 
 use crate::cli::Files;
 use crate::files;
 
-pub fn run(paths: &Files, json: bool) -> Result<ExitCode> {
+pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut summary: Vec<String> = Vec::new();
     match files::directory(&paths.org)? {
@@ -39,6 +41,13 @@ pub fn run(paths: &Files, json: bool) -> Result<ExitCode> {
                         guide.rotations.len()
                     ));
                     diagnostics.extend(lint::lint(&guide));
+                    match test_files(tests)? {
+                        Ok(files) => {
+                            let file = merged(files);
+                            diagnostics.extend(lint::untested_context(&guide, file.as_ref()));
+                        }
+                        Err(errors) => diagnostics.extend(errors),
+                    }
                 }
             }
         }
@@ -73,6 +82,39 @@ pub fn run(paths: &Files, json: bool) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The guide tests named, or `./deference.test.yaml` when it exists; their
+/// load errors when any fails to load.
+fn test_files(paths: &[PathBuf]) -> Result<Result<Vec<TestFile>, Vec<Diagnostic>>> {
+    let default = [PathBuf::from("deference.test.yaml")];
+    let paths = match paths {
+        [] if default[0].exists() => &default[..],
+        [] => &[],
+        named => named,
+    };
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let text = files::read(path)?;
+        match guidetest::load(&path.display().to_string(), &text) {
+            Ok(file) => files.push(file),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    })
+}
+
+/// One test file holding every case, or none when no file was read.
+fn merged(files: Vec<TestFile>) -> Option<TestFile> {
+    files.into_iter().reduce(|mut all, file| {
+        all.tests.extend(file.tests);
+        all
     })
 }
 

@@ -36,7 +36,7 @@ use crate::cli::{Cli, Command, OutcomeArg};
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { dir, force } => init::run(&dir, force),
-        Command::Check { files, json } => check::run(&files, json),
+        Command::Check { files, tests, json } => check::run(&files, &tests, json),
         Command::Who(args) => who::run(&args),
         Command::Schema { which } => schema::run(which),
         Command::Completions { shell } => completions::run(shell),

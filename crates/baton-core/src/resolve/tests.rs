@@ -809,3 +809,29 @@ fn one_resolution_renders_for_the_terminal_slack_and_a_page() {
         "HTML shows code as <code>, not backticks: {html}"
     );
 }
+
+/// The load-time check types `decision` and `requester` by their shapes;
+/// what the resolver binds at run time must have exactly those fields, or a
+/// checked expression could still fail on every request.
+#[test]
+fn the_values_bound_at_run_time_have_the_checked_shapes() {
+    use crate::condition::shape::Record;
+    let reads = |record: Record| {
+        let fields = record.fields();
+        let mut terms: Vec<String> = fields
+            .iter()
+            .map(|(f, _)| format!("has({}.{f})", record.name()))
+            .collect();
+        terms.push(format!("size({}) == {}", record.name(), fields.len()));
+        terms.join(" && ")
+    };
+    let when = format!(
+        "{} && {}",
+        reads(Record::Decision),
+        reads(Record::Requester)
+    );
+    let rules = format!(
+        "  - {{id: shaped, when: '{when}', authority: {{person: bob}}}}\n  - {{id: other, authority: {{person: cat}}}}\n"
+    );
+    check(&rules, &request("design", "ann"), "bob", &[]);
+}

@@ -177,3 +177,39 @@ async fn calendar_feeds_parse_with_an_independent_icalendar_parser() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_guide_whose_when_cannot_work_is_refused_with_its_place_and_nothing_changes() {
+    each_backend(|app| async move {
+        let typo = examples::GUIDE.replace("decision.reversible &&", "decision.reversable &&");
+        assert_ne!(
+            typo,
+            examples::GUIDE,
+            "the example no longer reads decision.reversible"
+        );
+        let response = app
+            .http
+            .put(format!("{}/api/v1/teams/platform/guide", app.base))
+            .bearer_auth(&app.tokens["dana"])
+            .body(typo)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("did you mean `reversible`?") && body.contains("rules["),
+            "{body}"
+        );
+        let (_, text, _) = app
+            .call(
+                Some("sam"),
+                reqwest::Method::GET,
+                "/api/v1/teams/platform/guide",
+                None,
+            )
+            .await;
+        assert_eq!(text.as_str().unwrap(), examples::GUIDE);
+    })
+    .await;
+}

@@ -14,6 +14,9 @@ use std::sync::Arc;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Program, Value};
 
+pub mod shape;
+mod typecheck;
+
 /// Longest `when` expression accepted, in bytes.
 pub const MAX_LENGTH: usize = 1_000;
 /// Deepest nesting of `(`, `[` and `{` accepted.
@@ -35,6 +38,8 @@ pub struct Condition {
     /// Which of [`VARIABLES`] the expression reads: the resolver binds only
     /// those, so `ctx.urgency == "critical"` never pays for `requester`.
     uses: [bool; 4],
+    /// The `ctx` keys it reads by name, in order.
+    ctx_keys: Vec<String>,
 }
 
 /// Why an expression was refused at load.
@@ -48,6 +53,8 @@ pub enum ConditionError {
         "`when` reads `{0}`, which is not a variable here: use ctx, decision, requester or now"
     )]
     UnknownVariable(String),
+    #[error("`when` cannot work at column {column}: {message}")]
+    Type { column: usize, message: String },
     #[error("`when` could not be compiled: {0}")]
     Internal(String),
 }
@@ -64,19 +71,34 @@ impl Condition {
             .join()
             .map_err(|_| ConditionError::Internal("the CEL parser failed".into()))?;
         let program = parsed?;
+        let checked = typecheck::check(program.expression()).map_err(|e| match e.kind {
+            typecheck::Kind::UnknownVariable(name) => ConditionError::UnknownVariable(name),
+            typecheck::Kind::Mismatch(message) => ConditionError::Type {
+                column: column_of(source, &program, e.node),
+                message,
+            },
+        })?;
+        // Names a macro binds (`exists(d, …)`) are references too; the
+        // check above has refused every name that is neither.
         let references = program.references();
         let mut uses = [false; 4];
         for name in references.variables() {
-            match VARIABLES.iter().position(|v| *v == name) {
-                Some(i) => uses[i] = true,
-                None => return Err(ConditionError::UnknownVariable(name.to_owned())),
+            if let Some(i) = VARIABLES.iter().position(|v| *v == name) {
+                uses[i] = true;
             }
         }
         Ok(Self {
             source: source.to_owned(),
             program,
             uses,
+            ctx_keys: checked.ctx_keys.into_iter().collect(),
         })
+    }
+
+    /// The `ctx` keys the expression reads by name (`ctx.risk`,
+    /// `ctx["risk"]`), sorted.
+    pub fn ctx_keys(&self) -> &[String] {
+        &self.ctx_keys
     }
 
     /// Whether the expression reads `VARIABLES[index]`.
@@ -122,6 +144,15 @@ impl Condition {
             format!("it reads `{key}`, which is not there")
         }
     }
+}
+
+/// The 1-based column where `node` starts in `source`, in characters.
+fn column_of(source: &str, program: &Program, node: u64) -> usize {
+    program
+        .source_info()
+        .offset_for(node)
+        .and_then(|(start, _)| source.get(..usize::try_from(start).ok()?))
+        .map_or(1, |before| before.chars().count() + 1)
 }
 
 fn syntax_error(errors: &cel::ParseErrors) -> ConditionError {
@@ -304,6 +335,58 @@ mod tests {
         assert_eq!(err, ConditionError::UnknownVariable("ctxx".into()));
     }
 
+    #[derive(serde::Deserialize)]
+    struct Cases {
+        accepted: Vec<String>,
+        refused: Vec<Refused>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Refused {
+        when: String,
+        says: String,
+        column: Option<usize>,
+    }
+
+    /// Every case of `cases.yaml`: typos and wrong types refused where they
+    /// are written, valid expressions accepted.
+    #[test]
+    fn typecheck_cases() {
+        let cases: Cases = serde_saphyr::from_str(include_str!("cases.yaml")).unwrap();
+        let mut failures = Vec::new();
+        for source in &cases.accepted {
+            if let Err(e) = Condition::compile(source) {
+                failures.push(format!("{source}: refused: {e}"));
+            }
+        }
+        for case in &cases.refused {
+            match Condition::compile(&case.when) {
+                Ok(_) => failures.push(format!("{}: accepted", case.when)),
+                Err(ConditionError::Type { column, message }) => {
+                    if !message.contains(&case.says) {
+                        failures.push(format!("{}: said {message:?}", case.when));
+                    }
+                    if case.column.is_some_and(|c| c != column) {
+                        failures.push(format!("{}: pointed at column {column}", case.when));
+                    }
+                }
+                Err(other) => failures.push(format!("{}: refused as {other}", case.when)),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn the_ctx_keys_read_by_name_are_known() {
+        let cond =
+            Condition::compile("ctx.risk == 'high' || ctx['urgency'] == 'x' || has(ctx.team)")
+                .unwrap();
+        assert_eq!(cond.ctx_keys(), ["risk", "team", "urgency"]);
+        // A comprehension variable named `ctx` is not the request's.
+        let cond = Condition::compile("[{'a': 1}].exists(ctx, ctx.a == 1)").unwrap();
+        assert!(cond.ctx_keys().is_empty(), "{:?}", cond.ctx_keys());
+    }
+
     #[test]
     fn deep_nesting_is_refused_before_parsing() {
         let deep = format!("{}true{}", "(".repeat(500), ")".repeat(500));
@@ -347,7 +430,7 @@ mod tests {
         let members = format!("ctx{} == 1", ".a".repeat(MAX_OPERATORS - 1));
         let negations = format!("{}true", "!".repeat(MAX_OPERATORS));
         let lists = format!(
-            "{}1{} == 1",
+            "{}1{} == ctx.a",
             "[".repeat(MAX_NESTING),
             "]".repeat(MAX_NESTING)
         );
