@@ -231,6 +231,28 @@ fn a_when_that_cannot_work_is_refused_by_check_and_apply_with_its_place() {
 }
 
 #[test]
+fn check_reports_every_parse_error_not_only_the_first() {
+    let ws = Workspace::init();
+    ws.edit("org.yaml", "{id: omar", "{idd: omar");
+    ws.edit("org.yaml", "{id: sam", "{idd: sam");
+    ws.edit("org.yaml", "  - id: kim", "  - idd: kim");
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    insta::assert_snapshot!(run.stdout);
+    let ws = Workspace::init();
+    ws.edit("deference.yaml", "version: 1", "version: one");
+    ws.edit(
+        "deference.yaml",
+        "authority: {role: incident-commander}",
+        "authority: {rol: incident-commander}",
+    );
+    ws.edit("deference.yaml", "after: 72h", "afterr: 72h");
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    insta::assert_snapshot!("check_reports_every_parse_error_in_a_guide", run.stdout);
+}
+
+#[test]
 fn check_warns_of_ctx_keys_no_guide_test_sets() {
     let ws = Workspace::init();
     ws.edit("deference.yaml", "ctx.urgency ==", "ctx.urgncy ==");

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
 use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::diagnostic::{Diagnostic, LoadErrors, Severity};
@@ -42,7 +43,7 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
     budget.max_nodes = 50_000_000;
     budget.max_events = 100_000_000;
     let options = serde_saphyr::options! { with_snippet: false, budget: Some(budget) };
-    serde_saphyr::from_str_with_options(text, options).map_err(|err| {
+    serde_saphyr::from_str_with_options(text, options.clone()).map_err(|err| {
         let (line, column) = err
             .location()
             .map_or((None, None), |l| (Some(l.line()), Some(l.column())));
@@ -50,7 +51,7 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
             (Some(l), Some(c)) => Locator::new(text).path_at(l, c).unwrap_or_default(),
             _ => String::new(),
         };
-        LoadErrors(vec![Diagnostic {
+        let first = Diagnostic {
             severity: Severity::Error,
             file: file.to_owned(),
             line,
@@ -58,8 +59,185 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
             path,
             code: "",
             message: plain_message(&err.to_string()),
-        }])
+        };
+        let text_value = serde_saphyr::from_str_with_options(text, options);
+        let mut all = vec![first];
+        if let Ok(value) = text_value {
+            all.extend(the_rest::<T>(file, text, value, &all[0]));
+        }
+        all.sort_by_key(|d| (d.line, d.column));
+        LoadErrors(all)
     })
+}
+
+/// Most errors reported for one file.
+const MAX_ERRORS: usize = 50;
+
+/// The errors after the first. serde stops at the first error, so the file
+/// is read again as plain data and deserialized from that, repeatedly: each
+/// error found is recorded and the node it is about removed, until the data
+/// deserializes. A required key left missing by a removal (or by a misspelt
+/// key that was reported with ``did you mean``) removes the object that
+/// needs it, silently; list items removed are remembered, so that later
+/// errors still name their place in the file.
+fn the_rest<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+    mut value: serde_json::Value,
+    first: &Diagnostic,
+) -> Vec<Diagnostic> {
+    let locator = Locator::new(text);
+    let mut found: Vec<Diagnostic> = Vec::new();
+    // Paths (as written in the file) of keys removed or suggested.
+    let mut accounted: Vec<String> = Vec::new();
+    let mut items = RemovedItems::default();
+    for _ in 0..MAX_PASSES {
+        if found.len() >= MAX_ERRORS {
+            break;
+        }
+        let Err(err) = serde_path_to_error::deserialize::<_, T>(&value) else {
+            break;
+        };
+        // Where the error is in the data as it is now.
+        let mut here: Vec<String> = err
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
+                Segment::Seq { index } => Some(format!("[{index}]")),
+                Segment::Unknown => None,
+            })
+            .collect();
+        let message = plain_message(&err.inner().to_string());
+        if let Some(unknown) = quoted_after(&message, "unknown field `")
+            && here.last() != Some(&unknown)
+        {
+            here.push(unknown);
+        }
+        let written = items.as_written(&here);
+        let missing = quoted_after(&message, "missing field `");
+        let cascade = missing.as_ref().is_some_and(|m| {
+            accounted.contains(&join(&[written.clone(), vec![m.clone()]].concat()))
+        });
+        if !cascade {
+            let path = join(&written);
+            let (line, column) = locator
+                .find(&path)
+                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+            let repeats_first = line.is_some() && line == first.line;
+            if !repeats_first && !found.iter().any(|d| d.path == path && d.message == message) {
+                if let Some(near) = quoted_after(&message, "did you mean `")
+                    && let Some((_, parent)) = written.split_last()
+                {
+                    accounted.push(join(&[parent.to_vec(), vec![near]].concat()));
+                }
+                found.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: file.to_owned(),
+                    line,
+                    column,
+                    path,
+                    code: "",
+                    message,
+                });
+            }
+        }
+        // A missing field is the object's fault, not a key's.
+        if missing.is_some() && written.last().is_some_and(|s| !s.starts_with('[')) {
+            accounted.push(join(&written));
+        }
+        if !remove(&mut value, &here, &mut items, &written) {
+            break;
+        }
+        if missing.is_none() {
+            accounted.push(join(&written));
+        }
+    }
+    found
+}
+
+/// Most deserialization passes over one file: each removes one node.
+const MAX_PASSES: usize = 1_000;
+
+/// List items removed so far, by the written path of their list, as their
+/// indices in the file: maps an index in the data now back to the file's.
+#[derive(Default)]
+struct RemovedItems(HashMap<String, Vec<usize>>);
+
+impl RemovedItems {
+    fn as_written(&self, here: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::with_capacity(here.len());
+        for segment in here {
+            match index_of(segment) {
+                Some(now) => {
+                    let removed = self.0.get(&join(&out)).map_or(&[][..], Vec::as_slice);
+                    let written = (0..)
+                        .filter(|i| !removed.contains(i))
+                        .nth(now)
+                        .unwrap_or(now);
+                    out.push(format!("[{written}]"));
+                }
+                None => out.push(segment.clone()),
+            }
+        }
+        out
+    }
+}
+
+fn index_of(segment: &str) -> Option<usize> {
+    segment.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
+}
+
+/// The text between `prefix` and the next backtick, as in ``unknown field `x` ``.
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.split_once(prefix)?.1;
+    Some(rest.split_once('`')?.0.to_owned())
+}
+
+/// `people[1].idd` from `["people", "[1]", "idd"]`.
+fn join(segments: &[String]) -> String {
+    let mut path = String::new();
+    for s in segments {
+        if !path.is_empty() && !s.starts_with('[') {
+            path.push('.');
+        }
+        path.push_str(s);
+    }
+    path
+}
+
+/// Removes the node at `here` (a path in the data now; `written` is the
+/// same path in the file), and remembers a removed list item.
+fn remove(
+    value: &mut serde_json::Value,
+    here: &[String],
+    items: &mut RemovedItems,
+    written: &[String],
+) -> bool {
+    let Some((last, parents)) = here.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for s in parents {
+        let next = match index_of(s) {
+            Some(i) => node.get_mut(i),
+            None => node.get_mut(s.as_str()),
+        };
+        let Some(next) = next else { return false };
+        node = next;
+    }
+    match (index_of(last), node) {
+        (Some(i), serde_json::Value::Array(list)) if i < list.len() => {
+            list.remove(i);
+            let list_path = join(written.split_last().map_or(&[][..], |(_, p)| p));
+            if let Some(original) = written.last().and_then(|s| index_of(s)) {
+                items.0.entry(list_path).or_default().push(original);
+            }
+            true
+        }
+        (None, serde_json::Value::Object(map)) => map.remove(last.as_str()).is_some(),
+        _ => false,
+    }
 }
 
 fn whole_file(file: &str, message: String) -> LoadErrors {
@@ -83,23 +261,40 @@ fn plain_message(message: &str) -> String {
         None => message,
     };
     let numeric = ["i64", "u64", "u32", "u8", "i32", "u16"];
+    // serde's own wording, from the pass that finds the errors after the
+    // first: ``invalid type: string "high", expected u8``.
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let expected = match expected {
+            t if numeric.contains(&t) => format!("a whole number ({})", integer_range(t)),
+            "f64" | "f32" => "a number".to_owned(),
+            "a boolean" => "true or false".to_owned(),
+            other => other.to_owned(),
+        };
+        return format!("expected {expected}, found {found}");
+    }
     match message.strip_prefix("invalid ") {
         Some(t) if numeric.contains(&t) => {
             format!("expected a whole number ({})", integer_range(t))
         }
         Some("f64") => "expected a number".to_owned(),
         Some("bool") => "expected true or false".to_owned(),
-        _ => match nearest_field(message) {
-            Some(near) => format!("{message}; did you mean `{near}`?"),
-            None => message.to_owned(),
-        },
+        _ => unknown_field(message).unwrap_or_else(|| message.to_owned()),
     }
 }
 
-/// For ``unknown field `X`, expected one of A, B, …``: the allowed key
-/// closest to `X`, when it is close enough to be a typo of it.
-fn nearest_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
+/// ``unknown field `X`, expected one of A, B, …`` in one wording whichever
+/// reader wrote it, with the allowed key closest to `X` suggested when it is
+/// close enough to be a typo of it.
+fn unknown_field(message: &str) -> Option<String> {
+    let (what, rest) = ["field", "variant"].iter().find_map(|what| {
+        message
+            .strip_prefix(&format!("unknown {what} `"))
+            .map(|rest| (*what, rest))
+    })?;
     let (unknown, rest) = rest.split_once('`')?;
     let expected = rest
         .strip_prefix(", expected one of ")
@@ -108,8 +303,16 @@ fn nearest_field(message: &str) -> Option<String> {
         .split(", ")
         .flat_map(|part| part.split(" or "))
         .map(|candidate| candidate.trim().trim_matches('`'))
+        .filter(|candidate| !candidate.is_empty())
         .collect();
-    crate::spelling::nearest(unknown, candidates).map(str::to_owned)
+    let mut out = format!(
+        "unknown {what} `{unknown}`, expected one of {}",
+        candidates.join(", ")
+    );
+    if let Some(near) = crate::spelling::nearest(unknown, candidates.iter().copied()) {
+        out.push_str(&format!("; did you mean `{near}`?"));
+    }
+    Some(out)
 }
 
 fn integer_range(t: &str) -> &'static str {
@@ -299,6 +502,45 @@ mod tests {
     fn locator_falls_back_to_the_nearest_written_ancestor() {
         let loc = Locator::new(TEXT);
         assert_eq!(loc.find("people[1].teams"), loc.find("people[1]"));
+    }
+
+    #[test]
+    fn every_error_is_reported_not_only_the_first() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Person {
+            id: String,
+            #[serde(default)]
+            rank: u8,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct File {
+            people: Vec<Person>,
+        }
+        let text = "people:\n  - {id: a, idd: x}\n  - id: b\n    idd: y\n  - {id: c, rank: high}\n  - {id: d, idd: z}\nteams: []\n";
+        let err = parse::<File>("org.yaml", text).unwrap_err();
+        let found: Vec<(Option<u64>, &str, &str)> = err
+            .0
+            .iter()
+            .map(|d| (d.line, d.path.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(found.len(), 5, "{err}");
+        let lines: Vec<Option<u64>> = found.iter().map(|f| f.0).collect();
+        assert_eq!(lines, [2, 4, 5, 6, 7].map(Some), "{err}");
+        for (i, path) in [
+            (0, "people[0].idd"),
+            (1, "people[1].idd"),
+            (3, "people[3].idd"),
+        ] {
+            assert!(found[i].2.contains("unknown field `idd`"), "{err}");
+            assert!(found[i].2.contains("did you mean `id`?"), "{err}");
+            assert_eq!(found[i].1, path, "{err}");
+        }
+        assert!(found[2].2.contains("whole number"), "{err}");
+        assert!(found[4].2.contains("unknown field `teams`"), "{err}");
     }
 
     #[test]
