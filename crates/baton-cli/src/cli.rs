@@ -64,6 +64,8 @@ pub enum Command {
         /// Team guides to apply (repeatable).
         #[arg(long = "guide", value_name = "PATH")]
         guides: Vec<PathBuf>,
+        /// The instant recorded for the versions applied (RFC 3339 or a
+        /// date); default now.
         #[arg(long)]
         at: Option<String>,
     },
@@ -71,26 +73,37 @@ pub enum Command {
     Open {
         #[command(flatten)]
         db: Db,
+        /// The team whose guide decides.
         #[arg(long)]
         team: TeamId,
+        /// The decision type, one the team's guide declares.
         #[arg(long = "type", value_name = "TYPE")]
         decision_type: String,
+        /// What is being decided, in a line.
         #[arg(long)]
         title: String,
+        /// Context for the guide's `when` conditions (repeatable); values
+        /// are JSON where they parse, strings otherwise.
         #[arg(long = "ctx", value_name = "KEY=VALUE")]
         ctx: Vec<String>,
+        /// The requester: who asks for the decision.
         #[arg(long = "as", value_name = "PERSON")]
         person: PersonId,
+        /// When it is opened (RFC 3339 or a date); default now.
         #[arg(long)]
         at: Option<String>,
+        /// Print the opened decision as JSON instead of its id.
         #[arg(long)]
         json: bool,
     },
     /// Take a position on a decision.
     Position {
+        /// The decision's id.
         id: DecisionId,
+        /// The option you favour.
         #[arg(long)]
         option: String,
+        /// Why, in a sentence or two.
         #[arg(long)]
         rationale: String,
         /// 1 to 5.
@@ -107,7 +120,9 @@ pub enum Command {
     },
     /// Object to the authority assignment during a consensus check.
     Object {
+        /// The decision's id.
         id: DecisionId,
+        /// What is wrong with who decides.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -115,9 +130,12 @@ pub enum Command {
     },
     /// Delegate a decision you hold to someone else.
     Delegate {
+        /// The decision's id.
         id: DecisionId,
+        /// The person who will decide instead.
         #[arg(long)]
         to: PersonId,
+        /// Why you hand it on.
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -125,11 +143,16 @@ pub enum Command {
     },
     /// Decide. Anyone but the decider or a delegate needs --override-reason.
     Decide {
+        /// The decision's id.
         id: DecisionId,
+        /// The option chosen.
         #[arg(long)]
         option: String,
+        /// Why this option.
         #[arg(long)]
         rationale: String,
+        /// Required when you are not the decider or a delegate: why you
+        /// decide in their place (recorded as an override).
         #[arg(long)]
         override_reason: Option<String>,
         /// A date (YYYY-MM-DD) by which the outcome should be recorded.
@@ -140,15 +163,19 @@ pub enum Command {
     },
     /// Escalate a decision you hold to its escalation target.
     Escalate {
+        /// The decision's id.
         id: DecisionId,
         #[command(flatten)]
         acting: Acting,
     },
     /// Record how a decision turned out.
     Outcome {
+        /// The decision's id.
         id: DecisionId,
+        /// How it turned out.
         #[arg(long, value_enum)]
         result: OutcomeArg,
+        /// What happened, for whoever reads the log later.
         #[arg(long, default_value = "")]
         notes: String,
         #[command(flatten)]
@@ -156,12 +183,14 @@ pub enum Command {
     },
     /// Withdraw a decision you requested.
     Withdraw {
+        /// The decision's id.
         id: DecisionId,
         #[command(flatten)]
         acting: Acting,
     },
     /// Mark a decided decision as replaced by a later one.
     Supersede {
+        /// The decision replaced.
         id: DecisionId,
         /// The id of the later decision that replaces it.
         #[arg(long, value_name = "ID")]
@@ -171,9 +200,11 @@ pub enum Command {
     },
     /// Show one decision with its roster, positions and audit trail.
     Show {
+        /// The decision's id.
         id: DecisionId,
         #[command(flatten)]
         db: Db,
+        /// Print the decision as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -181,12 +212,17 @@ pub enum Command {
     Log {
         #[command(flatten)]
         db: Db,
+        /// Only this team's decisions.
         #[arg(long)]
         team: Option<TeamId>,
+        /// Only decisions of this type.
         #[arg(long = "type", value_name = "TYPE")]
         decision_type: Option<String>,
+        /// Only decisions in this state (routed, checking, deliberating,
+        /// escalated, decided, withdrawn, superseded).
         #[arg(long)]
         status: Option<String>,
+        /// Only decisions this person holds or decided.
         #[arg(long)]
         decider: Option<PersonId>,
         /// Text in the title.
@@ -201,6 +237,7 @@ pub enum Command {
         /// At most this many, newest first; 0 for all.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Print the decisions as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -208,6 +245,8 @@ pub enum Command {
     Tick {
         #[command(flatten)]
         db: Db,
+        /// Process deadlines due by this instant (RFC 3339 or a date);
+        /// default now.
         #[arg(long)]
         at: Option<String>,
     },
@@ -305,6 +344,7 @@ pub enum Command {
     Export {
         #[command(flatten)]
         db: Db,
+        /// The format to write.
         #[arg(long, value_enum)]
         format: ExportFormat,
         /// A file (a directory for madr); default standard output.
@@ -327,6 +367,7 @@ pub enum Command {
     Import {
         #[command(flatten)]
         db: Db,
+        /// The file to import.
         file: PathBuf,
         /// Default: from the file's extension.
         #[arg(long, value_enum)]
@@ -346,6 +387,7 @@ pub enum Command {
     Serve {
         #[command(flatten)]
         db: Db,
+        /// The address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:7600", value_name = "ADDR")]
         listen: String,
         /// Seconds between deadline passes (escalations, tiebreaks, consensus windows).
@@ -373,6 +415,7 @@ pub enum Command {
     },
     /// Print JSON Schemas for the file formats.
     Schema {
+        /// Which file format's schema.
         #[arg(value_enum, default_value = "all")]
         which: SchemaKind,
     },
@@ -459,6 +502,7 @@ pub enum PilotCommand {
     Create {
         #[command(flatten)]
         db: Db,
+        /// The team that runs the pilot.
         #[arg(long)]
         team: TeamId,
         /// The decision types it covers, comma-separated.
@@ -593,4 +637,33 @@ pub enum SchemaKind {
     Org,
     Guide,
     Test,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command, and every flag and argument of each, says what it is
+    /// for in `--help`.
+    #[test]
+    fn every_command_and_flag_has_help_text() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", command.get_name());
+            if command.get_about().is_none() && !path.is_empty() {
+                missing.push(format!("{here} (the command)"));
+            }
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{here} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no help text:\n{}", missing.join("\n"));
+    }
 }

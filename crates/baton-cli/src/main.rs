@@ -22,6 +22,7 @@ macro_rules! out {
 }
 
 mod cli;
+mod colour;
 mod commands;
 mod files;
 mod terminal;
@@ -38,13 +39,13 @@ fn main() -> ExitCode {
         Err(err) if closed_pipe(&err) => ExitCode::SUCCESS,
         // Load errors say `FILE:LINE:COL: error: …` each, all of them.
         Err(err) if load_errors(&err).is_some() => {
-            if let Some(errors) = load_errors(&err) {
-                eprintln!("{errors}");
+            for d in load_errors(&err).iter().flat_map(|errors| &errors.0) {
+                eprintln!("{}", colour::diagnostic(d, colour::Stream::Err));
             }
             ExitCode::from(2)
         }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("{} {err:#}", colour::error_label());
             ExitCode::from(2)
         }
     }

@@ -405,3 +405,39 @@ fn completions_complete_every_command_in_each_shell() {
         refused.stderr
     );
 }
+
+/// `baton check` run under a pseudo-terminal (util-linux `script`), with
+/// `extra` in its environment.
+fn check_on_a_terminal(ws: &Workspace, extra: &[(&str, &str)]) -> String {
+    let command = format!("{} check", env!("CARGO_BIN_EXE_baton"));
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(ws.dir.path())
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .envs(extra.iter().copied())
+        .output()
+        .expect("`script` (util-linux) runs a command on a pseudo-terminal");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn colour_is_for_terminals_and_never_with_no_color() {
+    let ws = Workspace::init();
+    ws.edit("org.yaml", "{id: omar", "{idd: omar");
+    const RED: &str = "\u{1b}[31m";
+    let painted = check_on_a_terminal(&ws, &[]);
+    assert!(
+        painted.contains(RED) && painted.contains("error:"),
+        "{painted:?}"
+    );
+    let plain = check_on_a_terminal(&ws, &[("NO_COLOR", "1")]);
+    assert!(
+        !plain.contains('\u{1b}') && plain.contains("error:"),
+        "{plain:?}"
+    );
+    let piped = ws.baton(&["check"]);
+    assert!(!piped.stdout.contains('\u{1b}'), "{:?}", piped.stdout);
+}

@@ -9,6 +9,7 @@ use baton_core::guidetest::{self, TestFile};
 use baton_core::{Diagnostic, Severity, lint};
 
 use crate::cli::Files;
+use crate::colour::{self, Stream};
 use crate::files;
 
 pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
@@ -66,14 +67,15 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
             outln!("{line}");
         }
         for d in &diagnostics {
-            match d.code {
-                "" => outln!("{d}"),
-                code => outln!("{d} [{code}]"),
-            }
+            outln!("{}", colour::diagnostic(d, Stream::Out));
         }
         outln!(
             "{}: {errors} error{}, {warnings} warning{}",
-            if errors == 0 { "ok" } else { "failed" },
+            if errors == 0 {
+                colour::verdict("ok", true, Stream::Out)
+            } else {
+                colour::verdict("failed", false, Stream::Out)
+            },
             plural(errors),
             plural(warnings)
         );

@@ -7,6 +7,7 @@ use anyhow::Result;
 use baton_core::guidetest;
 
 use crate::cli::Files;
+use crate::colour::{self, Stream};
 use crate::files;
 
 pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
@@ -29,7 +30,12 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
         outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         for o in &outcomes {
-            outln!("{} {}", if o.passed { "PASS" } else { "FAIL" }, o.name);
+            let verdict = if o.passed { "PASS" } else { "FAIL" };
+            outln!(
+                "{} {}",
+                colour::verdict(verdict, o.passed, Stream::Out),
+                o.name
+            );
             for d in &o.differences {
                 outln!("     {}: expected {}", d.key, d.expected);
                 outln!("     {}  but got  {}", " ".repeat(d.key.len()), d.actual);

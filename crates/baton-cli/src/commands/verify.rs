@@ -8,6 +8,7 @@ use baton_app::{NotedHead, Verified};
 
 use super::app::{block_on, connect};
 use crate::cli::Db;
+use crate::colour::{self, Stream};
 
 pub fn run(db: &Db, head: Option<&NotedHead>, json: bool) -> Result<ExitCode> {
     block_on(async {
@@ -18,13 +19,17 @@ pub fn run(db: &Db, head: Option<&NotedHead>, json: bool) -> Result<ExitCode> {
         } else {
             match &report.verified {
                 Verified::Intact => outln!(
-                    "chain intact: {} events, head {}; {} decisions and {} directory and guide versions match it",
+                    "{}: {} events, head {}; {} decisions and {} directory and guide versions match it",
+                    colour::verdict("chain intact", true, Stream::Out),
                     report.events,
                     report.head,
                     report.decisions,
                     report.versions
                 ),
-                Verified::Broken { reason, .. } => outln!("chain broken: {reason}"),
+                Verified::Broken { reason, .. } => outln!(
+                    "{}: {reason}",
+                    colour::verdict("chain broken", false, Stream::Out)
+                ),
             }
             if report.unproven > 0 {
                 eprintln!(

@@ -9,6 +9,7 @@ use baton_core::{Guide, OrgState, Request, Resolution, ResolveError, resolve};
 use chrono::{DateTime, Utc};
 
 use crate::cli::WhoArgs;
+use crate::colour::{self, Stream};
 use crate::files;
 
 pub fn run(args: &WhoArgs) -> Result<ExitCode> {
@@ -27,7 +28,7 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
     match (&result, args.json) {
         (Ok(r), true) => outln!("{}", serde_json::to_string_pretty(r)?),
         (Err(e), true) => outln!("{}", serde_json::to_string_pretty(&e.to_json())?),
-        (Ok(r), false) => out!("{}", with_names(&guide, r)),
+        (Ok(r), false) => out!("{}", headline_strong(&with_names(&guide, r))),
         (Err(e), false) => out!("{}", render::error(e)),
     }
     Ok(if result.is_ok() {
@@ -35,6 +36,14 @@ pub fn run(args: &WhoArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The answer with its first line — who decides — in bold on a terminal.
+fn headline_strong(text: &str) -> String {
+    match text.split_once('\n') {
+        Some((head, rest)) => format!("{}\n{rest}", colour::strong(head, Stream::Out)),
+        None => colour::strong(text, Stream::Out),
+    }
 }
 
 /// `key=value` pairs into a JSON object; values are JSON where they parse

@@ -1,0 +1,74 @@
+//! Colour on a terminal. Whether to paint is decided per stream by the
+//! `console` crate: only a terminal gets colour, and never when `NO_COLOR`
+//! is set or `TERM` is `dumb` (`CLICOLOR_FORCE=1` forces it, e.g. for a
+//! pager). Piped or redirected output stays plain text, byte for byte what
+//! scripts and golden tests read.
+
+use baton_core::{Diagnostic, Severity};
+use console::{Style, StyledObject};
+
+/// Which stream the text goes to: each has its own terminal test.
+#[derive(Clone, Copy)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+fn paint<D>(text: D, style: Style, stream: Stream) -> StyledObject<D> {
+    let style = match stream {
+        Stream::Out => style.for_stdout(),
+        Stream::Err => style.for_stderr(),
+    };
+    style.apply_to(text)
+}
+
+/// `FILE:LINE:COL: error: …` with the severity in red or yellow and the
+/// place and lint code dimmed.
+pub fn diagnostic(d: &Diagnostic, stream: Stream) -> String {
+    let place = match (d.line, d.column) {
+        (Some(line), Some(column)) => format!("{}:{line}:{column}:", d.file),
+        _ => format!("{}:", d.file),
+    };
+    let severity = match d.severity {
+        Severity::Error => paint("error:", Style::new().red().bold(), stream),
+        Severity::Warning => paint("warning:", Style::new().yellow().bold(), stream),
+    };
+    let mut out = format!(
+        "{} {severity} {}",
+        paint(place, Style::new().bold(), stream),
+        d.message
+    );
+    if !d.path.is_empty() {
+        out.push_str(&format!(
+            " {}",
+            paint(format!("(at `{}`)", d.path), Style::new().dim(), stream)
+        ));
+    }
+    if !d.code.is_empty() {
+        out.push_str(&format!(
+            " {}",
+            paint(format!("[{}]", d.code), Style::new().dim(), stream)
+        ));
+    }
+    out
+}
+
+/// A verdict word: green when good, red when not.
+pub fn verdict(text: &str, good: bool, stream: Stream) -> String {
+    let style = if good {
+        Style::new().green().bold()
+    } else {
+        Style::new().red().bold()
+    };
+    paint(text, style, stream).to_string()
+}
+
+/// The `error:` that starts a failure on standard error.
+pub fn error_label() -> String {
+    paint("error:", Style::new().red().bold(), Stream::Err).to_string()
+}
+
+/// Text to stand out, such as who decides.
+pub fn strong(text: &str, stream: Stream) -> String {
+    paint(text, Style::new().bold(), stream).to_string()
+}
