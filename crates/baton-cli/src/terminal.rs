@@ -20,6 +20,15 @@ pub fn table(headers: &[&str], numbers_from: usize) -> Table {
     t
 }
 
+/// A borderless listing, one line per row however wide the terminal, so
+/// that `grep`, `cut` and `wc -l` read it as they would plain columns.
+pub fn listing(headers: &[&str], numbers_from: usize) -> Table {
+    let mut t = table(headers, numbers_from);
+    t.load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t
+}
+
 /// `value` of `max` as a bar of at most `width` blocks, eighths included.
 pub fn bar(value: f64, max: f64, width: usize) -> String {
     if max <= 0.0 || value <= 0.0 {

@@ -125,12 +125,12 @@ fn the_rest<T: DeserializeOwned>(
                 .find(&path)
                 .map_or((None, None), |(l, c)| (Some(l), Some(c)));
             let repeats_first = line.is_some() && line == first.line;
+            if let Some(near) = quoted_after(&message, "did you mean `")
+                && let Some((_, parent)) = written.split_last()
+            {
+                accounted.push(join(&[parent.to_vec(), vec![near]].concat()));
+            }
             if !repeats_first && !found.iter().any(|d| d.path == path && d.message == message) {
-                if let Some(near) = quoted_after(&message, "did you mean `")
-                    && let Some((_, parent)) = written.split_last()
-                {
-                    accounted.push(join(&[parent.to_vec(), vec![near]].concat()));
-                }
                 found.push(Diagnostic {
                     severity: Severity::Error,
                     file: file.to_owned(),
@@ -541,6 +541,35 @@ mod tests {
         }
         assert!(found[2].2.contains("whole number"), "{err}");
         assert!(found[4].2.contains("unknown field `teams`"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_one_error_not_two() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Person {
+            id: String,
+            name: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct File {
+            people: Vec<Person>,
+        }
+        let text = "people:\n  - id: kim\n    nme: x\n  - {id: raj, name: Raj}\n  - {id: lee, nam: Lee}\n  - {id: ana}\n";
+        let err = parse::<File>("org.yaml", text).unwrap_err();
+        let found: Vec<(Option<u64>, &str)> =
+            err.0.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(found.len(), 3, "{err}");
+        assert_eq!(found[0].0, Some(3), "{err}");
+        assert!(found[0].1.contains("did you mean `name`?"), "{err}");
+        assert_eq!(found[1].0, Some(5), "{err}");
+        assert!(found[1].1.contains("unknown field `nam`"), "{err}");
+        // Missing with no misspelling beside it, the key is reported missing.
+        assert_eq!(found[2].0, Some(6), "{err}");
+        assert!(found[2].1.contains("missing field `name`"), "{err}");
     }
 
     #[test]

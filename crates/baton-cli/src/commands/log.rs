@@ -9,6 +9,7 @@ use baton_core::lifecycle::Status;
 use super::app::{block_on, connect};
 use super::who::instant_flag;
 use crate::cli::Db;
+use crate::terminal;
 
 /// The flags that narrow `log` beyond the filter's fields, as typed.
 pub struct Window<'a> {
@@ -57,25 +58,29 @@ pub fn run(
             outln!("{}", serde_json::to_string_pretty(&decisions)?);
             return Ok(ExitCode::SUCCESS);
         }
-        outln!(
-            "{:>5}  {:<12} {:<16} {:<13} {:<10} title",
-            "id",
-            "team",
-            "type",
-            "status",
-            "decider"
-        );
-        for d in &decisions {
-            outln!(
-                "{:>5}  {:<12} {:<16} {:<13} {:<10} {}",
-                d.id,
-                d.team,
-                d.decision_type,
-                d.status.as_str(),
-                d.decider,
-                d.title
-            );
+        let mut table = terminal::listing(&["id", "team", "type", "status", "decider", "title"], 6);
+        if let Some(id) = table.column_mut(0) {
+            id.set_cell_alignment(comfy_table::CellAlignment::Right);
         }
+        for d in &decisions {
+            table.add_row(vec![
+                d.id.to_string(),
+                d.team.to_string(),
+                d.decision_type.clone(),
+                d.status.as_str().to_owned(),
+                d.decider.to_string(),
+                d.title.clone(),
+            ]);
+        }
+        outln!("{}", trimmed(&table.to_string()));
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The listing with the padding after each line's last column taken off.
+fn trimmed(text: &str) -> String {
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -137,16 +137,18 @@ fn render(d: &Decision, events: &[baton_app::StoredEvent]) -> String {
         let _ = writeln!(out, "  - {line}");
     }
     let _ = writeln!(out, "audit trail");
+    let mut trail = crate::terminal::listing(&["event", "at", "kind", "by", "hash"], 5);
     for e in events {
-        let _ = writeln!(
-            out,
-            "  #{:<5} {}  {:<13} {:<8} {}",
-            e.seq,
-            e.at,
-            e.kind,
-            e.actor,
-            e.hash.get(..12).unwrap_or_default()
-        );
+        trail.add_row(vec![
+            format!("#{}", e.seq),
+            e.at.to_string(),
+            e.kind.to_string(),
+            e.actor.to_string(),
+            e.hash.get(..12).unwrap_or_default().to_owned(),
+        ]);
+    }
+    for line in trail.to_string().lines() {
+        let _ = writeln!(out, " {}", line.trim_end());
     }
     out
 }
