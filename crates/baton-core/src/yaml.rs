@@ -65,7 +65,7 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
         if let Ok(value) = text_value {
             all.extend(the_rest::<T>(file, text, value, &all[0]));
         }
-        all.sort_by_key(|d| (d.line, d.column));
+        all.sort_by_key(|d| (d.line.is_none(), d.line, d.column));
         LoadErrors(all)
     })
 }
@@ -86,36 +86,47 @@ fn the_rest<T: DeserializeOwned>(
     mut value: serde_json::Value,
     first: &Diagnostic,
 ) -> Vec<Diagnostic> {
+    let started = std::time::Instant::now();
     let locator = Locator::new(text);
     let mut found: Vec<Diagnostic> = Vec::new();
     // Paths (as written in the file) of keys removed or suggested.
     let mut accounted: Vec<String> = Vec::new();
     let mut items = RemovedItems::default();
     for _ in 0..MAX_PASSES {
-        if found.len() >= MAX_ERRORS {
+        if found.len() >= MAX_ERRORS || started.elapsed() > MAX_TIME {
             break;
         }
         let Err(err) = serde_path_to_error::deserialize::<_, T>(&value) else {
             break;
         };
         // Where the error is in the data as it is now.
-        let mut here: Vec<String> = err
-            .path()
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
-                Segment::Seq { index } => Some(format!("[{index}]")),
-                Segment::Unknown => None,
-            })
-            .collect();
-        let message = plain_message(&err.inner().to_string());
-        if let Some(unknown) = quoted_after(&message, "unknown field `")
+        let mut here: Vec<String> = Vec::new();
+        let mut in_variant = false;
+        for segment in err.path().iter() {
+            in_variant = matches!(segment, Segment::Enum { .. });
+            match segment {
+                Segment::Map { key } | Segment::Enum { variant: key } => here.push(key.clone()),
+                Segment::Seq { index } => here.push(format!("[{index}]")),
+                Segment::Unknown => {}
+            }
+        }
+        let raw = err.inner().to_string();
+        // YAML reads a plain `1042` as text where text is wanted, and so did
+        // the first reading; the data says "number". Make every such value
+        // of this field text, and read again.
+        if reads_as_text(&raw) && coerce_to_text(&mut value, &here) {
+            continue;
+        }
+        let message = plain_message(&raw);
+        // The path usually ends in the unknown key already; not always.
+        if let Some(unknown) = quoted_prefix(&message, "unknown field `")
             && here.last() != Some(&unknown)
         {
             here.push(unknown);
+            in_variant = false;
         }
         let written = items.as_written(&here);
-        let missing = quoted_after(&message, "missing field `");
+        let missing = quoted_prefix(&message, "missing field `");
         let cascade = missing.as_ref().is_some_and(|m| {
             accounted.contains(&join(&[written.clone(), vec![m.clone()]].concat()))
         });
@@ -124,8 +135,9 @@ fn the_rest<T: DeserializeOwned>(
             let (line, column) = locator
                 .find(&path)
                 .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-            let repeats_first = line.is_some() && line == first.line;
-            if let Some(near) = quoted_after(&message, "did you mean `")
+            let repeats_first = path == first.path
+                || (line.is_some() && (line, column) == (first.line, first.column));
+            if let Some(near) = suggestion(&message)
                 && let Some((_, parent)) = written.split_last()
             {
                 accounted.push(join(&[parent.to_vec(), vec![near]].concat()));
@@ -142,11 +154,32 @@ fn the_rest<T: DeserializeOwned>(
                 });
             }
         }
-        // A missing field is the object's fault, not a key's.
-        if missing.is_some() && written.last().is_some_and(|s| !s.starts_with('[')) {
-            accounted.push(join(&written));
+        // A missing field is the object's fault, not a key's; a bad enum
+        // variant is the fault of the node that holds it.
+        let (mut here, mut written) = (here, written);
+        if missing.is_some() || in_variant {
+            if let Some(last) = written.last()
+                && !last.starts_with('[')
+            {
+                accounted.push(join(&written));
+            }
+            if in_variant {
+                here.pop();
+                written.pop();
+            }
         }
-        if !remove(&mut value, &here, &mut items, &written) {
+        // Remove the node, or failing that its nearest removable ancestor.
+        let removed = loop {
+            if here.is_empty() {
+                break false;
+            }
+            if remove(&mut value, &here, &mut items, &written) {
+                break true;
+            }
+            here.pop();
+            written.pop();
+        };
+        if !removed {
             break;
         }
         if missing.is_none() {
@@ -154,6 +187,45 @@ fn the_rest<T: DeserializeOwned>(
         }
     }
     found
+}
+
+/// Longest spent looking for the errors after the first.
+const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// serde's "a number (or boolean) where a string was expected".
+fn reads_as_text(raw: &str) -> bool {
+    ["integer", "floating point", "boolean"]
+        .iter()
+        .any(|t| raw.starts_with(&format!("invalid type: {t}")))
+        && raw.contains(", expected a string")
+}
+
+/// Makes the scalar at `here`, and at the same field of every other item
+/// of each list on the way (`people[*].id`), text. Whether anything changed.
+fn coerce_to_text(value: &mut serde_json::Value, here: &[String]) -> bool {
+    let Some((segment, rest)) = here.split_first() else {
+        let text = match value {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => return false,
+        };
+        *value = serde_json::Value::String(text);
+        return true;
+    };
+    match (index_of(segment), value) {
+        (Some(_), serde_json::Value::Array(list)) => {
+            // Every item, not only up to the first that changed.
+            let mut changed = false;
+            for item in list {
+                changed |= coerce_to_text(item, rest);
+            }
+            changed
+        }
+        (None, serde_json::Value::Object(map)) => map
+            .get_mut(segment.as_str())
+            .is_some_and(|v| coerce_to_text(v, rest)),
+        _ => false,
+    }
 }
 
 /// Most deserialization passes over one file: each removes one node.
@@ -188,10 +260,18 @@ fn index_of(segment: &str) -> Option<usize> {
     segment.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
 }
 
-/// The text between `prefix` and the next backtick, as in ``unknown field `x` ``.
-fn quoted_after(message: &str, prefix: &str) -> Option<String> {
-    let rest = message.split_once(prefix)?.1;
+/// The text between `prefix`, which starts `message`, and the next
+/// backtick, as in ``unknown field `x` ``.
+fn quoted_prefix(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
     Some(rest.split_once('`')?.0.to_owned())
+}
+
+/// The `X` of the ``did you mean `X`?`` that ends a message.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_suffix("`?")?;
+    let (_, near) = rest.rsplit_once("did you mean `")?;
+    Some(near.to_owned())
 }
 
 /// `people[1].idd` from `["people", "[1]", "idd"]`.
@@ -570,6 +650,78 @@ mod tests {
         // Missing with no misspelling beside it, the key is reported missing.
         assert_eq!(found[2].0, Some(6), "{err}");
         assert!(found[2].1.contains("missing field `name`"), "{err}");
+    }
+
+    #[test]
+    fn numbers_where_text_is_wanted_are_text_as_on_the_first_reading() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Person {
+            id: String,
+            #[serde(default)]
+            rank: u8,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct File {
+            people: Vec<Person>,
+        }
+        let text = "people:\n  - {id: 1042, idd: x}\n  - {id: 7, rank: 1}\n  - {id: 8, idd: y, rank: high}\n";
+        let err = parse::<File>("org.yaml", text).unwrap_err();
+        let found: Vec<(Option<u64>, &str)> =
+            err.0.iter().map(|d| (d.line, d.path.as_str())).collect();
+        // Two errors on line 4, both reported; no number is an error.
+        assert_eq!(
+            found,
+            [
+                (Some(2), "people[0].idd"),
+                (Some(4), "people[2].idd"),
+                (Some(4), "people[2].rank"),
+            ],
+            "{err}"
+        );
+        // Minified JSON is one line: its errors are still each reported.
+        let json = r#"{"people": [{"id": "a", "idd": 1}, {"id": "b", "rank": "x"}]}"#;
+        let err = parse::<File>("org.json", json).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+    }
+
+    #[test]
+    fn a_bad_variant_is_one_error_and_the_rest_are_still_found() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields, rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Selector {
+            Person(String),
+            Expertise(Query),
+            Requester(bool),
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Query {
+            domain: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Rule {
+            id: String,
+            authority: Selector,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct File {
+            rules: Vec<Rule>,
+        }
+        let text = "rules:\n  - {id: a, authority: {expertise: db}}\n  - {id: b, authority: {persn: kim}}\n  - {id: c, authority: {requester: yes-please}}\n  - {id: d, authority: {person: kim}, extra: 1}\n";
+        let err = parse::<File>("g.yaml", text).unwrap_err();
+        let lines: Vec<Option<u64>> = err.0.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5].map(Some), "{err}");
+        assert!(err.0[1].message.contains("did you mean `person`?"), "{err}");
     }
 
     #[test]

@@ -71,6 +71,23 @@ impl Record {
     }
 }
 
+/// Names CEL resolves to type values (`type(ctx.x) == string`), and the
+/// namespaces of `google.protobuf.Timestamp` and `optional.of(…)`.
+pub const TYPE_NAMES: [&str; 12] = [
+    "bool",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "google",
+    "optional",
+];
+
 /// The type of a variable a condition may read, by name.
 pub fn variable(name: &str) -> Option<Ty> {
     match name {
@@ -175,6 +192,8 @@ pub enum Receiver {
     String,
     Timestamp,
     Sized,
+    /// An optional value (`optional.of(x).orValue(y)`), untyped here.
+    Optional,
 }
 
 impl Receiver {
@@ -182,6 +201,7 @@ impl Receiver {
         match (self, t.strict()) {
             (_, Ty::Dyn) => true,
             (Self::String, Ty::String) => true,
+            (Self::Optional, _) => false,
             // The time getters: `now.getHours()`, and on a duration too.
             (Self::Timestamp, Ty::Timestamp | Ty::Duration) => true,
             (Self::Sized, t) => matches!(
@@ -197,6 +217,7 @@ impl Receiver {
             Self::String => "a string",
             Self::Timestamp => "a timestamp or a duration",
             Self::Sized => "a string, list or map",
+            Self::Optional => "an optional value",
         }
     }
 }
@@ -251,6 +272,14 @@ pub fn functions() -> Vec<Function> {
         member("startsWith", Str, Ty::Bool),
         member("endsWith", Str, Ty::Bool),
     ];
+    for (name, gives) in [
+        ("value", Ty::Dyn),
+        ("hasValue", Ty::Bool),
+        ("or", Ty::Dyn),
+        ("orValue", Ty::Dyn),
+    ] {
+        all.push(member(name, Receiver::Optional, gives));
+    }
     for name in [
         "getDate",
         "getDayOfMonth",

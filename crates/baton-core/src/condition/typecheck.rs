@@ -82,6 +82,7 @@ impl Checker {
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.clone())
             .or_else(|| shape::variable(name))
+            .or_else(|| shape::TYPE_NAMES.contains(&name).then_some(Ty::Dyn))
             .ok_or_else(|| TypeError {
                 node,
                 kind: Kind::UnknownVariable(name.to_owned()),
@@ -152,7 +153,8 @@ impl Checker {
         let range = self.infer(&c.iter_range)?;
         let element = match range.strict() {
             Ty::List(t) => (**t).clone(),
-            Ty::Map(_) | Ty::Record(_) => Ty::String,
+            Ty::Record(_) => Ty::String,
+            Ty::Map(_) => Ty::Dyn,
             Ty::Dyn => Ty::Dyn,
             other => {
                 return Err(TypeError::mismatch(
@@ -351,7 +353,8 @@ impl Checker {
                 None => Ok(Ty::Dyn),
             },
             Ty::List(element) => match k.strict() {
-                Ty::Int | Ty::UInt | Ty::Dyn => Ok((**element).clone()),
+                // A whole-number double indexes too (`[0.0]`).
+                Ty::Int | Ty::UInt | Ty::Double | Ty::Dyn => Ok((**element).clone()),
                 other => Err(TypeError::mismatch(
                     node,
                     format!(
@@ -401,6 +404,14 @@ impl Checker {
 
     fn function(&mut self, node: u64, call: &CallExpr) -> Checking {
         let name = call.func_name.as_str();
+        // `optional.of(x)`, `optional.none()`: the optional library's
+        // namespace, whose values are untyped here.
+        if let Some(target) = &call.target
+            && matches!(&target.expr, Expr::Ident(n) if n == "optional")
+        {
+            self.all(&call.args)?;
+            return Ok(Ty::Dyn);
+        }
         let known = shape::functions();
         let Some(function) = known.iter().find(|f| f.name == name) else {
             let near = crate::spelling::nearest(name, known.iter().map(|f| f.name));
