@@ -101,6 +101,50 @@ impl<'a> Reporter<'a> {
         self.push(Severity::Error, "", path.into(), message.into());
     }
 
+    /// An error at `column` (1-based, in characters) of the scalar
+    /// `value` written at `path`: placed on that character when the scalar
+    /// is written on one line, plain or quoted, else at the scalar.
+    pub(crate) fn error_in_scalar(
+        &mut self,
+        path: impl Into<String>,
+        value: &str,
+        column: usize,
+        message: impl Into<String>,
+    ) {
+        self.error(path, message);
+        let text = self.text;
+        let Some(d) = self.found.last_mut() else {
+            return;
+        };
+        let (Some(line), Some(start)) = (d.line, d.column) else {
+            return;
+        };
+        let Some(written) = text
+            .lines()
+            .nth(
+                usize::try_from(line)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(1),
+            )
+            .and_then(|l| {
+                let skip = usize::try_from(start).ok()?.checked_sub(1)?;
+                l.char_indices().nth(skip).map(|(i, _)| &l[i..])
+            })
+        else {
+            return;
+        };
+        let (quote, body) = match written.chars().next() {
+            Some(q @ ('"' | '\'')) => (1, &written[q.len_utf8()..]),
+            _ => (0, written),
+        };
+        // Only where the characters up to the column are written as they
+        // read: no escapes, no folding across lines.
+        let upto: String = value.chars().take(column).collect();
+        if body.starts_with(&upto) && !upto.contains(['\\', '\'', '"']) {
+            d.column = Some(start + quote + column as u64 - 1);
+        }
+    }
+
     pub(crate) fn warn(
         &mut self,
         code: &'static str,

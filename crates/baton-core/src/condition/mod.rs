@@ -59,6 +59,16 @@ pub enum ConditionError {
     Internal(String),
 }
 
+impl ConditionError {
+    /// The 1-based column in the expression the error points at, if any.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            Self::Syntax { column, .. } | Self::Type { column, .. } => Some(*column),
+            _ => None,
+        }
+    }
+}
+
 impl Condition {
     pub fn compile(source: &str) -> Result<Self, ConditionError> {
         guard(source)?;

@@ -345,7 +345,14 @@ impl Compiler<'_> {
             .and_then(|source| match Condition::compile(source) {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    self.report.error(format!("{at}.when"), e.to_string());
+                    let path = format!("{at}.when");
+                    match e.column() {
+                        Some(column) => {
+                            self.report
+                                .error_in_scalar(path, source, column, e.to_string());
+                        }
+                        None => self.report.error(path, e.to_string()),
+                    }
                     None
                 }
             });

@@ -226,3 +226,29 @@ fn the_synthetic_org_and_guide_of_the_benches_compile() {
     let guide = synthetic::guide_yaml(Shape::MEDIUM);
     super::compile("deference.yaml", &guide, Arc::new(dir)).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A `when` error points at the character it is about, in the file, when
+/// the expression is written on one line, plain or quoted.
+#[test]
+fn a_when_error_is_placed_on_its_character() {
+    let column = |rule: &str| {
+        let err = compile(&format!("{HEAD}rules:\n{rule}")).expect_err("should not compile");
+        (err.0[0].line, err.0[0].column)
+    };
+    // `>` is the 15th character of the expression.
+    assert_eq!(
+        column("  - id: r\n    when: decision.type > 3\n    authority: {person: kim}\n"),
+        (Some(7), Some(11 + 14))
+    );
+    assert_eq!(
+        column("  - {id: r, when: 'decision.type > 3', authority: {person: kim}}\n"),
+        (Some(6), Some(19 + 1 + 14))
+    );
+    // Folded over two lines, it is placed where the expression starts.
+    assert_eq!(
+        column(
+            "  - id: r\n    when: >-\n      decision.type\n      > 3\n    authority: {person: kim}\n"
+        ),
+        (Some(8), Some(7))
+    );
+}
