@@ -568,6 +568,31 @@ fn skip_collection<'a>(events: &mut impl Iterator<Item = Placed<'a>>) {
 mod tests {
     use super::*;
 
+    /// A directory of people with an optional rank, or a required name.
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct People<P> {
+        people: Vec<P>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Ranked {
+        id: String,
+        #[serde(default)]
+        rank: u8,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Named {
+        id: String,
+        name: String,
+    }
+
     const TEXT: &str = "people:\n  - id: dana\n    name: Dana\n  - id: kim\n    manager: dana\nrules:\n  - {id: a, authority: {person: kim}}\n";
 
     #[test]
@@ -586,22 +611,8 @@ mod tests {
 
     #[test]
     fn every_error_is_reported_not_only_the_first() {
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Person {
-            id: String,
-            #[serde(default)]
-            rank: u8,
-        }
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct File {
-            people: Vec<Person>,
-        }
         let text = "people:\n  - {id: a, idd: x}\n  - id: b\n    idd: y\n  - {id: c, rank: high}\n  - {id: d, idd: z}\nteams: []\n";
-        let err = parse::<File>("org.yaml", text).unwrap_err();
+        let err = parse::<People<Ranked>>("org.yaml", text).unwrap_err();
         let found: Vec<(Option<u64>, &str, &str)> = err
             .0
             .iter()
@@ -625,21 +636,8 @@ mod tests {
 
     #[test]
     fn a_misspelt_required_key_is_one_error_not_two() {
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Person {
-            id: String,
-            name: String,
-        }
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct File {
-            people: Vec<Person>,
-        }
         let text = "people:\n  - id: kim\n    nme: x\n  - {id: raj, name: Raj}\n  - {id: lee, nam: Lee}\n  - {id: ana}\n";
-        let err = parse::<File>("org.yaml", text).unwrap_err();
+        let err = parse::<People<Named>>("org.yaml", text).unwrap_err();
         let found: Vec<(Option<u64>, &str)> =
             err.0.iter().map(|d| (d.line, d.message.as_str())).collect();
         assert_eq!(found.len(), 3, "{err}");
@@ -654,22 +652,8 @@ mod tests {
 
     #[test]
     fn numbers_where_text_is_wanted_are_text_as_on_the_first_reading() {
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Person {
-            id: String,
-            #[serde(default)]
-            rank: u8,
-        }
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct File {
-            people: Vec<Person>,
-        }
         let text = "people:\n  - {id: 1042, idd: x}\n  - {id: 7, rank: 1}\n  - {id: 8, idd: y, rank: high}\n";
-        let err = parse::<File>("org.yaml", text).unwrap_err();
+        let err = parse::<People<Ranked>>("org.yaml", text).unwrap_err();
         let found: Vec<(Option<u64>, &str)> =
             err.0.iter().map(|d| (d.line, d.path.as_str())).collect();
         // Two errors on line 4, both reported; no number is an error.
@@ -684,7 +668,7 @@ mod tests {
         );
         // Minified JSON is one line: its errors are still each reported.
         let json = r#"{"people": [{"id": "a", "idd": 1}, {"id": "b", "rank": "x"}]}"#;
-        let err = parse::<File>("org.json", json).unwrap_err();
+        let err = parse::<People<Ranked>>("org.json", json).unwrap_err();
         assert_eq!(err.0.len(), 2, "{err}");
     }
 
