@@ -43,8 +43,8 @@ pub enum Command {
         #[command(flatten)]
         files: Files,
         /// Guide tests to read for which `ctx` keys they set (default:
-        /// ./deference.test.yaml when present); a rule reading a key no
-        /// test sets is warned about.
+        /// ./deference.test.yaml, or the one beside the guide); a rule
+        /// reading a key no test sets is warned about.
         #[arg(long, value_name = "PATH")]
         tests: Vec<PathBuf>,
         /// Print diagnostics as JSON.

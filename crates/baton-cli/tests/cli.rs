@@ -269,6 +269,23 @@ fn check_warns_of_ctx_keys_no_guide_test_sets() {
     ws.edit("deference.yaml", "ctx.urgncy ==", "ctx.urgency ==");
     let run = ws.baton(&["check"]);
     assert!(!run.stdout.contains("untested_ctx_key"), "{}", run.stdout);
+    // Run from elsewhere, the tests beside the guide are the ones read.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let beside = run_in(
+        elsewhere.path(),
+        &[
+            "check",
+            "--org",
+            ws.path("org.yaml").to_str().unwrap(),
+            "--guide",
+            ws.path("deference.yaml").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !beside.stdout.contains("untested_ctx_key"),
+        "{}",
+        beside.stdout
+    );
     // Named explicitly, a test file that sets nothing leaves every key untested.
     ws.write("none.test.yaml", "tests: []\n");
     let run = ws.baton(&["check", "--tests", "none.test.yaml"]);

@@ -1,6 +1,6 @@
 //! `baton check`: validate and lint, like a linter in CI.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
                         guide.rotations.len()
                     ));
                     diagnostics.extend(lint::lint(&guide));
-                    match test_files(tests)? {
+                    match test_files(tests, &paths.guide)? {
                         Ok(files) => {
                             let file = merged(files);
                             diagnostics.extend(lint::untested_context(&guide, file.as_ref()));
@@ -87,14 +87,29 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
     })
 }
 
-/// The guide tests named, or `./deference.test.yaml` when it exists; their
-/// load errors when any fails to load.
-fn test_files(paths: &[PathBuf]) -> Result<Result<Vec<TestFile>, Vec<Diagnostic>>> {
-    let default = [PathBuf::from("deference.test.yaml")];
-    let paths = match paths {
-        [] if default[0].exists() => &default[..],
-        [] => &[],
-        named => named,
+/// The guide tests named, or else the first that exists of
+/// `./deference.test.yaml`, `deference.test.yaml` beside the guide, and
+/// the guide's own name with `.test.yaml`; their load errors when any fails
+/// to load.
+fn test_files(paths: &[PathBuf], guide: &Path) -> Result<Result<Vec<TestFile>, Vec<Diagnostic>>> {
+    let beside = guide.parent().unwrap_or(Path::new(""));
+    let own = guide
+        .file_stem()
+        .map(|stem| beside.join(format!("{}.test.yaml", stem.to_string_lossy())));
+    let default: Vec<PathBuf> = [
+        Some(PathBuf::from("deference.test.yaml")),
+        Some(beside.join("deference.test.yaml")),
+        own,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| p.is_file())
+    .into_iter()
+    .collect();
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
     };
     let mut files = Vec::new();
     let mut errors = Vec::new();
