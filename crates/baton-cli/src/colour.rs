@@ -1,11 +1,20 @@
 //! Colour on a terminal. Whether to paint is decided per stream by the
 //! `console` crate: only a terminal gets colour, and never when `NO_COLOR`
 //! is set or `TERM` is `dumb` (`CLICOLOR_FORCE=1` forces it, e.g. for a
-//! pager). Piped or redirected output stays plain text, byte for byte what
+//! pager, unless `NO_COLOR` is set). Piped or redirected output stays plain text, byte for byte what
 //! scripts and golden tests read.
 
 use baton_core::{Diagnostic, Severity};
 use console::{Style, StyledObject};
+
+/// `NO_COLOR` wins over everything, `CLICOLOR_FORCE` included
+/// (no-color.org): called once, before anything is painted.
+pub fn init() {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+}
 
 /// Which stream the text goes to: each has its own terminal test.
 #[derive(Clone, Copy)]

@@ -32,6 +32,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    colour::init();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

@@ -457,4 +457,19 @@ fn colour_is_for_terminals_and_never_with_no_color() {
     );
     let piped = ws.baton(&["check"]);
     assert!(!piped.stdout.contains('\u{1b}'), "{:?}", piped.stdout);
+    // Forced for a pager, it paints a pipe too — but NO_COLOR still wins.
+    let forced = |extra: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("check")
+            .current_dir(ws.dir.path())
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+            .envs(extra.iter().copied())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(forced(&[]).contains(RED), "{:?}", forced(&[]));
+    let refused = forced(&[("NO_COLOR", "1")]);
+    assert!(!refused.contains('\u{1b}'), "{refused:?}");
 }
