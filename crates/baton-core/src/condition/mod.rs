@@ -88,19 +88,10 @@ impl Condition {
                 message,
             },
         })?;
-        // Names a macro binds (`exists(d, …)`) are references too; the
-        // check above has refused every name that is neither.
-        let references = program.references();
-        let mut uses = [false; 4];
-        for name in references.variables() {
-            if let Some(i) = VARIABLES.iter().position(|v| *v == name) {
-                uses[i] = true;
-            }
-        }
         Ok(Self {
             source: source.to_owned(),
             program,
-            uses,
+            uses: checked.reads,
             ctx_keys: checked.ctx_keys.into_iter().collect(),
         })
     }

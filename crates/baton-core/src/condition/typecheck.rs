@@ -46,6 +46,8 @@ pub struct Checked {
     /// The `ctx` keys the expression reads by name, for `check`'s warning
     /// about keys no guide test sets.
     pub ctx_keys: BTreeSet<String>,
+    /// Which of [`super::VARIABLES`] it reads (not names a macro binds).
+    pub reads: [bool; 4],
 }
 
 pub fn check(expr: &IdedExpr) -> Result<Checked, TypeError> {
@@ -54,12 +56,13 @@ pub fn check(expr: &IdedExpr) -> Result<Checked, TypeError> {
     match ty.strict() {
         Ty::Bool | Ty::Dyn => Ok(Checked {
             ctx_keys: checker.ctx_keys,
+            reads: checker.reads,
         }),
         other => Err(TypeError::mismatch(
             expr.id,
             format!(
                 "{} gives {other}, not true or false",
-                named(expr, &ty).unwrap_or_else(|| "the expression".into())
+                named(expr, "the expression")
             ),
         )),
     }
@@ -70,18 +73,20 @@ struct Checker {
     /// Comprehension variables in force, innermost last.
     scope: Vec<(String, Ty)>,
     ctx_keys: BTreeSet<String>,
+    reads: [bool; 4],
 }
 
 type Checking = Result<Ty, TypeError>;
 
 impl Checker {
-    fn lookup(&self, node: u64, name: &str) -> Checking {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.clone())
-            .or_else(|| shape::variable(name))
+    fn lookup(&mut self, node: u64, name: &str) -> Checking {
+        if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == name) {
+            return Ok(t.clone());
+        }
+        if let Some(i) = super::VARIABLES.iter().position(|v| *v == name) {
+            self.reads[i] = true;
+        }
+        shape::variable(name)
             .or_else(|| shape::TYPE_NAMES.contains(&name).then_some(Ty::Dyn))
             .ok_or_else(|| TypeError {
                 node,
@@ -161,7 +166,7 @@ impl Checker {
                     c.iter_range.id,
                     format!(
                         "{} is {other}: only a list or a map can be iterated",
-                        named(&c.iter_range, &range).unwrap_or_else(|| "the value".into())
+                        named(&c.iter_range, "the value")
                     ),
                 ));
             }
@@ -252,7 +257,7 @@ impl Checker {
                 arg.id,
                 format!(
                     "`{op}` needs true or false, but {} is {other}",
-                    named(arg, &t).unwrap_or_else(|| "its operand".into())
+                    named(arg, "its operand")
                 ),
             )),
         }
@@ -359,7 +364,7 @@ impl Checker {
                     node,
                     format!(
                         "{} is a list, indexed by position, not by {other}",
-                        named(on, &t).unwrap_or_else(|| "the value".into())
+                        named(on, "the value")
                     ),
                 )),
             },
@@ -367,7 +372,7 @@ impl Checker {
                 node,
                 format!(
                     "{} is {other}, which cannot be indexed with `[…]`",
-                    named(on, &t).unwrap_or_else(|| "the value".into())
+                    named(on, "the value")
                 ),
             )),
         }
@@ -391,12 +396,12 @@ impl Checker {
             Ty::List(element) => format!(
                 "`in` looks for {} in {}, a list of {}: it can never be there",
                 describe(item, &i),
-                named(collection, &c).unwrap_or_else(|| "the list".into()),
+                named(collection, "the list"),
                 plural(element)
             ),
             other => format!(
                 "`in` needs a list or a map on its right, but {} is {other}",
-                named(collection, &c).unwrap_or_else(|| "it".into())
+                named(collection, "it")
             ),
         };
         Err(TypeError::mismatch(node, message))
@@ -456,7 +461,7 @@ impl Checker {
             let mut message = format!(
                 "`{name}` works on {}, but {} is {}",
                 on.describe(),
-                named(target, &t).unwrap_or_else(|| "its value".into()),
+                named(target, "its value"),
                 t.strict()
             );
             if name == "contains" && matches!(t.strict(), Ty::List(_)) {
@@ -480,7 +485,7 @@ fn field_of(node: u64, on: &IdedExpr, t: &Ty, field: &str) -> Checking {
             node,
             format!(
                 "{} is {other}, which has no field `{field}`",
-                named(on, t).unwrap_or_else(|| "the value".into())
+                named(on, "the value")
             ),
         )),
     }
@@ -530,8 +535,9 @@ fn render(e: &IdedExpr) -> Option<String> {
     }
 }
 
-fn named(e: &IdedExpr, _t: &Ty) -> Option<String> {
-    render(e).map(|r| format!("`{r}`"))
+/// `` `decision.impact` `` for what can be written back, else `otherwise`.
+fn named(e: &IdedExpr, otherwise: &str) -> String {
+    render(e).map_or_else(|| otherwise.to_owned(), |r| format!("`{r}`"))
 }
 
 /// `` `decision.impact` (a string) ``, or the type alone.
