@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
-use serde_path_to_error::Segment;
 use serde_saphyr::granit_parser::{Event, Parser};
 
 use crate::diagnostic::{Diagnostic, LoadErrors, Severity};
+
+mod rest;
 
 /// Files larger than this are refused before parsing: a guide or directory is
 /// kilobytes to a few megabytes; anything bigger is a mistake or an attack.
@@ -44,11 +45,12 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
     budget.max_events = 100_000_000;
     let options = serde_saphyr::options! { with_snippet: false, budget: Some(budget) };
     serde_saphyr::from_str_with_options(text, options.clone()).map_err(|err| {
+        let locator = Locator::new(text);
         let (line, column) = err
             .location()
             .map_or((None, None), |l| (Some(l.line()), Some(l.column())));
         let path = match (line, column) {
-            (Some(l), Some(c)) => Locator::new(text).path_at(l, c).unwrap_or_default(),
+            (Some(l), Some(c)) => locator.path_at(l, c).unwrap_or_default(),
             _ => String::new(),
         };
         let first = Diagnostic {
@@ -60,264 +62,13 @@ pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Lo
             code: "",
             message: plain_message(&err.to_string()),
         };
-        let text_value = serde_saphyr::from_str_with_options(text, options);
         let mut all = vec![first];
-        if let Ok(value) = text_value {
-            all.extend(the_rest::<T>(file, text, value, &all[0]));
+        if let Ok(value) = serde_saphyr::from_str_with_options(text, options) {
+            all.extend(rest::the_rest::<T>(&locator, value, &all[0]));
         }
         all.sort_by_key(|d| (d.line.is_none(), d.line, d.column));
         LoadErrors(all)
     })
-}
-
-/// Most errors reported for one file.
-const MAX_ERRORS: usize = 50;
-
-/// The errors after the first. serde stops at the first error, so the file
-/// is read again as plain data and deserialized from that, repeatedly: each
-/// error found is recorded and the node it is about removed, until the data
-/// deserializes. A required key left missing by a removal (or by a misspelt
-/// key that was reported with ``did you mean``) removes the object that
-/// needs it, silently; list items removed are remembered, so that later
-/// errors still name their place in the file.
-fn the_rest<T: DeserializeOwned>(
-    file: &str,
-    text: &str,
-    mut value: serde_json::Value,
-    first: &Diagnostic,
-) -> Vec<Diagnostic> {
-    let started = std::time::Instant::now();
-    let locator = Locator::new(text);
-    let mut found: Vec<Diagnostic> = Vec::new();
-    // Paths (as written in the file) of keys removed or suggested.
-    let mut accounted: Vec<String> = Vec::new();
-    let mut items = RemovedItems::default();
-    for _ in 0..MAX_PASSES {
-        if found.len() >= MAX_ERRORS || started.elapsed() > MAX_TIME {
-            break;
-        }
-        let Err(err) = serde_path_to_error::deserialize::<_, T>(&value) else {
-            break;
-        };
-        // Where the error is in the data as it is now.
-        let mut here: Vec<String> = Vec::new();
-        let mut in_variant = false;
-        for segment in err.path().iter() {
-            in_variant = matches!(segment, Segment::Enum { .. });
-            match segment {
-                Segment::Map { key } | Segment::Enum { variant: key } => here.push(key.clone()),
-                Segment::Seq { index } => here.push(format!("[{index}]")),
-                Segment::Unknown => {}
-            }
-        }
-        let raw = err.inner().to_string();
-        // YAML reads a plain `1042` as text where text is wanted, and so did
-        // the first reading; the data says "number". Make every such value
-        // of this field text, and read again.
-        if reads_as_text(&raw) && coerce_to_text(&mut value, &here) {
-            continue;
-        }
-        let message = plain_message(&raw);
-        // The path usually ends in the unknown key already; not always.
-        if let Some(unknown) = quoted_prefix(&message, "unknown field `")
-            && here.last() != Some(&unknown)
-        {
-            here.push(unknown);
-            in_variant = false;
-        }
-        let written = items.as_written(&here);
-        let missing = quoted_prefix(&message, "missing field `");
-        let cascade = missing.as_ref().is_some_and(|m| {
-            accounted.contains(&join(&[written.clone(), vec![m.clone()]].concat()))
-        });
-        if !cascade {
-            let path = join(&written);
-            let (line, column) = locator
-                .find(&path)
-                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-            let repeats_first = path == first.path
-                || (line.is_some() && (line, column) == (first.line, first.column));
-            if let Some(near) = suggestion(&message)
-                && let Some((_, parent)) = written.split_last()
-            {
-                accounted.push(join(&[parent.to_vec(), vec![near]].concat()));
-            }
-            if !repeats_first && !found.iter().any(|d| d.path == path && d.message == message) {
-                found.push(Diagnostic {
-                    severity: Severity::Error,
-                    file: file.to_owned(),
-                    line,
-                    column,
-                    path,
-                    code: "",
-                    message,
-                });
-            }
-        }
-        // A missing field is the object's fault, not a key's; a bad enum
-        // variant is the fault of the node that holds it.
-        let (mut here, mut written) = (here, written);
-        if missing.is_some() || in_variant {
-            if let Some(last) = written.last()
-                && !last.starts_with('[')
-            {
-                accounted.push(join(&written));
-            }
-            if in_variant {
-                here.pop();
-                written.pop();
-            }
-        }
-        // Remove the node, or failing that its nearest removable ancestor.
-        let removed = loop {
-            if here.is_empty() {
-                break false;
-            }
-            if remove(&mut value, &here, &mut items, &written) {
-                break true;
-            }
-            here.pop();
-            written.pop();
-        };
-        if !removed {
-            break;
-        }
-        if missing.is_none() {
-            accounted.push(join(&written));
-        }
-    }
-    found
-}
-
-/// Longest spent looking for the errors after the first.
-const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// serde's "a number (or boolean) where a string was expected".
-fn reads_as_text(raw: &str) -> bool {
-    ["integer", "floating point", "boolean"]
-        .iter()
-        .any(|t| raw.starts_with(&format!("invalid type: {t}")))
-        && raw.contains(", expected a string")
-}
-
-/// Makes the scalar at `here`, and at the same field of every other item
-/// of each list on the way (`people[*].id`), text. Whether anything changed.
-fn coerce_to_text(value: &mut serde_json::Value, here: &[String]) -> bool {
-    let Some((segment, rest)) = here.split_first() else {
-        let text = match value {
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Bool(b) => b.to_string(),
-            _ => return false,
-        };
-        *value = serde_json::Value::String(text);
-        return true;
-    };
-    match (index_of(segment), value) {
-        (Some(_), serde_json::Value::Array(list)) => {
-            // Every item, not only up to the first that changed.
-            let mut changed = false;
-            for item in list {
-                changed |= coerce_to_text(item, rest);
-            }
-            changed
-        }
-        (None, serde_json::Value::Object(map)) => map
-            .get_mut(segment.as_str())
-            .is_some_and(|v| coerce_to_text(v, rest)),
-        _ => false,
-    }
-}
-
-/// Most deserialization passes over one file: each removes one node.
-const MAX_PASSES: usize = 1_000;
-
-/// List items removed so far, by the written path of their list, as their
-/// indices in the file: maps an index in the data now back to the file's.
-#[derive(Default)]
-struct RemovedItems(HashMap<String, Vec<usize>>);
-
-impl RemovedItems {
-    fn as_written(&self, here: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::with_capacity(here.len());
-        for segment in here {
-            match index_of(segment) {
-                Some(now) => {
-                    let removed = self.0.get(&join(&out)).map_or(&[][..], Vec::as_slice);
-                    let written = (0..)
-                        .filter(|i| !removed.contains(i))
-                        .nth(now)
-                        .unwrap_or(now);
-                    out.push(format!("[{written}]"));
-                }
-                None => out.push(segment.clone()),
-            }
-        }
-        out
-    }
-}
-
-fn index_of(segment: &str) -> Option<usize> {
-    segment.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
-}
-
-/// The text between `prefix`, which starts `message`, and the next
-/// backtick, as in ``unknown field `x` ``.
-fn quoted_prefix(message: &str, prefix: &str) -> Option<String> {
-    let rest = message.strip_prefix(prefix)?;
-    Some(rest.split_once('`')?.0.to_owned())
-}
-
-/// The `X` of the ``did you mean `X`?`` that ends a message.
-fn suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_suffix("`?")?;
-    let (_, near) = rest.rsplit_once("did you mean `")?;
-    Some(near.to_owned())
-}
-
-/// `people[1].idd` from `["people", "[1]", "idd"]`.
-fn join(segments: &[String]) -> String {
-    let mut path = String::new();
-    for s in segments {
-        if !path.is_empty() && !s.starts_with('[') {
-            path.push('.');
-        }
-        path.push_str(s);
-    }
-    path
-}
-
-/// Removes the node at `here` (a path in the data now; `written` is the
-/// same path in the file), and remembers a removed list item.
-fn remove(
-    value: &mut serde_json::Value,
-    here: &[String],
-    items: &mut RemovedItems,
-    written: &[String],
-) -> bool {
-    let Some((last, parents)) = here.split_last() else {
-        return false;
-    };
-    let mut node = value;
-    for s in parents {
-        let next = match index_of(s) {
-            Some(i) => node.get_mut(i),
-            None => node.get_mut(s.as_str()),
-        };
-        let Some(next) = next else { return false };
-        node = next;
-    }
-    match (index_of(last), node) {
-        (Some(i), serde_json::Value::Array(list)) if i < list.len() => {
-            list.remove(i);
-            let list_path = join(written.split_last().map_or(&[][..], |(_, p)| p));
-            if let Some(original) = written.last().and_then(|s| index_of(s)) {
-                items.0.entry(list_path).or_default().push(original);
-            }
-            true
-        }
-        (None, serde_json::Value::Object(map)) => map.remove(last.as_str()).is_some(),
-        _ => false,
-    }
 }
 
 fn whole_file(file: &str, message: String) -> LoadErrors {
