@@ -24,7 +24,7 @@ use crate::Problem;
 /// opening.
 pub struct Body<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+impl<S: Send + Sync, T: DeserializeOwned + JsonSchema> FromRequest<S> for Body<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
@@ -39,8 +39,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 format!("the body must be a JSON object, not {}", json_kind(&value)),
             ));
         }
-        integral_numbers_as_integers(&mut value);
-        if let Some(at) = nul_in(&value, "") {
+        if has_integral_float(&value) {
+            let schema = schemars::schema_for!(T);
+            let schema = schema.as_value();
+            integral_floats_as_integers(&mut value, schema, schema);
+        }
+        if let Some(at) = nul_in(&value) {
             return Err(nul_refused(&format!("`{at}`")));
         }
         T::deserialize(value).map(Body).map_err(|e| {
@@ -53,14 +57,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
+/// Whether any number in `value` is a float with no fraction: the rare
+/// body that needs [`integral_floats_as_integers`], which costs a schema.
+fn has_integral_float(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| n.is_f64() && f.fract() == 0.0),
+        serde_json::Value::Array(items) => items.iter().any(has_integral_float),
+        serde_json::Value::Object(fields) => fields.values().any(has_integral_float),
+        _ => false,
+    }
+}
+
 /// JSON has one number type, and JSON Schema counts `4.0` as an integer:
 /// clients that write every number as a float (JavaScript's, Python's
 /// `float`) send `"confidence": 4.0`. serde would refuse that for an
-/// integer field, so an integral float becomes the integer it names
-/// before the body is read; `4.5` stays a float and is refused.
-fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+/// integer field, so an integral float where the body's schema says
+/// `integer` becomes the integer it names before the body is read; `4.5`
+/// stays a float and is refused. Free-form data (a request's `context`)
+/// has no type in the schema and keeps its floats: `ctx.share / 2` must
+/// not change with how the client spelt 5.
+fn integral_floats_as_integers(
+    value: &mut serde_json::Value,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+) {
+    let schema = resolved(schema, root);
+    for alternative in ["anyOf", "oneOf", "allOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(|v| v.as_array()))
+        .flatten()
+    {
+        integral_floats_as_integers(value, alternative, root);
+    }
     match value {
-        serde_json::Value::Number(n) if n.is_f64() => {
+        serde_json::Value::Number(n) if n.is_f64() && is_integer_type(schema) => {
             if let Some(f) = n.as_f64()
                 && f.fract() == 0.0
                 && f.abs() < 9.0e15
@@ -71,11 +101,45 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
                 *n = serde_json::Number::from(i);
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        serde_json::Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                for v in items {
+                    integral_floats_as_integers(v, item, root);
+                }
+            }
+        }
         serde_json::Value::Object(fields) => {
-            fields.values_mut().for_each(integral_numbers_as_integers)
+            let properties = schema.get("properties");
+            let extra = schema.get("additionalProperties");
+            for (key, v) in fields {
+                if let Some(field) = properties.and_then(|p| p.get(key)).or(extra) {
+                    integral_floats_as_integers(v, field, root);
+                }
+            }
         }
         _ => {}
+    }
+}
+
+/// `schema`, or what its local `$ref` names in `root`.
+fn resolved<'a>(
+    schema: &'a serde_json::Value,
+    root: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    schema
+        .get("$ref")
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| root.pointer(pointer))
+        .unwrap_or(schema)
+}
+
+/// Whether the schema's `type` is `integer` (alone or beside `null`).
+fn is_integer_type(schema: &serde_json::Value) -> bool {
+    match schema.get("type") {
+        Some(serde_json::Value::String(t)) => t == "integer",
+        Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+        _ => false,
     }
 }
 
@@ -83,23 +147,27 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
 /// `questions[1].prompt`). PostgreSQL cannot store it in text, so it is
 /// refused on both backends before anything reaches a store: the same
 /// request gets the same answer whichever store is behind the server.
-fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
+/// The path is built on the way out, only for the string found.
+fn nul_in(value: &serde_json::Value) -> Option<String> {
+    /// `step` before the rest of a path: `a` + `b[1]` is `a.b[1]`.
+    fn under(step: String, rest: String) -> String {
+        if rest.is_empty() || rest.starts_with('[') {
+            step + &rest
+        } else {
+            format!("{step}.{rest}")
+        }
+    }
     match value {
-        serde_json::Value::String(s) if s.contains('\0') => Some(at.to_owned()),
+        serde_json::Value::String(s) if s.contains('\0') => Some(String::new()),
         serde_json::Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, item)| nul_in(item, &format!("{at}[{i}]"))),
+            .find_map(|(i, item)| nul_in(item).map(|rest| under(format!("[{i}]"), rest))),
         serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            let here = if at.is_empty() {
-                key.clone()
-            } else {
-                format!("{at}.{key}")
-            };
             if key.contains('\0') {
-                Some(here)
+                Some(key.clone())
             } else {
-                nul_in(item, &here)
+                nul_in(item).map(|rest| under(key.clone(), rest))
             }
         }),
         _ => None,
@@ -318,35 +386,46 @@ pub struct RotationPath {
 
 #[cfg(test)]
 mod tests {
-    use super::integral_numbers_as_integers;
     use serde_json::json;
 
     #[test]
     fn a_nul_anywhere_in_a_body_is_found_with_its_path() {
         use super::nul_in;
+        assert_eq!(nul_in(&json!({"title": "a\u{0}b"})), Some("title".into()));
         assert_eq!(
-            nul_in(&json!({"title": "a\u{0}b"}), ""),
-            Some("title".into())
-        );
-        assert_eq!(
-            nul_in(
-                &json!({"questions": [{"prompt": "ok"}, {"prompt": "\u{0}"}]}),
-                ""
-            ),
+            nul_in(&json!({"questions": [{"prompt": "ok"}, {"prompt": "\u{0}"}]})),
             Some("questions[1].prompt".into())
         );
-        assert_eq!(nul_in(&json!({"title": "fine", "n": 0}), ""), None);
+        assert_eq!(nul_in(&json!({"title": "fine", "n": 0})), None);
     }
 
     #[test]
-    fn integral_floats_become_integers_and_others_stay() {
-        let mut body =
-            json!({"confidence": 4.0, "by": [763.0, 1.5], "nested": {"n": -2.0}, "big": 1e300});
-        integral_numbers_as_integers(&mut body);
+    fn integral_floats_become_integers_where_the_schema_says_integer() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Nested {
+            n: i32,
+        }
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Shape {
+            confidence: u8,
+            by: Vec<i64>,
+            nested: Nested,
+            big: Option<i64>,
+            context: serde_json::Value,
+        }
+        let mut body = json!({"confidence": 4.0, "by": [763.0, 1.5], "nested": {"n": -2.0},
+                              "big": 1e300, "context": {"share": 5.0, "list": [2.0]}});
+        assert!(super::has_integral_float(&body));
+        let schema = schemars::schema_for!(Shape);
+        super::integral_floats_as_integers(&mut body, schema.as_value(), schema.as_value());
         assert_eq!(
             body,
-            json!({"confidence": 4, "by": [763, 1.5], "nested": {"n": -2}, "big": 1e300})
+            json!({"confidence": 4, "by": [763, 1.5], "nested": {"n": -2}, "big": 1e300,
+                   "context": {"share": 5.0, "list": [2.0]}})
         );
         assert!(body["confidence"].is_u64());
+        assert!(body["context"]["share"].is_f64());
     }
 }

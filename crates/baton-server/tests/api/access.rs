@@ -128,6 +128,19 @@ async fn requests_are_taken_and_refused_as_the_document_describes_them() {
             )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "4.5 is no confidence: {body}");
+        // Free-form context keeps the number as it was written.
+        let (status, body) = app
+            .post(
+                "ana",
+                "/api/v1/decisions",
+                json!({"team": "platform", "type": "incident", "title": "ctx",
+                       "context": {"share": 5.0, "rows": 5, "tags": [2.0]}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert!(body["context"]["share"].is_f64(), "{body}");
+        assert!(body["context"]["rows"].is_i64(), "{body}");
+        assert!(body["context"]["tags"][0].is_f64(), "{body}");
 
         for (who, path) in [
             ("sam", "/api/v1/decisions?limit=0"),

@@ -213,3 +213,43 @@ async fn a_guide_whose_when_cannot_work_is_refused_with_its_place_and_nothing_ch
     })
     .await;
 }
+
+/// PostgreSQL cannot store U+0000 in text: a guide or directory holding one
+/// is refused alike on both backends, and the one in force stays.
+#[tokio::test]
+async fn a_guide_or_directory_holding_a_nul_is_refused_on_both_backends() {
+    each_backend(|app| async move {
+        for (path, text) in [
+            (
+                "/api/v1/teams/platform/guide",
+                examples::GUIDE.replacen("# ", "# \0", 1),
+            ),
+            ("/api/v1/org", examples::ORG.replacen("# ", "# \0", 1)),
+        ] {
+            let response = app
+                .http
+                .put(format!("{}{path}", app.base))
+                .bearer_auth(&app.tokens["dana"])
+                .body(text)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert!(
+                status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+                "{path}: {status} {body}"
+            );
+        }
+        let (_, text, _) = app
+            .call(
+                Some("sam"),
+                reqwest::Method::GET,
+                "/api/v1/teams/platform/guide",
+                None,
+            )
+            .await;
+        assert_eq!(text.as_str().unwrap(), examples::GUIDE);
+    })
+    .await;
+}
