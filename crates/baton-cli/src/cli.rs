@@ -43,8 +43,8 @@ pub enum Command {
         #[command(flatten)]
         files: Files,
         /// Guide tests to read for which `ctx` keys they set (default:
-        /// ./deference.test.yaml, or the one beside the guide); a rule
-        /// reading a key no test sets is warned about.
+        /// deference.test.yaml beside the guide, or in the current
+        /// directory); a rule reading a key no test sets is warned about.
         #[arg(long, value_name = "PATH")]
         tests: Vec<PathBuf>,
         /// Print diagnostics as JSON.
@@ -423,7 +423,8 @@ pub enum Command {
     Test {
         #[command(flatten)]
         files: Files,
-        /// Test files.
+        /// Test files (default: deference.test.yaml beside the guide, or in
+        /// the current directory).
         #[arg(value_name = "FILE")]
         tests: Vec<PathBuf>,
         /// Print results as JSON.

@@ -268,7 +268,12 @@ fn check_warns_of_ctx_keys_no_guide_test_sets() {
     // The same guide with the tests that set the key right passes clean.
     ws.edit("deference.yaml", "ctx.urgncy ==", "ctx.urgency ==");
     let run = ws.baton(&["check"]);
-    assert!(!run.stdout.contains("untested_ctx_key"), "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("ok: 0 errors") && !run.stdout.contains("untested_ctx_key"),
+        "{}",
+        run.stdout
+    );
     // Run from elsewhere, the tests beside the guide are the ones read.
     let elsewhere = tempfile::tempdir().unwrap();
     let beside = run_in(
@@ -281,10 +286,22 @@ fn check_warns_of_ctx_keys_no_guide_test_sets() {
             ws.path("deference.yaml").to_str().unwrap(),
         ],
     );
+    assert_eq!(beside.code, 0, "{}", beside.stdout);
     assert!(
-        !beside.stdout.contains("untested_ctx_key"),
+        beside.stdout.contains("ok: 0 errors") && !beside.stdout.contains("untested_ctx_key"),
         "{}",
         beside.stdout
+    );
+    // Another team's guide in a folder reads the tests beside it, not the
+    // ones in the directory `check` runs in.
+    std::fs::create_dir(ws.path("b")).unwrap();
+    std::fs::copy(ws.path("deference.yaml"), ws.path("b/deference.yaml")).unwrap();
+    ws.write("b/deference.test.yaml", "tests: []\n");
+    let other = ws.baton(&["check", "--guide", "b/deference.yaml"]);
+    assert!(
+        other.stdout.contains("reads `ctx.urgency`"),
+        "{}",
+        other.stdout
     );
     // Named explicitly, a test file that sets nothing leaves every key untested.
     ws.write("none.test.yaml", "tests: []\n");
@@ -293,6 +310,27 @@ fn check_warns_of_ctx_keys_no_guide_test_sets() {
         run.stdout.contains("reads `ctx.urgency`") && run.stdout.contains("reads `ctx.risk`"),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn check_reports_a_broken_test_file_and_names_a_missing_one() {
+    let ws = Workspace::init();
+    ws.write("deference.test.yaml", "tests:\n  - {name: x, reqest: {}}\n");
+    let run = ws.baton(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("deference.test.yaml:2:")
+            && run.stdout.contains("unknown field `reqest`"),
+        "{}",
+        run.stdout
+    );
+    let run = ws.baton(&["check", "--tests", "missing.test.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read `missing.test.yaml`"),
+        "{}",
+        run.stderr
     );
 }
 

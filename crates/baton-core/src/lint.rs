@@ -27,9 +27,9 @@ pub fn lint(guide: &Guide) -> Vec<Diagnostic> {
 /// free-form, so a misspelt key (`ctx.urgncy`) type-checks and makes its
 /// rule never match; a test that sets the key is what proves it is read
 /// right. With no test file, every key read is untested.
-pub fn untested_context(guide: &Guide, tests: Option<&TestFile>) -> Vec<Diagnostic> {
+pub fn untested_context(guide: &Guide, tests: &[TestFile]) -> Vec<Diagnostic> {
     let set: BTreeSet<&str> = tests
-        .into_iter()
+        .iter()
         .flat_map(|file| &file.tests)
         .flat_map(|case| case.request.ctx.keys())
         .map(String::as_str)
@@ -366,7 +366,7 @@ mod tests {
             "tests:\n  - {name: a, request: {type: chore, at: 2026-01-01T00:00:00Z, ctx: {urgency: high, risk: low}}, expect: {decider: kim}}\n",
         )
         .unwrap();
-        let found = super::untested_context(&guide, Some(&tests));
+        let found = super::untested_context(&guide, std::slice::from_ref(&tests));
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].code, "untested_ctx_key");
         assert_eq!(found[0].path, "rules[0].when");
@@ -376,7 +376,7 @@ mod tests {
             "{}",
             found[0].message
         );
-        let untested = super::untested_context(&guide, None);
+        let untested = super::untested_context(&guide, &[]);
         assert_eq!(untested.len(), 2, "{untested:#?}");
     }
 

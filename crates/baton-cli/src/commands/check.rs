@@ -1,11 +1,10 @@
 //! `baton check`: validate and lint, like a linter in CI.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use baton_core::guidetest::{self, TestFile};
 use baton_core::{Diagnostic, Severity, lint};
 
 use crate::cli::Files;
@@ -42,12 +41,9 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
                         guide.rotations.len()
                     ));
                     diagnostics.extend(lint::lint(&guide));
-                    match test_files(tests, &paths.guide)? {
-                        Ok(files) => {
-                            let file = merged(files);
-                            diagnostics.extend(lint::untested_context(&guide, file.as_ref()));
-                        }
-                        Err(errors) => diagnostics.extend(errors),
+                    match files::tests(&files::test_paths(tests, &paths.guide))? {
+                        Ok(tests) => diagnostics.extend(lint::untested_context(&guide, &tests)),
+                        Err(errors) => diagnostics.extend(errors.0),
                     }
                 }
             }
@@ -84,54 +80,6 @@ pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
-}
-
-/// The guide tests named, or else the first that exists of
-/// `./deference.test.yaml`, `deference.test.yaml` beside the guide, and
-/// the guide's own name with `.test.yaml`; their load errors when any fails
-/// to load.
-fn test_files(paths: &[PathBuf], guide: &Path) -> Result<Result<Vec<TestFile>, Vec<Diagnostic>>> {
-    let beside = guide.parent().unwrap_or(Path::new(""));
-    let own = guide
-        .file_stem()
-        .map(|stem| beside.join(format!("{}.test.yaml", stem.to_string_lossy())));
-    let default: Vec<PathBuf> = [
-        Some(PathBuf::from("deference.test.yaml")),
-        Some(beside.join("deference.test.yaml")),
-        own,
-    ]
-    .into_iter()
-    .flatten()
-    .find(|p| p.is_file())
-    .into_iter()
-    .collect();
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        let text = files::read(path)?;
-        match guidetest::load(&path.display().to_string(), &text) {
-            Ok(file) => files.push(file),
-            Err(e) => errors.extend(e.0),
-        }
-    }
-    Ok(if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(errors)
-    })
-}
-
-/// One test file holding every case, or none when no file was read.
-fn merged(files: Vec<TestFile>) -> Option<TestFile> {
-    files.into_iter().reduce(|mut all, file| {
-        all.tests.extend(file.tests);
-        all
     })
 }
 

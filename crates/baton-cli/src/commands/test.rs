@@ -12,17 +12,16 @@ use crate::files;
 
 pub fn run(paths: &Files, tests: &[PathBuf], json: bool) -> Result<ExitCode> {
     let guide = files::load(paths)?;
-    let tests = if tests.is_empty() {
-        vec![PathBuf::from("deference.test.yaml")]
-    } else {
-        tests.to_vec()
-    };
-    let mut outcomes = Vec::new();
-    for path in &tests {
-        let text = files::read(path)?;
-        let file = guidetest::load(&path.display().to_string(), &text)?;
-        outcomes.extend(guidetest::run(&guide, &file));
+    let mut named = files::test_paths(tests, &paths.guide);
+    if named.is_empty() {
+        // Named in the error that reading it gives.
+        named.push(PathBuf::from("deference.test.yaml"));
     }
+    let files = files::tests(&named)?.map_err(anyhow::Error::new)?;
+    let outcomes: Vec<_> = files
+        .iter()
+        .flat_map(|file| guidetest::run(&guide, file))
+        .collect();
     let failed = outcomes.iter().filter(|o| !o.passed).count();
     let passed = outcomes.len() - failed;
     if json {
