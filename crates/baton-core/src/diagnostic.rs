@@ -133,15 +133,15 @@ impl<'a> Reporter<'a> {
         else {
             return;
         };
-        let (quote, body) = match written.chars().next() {
-            Some(q @ ('"' | '\'')) => (1, &written[q.len_utf8()..]),
-            _ => (0, written),
-        };
+        let quote = written.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let body = quote.map_or(written, |q| &written[q.len_utf8()..]);
         // Only where the characters up to the column are written as they
-        // read: no escapes, no folding across lines.
+        // read: not folded across lines, and in a quoted scalar no escape
+        // (`\"`, `''`) before the column.
         let upto: String = value.chars().take(column).collect();
-        if body.starts_with(&upto) && !upto.contains(['\\', '\'', '"']) {
-            d.column = Some(start + quote + column as u64 - 1);
+        let escaped = quote.is_some_and(|q| upto.contains(['\\', q]));
+        if body.starts_with(&upto) && !escaped {
+            d.column = Some(start + u64::from(quote.is_some()) + column as u64 - 1);
         }
     }
 

@@ -244,6 +244,13 @@ fn a_when_error_is_placed_on_its_character() {
         column("  - {id: r, when: 'decision.type > 3', authority: {person: kim}}\n"),
         (Some(6), Some(19 + 1 + 14))
     );
+    // A string literal before the error does not stop it being placed.
+    assert_eq!(
+        column(
+            "  - id: r\n    when: ctx.a == \"x\" && decision.type > 3\n    authority: {person: kim}\n"
+        ),
+        (Some(7), Some(11 + 30))
+    );
     // Folded over two lines, it is placed where the expression starts.
     assert_eq!(
         column(
