@@ -31,20 +31,18 @@ fn paint<D>(text: D, style: Style, stream: Stream) -> StyledObject<D> {
     style.apply_to(text)
 }
 
-/// `FILE:LINE:COL: error: …` with the severity in red or yellow and the
-/// place and lint code dimmed.
+/// `FILE:LINE:COL: error: … (at `path`) [code]` — the diagnostic as it
+/// displays, with its lint code — with the severity in red or yellow, the
+/// place in bold, and the path and code dimmed.
 pub fn diagnostic(d: &Diagnostic, stream: Stream) -> String {
-    let place = match (d.line, d.column) {
-        (Some(line), Some(column)) => format!("{}:{line}:{column}:", d.file),
-        _ => format!("{}:", d.file),
-    };
     let severity = match d.severity {
-        Severity::Error => paint("error:", Style::new().red().bold(), stream),
-        Severity::Warning => paint("warning:", Style::new().yellow().bold(), stream),
+        Severity::Error => Style::new().red().bold(),
+        Severity::Warning => Style::new().yellow().bold(),
     };
     let mut out = format!(
-        "{} {severity} {}",
-        paint(place, Style::new().bold(), stream),
+        "{} {} {}",
+        paint(format!("{}:", d.place()), Style::new().bold(), stream),
+        paint(format!("{}:", d.severity.as_str()), severity, stream),
         d.message
     );
     if !d.path.is_empty() {
@@ -80,4 +78,34 @@ pub fn error_label() -> String {
 /// Text to stand out, such as who decides.
 pub fn strong(text: &str, stream: Stream) -> String {
     paint(text, Style::new().bold(), stream).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use baton_core::{Diagnostic, Severity};
+
+    use super::{Stream, diagnostic};
+
+    /// Unpainted, a diagnostic reads exactly as it displays (plus its lint
+    /// code): pipes and golden tests see the core's wording.
+    #[test]
+    fn unpainted_diagnostics_read_as_they_display() {
+        console::set_colors_enabled(false);
+        let mut d = Diagnostic {
+            severity: Severity::Warning,
+            file: "deference.yaml".into(),
+            line: Some(3),
+            column: Some(7),
+            path: "rules[0].when".into(),
+            code: "untested_ctx_key",
+            message: "reads `ctx.x`".into(),
+        };
+        assert_eq!(
+            diagnostic(&d, Stream::Out),
+            format!("{d} [untested_ctx_key]")
+        );
+        (d.line, d.column, d.path, d.code) = (None, None, String::new(), "");
+        d.severity = Severity::Error;
+        assert_eq!(diagnostic(&d, Stream::Out), d.to_string());
+    }
 }

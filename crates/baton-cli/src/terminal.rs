@@ -21,12 +21,27 @@ pub fn table(headers: &[&str], numbers_from: usize) -> Table {
 }
 
 /// A borderless listing, one line per row however wide the terminal, so
-/// that `grep`, `cut` and `wc -l` read it as they would plain columns.
-pub fn listing(headers: &[&str], numbers_from: usize) -> Table {
-    let mut t = table(headers, numbers_from);
+/// that `grep`, `cut` and `wc -l` read it as they would plain columns;
+/// the columns in `right_aligned` hold numbers.
+pub fn listing(headers: &[&str], right_aligned: &[usize]) -> Table {
+    let mut t = table(headers, headers.len());
     t.load_style(comfy_table::presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled);
+    for i in right_aligned {
+        if let Some(column) = t.column_mut(*i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
     t
+}
+
+/// A [`listing`]'s lines, without the padding after the last column.
+pub fn listing_lines(listing: &Table) -> Vec<String> {
+    listing
+        .to_string()
+        .lines()
+        .map(|line| line.trim_end().to_owned())
+        .collect()
 }
 
 /// `value` of `max` as a bar of at most `width` blocks, eighths included.

@@ -42,17 +42,25 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// `FILE:LINE:COL`, or the file alone when the place is the whole file.
+    pub fn place(&self) -> String {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{}:{line}:{column}", self.file),
+            _ => self.file.clone(),
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let (Some(line), Some(column)) = (self.line, self.column) {
-            write!(f, ":{line}:{column}")?;
-        }
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, ": {severity}: {}", self.message)?;
+        write!(
+            f,
+            "{}: {}: {}",
+            self.place(),
+            self.severity.as_str(),
+            self.message
+        )?;
         if !self.path.is_empty() {
             write!(f, " (at `{}`)", self.path)?;
         }

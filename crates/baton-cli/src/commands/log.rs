@@ -58,10 +58,8 @@ pub fn run(
             outln!("{}", serde_json::to_string_pretty(&decisions)?);
             return Ok(ExitCode::SUCCESS);
         }
-        let mut table = terminal::listing(&["id", "team", "type", "status", "decider", "title"], 6);
-        if let Some(id) = table.column_mut(0) {
-            id.set_cell_alignment(comfy_table::CellAlignment::Right);
-        }
+        let mut table =
+            terminal::listing(&["id", "team", "type", "status", "decider", "title"], &[0]);
         for d in &decisions {
             table.add_row(vec![
                 d.id.to_string(),
@@ -72,15 +70,7 @@ pub fn run(
                 d.title.clone(),
             ]);
         }
-        outln!("{}", trimmed(&table.to_string()));
+        outln!("{}", terminal::listing_lines(&table).join("\n"));
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// The listing with the padding after each line's last column taken off.
-fn trimmed(text: &str) -> String {
-    text.lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -137,7 +137,7 @@ fn render(d: &Decision, events: &[baton_app::StoredEvent]) -> String {
         let _ = writeln!(out, "  - {line}");
     }
     let _ = writeln!(out, "audit trail");
-    let mut trail = crate::terminal::listing(&["event", "at", "kind", "by", "hash"], 5);
+    let mut trail = crate::terminal::listing(&["event", "at", "kind", "by", "hash"], &[]);
     for e in events {
         trail.add_row(vec![
             format!("#{}", e.seq),
@@ -147,8 +147,8 @@ fn render(d: &Decision, events: &[baton_app::StoredEvent]) -> String {
             e.hash.get(..12).unwrap_or_default().to_owned(),
         ]);
     }
-    for line in trail.to_string().lines() {
-        let _ = writeln!(out, " {}", line.trim_end());
+    for line in crate::terminal::listing_lines(&trail) {
+        let _ = writeln!(out, " {line}");
     }
     out
 }
