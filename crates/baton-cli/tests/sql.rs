@@ -25,9 +25,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -43,49 +42,9 @@ const WINDOWS: [(&str, &str); 4] = [
     ("2026-05-20T00:00:00Z", "2026-06-01T10:00:00Z"),
 ];
 
+/// `baton ARGS` on the store the demo seeded in `dir`; its output.
 fn baton(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(args)
-        .current_dir(dir)
-        .env("BATON_DB", "sqlite://./baton.db")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// `baton serve --demo` at `SEEDED`, until dropped: its address and token.
-fn serve(dir: &Path) -> (common::KillOnDrop, String, String) {
-    let mut server = common::spawn(
-        Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args([
-                "serve",
-                "--demo",
-                "--listen",
-                "127.0.0.1:0",
-                "--clock",
-                SEEDED,
-            ])
-            .current_dir(dir)
-            .env("BATON_DB", "sqlite://./baton.db")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
-    );
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let address = common::address_of(&lines.next().unwrap().unwrap());
-    let token = lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_owned();
-    (server, address, token)
+    common::baton_ok(dir, "sqlite://./baton.db", args)
 }
 
 /// What DuckDB makes of the CSVs for one scope and window.
@@ -250,7 +209,7 @@ fn duckdb_over_the_exports_reproduces_the_apis_metrics_report_and_audit_matrix()
     check_max_shares();
     let dir = tempfile::tempdir().unwrap();
     // Seed the demo, then promote kim from the middle of its history on.
-    let (mut first, _, _) = serve(dir.path());
+    let (mut first, _, _) = common::serve_demo(dir.path(), SEEDED);
     assert!(common::stop(&mut first).success());
     let org = baton(dir.path(), &["export", "--format", "csv", "--people"]);
     assert!(org.contains("kim,platform,2,false"), "{org}");
@@ -275,7 +234,7 @@ fn duckdb_over_the_exports_reproduces_the_apis_metrics_report_and_audit_matrix()
         delegated_incident(dir.path(), at);
     }
 
-    let (_server, address, token) = serve(dir.path());
+    let (_server, address, token) = common::serve_demo(dir.path(), SEEDED);
     let csv = baton(dir.path(), &["export", "--format", "csv"]);
     std::fs::write(dir.path().join("decisions.csv"), &csv).unwrap();
     let people = baton(dir.path(), &["export", "--format", "csv", "--people"]);
