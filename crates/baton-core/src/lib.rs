@@ -74,3 +74,10 @@ pub fn parse_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 pub fn in_stored_years(t: chrono::DateTime<chrono::Utc>) -> bool {
     (1..=9999).contains(&chrono::Datelike::year(&t))
 }
+
+/// The first instant of the stored years: 0001-01-01T00:00:00Z.
+pub fn first_stored_instant() -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1).map_or(chrono::DateTime::<chrono::Utc>::MIN_UTC, |d| {
+        d.and_time(chrono::NaiveTime::MIN).and_utc()
+    })
+}

@@ -168,9 +168,7 @@ pub async fn audit(
     Params(query): Params<AuditQuery>,
 ) -> Result<Json<Vec<AuditEvent>>, Problem> {
     let limit = super::extract::page_limit(query.limit, 100, 1000)?;
-    if query.after.is_some_and(|a| a < 0) {
-        return Err(Problem::bad_query("`after` cannot be negative"));
-    }
+    super::extract::not_negative("after", query.after)?;
     Ok(Json(
         state
             .app

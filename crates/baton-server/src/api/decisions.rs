@@ -69,9 +69,7 @@ pub async fn list(
     _signed: Signed,
     Params(q): Params<ListQuery>,
 ) -> Result<Json<Vec<Decision>>, Problem> {
-    if q.offset.is_some_and(|o| o < 0) {
-        return Err(Problem::bad_query("`offset` cannot be negative"));
-    }
+    super::extract::not_negative("offset", q.offset)?;
     let filter = DecisionFilter {
         team: q.team.map(Into::into),
         decision_type: q.decision_type,

@@ -326,6 +326,14 @@ pub(crate) fn page_limit(given: Option<i64>, default: i64, max: i64) -> Result<i
     }
 }
 
+/// Refuses a negative paging position (`offset`, `after`) by its name.
+pub(crate) fn not_negative(name: &str, given: Option<i64>) -> Result<(), Problem> {
+    match given {
+        Some(n) if n < 0 => Err(Problem::bad_query(format!("`{name}` cannot be negative"))),
+        _ => Ok(()),
+    }
+}
+
 /// A stored row's number: numbering starts at 1, so 0 or less names
 /// nothing and is refused as the document says rather than looked up.
 pub(crate) fn numbered<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {

@@ -67,7 +67,7 @@ pub struct EndorsementBody {
     #[schemars(pattern(baton_core::ident::PATTERN))]
     domain: String,
     /// 0–5.
-    #[schemars(range(min = 0, max = 5))]
+    #[schemars(range(min = 0, max = baton_core::org::MAX_LEVEL))]
     level: u8,
 }
 

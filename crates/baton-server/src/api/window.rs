@@ -45,18 +45,11 @@ pub(crate) fn window(
         if baton_core::in_stored_years(from) {
             from
         } else {
-            first_stored_instant()
+            baton_core::first_stored_instant()
         }
     });
     not_reversed(from, to)?;
     Ok((from, to))
-}
-
-/// 0001-01-01T00:00:00Z.
-fn first_stored_instant() -> DateTime<Utc> {
-    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
 }
 
 /// Refuses a window whose `to` comes before its `from`: 422, as a query
