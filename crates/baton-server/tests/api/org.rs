@@ -178,6 +178,32 @@ async fn calendar_feeds_parse_with_an_independent_icalendar_parser() {
     .await;
 }
 
+/// `PUT path` with a text body as dana (an admin): status and body.
+async fn put_as_admin(app: &App, path: &str, text: String) -> (StatusCode, String) {
+    let response = app
+        .http
+        .put(format!("{}{path}", app.base))
+        .bearer_auth(&app.tokens["dana"])
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The platform team's guide in force, as text.
+async fn platform_guide(app: &App) -> String {
+    let (_, text, _) = app
+        .call(
+            Some("sam"),
+            reqwest::Method::GET,
+            "/api/v1/teams/platform/guide",
+            None,
+        )
+        .await;
+    text.as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_guide_whose_when_cannot_work_is_refused_with_its_place_and_nothing_changes() {
     each_backend(|app| async move {
@@ -187,29 +213,13 @@ async fn a_guide_whose_when_cannot_work_is_refused_with_its_place_and_nothing_ch
             examples::GUIDE,
             "the example no longer reads decision.reversible"
         );
-        let response = app
-            .http
-            .put(format!("{}/api/v1/teams/platform/guide", app.base))
-            .bearer_auth(&app.tokens["dana"])
-            .body(typo)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let body = response.text().await.unwrap();
+        let (status, body) = put_as_admin(&app, "/api/v1/teams/platform/guide", typo).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             body.contains("did you mean `reversible`?") && body.contains("rules["),
             "{body}"
         );
-        let (_, text, _) = app
-            .call(
-                Some("sam"),
-                reqwest::Method::GET,
-                "/api/v1/teams/platform/guide",
-                None,
-            )
-            .await;
-        assert_eq!(text.as_str().unwrap(), examples::GUIDE);
+        assert_eq!(platform_guide(&app).await, examples::GUIDE);
     })
     .await;
 }
@@ -226,30 +236,13 @@ async fn a_guide_or_directory_holding_a_nul_is_refused_on_both_backends() {
             ),
             ("/api/v1/org", examples::ORG.replacen("# ", "# \0", 1)),
         ] {
-            let response = app
-                .http
-                .put(format!("{}{path}", app.base))
-                .bearer_auth(&app.tokens["dana"])
-                .body(text)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status();
-            let body = response.text().await.unwrap();
+            let (status, body) = put_as_admin(&app, path, text).await;
             assert!(
                 status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
                 "{path}: {status} {body}"
             );
         }
-        let (_, text, _) = app
-            .call(
-                Some("sam"),
-                reqwest::Method::GET,
-                "/api/v1/teams/platform/guide",
-                None,
-            )
-            .await;
-        assert_eq!(text.as_str().unwrap(), examples::GUIDE);
+        assert_eq!(platform_guide(&app).await, examples::GUIDE);
     })
     .await;
 }
