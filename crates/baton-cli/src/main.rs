@@ -21,6 +21,11 @@ macro_rules! out {
     }};
 }
 
+/// glibc's allocator spends an import's time in lock contention: rows are
+/// allocated on the thread that parses them and freed on SQLite's worker.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod colour;
 mod commands;

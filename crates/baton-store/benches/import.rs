@@ -28,6 +28,10 @@ use baton_core::examples;
 use baton_store::{Backend, ImportOptions, Store, transfer};
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// The allocator `baton` runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TYPES: [&str; 5] = [
     "architecture",
     "prioritization",

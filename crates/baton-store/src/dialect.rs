@@ -131,12 +131,6 @@ impl Dialect {
             }
         }
     }
-
-    /// Whether a statement of many parameters should bind them by position
-    /// ([`positional`]) rather than by number.
-    pub(crate) fn binds_by_position(self) -> bool {
-        self == Self::Sqlite
-    }
 }
 
 /// Runs the same body against whichever pool the store holds: the SQL is

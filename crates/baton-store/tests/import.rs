@@ -258,6 +258,83 @@ async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
     .await;
 }
 
+/// A sheet of 2,600 past rows with undecided rows between them and rows
+/// repeated within a chunk, from the chunk before (prepared but not yet
+/// written when the next is checked) and from two chunks back; `kim` in
+/// `$decider` of the repeat of `Role 900`.
+fn sheet_across_chunks(title: &str, repeat_decider: &str) -> (String, usize) {
+    let row = |i: usize, decider: &str| {
+        format!("platform,hiring,{title} {i},kim,{decider},2026-01-05,2026-01-07,success\n")
+    };
+    let mut text = String::from(HEADER);
+    let mut lines = 1;
+    let mut repeat_line = 0;
+    for i in 0..2_600 {
+        text.push_str(&row(i, "omar"));
+        lines += 1;
+        match i {
+            1_100 => {
+                text.push_str(&row(900, repeat_decider));
+                lines += 1;
+                repeat_line = lines;
+            }
+            1_160 => text.push_str(&row(1_150, "omar")),
+            2_300 => text.push_str(&row(10, "omar")),
+            1_200 | 2_100 => text.push_str(&format!(
+                "platform,architecture,Pick {i},ana,,2026-03-01T12:00:00Z,,\n"
+            )),
+            _ => continue,
+        }
+        if i != 1_100 {
+            lines += 1;
+        }
+    }
+    (text, repeat_line)
+}
+
+#[tokio::test]
+async fn repeats_and_undecided_rows_across_chunks_are_skipped_and_opened_in_order() {
+    each_backend(|store| async move {
+        applied(&store).await;
+        let (text, _) = sheet_across_chunks("Role", "omar");
+        let summary = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!(
+            (summary.past, summary.opened, summary.skipped),
+            (2_600, 2, 3)
+        );
+        assert_eq!(summary.ids, Some((id(1), id(2_602))));
+        let report = store.verify().await.unwrap();
+        assert_eq!(report.verified, Verified::Intact, "{report:?}");
+        assert_eq!(report.decisions, 2_602);
+        // The undecided rows took their places in the file's order.
+        let first_open = store.decisions().get(id(1_202)).await.unwrap();
+        assert_eq!(first_open.title, "Pick 1200");
+        assert_eq!(first_open.status, Status::Checking);
+        let second_open = store.decisions().get(id(2_103)).await.unwrap();
+        assert_eq!(second_open.title, "Pick 2100");
+
+        // Again: every row skipped, nothing written.
+        let head = store.verify().await.unwrap().head;
+        let summary = import_csv(&store, &text, false, false).await.unwrap();
+        assert_eq!((summary.past, summary.skipped), (0, 2_605));
+        assert_eq!(store.verify().await.unwrap().head, head);
+
+        // A repeat whose content differs from the chunk before's row is a
+        // conflict named by its line, and nothing is kept.
+        let (text, line) = sheet_across_chunks("Post", "kim");
+        let errors = bad_rows(import_csv(&store, &text, false, false).await);
+        assert_eq!(errors.errors.len(), 1, "{errors:?}");
+        assert_eq!(errors.errors[0].line, line as u64);
+        assert!(
+            errors.errors[0].message.contains("as decision 3503"),
+            "{}",
+            errors.errors[0].message
+        );
+        assert_eq!(count(&store).await, 2_602);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_sheet_imported_before_is_skipped_even_after_its_type_is_gone() {
     each_backend(|store| async move {

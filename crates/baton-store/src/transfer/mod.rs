@@ -110,6 +110,14 @@ impl ImportErrors {
     }
 }
 
+impl Extend<ImportError> for ImportErrors {
+    fn extend<I: IntoIterator<Item = ImportError>>(&mut self, errors: I) {
+        for e in errors {
+            self.push(e);
+        }
+    }
+}
+
 impl std::fmt::Display for ImportErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for e in &self.errors {
