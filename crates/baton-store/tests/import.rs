@@ -248,6 +248,16 @@ async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
             .unwrap();
         let titles: Vec<&str> = found.iter().map(|d| d.title.as_str()).collect();
         assert_eq!(titles, ["Role 1234"]);
+        // The text search's memory, raised for the import, is put back.
+        if let baton_store::Backend::Sqlite(pool) = store.backend() {
+            let hash: i64 = sqlx::query_scalar(
+                "SELECT COALESCE((SELECT v FROM decision_titles_config WHERE k = 'hashsize'), 1048576)",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            assert_eq!(hash, 1_048_576);
+        }
         // A bad row at the end keeps every earlier chunk out too.
         text.push_str("platform,hiring,Role x,kim,omar,never,,\n");
         let errors =
