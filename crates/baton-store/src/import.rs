@@ -133,7 +133,8 @@ const IMPORT_TEMP_CACHE_KIB: i64 = 131_072;
 
 /// The identities this import has written: appended to `import_rows`
 /// and found through `import_seen` by fingerprint for every chunk after
-/// theirs, then moved into `imports`, in key order, when the import ends.
+/// theirs (when [`Written`] says they may be there), then moved into
+/// `imports`, in key order, when the import ends.
 /// Kept apart from `imports` because a key is a digest: inserted one by
 /// one there, it lands on a random page of a tree that outgrows any cache,
 /// and on SQLite every page read or spilled inside one large transaction
@@ -233,6 +234,50 @@ fn chunk_statements(dialect: Dialect, rows: usize) -> Vec<String> {
             tally_chunk()
         ))],
         Dialect::Postgres => each.into(),
+    }
+}
+
+/// The fingerprints an import may have written to `import_seen`: a Bloom
+/// filter of fixed size (16 MiB, its pages touched only as bits are set),
+/// so that a chunk none of whose rows repeats an earlier one is not looked
+/// up there at all. Fingerprints are digests, so their own bits place
+/// them. At a million rows one fingerprint in a million is looked up in
+/// vain; at ten million, one in two hundred.
+struct Written {
+    bits: Vec<u64>,
+}
+
+impl Written {
+    const BITS: u64 = 1 << 27;
+    const PLACES: u64 = 4;
+
+    fn new() -> Self {
+        Self {
+            bits: vec![0; (Self::BITS / 64) as usize],
+        }
+    }
+
+    /// Where `fingerprint`'s bits are (double hashing over its halves).
+    fn places(fingerprint: i64) -> impl Iterator<Item = (usize, u64)> {
+        let f = fingerprint as u64;
+        let (a, b) = (f & 0xffff_ffff, (f >> 32) | 1);
+        (0..Self::PLACES).map(move |i| {
+            let bit = a.wrapping_add(i.wrapping_mul(b)) % Self::BITS;
+            ((bit / 64) as usize, 1 << (bit % 64))
+        })
+    }
+
+    fn insert(&mut self, fingerprint: i64) {
+        for (word, bit) in Self::places(fingerprint) {
+            if let Some(w) = self.bits.get_mut(word) {
+                *w |= bit;
+            }
+        }
+    }
+
+    fn may_hold(&self, fingerprint: i64) -> bool {
+        Self::places(fingerprint)
+            .all(|(word, bit)| self.bits.get(word).is_some_and(|w| w & bit != 0))
     }
 }
 
@@ -533,6 +578,11 @@ impl Store {
                 for sql in seen_tables(dialect) {
                     sqlx::query(sql).execute(&mut *tx).await?;
                 }
+                let imported_before: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM imports)")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let mut written = Written::new();
                 // The text search's memory before the import, to restore.
                 let mut titles_hash = None;
                 if sqlite {
@@ -559,15 +609,25 @@ impl Store {
                 }
 
                 // The identities of `$keys` stored before, into a fresh map.
+                // Only what can be there is looked for: keys if anything was
+                // imported before, fingerprints this import may have written.
                 macro_rules! look_up {
                     ($keys:expr) => {{
                         let keys: Vec<&str> = $keys;
-                        let fingerprints: Vec<i64> = keys.iter().map(|k| fingerprint(k)).collect();
+                        let fingerprints: Vec<i64> = keys
+                            .iter()
+                            .map(|k| fingerprint(k))
+                            .filter(|f| written.may_hold(*f))
+                            .collect();
+                        let keys = if imported_before { keys } else { Vec::new() };
+                        let mut known = Known::new();
+                        if keys.is_empty() && fingerprints.is_empty() {
+                            // Nothing could be found: no round trip.
+                        } else {
                         let keys = serde_json::to_string(&keys)
                             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                         let fingerprints = serde_json::to_string(&fingerprints)
                             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        let mut known = Known::new();
                         for row in sqlx::query(imported_sql)
                             .bind(keys)
                             .bind(fingerprints)
@@ -582,6 +642,7 @@ impl Store {
                                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                                 ),
                             );
+                        }
                         }
                         known
                     }};
@@ -639,7 +700,9 @@ impl Store {
                                         .bind(&r.content);
                                 }
                                 for r in ready {
-                                    query = query.bind(fingerprint(&r.key)).bind(r.decision.id.get());
+                                    let f = fingerprint(&r.key);
+                                    written.insert(f);
+                                    query = query.bind(f).bind(r.decision.id.get());
                                 }
                                 if sqlite {
                                     for r in ready {
@@ -848,5 +911,40 @@ impl Store {
             }
         });
         Ok(state.summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A fingerprint written is always looked up: the filter may say
+        /// yes in vain, never no in error.
+        #[test]
+        fn the_filter_never_forgets_a_written_fingerprint(
+            written in proptest::collection::vec(any::<i64>(), 1..500),
+        ) {
+            let mut filter = Written::new();
+            for f in &written {
+                filter.insert(*f);
+            }
+            for f in &written {
+                prop_assert!(filter.may_hold(*f));
+            }
+        }
+    }
+
+    #[test]
+    fn the_filter_rarely_says_yes_to_what_was_not_written() {
+        let mut filter = Written::new();
+        for i in 0..100_000 {
+            filter.insert(fingerprint(&format!("written {i}")));
+        }
+        let in_vain = (0..100_000)
+            .filter(|i| filter.may_hold(fingerprint(&format!("other {i}"))))
+            .count();
+        assert!(in_vain < 10, "{in_vain} of 100,000 looked up in vain");
     }
 }
