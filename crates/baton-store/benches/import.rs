@@ -3,7 +3,7 @@
 //! memory that does not grow with the file; `verify`'s time at 1M events).
 //!
 //!     cargo bench -p baton-store --bench import
-//!     BATON_BENCH_ROWS=100000 cargo bench -p baton-store --bench import
+//!     BATON_BENCH_ROWS=100000 BATON_BENCH_RUNS=5 cargo bench -p baton-store --bench import
 //!
 //! A CSV of past decisions is generated to a file first (streamed, so it
 //! costs no memory), then imported into a fresh SQLite store exactly as
@@ -11,7 +11,10 @@
 //! directory and guide, chained, in one transaction. Beside it, in the same
 //! run, the baseline: the same number of rows of as many columns inserted
 //! into a bare table in the same 1,000-row statements, with no parsing,
-//! checking, identities or chain. Memory is the process's heap (`RssAnon`)
+//! checking, identities or chain. Each is measured `BATON_BENCH_RUNS` times
+//! (3), baseline and import in turn, and the medians and the median of each
+//! run's ratio are reported: the machines are noisy, and a run's import and
+//! baseline share its noise. Memory is the process's heap (`RssAnon`)
 //! sampled through the import, beside its high-water mark `VmHWM`.
 
 #![allow(
@@ -162,6 +165,60 @@ async fn raw(store: &Store, rows: usize) -> f64 {
     rows as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Deletes a store's files, so that runs do not fill the disk.
+fn remove_store(dir: &std::path::Path, name: &str) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}{suffix}")));
+    }
+}
+
+/// Imports `sheet` into a fresh store `name` as `baton import` does: the
+/// store, its rate, and the heap before and at its peak during the import.
+async fn import_once(
+    dir: &std::path::Path,
+    name: &str,
+    sheet: &std::path::Path,
+    rows: usize,
+) -> (Store, f64, f64, f64) {
+    let s = store(dir, name).await;
+    s.apply(
+        Some(("org.yaml", examples::ORG)),
+        &[("deference.yaml", examples::GUIDE)],
+        t0(),
+    )
+    .await
+    .unwrap();
+    let catalog = s.catalog(false).await.unwrap();
+    let before = status_mib("RssAnon:");
+    let sampler = AnonPeak::start();
+    let started = Instant::now();
+    let reader = std::io::BufReader::new(std::fs::File::open(sheet).unwrap());
+    let items = transfer::sheet(reader)
+        .unwrap()
+        .map(|row| row.map(transfer::Unchecked::row));
+    let options = ImportOptions {
+        source: "past.csv".into(),
+        at: t0(),
+        dry_run: false,
+    };
+    let summary = s.import(items, &catalog, &options, |_| {}).await.unwrap();
+    let took = started.elapsed().as_secs_f64();
+    let anon_peak = sampler.finish();
+    assert_eq!(summary.past as usize, rows);
+    (s, rows as f64 / took, before, anon_peak)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let rows: usize = std::env::var("BATON_BENCH_ROWS")
@@ -180,45 +237,59 @@ async fn main() {
     };
     let size = std::fs::metadata(&sheet).map(|m| m.len()).unwrap_or(0);
 
+    // BATON_BENCH_RUNS=N: how many times each is measured, interleaved so
+    // that the machine's noise falls on both alike (medians are reported).
+    let runs: usize = std::env::var("BATON_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     // BATON_BENCH_RAW=0 skips the baseline, to profile the import alone.
-    let baseline = if std::env::var("BATON_BENCH_RAW").as_deref() == Ok("0") {
-        f64::NAN
-    } else {
-        let s = store(dir.path(), "raw.db").await;
-        raw(&s, rows).await
+    let with_baseline = std::env::var("BATON_BENCH_RAW").as_deref() != Ok("0");
+    let (mut baselines, mut rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut measured: Option<(Store, &str, f64, f64)> = None;
+    for run in 0..runs {
+        let baseline = if with_baseline {
+            let name = format!("raw-{run}.db");
+            let s = store(dir.path(), &name).await;
+            let rate = raw(&s, rows).await;
+            s.close().await;
+            remove_store(dir.path(), &name);
+            rate
+        } else {
+            f64::NAN
+        };
+        if let Some((_, previous, ..)) = measured.take() {
+            remove_store(dir.path(), previous);
+        }
+        let name = if run % 2 == 0 {
+            "baton-a.db"
+        } else {
+            "baton-b.db"
+        };
+        let (s, rate, before, anon_peak) = import_once(dir.path(), name, &sheet, rows).await;
+        baselines.push(baseline);
+        rates.push(rate);
+        ratios.push(rate / baseline);
+        measured = Some((s, name, before, anon_peak));
+    }
+    let Some((s, name, before, anon_peak)) = measured else {
+        return;
     };
-
-    let s = store(dir.path(), "baton.db").await;
-    s.apply(
-        Some(("org.yaml", examples::ORG)),
-        &[("deference.yaml", examples::GUIDE)],
-        t0(),
-    )
-    .await
-    .unwrap();
-    let catalog = s.catalog(false).await.unwrap();
-    let before = status_mib("RssAnon:");
-    let sampler = AnonPeak::start();
-    let started = Instant::now();
-    let reader = std::io::BufReader::new(std::fs::File::open(&sheet).unwrap());
-    let items = transfer::sheet(reader)
-        .unwrap()
-        .map(|row| row.map(transfer::Unchecked::row));
-    let options = ImportOptions {
-        source: "past.csv".into(),
-        at: t0(),
-        dry_run: false,
-    };
-    let summary = s.import(items, &catalog, &options, |_| {}).await.unwrap();
-    let took = started.elapsed().as_secs_f64();
-    let anon_peak = sampler.finish();
     let hwm = status_mib("VmHWM:");
-    assert_eq!(summary.past as usize, rows);
-    let rate = rows as f64 / took;
+    let (rate, baseline, ratio) = (median(&rates), median(&baselines), median(&ratios));
+    let each = |v: &[f64]| {
+        v.iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
 
     if std::env::var("BATON_BENCH_VERIFY").as_deref() == Ok("0") {
         println!(
-            "  baton import   {took:>8.1} s  {rate:>9.0} rows/s, heap peak {anon_peak:.0} MiB"
+            "  baton import   {:>8.1} s  {rate:>9.0} rows/s (median of {}), heap peak {anon_peak:.0} MiB",
+            rows as f64 / rate,
+            each(&rates)
         );
         return;
     }
@@ -226,20 +297,32 @@ async fn main() {
     let report = s.verify().await.unwrap();
     let verify = started.elapsed().as_secs_f64();
     assert_eq!(report.verified, baton_store::Verified::Intact);
-    let db = ["baton.db", "baton.db-wal"]
+    let db = [name.to_owned(), format!("{name}-wal")]
         .iter()
         .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
         .map(|m| m.len())
         .sum::<u64>();
 
     println!(
-        "import of {rows} rows ({:.0} MiB of CSV) on SQLite",
+        "import of {rows} rows ({:.0} MiB of CSV) on SQLite, medians of {runs} runs",
         size as f64 / 1048576.0
     );
-    println!("  baton import   {took:>8.1} s  {rate:>9.0} rows/s");
     println!(
-        "  raw INSERT                 {baseline:>9.0} rows/s  (ratio {:.2})",
-        rate / baseline
+        "  baton import   {:>8.1} s  {rate:>9.0} rows/s  ({})",
+        rows as f64 / rate,
+        each(&rates)
+    );
+    println!(
+        "  raw INSERT                 {baseline:>9.0} rows/s  ({})",
+        each(&baselines)
+    );
+    println!(
+        "  ratio          {ratio:>8.2}    (each run's import over its baseline: {})",
+        ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "  heap (RssAnon) {before:>8.0} MiB before, peak {anon_peak:.0} MiB during (VmHWM {hwm:.0} MiB, with mapped database pages)"
