@@ -36,8 +36,8 @@ use crate::transfer::UNNUMBERED;
 use crate::transfer::{Catalog, ImportError, ImportErrors, SheetRow, Summary, Unchecked, What};
 use crate::{OPERATOR, Store, StoreError, micros, on_pool};
 
-/// Decisions per chunk: one statement each for their rows, events and
-/// identities, well under SQLite's 32,766 parameters.
+/// Decisions per chunk: each statement that inserts them (rows, events,
+/// identities) stays well under SQLite's 32,766 parameters.
 const CHUNK: usize = 1_000;
 
 const _: () = assert!(CHUNK * row::PARAMS < 32_766 && CHUNK * EVENT_PARAMS < 32_766);
@@ -106,8 +106,9 @@ fn fingerprint(key: &str) -> i64 {
 /// the row's own insert.
 const DEFERRED_TRIGGERS: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('events_advance_head', 'decisions_count', 'decision_titles_insert', 'decisions_tally_insert') ORDER BY name";
 
-/// What `decisions_tally_insert` counts, for the decisions `$1..=$2` at
-/// once (SQLite): read back from the pages just written.
+/// What `decisions_tally_insert` counts, for a chunk's decisions at once
+/// (SQLite): read back from the pages just written. Two statements, each
+/// taking the chunk's first and last id.
 fn tally_chunk() -> &'static str {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
@@ -217,23 +218,27 @@ fn unbound<DB: sqlx::Database>(_pool: &sqlx::Pool<DB>) -> Bound<DB> {
 /// the tallies the deferred triggers would have kept. One string on
 /// SQLite, its parameters bound by position, so that the writer runs the
 /// whole chunk while the next is prepared; one statement each on
-/// PostgreSQL, which prepares one at a time.
-fn chunk_statements(dialect: Dialect, rows: usize) -> Vec<String> {
+/// PostgreSQL, which prepares one at a time. Shared, as a full chunk's are
+/// used for every chunk of an import.
+fn chunk_statements(dialect: Dialect, rows: usize) -> Vec<std::sync::Arc<str>> {
     let each = [
         row::insert(1, rows),
         insert_events(1, rows),
         insert_imports(dialect, rows),
     ];
     match dialect {
-        Dialect::Sqlite => vec![crate::positional(&format!(
-            "{}; {}; {}; {}; {}",
-            each[0],
-            each[1],
-            each[2],
-            insert_titles(rows),
-            tally_chunk()
-        ))],
-        Dialect::Postgres => each.into(),
+        Dialect::Sqlite => vec![
+            crate::positional(&format!(
+                "{}; {}; {}; {}; {}",
+                each[0],
+                each[1],
+                each[2],
+                insert_titles(rows),
+                tally_chunk()
+            ))
+            .into(),
+        ],
+        Dialect::Postgres => each.into_iter().map(Into::into).collect(),
     }
 }
 
@@ -621,28 +626,27 @@ impl Store {
                             .collect();
                         let keys = if imported_before { keys } else { Vec::new() };
                         let mut known = Known::new();
-                        if keys.is_empty() && fingerprints.is_empty() {
-                            // Nothing could be found: no round trip.
-                        } else {
-                        let keys = serde_json::to_string(&keys)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        let fingerprints = serde_json::to_string(&fingerprints)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        for row in sqlx::query(imported_sql)
-                            .bind(keys)
-                            .bind(fingerprints)
-                            .fetch_all(&mut *tx)
-                            .await?
-                        {
-                            known.insert(
-                                row.try_get("key")?,
-                                (
-                                    row.try_get("content")?,
-                                    DecisionId::new(row.try_get("decision_id")?)
-                                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                                ),
-                            );
-                        }
+                        // Nothing that could be found: no round trip.
+                        if !keys.is_empty() || !fingerprints.is_empty() {
+                            let keys = serde_json::to_string(&keys)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                            let fingerprints = serde_json::to_string(&fingerprints)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                            for row in sqlx::query(imported_sql)
+                                .bind(keys)
+                                .bind(fingerprints)
+                                .fetch_all(&mut *tx)
+                                .await?
+                            {
+                                known.insert(
+                                    row.try_get("key")?,
+                                    (
+                                        row.try_get("content")?,
+                                        DecisionId::new(row.try_get("decision_id")?)
+                                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                                    ),
+                                );
+                            }
                         }
                         known
                     }};
@@ -664,7 +668,9 @@ impl Store {
                                     sql.next().unwrap_or_default(),
                                 ))
                                 .persistent(full);
-                                // PostgreSQL takes the next statement.
+                                // On PostgreSQL each part is a statement of
+                                // its own: this one is bound, start the
+                                // next. On SQLite the parts share one.
                                 macro_rules! next_statement {
                                     () => {
                                         if let Some(next) = sql.next() {
