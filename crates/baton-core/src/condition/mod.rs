@@ -76,7 +76,7 @@ impl Condition {
         let parsed = std::thread::Builder::new()
             .name("cel-parse".into())
             .stack_size(PARSE_STACK)
-            .spawn(move || Program::compile(&owned).map_err(|e| syntax_error(&e)))
+            .spawn(move || Program::compile(&owned).map_err(|e| syntax_error(&owned, &e)))
             .map_err(|e| ConditionError::Internal(e.to_string()))?
             .join()
             .map_err(|_| ConditionError::Internal("the CEL parser failed".into()))?;
@@ -156,12 +156,23 @@ fn column_of(source: &str, program: &Program, node: u64) -> usize {
         .map_or(1, |before| before.chars().count() + 1)
 }
 
-fn syntax_error(errors: &cel::ParseErrors) -> ConditionError {
+/// The parser's first error, placed as the type checker places its own:
+/// by characters from the start of `source`. The parser gives a line and a
+/// 1-based column within it.
+fn syntax_error(source: &str, errors: &cel::ParseErrors) -> ConditionError {
     match errors.errors.first() {
-        Some(first) => ConditionError::Syntax {
-            column: usize::try_from(first.pos.1).unwrap_or(0) + 1,
-            message: first.msg.clone(),
-        },
+        Some(first) => {
+            let line = usize::try_from(first.pos.0).unwrap_or(1).max(1);
+            let before: usize = source
+                .split('\n')
+                .take(line - 1)
+                .map(|l| l.chars().count() + 1)
+                .sum();
+            ConditionError::Syntax {
+                column: before + usize::try_from(first.pos.1).unwrap_or(1).max(1),
+                message: first.msg.clone(),
+            }
+        }
         None => ConditionError::Internal("the CEL parser reported no error".into()),
     }
 }
@@ -328,6 +339,17 @@ mod tests {
     fn syntax_errors_name_the_column() {
         let err = Condition::compile("ctx.a ==").unwrap_err();
         assert!(matches!(err, ConditionError::Syntax { .. }), "{err}");
+        // The first character is column 1; a later line counts on from
+        // the end of the one before, as the type checker's columns do.
+        for (source, column) in [
+            (")", 1),
+            ("ctx.a == )", 10),
+            ("ctx.a $ 1", 7),
+            ("ctx.a == 1 &&\n  ctx.b )", 23),
+        ] {
+            let err = Condition::compile(source).unwrap_err();
+            assert_eq!(err.column(), Some(column), "{source:?}: {err}");
+        }
     }
 
     #[test]

@@ -251,6 +251,11 @@ fn a_when_error_is_placed_on_its_character() {
         ),
         (Some(7), Some(11 + 30))
     );
+    // A syntax error too: `)` is the 10th character.
+    assert_eq!(
+        column("  - id: r\n    when: ctx.a == )\n    authority: {person: kim}\n"),
+        (Some(7), Some(11 + 9))
+    );
     // Folded over two lines, it is placed where the expression starts.
     assert_eq!(
         column(
