@@ -14,7 +14,7 @@ use std::sync::Arc;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Program, Value};
 
-pub mod shape;
+pub(crate) mod shape;
 mod typecheck;
 
 /// Longest `when` expression accepted, in bytes.
@@ -38,7 +38,7 @@ pub struct Condition {
     /// Which of [`VARIABLES`] the expression reads: the resolver binds only
     /// those, so `ctx.urgency == "critical"` never pays for `requester`.
     uses: [bool; 4],
-    /// The `ctx` keys it reads by name, in order.
+    /// The `ctx` keys it reads by name, sorted.
     ctx_keys: Vec<String>,
 }
 

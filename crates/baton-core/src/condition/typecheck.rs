@@ -41,7 +41,7 @@ impl TypeError {
 }
 
 /// What a successful check learnt about the expression.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Checked {
     /// The `ctx` keys the expression reads by name, for `check`'s warning
     /// about keys no guide test sets.
