@@ -352,6 +352,41 @@ mod tests {
         }
     }
 
+    /// The checker's list of functions is written by hand: each must be one
+    /// CEL's standard library runs, or a rule the checker accepts would
+    /// fail at every resolution. Called with no arguments, a function the
+    /// library has refuses its arguments; one it lacks is undeclared.
+    #[test]
+    fn every_function_the_checker_accepts_is_one_cel_runs() {
+        let env = environment();
+        for f in shape::functions() {
+            let calls = [
+                f.global.then(|| format!("{}()", f.name)),
+                f.member_of.map(|_| format!("now.{}()", f.name)),
+            ];
+            for source in calls.into_iter().flatten() {
+                assert!(
+                    !undeclared(&env, &source),
+                    "{source}: CEL has no such function"
+                );
+            }
+        }
+        // What an unknown one gives, so the check above can fail.
+        assert!(undeclared(&env, "startWith()"));
+        assert!(undeclared(&env, "now.startWith()"));
+    }
+
+    /// Whether running `source` (with `now` null) finds a name CEL lacks.
+    fn undeclared(env: &Environment, source: &str) -> bool {
+        let program = Program::compile(source).unwrap();
+        let mut scope = context(env);
+        scope.add_variable_from_value("now", Value::Null);
+        matches!(
+            program.execute(&scope),
+            Err(cel::ExecutionError::UndeclaredReference(_))
+        )
+    }
+
     #[test]
     fn unknown_variables_are_refused_at_load() {
         let err = Condition::compile("ctxx.a == 1").unwrap_err();
