@@ -91,7 +91,6 @@ fn plain_message(message: &str) -> String {
         Some(i) => message.get(..i).unwrap_or(message),
         None => message,
     };
-    let numeric = ["i64", "u64", "u32", "u8", "i32", "u16"];
     // serde's own wording, from the pass that finds the errors after the
     // first: ``invalid type: string "high", expected u8``.
     if let Some((found, expected)) = message
@@ -99,21 +98,25 @@ fn plain_message(message: &str) -> String {
         .or_else(|| message.strip_prefix("invalid value: "))
         .and_then(|rest| rest.split_once(", expected "))
     {
-        let expected = match expected {
-            t if numeric.contains(&t) => format!("a whole number ({})", integer_range(t)),
-            "f64" | "f32" => "a number".to_owned(),
-            "a boolean" => "true or false".to_owned(),
-            other => other.to_owned(),
-        };
+        let expected = wanted(expected).unwrap_or_else(|| expected.to_owned());
         return format!("expected {expected}, found {found}");
     }
-    match message.strip_prefix("invalid ") {
-        Some(t) if numeric.contains(&t) => {
-            format!("expected a whole number ({})", integer_range(t))
+    match message.strip_prefix("invalid ").and_then(wanted) {
+        Some(w) => format!("expected {w}"),
+        None => unknown_field(message).unwrap_or_else(|| message.to_owned()),
+    }
+}
+
+/// What a Rust type name the readers report stands for, in a guide
+/// author's words.
+fn wanted(type_name: &str) -> Option<String> {
+    match type_name {
+        "i64" | "u64" | "u32" | "u8" | "i32" | "u16" => {
+            Some(format!("a whole number ({})", integer_range(type_name)))
         }
-        Some("f64") => "expected a number".to_owned(),
-        Some("bool") => "expected true or false".to_owned(),
-        _ => unknown_field(message).unwrap_or_else(|| message.to_owned()),
+        "f64" | "f32" => Some("a number".to_owned()),
+        "bool" | "a boolean" => Some("true or false".to_owned()),
+        _ => None,
     }
 }
 
