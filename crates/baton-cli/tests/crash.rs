@@ -141,3 +141,81 @@ fn killed_writers_lose_no_acknowledged_decision_on_sqlite() {
 fn killed_writers_lose_no_acknowledged_decision_on_postgres() {
     common::with_scratch_postgres("baton_crash", crash_story);
 }
+
+/// An import killed while it writes leaves the store as it was. `baton
+/// import` takes a SQLite file nothing else has open whole, with a rollback
+/// journal in place of the write-ahead log: the next command to open the
+/// store rolls that journal back, the chain and its head are as before,
+/// and the same file then imports whole.
+#[test]
+fn a_killed_import_leaves_the_store_as_it_was_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("import.db");
+    let journal = dir.path().join("import.db-journal");
+    let db = format!("sqlite://{}", file.display());
+    assert!(baton(dir.path(), &db, &["init"]).status.success());
+    let applied = baton(
+        dir.path(),
+        &db,
+        &["apply", "--org", "org.yaml", "--guide", "deference.yaml"],
+    );
+    assert!(applied.status.success());
+    assert!(baton(dir.path(), &db, &open_args()).status.success());
+    let before = baton(dir.path(), &db, &["verify"]);
+    assert!(before.status.success());
+
+    let rows = 40_000;
+    let mut sheet = String::from("team,type,title,requester,decider,opened_at,decided_at\n");
+    for i in 0..rows {
+        sheet.push_str(&format!(
+            "platform,architecture,Pick {i},ana,kim,2025-06-02,2025-06-03\n"
+        ));
+    }
+    std::fs::write(dir.path().join("past.csv"), sheet).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["import", "past.csv"])
+        .current_dir(dir.path())
+        .env("BATON_DB", &db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !journal.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before its journal was seen: it did not take the file whole"
+        );
+        assert!(started.elapsed().as_secs() < 120, "no journal after 2 min");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = child.kill();
+    assert!(
+        !child.wait().unwrap().success(),
+        "the import finished before it was killed"
+    );
+    assert!(journal.exists(), "a killed import leaves its journal hot");
+
+    let after = baton(dir.path(), &db, &["verify"]);
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        String::from_utf8_lossy(&before.stdout),
+        "the chain and its head are as before the import"
+    );
+    assert!(
+        !journal.exists(),
+        "the next command rolled the journal back"
+    );
+    let log = baton(dir.path(), &db, &["log"]);
+    assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 2);
+
+    let again = baton(dir.path(), &db, &["import", "past.csv"]);
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        text.starts_with(&format!("imported {rows} decisions")),
+        "{text}"
+    );
+    let verify = baton(dir.path(), &db, &["verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("chain intact"));
+}

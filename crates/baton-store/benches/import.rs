@@ -211,6 +211,7 @@ async fn import_once(
         source: "past.csv".into(),
         at: t0(),
         dry_run: false,
+        exclusive: true,
     };
     let summary = s.import(items, &catalog, &options, |_| {}).await.unwrap();
     let took = started.elapsed().as_secs_f64();

@@ -30,6 +30,7 @@ use sqlx::Row as _;
 
 use crate::chain::{self, EVENT_PARAMS, Head, bind_event, insert_events};
 use crate::dialect::Dialect;
+use crate::journal::Journal;
 use crate::row::{self, bind_insert, record_json};
 use crate::state::{StateQuery, fetch_state};
 use crate::transfer::UNNUMBERED;
@@ -51,6 +52,11 @@ pub struct ImportOptions {
     pub at: DateTime<Utc>,
     /// Check and count everything, then keep nothing.
     pub dry_run: bool,
+    /// The caller owns the store while it imports (the CLI does): a
+    /// SQLite file nothing else has open is then taken whole, and each
+    /// page is written once rather than through the write-ahead log
+    /// (see `journal`). Others reading the store meanwhile would wait.
+    pub exclusive: bool,
 }
 
 /// A decision ready to write, with its identity and event.
@@ -567,6 +573,8 @@ impl Store {
         let mut items = items.peekable();
         on_pool!(self, |pool| {
             let mut conn = pool.acquire().await?;
+            let whole =
+                options.exclusive && !options.dry_run && Journal::take_whole(pool, &mut conn).await;
             if sqlite {
                 let sql = format!(
                     "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp.cache_size = -{IMPORT_TEMP_CACHE_KIB}"
@@ -881,12 +889,17 @@ impl Store {
                 Ok::<_, StoreError>(Ok(()))
             }
             .await;
+            if whole {
+                Journal::give_back(&mut conn).await;
+            }
             if sqlite {
                 // A large import leaves the write-ahead log as large as
                 // what it wrote, and every later read looks each page up in
                 // it: fold it into the database and truncate it (best
                 // effort: a reader holding an old snapshot keeps it).
-                if state.summary.past + state.summary.opened >= CHECKPOINT_AFTER && !options.dry_run
+                if state.summary.past + state.summary.opened >= CHECKPOINT_AFTER
+                    && !options.dry_run
+                    && !whole
                 {
                     let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                         .execute(&mut *conn)

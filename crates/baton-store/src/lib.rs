@@ -31,6 +31,7 @@ mod error;
 pub mod facts;
 pub mod feedback;
 mod import;
+mod journal;
 mod log;
 pub mod misuse;
 pub mod pilots;

@@ -371,3 +371,95 @@ async fn a_sheet_imported_before_is_skipped_even_after_its_type_is_gone() {
     })
     .await;
 }
+
+/// What an import saw of a SQLite store's files as it read row 2,500, when
+/// its first chunks were written: whether the rollback journal and the
+/// write-ahead log were there.
+struct Files {
+    journal: bool,
+    log: bool,
+}
+
+/// Imports 3,000 rows into `store` (at file `path`) as the CLI does,
+/// looking at the files beside it midway.
+async fn import_looking(store: &baton_store::Store, path: &std::path::Path) -> Files {
+    let mut text = String::from(HEADER);
+    for i in 0..3_000 {
+        text.push_str(&format!(
+            "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
+        ));
+    }
+    let beside = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+    let mut seen = None;
+    let options = baton_store::ImportOptions {
+        source: "past.csv".into(),
+        at: t0(),
+        dry_run: false,
+        exclusive: true,
+    };
+    let summary = import_csv_with(store, &text, false, &options, |n| {
+        if n == 2_500 {
+            seen = Some(Files {
+                journal: beside("-journal").exists(),
+                log: beside("-wal").exists(),
+            });
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(summary.past, 3_000);
+    assert!(
+        !beside("-journal").exists(),
+        "the journal outlived the commit"
+    );
+    seen.expect("row 2,500 was read")
+}
+
+async fn journal_mode(store: &baton_store::Store) -> String {
+    let baton_store::Backend::Sqlite(pool) = store.backend() else {
+        unreachable!()
+    };
+    sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_import_that_owns_the_store_writes_past_the_log_and_puts_it_back() {
+    let test = sqlite().await;
+    let path = std::path::PathBuf::from(test.url.trim_start_matches("sqlite://"));
+    applied(&test.store).await;
+    let files = import_looking(&test.store, &path).await;
+    assert!(
+        files.journal && !files.log,
+        "the file was not taken whole: journal {}, log {}",
+        files.journal,
+        files.log
+    );
+    assert_eq!(journal_mode(&test.store).await, "wal");
+    let report = test.store.verify().await.unwrap();
+    assert_eq!(report.verified, Verified::Intact, "{report:?}");
+    assert_eq!(report.decisions, 3_000);
+}
+
+#[tokio::test]
+async fn an_import_beside_another_open_store_keeps_the_write_ahead_log() {
+    let test = sqlite().await;
+    let path = std::path::PathBuf::from(test.url.trim_start_matches("sqlite://"));
+    applied(&test.store).await;
+    // Another process's server, say: open, and it has read.
+    let other = baton_store::Store::connect(&test.url).await.unwrap();
+    assert_eq!(count(&other).await, 0);
+    let files = import_looking(&test.store, &path).await;
+    assert!(
+        !files.journal && files.log,
+        "the file was taken from under another reader: journal {}, log {}",
+        files.journal,
+        files.log
+    );
+    assert_eq!(journal_mode(&other).await, "wal");
+    assert_eq!(count(&other).await, 3_000);
+    let report = test.store.verify().await.unwrap();
+    assert_eq!(report.verified, Verified::Intact, "{report:?}");
+}

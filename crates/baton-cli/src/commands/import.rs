@@ -68,6 +68,8 @@ pub fn run(
             source: name.clone(),
             at,
             dry_run: options.dry_run,
+            // One command, one process: nothing else of ours has the store.
+            exclusive: true,
         };
         let result = app
             .import(items, &catalog, &import, |n| {

@@ -153,18 +153,31 @@ pub async fn import_csv(
     allow_departed: bool,
     dry_run: bool,
 ) -> Result<baton_store::transfer::Summary, baton_store::StoreError> {
+    let options = baton_store::ImportOptions {
+        source: "past.csv".into(),
+        at: t0(),
+        dry_run,
+        // As `baton import` does.
+        exclusive: true,
+    };
+    import_csv_with(store, text, allow_departed, &options, |_| {}).await
+}
+
+/// Imports the CSV `text` with `options`, telling `progress` each row read.
+pub async fn import_csv_with(
+    store: &Store,
+    text: &str,
+    allow_departed: bool,
+    options: &baton_store::ImportOptions,
+    progress: impl FnMut(u64),
+) -> Result<baton_store::transfer::Summary, baton_store::StoreError> {
     use baton_store::transfer;
     let catalog = store.catalog(allow_departed).await?;
     let sheet = transfer::sheet(text.as_bytes()).map_err(|errors| {
         baton_store::StoreError::Import(transfer::ImportErrors { errors, more: 0 })
     })?;
     let items = sheet.map(|row| row.map(transfer::Unchecked::row));
-    let options = baton_store::ImportOptions {
-        source: "past.csv".into(),
-        at: t0(),
-        dry_run,
-    };
-    store.import(items, &catalog, &options, |_| {}).await
+    store.import(items, &catalog, options, progress).await
 }
 
 /// Decision `n` of a test's store.

@@ -34,6 +34,7 @@ async fn every_event_about_a_decision_is_of_a_kind_subscribers_can_name() {
             source: "test".into(),
             at: now,
             dry_run: false,
+            exclusive: false,
         };
         store
             .import(items, &catalog, &options, |_| {})
