@@ -148,19 +148,24 @@ pub(crate) const EVENT_COLUMNS: [&str; 8] = [
 /// The parameters of one event row.
 pub(crate) const EVENT_PARAMS: usize = EVENT_COLUMNS.len();
 
-/// Binds one [`Linked`] event's columns to `$query`, in [`EVENT_COLUMNS`] order.
+/// Binds one [`Linked`] event's columns to `$query`, in [`EVENT_COLUMNS`]
+/// order; `$text`, when given, makes each text value's bound form (an
+/// import shares them with its caller's thread).
 macro_rules! bind_event {
-    ($query:expr, $row:expr) => {{
+    ($query:expr, $row:expr) => {
+        $crate::chain::bind_event!($query, $row, |text: &str| text.to_owned())
+    };
+    ($query:expr, $row:expr, $text:expr) => {{
         let row: &$crate::chain::Linked<'_> = $row;
         $query
             .bind(row.seq)
             .bind(row.decision.map(baton_core::DecisionId::get))
-            .bind(row.event.kind.as_str())
-            .bind(&row.event.actor)
+            .bind(($text)(row.event.kind.as_str()))
+            .bind(($text)(&row.event.actor))
             .bind(row.event.at)
-            .bind(&row.body)
-            .bind(&row.prev)
-            .bind(&row.hash)
+            .bind(($text)(&row.body))
+            .bind(($text)(&row.prev))
+            .bind(($text)(&row.hash))
     }};
 }
 pub(crate) use bind_event;

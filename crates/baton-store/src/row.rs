@@ -194,8 +194,22 @@ macro_rules! bind_cell {
 pub(crate) use bind_cell;
 
 /// Binds every column of decision `$d` (record JSON `$record`), in
-/// [`COLUMNS`] order: a new row.
+/// [`COLUMNS`] order: a new row. `$text`, when given, makes each text
+/// value's bound form (an import shares them with its caller's thread).
 macro_rules! bind_insert {
+    ($query:expr, $d:expr, $record:expr, $text:expr) => {{
+        let d: &baton_core::lifecycle::Decision = $d;
+        let mut query = $query;
+        let mut text = $text;
+        for column in &$crate::row::COLUMNS {
+            query = match (column.of)(d) {
+                $crate::row::Cell::Text(v) => query.bind(text(v)),
+                $crate::row::Cell::MaybeText(v) => query.bind(v.map(&mut text)),
+                cell => $crate::row::bind_cell!(query, cell, $record),
+            };
+        }
+        query
+    }};
     ($query:expr, $d:expr, $record:expr) => {{
         let d: &baton_core::lifecycle::Decision = $d;
         let mut query = $query;
