@@ -110,6 +110,15 @@ macro_rules! next_id {
 }
 pub(crate) use next_id;
 
+/// The page size of a SQLite store made new (one made before keeps its
+/// own: SQLite fixes it when the file is created). A decision's row is
+/// about 1.4 KB with its record, so SQLite's default of 4 KiB holds two
+/// and its trees split at every few rows: with 16 KiB a million-row import
+/// runs about a quarter faster and the file is 8% smaller. A lone writer's
+/// commit writes more bytes for each page it touches and is about a sixth
+/// slower (2 ms rather than 1.6); concurrent writers share their commits.
+const SQLITE_PAGE_BYTES: u32 = 16_384;
+
 /// How long a request waits for a PostgreSQL connection before the store
 /// is reported unreachable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -133,7 +142,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
-                .pragma("mmap_size", "268435456");
+                .pragma("mmap_size", "268435456")
+                .page_size(SQLITE_PAGE_BYTES);
             // An embedded database has no far end to hang up: pinging each
             // connection as it leaves the pool would only double the
             // hand-offs to its worker thread.

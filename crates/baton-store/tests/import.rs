@@ -463,3 +463,54 @@ async fn an_import_beside_another_open_store_keeps_the_write_ahead_log() {
     let report = test.store.verify().await.unwrap();
     assert_eq!(report.verified, Verified::Intact, "{report:?}");
 }
+
+async fn page_size(store: &baton_store::Store) -> i64 {
+    let baton_store::Backend::Sqlite(pool) = store.backend() else {
+        unreachable!()
+    };
+    sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_sqlite_store_has_pages_that_hold_several_decisions() {
+    let test = sqlite().await;
+    assert_eq!(page_size(&test.store).await, 16_384);
+}
+
+#[tokio::test]
+async fn a_store_made_with_small_pages_keeps_them_and_imports() {
+    use sqlx::ConnectOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // A store as SQLite's defaults made it, before baton chose its pages.
+    let mut old = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .page_size(4_096)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE kept (x)")
+        .execute(&mut old)
+        .await
+        .unwrap();
+    sqlx::Connection::close(old).await.unwrap();
+    let store = baton_store::Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert_eq!(page_size(&store).await, 4_096);
+    applied(&store).await;
+    let mut text = String::from(HEADER);
+    for i in 0..1_500 {
+        text.push_str(&format!(
+            "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
+        ));
+    }
+    let summary = import_csv(&store, &text, false, false).await.unwrap();
+    assert_eq!(summary.past, 1_500);
+    let report = store.verify().await.unwrap();
+    assert_eq!(report.verified, Verified::Intact, "{report:?}");
+}
