@@ -801,8 +801,12 @@ impl Store {
                     }
                     let writing = state.errors.is_empty();
                     let mut known = look_up!(chunk.iter().map(|i| i.key.as_str()).collect());
-                    for r in &waiting {
-                        known.insert(r.key.clone(), (r.content.clone(), r.decision.id));
+                    // Its identities are bound already: they move.
+                    for r in &mut waiting {
+                        known.insert(
+                            std::mem::take(&mut r.key),
+                            (std::mem::take(&mut r.content), r.decision.id),
+                        );
                     }
                     // The chunk before is inserted while this one is prepared
                     // and bound.
