@@ -22,6 +22,17 @@ fn sheet(rows: &[&str]) -> String {
     format!("{HEADER}{}\n", rows.join("\n"))
 }
 
+/// A sheet of `n` decided hiring decisions, `Role 0` onwards.
+fn roles(n: usize) -> String {
+    let mut text = String::from(HEADER);
+    for i in 0..n {
+        text.push_str(&format!(
+            "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
+        ));
+    }
+    text
+}
+
 #[track_caller]
 fn bad_rows(result: Result<baton_store::transfer::Summary, StoreError>) -> ImportErrors {
     match result {
@@ -222,12 +233,7 @@ async fn a_dry_run_counts_everything_and_writes_nothing() {
 async fn a_sheet_of_many_chunks_imports_whole_and_chained() {
     each_backend(|store| async move {
         applied(&store).await;
-        let mut text = String::from(HEADER);
-        for i in 0..2_345 {
-            text.push_str(&format!(
-                "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
-            ));
-        }
+        let mut text = roles(2_345);
         let summary = import_csv(&store, &text, false, false).await.unwrap();
         assert_eq!(
             (summary.past, summary.ids),
@@ -383,12 +389,7 @@ struct Files {
 /// Imports 3,000 rows into `store` (at file `path`) as the CLI does,
 /// looking at the files beside it midway.
 async fn import_looking(store: &baton_store::Store, path: &std::path::Path) -> Files {
-    let mut text = String::from(HEADER);
-    for i in 0..3_000 {
-        text.push_str(&format!(
-            "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
-        ));
-    }
+    let text = roles(3_000);
     let beside = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", path.display()));
     let mut seen = None;
     let options = baton_store::ImportOptions {
@@ -415,13 +416,17 @@ async fn import_looking(store: &baton_store::Store, path: &std::path::Path) -> F
     seen.expect("row 2,500 was read")
 }
 
-async fn journal_mode(store: &baton_store::Store) -> String {
+/// SQLite's `PRAGMA name` on `store`, as text.
+async fn pragma(store: &baton_store::Store, name: &str) -> String {
+    use sqlx::Row;
     let baton_store::Backend::Sqlite(pool) = store.backend() else {
         unreachable!()
     };
-    sqlx::query_scalar("PRAGMA journal_mode")
+    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
         .fetch_one(pool)
         .await
+        .unwrap()
+        .try_get_unchecked(0)
         .unwrap()
 }
 
@@ -437,7 +442,7 @@ async fn an_import_that_owns_the_store_writes_past_the_log_and_puts_it_back() {
         files.journal,
         files.log
     );
-    assert_eq!(journal_mode(&test.store).await, "wal");
+    assert_eq!(pragma(&test.store, "journal_mode").await, "wal");
     let report = test.store.verify().await.unwrap();
     assert_eq!(report.verified, Verified::Intact, "{report:?}");
     assert_eq!(report.decisions, 3_000);
@@ -458,26 +463,16 @@ async fn an_import_beside_another_open_store_keeps_the_write_ahead_log() {
         files.journal,
         files.log
     );
-    assert_eq!(journal_mode(&other).await, "wal");
+    assert_eq!(pragma(&other, "journal_mode").await, "wal");
     assert_eq!(count(&other).await, 3_000);
     let report = test.store.verify().await.unwrap();
     assert_eq!(report.verified, Verified::Intact, "{report:?}");
 }
 
-async fn page_size(store: &baton_store::Store) -> i64 {
-    let baton_store::Backend::Sqlite(pool) = store.backend() else {
-        unreachable!()
-    };
-    sqlx::query_scalar("PRAGMA page_size")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_new_sqlite_store_has_pages_that_hold_several_decisions() {
     let test = sqlite().await;
-    assert_eq!(page_size(&test.store).await, 16_384);
+    assert_eq!(pragma(&test.store, "page_size").await, "16384");
 }
 
 #[tokio::test]
@@ -501,14 +496,9 @@ async fn a_store_made_with_small_pages_keeps_them_and_imports() {
     let store = baton_store::Store::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
-    assert_eq!(page_size(&store).await, 4_096);
+    assert_eq!(pragma(&store, "page_size").await, "4096");
     applied(&store).await;
-    let mut text = String::from(HEADER);
-    for i in 0..1_500 {
-        text.push_str(&format!(
-            "platform,hiring,Role {i},kim,omar,2026-01-05,2026-01-07,success\n"
-        ));
-    }
+    let text = roles(1_500);
     let summary = import_csv(&store, &text, false, false).await.unwrap();
     assert_eq!(summary.past, 1_500);
     let report = store.verify().await.unwrap();
