@@ -49,14 +49,14 @@ struct Body<'e> {
 /// The SHA-256 (hex) of a decision's stored `record` text, as its last
 /// event carries it.
 pub(crate) fn record_digest(record: &str) -> String {
-    format!("{:x}", Sha256::digest(record.as_bytes()))
+    hex::encode(Sha256::digest(record.as_bytes()))
 }
 
 pub(crate) fn link(prev: &str, body: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev.as_bytes());
     hasher.update(body.as_bytes());
-    format!("{:x}", hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 /// Reads the chain head; SQLite's `BEGIN IMMEDIATE` already holds the lock.

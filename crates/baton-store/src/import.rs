@@ -326,8 +326,10 @@ impl Written {
 }
 
 /// What an import has seen of identities: those stored before it began
-/// (looked up chunk by chunk) and those it has prepared itself.
-type Known = HashMap<String, (String, DecisionId)>;
+/// (looked up chunk by chunk) and those it has prepared itself. Hashed by
+/// Fx, not SipHash: two thousand keys a chunk, from the importer's own
+/// file, where SipHash's guard against crafted collisions buys nothing.
+type Known = rustc_hash::FxHashMap<String, (String, DecisionId)>;
 
 /// Where an import stands while it writes.
 struct Progress<'a> {
@@ -661,7 +663,7 @@ impl Store {
                             .filter(|f| written.may_hold(*f))
                             .collect();
                         let keys = if imported_before { keys } else { Vec::new() };
-                        let mut known = Known::new();
+                        let mut known = Known::default();
                         // Nothing that could be found: no round trip.
                         if !keys.is_empty() || !fingerprints.is_empty() {
                             let keys = serde_json::to_string(&keys)

@@ -74,7 +74,7 @@ impl SheetRow {
                     hasher.update(part.as_bytes());
                     hasher.update([0x1f]);
                 }
-                format!("row:{:x}", hasher.finalize())
+                format!("row:{}", hex::encode(hasher.finalize()))
             }
         }
     }
@@ -331,7 +331,7 @@ impl Fields<'_> {
             hasher.update(value.as_bytes());
             hasher.update([0x1e]);
         }
-        format!("{:x}", hasher.finalize())
+        hex::encode(hasher.finalize())
     }
 
     fn row(mut self) -> Result<SheetRow, Vec<ImportError>> {
