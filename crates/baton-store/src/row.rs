@@ -210,14 +210,9 @@ macro_rules! bind_insert {
         }
         query
     }};
-    ($query:expr, $d:expr, $record:expr) => {{
-        let d: &baton_core::lifecycle::Decision = $d;
-        let mut query = $query;
-        for column in &$crate::row::COLUMNS {
-            query = $crate::row::bind_cell!(query, (column.of)(d), $record);
-        }
-        query
-    }};
+    ($query:expr, $d:expr, $record:expr) => {
+        $crate::row::bind_insert!($query, $d, $record, |text: String| text)
+    };
 }
 pub(crate) use bind_insert;
 
