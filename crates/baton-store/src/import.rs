@@ -603,8 +603,6 @@ impl Store {
         let mut items = items.peekable();
         on_pool!(self, |pool| {
             let mut conn = pool.acquire().await?;
-            let whole =
-                options.exclusive && !options.dry_run && Journal::take_whole(pool, &mut conn).await;
             if sqlite {
                 let sql = format!(
                     "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp.cache_size = -{IMPORT_TEMP_CACHE_KIB}"
@@ -613,6 +611,10 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
             }
+            // Taken last, so that nothing can return before the log is
+            // given back.
+            let whole =
+                options.exclusive && !options.dry_run && Journal::take_whole(pool, &mut conn).await;
             let outcome = async {
                 let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
                 let row = sqlx::query(head_sql).fetch_one(&mut *tx).await?;
