@@ -119,6 +119,32 @@ pub(crate) use next_id;
 /// slower (2 ms rather than 1.6); concurrent writers share their commits.
 const SQLITE_PAGE_BYTES: u32 = 16_384;
 
+/// How big the write-ahead log grows before it is copied back into the
+/// store. SQLite counts in pages, and its default of 1,000 would let the
+/// log of 16 KiB pages reach 16 MiB; this keeps it at what that default is
+/// with 4 KiB pages, for stores of either size, so that a store on a small
+/// disk fills no sooner than it did. The log's file is reused, not shrunk.
+const SQLITE_WAL_CHECKPOINT_BYTES: i64 = 4 * 1024 * 1024;
+
+/// Sets the connection's checkpoint in pages of the store's own size,
+/// which is only known once the file is open.
+fn checkpoint_by_bytes(
+    connection: &mut sqlx::SqliteConnection,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        let page: i64 = sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(&mut *connection)
+            .await?;
+        let pages = SQLITE_WAL_CHECKPOINT_BYTES / page.max(512);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA wal_autocheckpoint = {pages}"
+        )))
+        .execute(&mut *connection)
+        .await?;
+        Ok(())
+    })
+}
+
 /// How long a request waits for a PostgreSQL connection before the store
 /// is reported unreachable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -150,6 +176,7 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .test_before_acquire(false)
+                .after_connect(|connection, _| checkpoint_by_bytes(connection))
                 .connect_with(options)
                 .await
                 .map_err(|e| StoreError::connect(url, e))?;

@@ -475,6 +475,20 @@ async fn a_new_sqlite_store_has_pages_that_hold_several_decisions() {
     assert_eq!(pragma(&test.store, "page_size").await, "16384");
 }
 
+/// With bigger pages SQLite's default checkpoint (every 1,000 pages) would
+/// let the write-ahead log reach 16 MiB and fill a small disk sooner than
+/// it used to (a store of 4 KiB pages keeps 4 MiB: the next test).
+#[tokio::test]
+async fn a_sqlite_store_copies_its_log_back_at_about_four_mebibytes() {
+    let test = sqlite().await;
+    let pages: u64 = pragma(&test.store, "wal_autocheckpoint")
+        .await
+        .parse()
+        .unwrap();
+    let bytes: u64 = pragma(&test.store, "page_size").await.parse().unwrap();
+    assert_eq!(pages * bytes, 4 * 1024 * 1024);
+}
+
 #[tokio::test]
 async fn a_store_made_with_small_pages_keeps_them_and_imports() {
     use sqlx::ConnectOptions;
@@ -497,6 +511,7 @@ async fn a_store_made_with_small_pages_keeps_them_and_imports() {
         .await
         .unwrap();
     assert_eq!(pragma(&store, "page_size").await, "4096");
+    assert_eq!(pragma(&store, "wal_autocheckpoint").await, "1024");
     applied(&store).await;
     let text = roles(1_500);
     let summary = import_csv(&store, &text, false, false).await.unwrap();
