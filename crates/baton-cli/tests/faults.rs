@@ -2,8 +2,9 @@
 //! 507 `store_full`, loses nothing it acknowledged and writes again once
 //! there is space; a database that goes away is answered 503
 //! `store_unavailable` within seconds, and `/readyz` says so while
-//! `/healthz` does not. Real faults: a 5 MB tmpfs under a SQLite store,
-//! and a PostgreSQL cluster of the test's own, stopped and started again.
+//! `/healthz` does not. Real faults: an 8 MB tmpfs under a SQLite store
+//! (a new store takes 1 MB, and its write-ahead log up to 4 MiB more), and
+//! a PostgreSQL cluster of the test's own, stopped and started again.
 //! Both need root (to mount, and to run PostgreSQL as `postgres`), as the
 //! test command has.
 
@@ -117,7 +118,7 @@ impl Drop for Tmpfs {
 #[test]
 fn a_full_disk_answers_507_keeps_what_it_acknowledged_and_writes_again_with_space() {
     let dir = tempfile::tempdir().unwrap();
-    let disk = Tmpfs::mount(dir.path().join("disk"), "5m");
+    let disk = Tmpfs::mount(dir.path().join("disk"), "8m");
     let db = format!("sqlite://{}", disk.0.join("baton.db").display());
     let log = dir.path().join("server.log");
     let (mut server, address, token) = serve(dir.path(), &db, &log);
@@ -141,7 +142,7 @@ fn a_full_disk_answers_507_keeps_what_it_acknowledged_and_writes_again_with_spac
             ),
         }
     }
-    assert_eq!(full, 20, "the 5 MB disk never filled");
+    assert_eq!(full, 20, "the 8 MB disk never filled");
     assert!(acknowledged.len() > 10, "{acknowledged:?}");
     // Reads go on while the disk is full.
     let (status, _) = http(&address, "GET", "/api/v1/decisions/1", Some(&token), None);
