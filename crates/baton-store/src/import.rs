@@ -244,6 +244,12 @@ fn unbound<DB: sqlx::Database>(_pool: &sqlx::Pool<DB>) -> Bound<DB> {
 struct Kept(Vec<Arc<str>>);
 
 impl Kept {
+    /// Room for the text of `rows` decisions (about thirty values each),
+    /// so that keeping it does not grow the list again and again.
+    fn for_rows(rows: usize) -> Self {
+        Self(Vec::with_capacity(rows * 32))
+    }
+
     /// `text`, shared with this chunk's keeping.
     fn text(&mut self, text: impl Into<Arc<str>>) -> Arc<str> {
         let text = text.into();
@@ -704,7 +710,7 @@ impl Store {
                                 let full = ready.len() == CHUNK;
                                 let mut sql = statements(ready.len()).into_iter();
                                 let mut bound = Vec::new();
-                                let mut kept = Kept::default();
+                                let mut kept = Kept::for_rows(ready.len());
                                 let mut query = sqlx::query(sqlx::AssertSqlSafe(
                                     sql.next().unwrap_or_default(),
                                 ))

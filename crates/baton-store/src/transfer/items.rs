@@ -91,7 +91,7 @@ impl Unchecked {
         let mut canonical = record.clone();
         canonical.version = 1;
         let content = serde_json::to_string(&canonical)
-            .map(|text| hex::encode(Sha256::digest(text.as_bytes())))
+            .map(|text| crate::chain::hex(&Sha256::digest(text.as_bytes())))
             .map_err(|e| place.mark(vec![ImportError::new(place.n, e.to_string())]))?;
         Ok(Self {
             line: place.n,

@@ -9,12 +9,12 @@
 //! surrounding space; a row's every bad field is reported, not only its
 //! first.
 
-use std::collections::HashMap;
 use std::io::Read;
 
 use baton_core::guide::file::Framework;
 use baton_core::lifecycle::{OutcomeResult, Status};
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use super::{CSV_COLUMNS, ImportError};
@@ -74,7 +74,7 @@ impl SheetRow {
                     hasher.update(part.as_bytes());
                     hasher.update([0x1f]);
                 }
-                format!("row:{}", hex::encode(hasher.finalize()))
+                format!("row:{}", crate::chain::hex(&hasher.finalize()))
             }
         }
     }
@@ -84,7 +84,7 @@ impl SheetRow {
 pub struct Sheet<R: Read> {
     records: csv::StringRecordsIntoIter<R>,
     /// Column index of each known column the header names.
-    columns: HashMap<&'static str, usize>,
+    columns: FxHashMap<&'static str, usize>,
     record: u64,
 }
 
@@ -99,7 +99,7 @@ pub fn sheet<R: Read>(input: R) -> Result<Sheet<R>, Vec<ImportError>> {
         .headers()
         .map_err(|e| vec![csv_error(&e, 1)])?
         .clone();
-    let mut columns = HashMap::new();
+    let mut columns = FxHashMap::default();
     let mut errors = Vec::new();
     for (i, header) in headers.iter().enumerate() {
         let name = header.trim().to_ascii_lowercase();
@@ -189,7 +189,7 @@ pub use baton_core::parse_instant;
 struct Fields<'a> {
     line: u64,
     record: &'a csv::StringRecord,
-    columns: &'a HashMap<&'static str, usize>,
+    columns: &'a FxHashMap<&'static str, usize>,
     errors: Vec<ImportError>,
 }
 
@@ -331,7 +331,7 @@ impl Fields<'_> {
             hasher.update(value.as_bytes());
             hasher.update([0x1e]);
         }
-        hex::encode(hasher.finalize())
+        crate::chain::hex(&hasher.finalize())
     }
 
     fn row(mut self) -> Result<SheetRow, Vec<ImportError>> {
