@@ -172,14 +172,15 @@ fn a_killed_import_leaves_the_store_as_it_was_on_sqlite() {
         ));
     }
     std::fs::write(dir.path().join("past.csv"), sheet).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["import", "past.csv"])
-        .current_dir(dir.path())
-        .env("BATON_DB", &db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Killed with the test if an assertion below fails first.
+    let mut child = common::spawn(
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["import", "past.csv"])
+            .current_dir(dir.path())
+            .env("BATON_DB", &db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
     let started = Instant::now();
     while !journal.exists() {
         assert!(
