@@ -6,6 +6,8 @@
 use baton_core::DecisionId;
 use baton_core::lifecycle::Event;
 use sha2::{Digest, Sha256};
+
+use crate::digest::{hex, sha256_hex};
 use sqlx::Row;
 
 /// The `prev_hash` of the first event.
@@ -49,21 +51,7 @@ struct Body<'e> {
 /// The SHA-256 (hex) of a decision's stored `record` text, as its last
 /// event carries it.
 pub(crate) fn record_digest(record: &str) -> String {
-    hex(&Sha256::digest(record.as_bytes()))
-}
-
-/// `bytes` (a digest) as lowercase hex. Written by table: an import writes
-/// four digests a row, and the `hex` crate's encoding, which collects its
-/// characters one at a time through an iterator, took a few percent of
-/// its reading thread.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
+    sha256_hex(record.as_bytes())
 }
 
 pub(crate) fn link(prev: &str, body: &str) -> String {
@@ -236,17 +224,6 @@ pub(crate) use append;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_digest_is_written_as_two_lowercase_hex_digits_a_byte() {
-        let every: Vec<u8> = (0..=255).collect();
-        let expected: String = every.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex(&every), expected);
-        assert_eq!(
-            record_digest(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-    }
 
     /// The canonical JSON as a JSON object of the event's fields prints it,
     /// which is how every chained body was written before [`Body`].

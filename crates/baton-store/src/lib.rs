@@ -27,6 +27,7 @@ mod batch;
 mod cache;
 mod chain;
 mod dialect;
+mod digest;
 mod error;
 pub mod facts;
 pub mod feedback;

@@ -4,7 +4,6 @@
 use baton_core::lifecycle::{Event, Role};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::chain::append;
@@ -19,7 +18,7 @@ pub struct TokenInfo {
 }
 
 pub(crate) fn hash(secret: &str) -> String {
-    format!("{:x}", Sha256::digest(secret.as_bytes()))
+    crate::digest::sha256_hex(secret.as_bytes())
 }
 
 /// 256 random bits as hex after `prefix`: token and webhook secrets.
@@ -27,10 +26,7 @@ pub(crate) fn random_secret(prefix: &str) -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::Corrupt(format!("no randomness for a secret: {e}")))?;
-    Ok(format!(
-        "{prefix}{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    Ok(format!("{prefix}{}", crate::digest::hex(&bytes)))
 }
 
 impl Tokens<'_> {

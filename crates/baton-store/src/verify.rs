@@ -540,7 +540,7 @@ impl Store {
                 return broken(None, format!("{what}: no `{kind}` event records it (`id`)"));
             };
             let seq = Some(event.seq);
-            let hashed = format!("sha256:{:x}", Sha256::digest(row.body.as_bytes()));
+            let hashed = crate::versions::digest(&row.body);
             if row.digest != hashed {
                 return broken(
                     seq,

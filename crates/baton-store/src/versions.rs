@@ -6,7 +6,6 @@ use baton_core::lifecycle::Event;
 use baton_core::{Directory, Guide};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::availability::{DIRECTORY_KEY, directory_key, org_version};
@@ -32,8 +31,8 @@ pub struct AppliedGuide {
     pub changed: bool,
 }
 
-fn digest(text: &str) -> String {
-    format!("sha256:{:x}", Sha256::digest(text.as_bytes()))
+pub(crate) fn digest(text: &str) -> String {
+    format!("sha256:{}", crate::digest::sha256_hex(text.as_bytes()))
 }
 
 impl Store {

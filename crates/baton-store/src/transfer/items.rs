@@ -10,7 +10,6 @@ use baton_core::guide::file::Framework;
 use baton_core::lifecycle::{Decision, Outcome, Status};
 use baton_core::resolve::{Deliberation, Resolution, Roster};
 use baton_core::{DecisionId, Directory, Guide};
-use sha2::{Digest, Sha256};
 
 use super::ImportError;
 use super::sheet::SheetRow;
@@ -91,7 +90,7 @@ impl Unchecked {
         let mut canonical = record.clone();
         canonical.version = 1;
         let content = serde_json::to_string(&canonical)
-            .map(|text| crate::chain::hex(&Sha256::digest(text.as_bytes())))
+            .map(|text| crate::digest::sha256_hex(text.as_bytes()))
             .map_err(|e| place.mark(vec![ImportError::new(place.n, e.to_string())]))?;
         Ok(Self {
             line: place.n,

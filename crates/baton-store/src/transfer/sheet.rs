@@ -74,7 +74,7 @@ impl SheetRow {
                     hasher.update(part.as_bytes());
                     hasher.update([0x1f]);
                 }
-                format!("row:{}", crate::chain::hex(&hasher.finalize()))
+                format!("row:{}", crate::digest::hex(&hasher.finalize()))
             }
         }
     }
@@ -331,7 +331,7 @@ impl Fields<'_> {
             hasher.update(value.as_bytes());
             hasher.update([0x1e]);
         }
-        crate::chain::hex(&hasher.finalize())
+        crate::digest::hex(&hasher.finalize())
     }
 
     fn row(mut self) -> Result<SheetRow, Vec<ImportError>> {
